@@ -1,0 +1,258 @@
+//! Wire-safe errors: what a client may learn about a failure, as `{code, msg, field?}`.
+//!
+//! The same type travels in REST bodies, in server-function responses and (as a code) in the
+//! query string of a no-JavaScript form redirect, so the browser can always show the server's
+//! own words.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The stable, snake_case error codes of the public contract (protocol.md section 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A field failed validation; `field` names it.
+    InvalidField,
+    /// The body was not the JSON (or form) the endpoint expects.
+    InvalidBody,
+    /// No valid session: missing, unknown, expired or logged-out token.
+    Unauthorized,
+    /// Login refused: unknown user or wrong password (deliberately indistinguishable).
+    InvalidCredentials,
+    /// The username is already registered.
+    UsernameTaken,
+    /// Too many failed logins for this account or address; retry later.
+    TooManyAttempts,
+    /// The thing addressed does not exist.
+    NotFound,
+    /// Authenticated, but not allowed to do this.
+    Forbidden,
+    /// The server failed; details are in its logs, never in the response.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for exhaustive tests and for parsing a code back from a query string.
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::InvalidField,
+        ErrorCode::InvalidBody,
+        ErrorCode::Unauthorized,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::UsernameTaken,
+        ErrorCode::TooManyAttempts,
+        ErrorCode::NotFound,
+        ErrorCode::Forbidden,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidField => "invalid_field",
+            ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::UsernameTaken => "username_taken",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// Parses a wire code; `None` for anything not in the contract.
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The HTTP status this code is answered with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidField | ErrorCode::InvalidBody => 400,
+            ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::UsernameTaken => 409,
+            ErrorCode::TooManyAttempts => 429,
+            ErrorCode::Internal => 500,
+        }
+    }
+
+    /// The message shown to a person when the server gave no more specific one.
+    pub fn default_msg(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidField => "A field is not valid.",
+            ErrorCode::InvalidBody => "The request body is not valid.",
+            ErrorCode::Unauthorized => "Please log in.",
+            ErrorCode::InvalidCredentials => "Wrong username or password.",
+            ErrorCode::UsernameTaken => "That username is already taken.",
+            ErrorCode::TooManyAttempts => {
+                "Too many failed attempts. Please wait a few minutes and try again."
+            }
+            ErrorCode::NotFound => "Not found.",
+            ErrorCode::Forbidden => "You are not allowed to do that.",
+            ErrorCode::Internal => "Something went wrong on the server. Please try again.",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A user-input field that validation can reject; its rule text is the error message, so the
+/// server and a no-JavaScript page render the same words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// `username` at registration or login.
+    Username,
+    /// `password` at registration or login.
+    Password,
+    /// The display name.
+    Nickname,
+    /// The avatar URL.
+    Avatar,
+    /// A search query.
+    Q,
+}
+
+impl Field {
+    /// Every field, for parsing a field name back from a query string.
+    pub const ALL: [Field; 5] = [
+        Field::Username,
+        Field::Password,
+        Field::Nickname,
+        Field::Avatar,
+        Field::Q,
+    ];
+
+    /// The field's name as used in request bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::Nickname => "nickname",
+            Field::Avatar => "avatar",
+            Field::Q => "q",
+        }
+    }
+
+    /// Parses a field name; `None` for unknown names.
+    pub fn parse(s: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// The rule the field must satisfy, phrased for the person typing it.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Field::Username => {
+                "Username must be 3-32 letters, digits, '_', '.' or '-', or a mobile number."
+            }
+            Field::Password => "Password must be 8 to 1024 characters.",
+            Field::Nickname => "Nickname must be 1-32 characters, without control characters.",
+            Field::Avatar => {
+                "Avatar must be an http(s):// URL or a /media/ path of at most 512 characters."
+            }
+            Field::Q => "Search text must be 1-64 characters.",
+        }
+    }
+}
+
+/// The error body of every failed API call: `{code, msg, field?}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {msg}")]
+pub struct ApiError {
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// Human-readable explanation, safe to show to the user.
+    pub msg: String,
+    /// The offending field, for `invalid_field`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<Field>,
+}
+
+impl ApiError {
+    /// An error with the code's default message.
+    pub fn new(code: ErrorCode) -> ApiError {
+        ApiError {
+            code,
+            msg: code.default_msg().to_owned(),
+            field: None,
+        }
+    }
+
+    /// An error with a specific message.
+    pub fn with_msg(code: ErrorCode, msg: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            msg: msg.into(),
+            field: None,
+        }
+    }
+
+    /// A validation failure of `field`, explained by the field's rule.
+    pub fn invalid(field: Field) -> ApiError {
+        ApiError {
+            code: ErrorCode::InvalidField,
+            msg: field.rule().to_owned(),
+            field: Some(field),
+        }
+    }
+
+    /// Rebuilds the message a page shows from a code and field carried in a redirect's query.
+    pub fn from_query(code: &str, field: Option<&str>) -> ApiError {
+        let code = ErrorCode::parse(code).unwrap_or(ErrorCode::Internal);
+        match field.and_then(Field::parse) {
+            Some(field) if code == ErrorCode::InvalidField => ApiError::invalid(field),
+            _ => ApiError::new(code),
+        }
+    }
+}
+
+impl server_fn::error::FromServerFnError for ApiError {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(m) | E::Deserialization(m) | E::MissingArg(m) => {
+                ApiError::with_msg(ErrorCode::InvalidBody, m)
+            }
+            E::Request(_) | E::Response(_) => ApiError::with_msg(
+                ErrorCode::Internal,
+                "Could not reach the server. Check your connection and try again.",
+            ),
+            _ => ApiError::new(ErrorCode::Internal),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_through_their_wire_names() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+        assert_eq!(ErrorCode::parse("nope"), None);
+    }
+
+    #[test]
+    fn query_rebuilds_field_message() {
+        let e = ApiError::from_query("invalid_field", Some("password"));
+        assert_eq!(e, ApiError::invalid(Field::Password));
+        let e = ApiError::from_query("invalid_credentials", None);
+        assert_eq!(e.msg, ErrorCode::InvalidCredentials.default_msg());
+        assert_eq!(
+            ApiError::from_query("bogus", None).code,
+            ErrorCode::Internal
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! Parley's shared crate: the Leptos UI and the protocol types that browser and server share.
+//!
+//! Layout:
+//! - [`protocol`]: wire types and the input rules both sides apply.
+//! - [`error`]: the wire-safe `{code, msg}` error and its stable codes.
+//! - [`ids`]: newtype ids.
+//! - [`api`]: server functions (thin adapters to the server's `Backend`).
+//! - [`pages`], [`components`]: the UI.
+//!
+//! Features: `ssr` for the server build, `hydrate` for the browser build.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod ids;
+pub mod pages;
+pub mod protocol;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+/// The HTML document around the app; the server renders it for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component: stylesheet, title and the page routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/parley.css"/>
+        <Title text="Parley"/>
+        <Router>
+            <Routes fallback=|| view! { <main class="auth"><p>"Page not found."</p></main> }>
+                <Route path=StaticSegment("") view=pages::chat::ChatPage/>
+                <Route path=StaticSegment("login") view=pages::auth::LoginPage/>
+                <Route path=StaticSegment("register") view=pages::auth::RegisterPage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,143 @@
+//! `/login` and `/register`.
+//!
+//! Without JavaScript the forms POST to the server's `/login` and `/register` form handlers,
+//! which redirect back here with `?error=<code>&field=<field>` on failure; the message is
+//! rebuilt from the shared error table so both paths show the same words.
+
+use crate::api::{Login, Register};
+use crate::components::{go_to, FormError};
+use crate::error::ApiError;
+use leptos::{ev::SubmitEvent, html, prelude::*};
+use leptos_router::hooks::use_query_map;
+
+/// The error a no-JavaScript redirect put in the query string, if any.
+fn query_error() -> Signal<Option<String>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        query.with(|q| {
+            q.get("error")
+                .map(|code| ApiError::from_query(&code, q.get("field").as_deref()).msg)
+        })
+    })
+}
+
+/// The username a failed no-JavaScript submit sent back, so the user need not retype it.
+fn query_username() -> String {
+    use_query_map().with_untracked(|q| q.get("username").unwrap_or_default())
+}
+
+/// The login form.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    let username = NodeRef::<html::Input>::new();
+    let password = NodeRef::<html::Input>::new();
+    let from_query = query_error();
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if let (Some(u), Some(p)) = (username.get(), password.get()) {
+            action.dispatch(Login {
+                username: u.value(),
+                password: p.value(),
+            });
+        }
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            go_to("/");
+        }
+    });
+    let error = Signal::derive(move || match action.value().get() {
+        Some(Err(e)) => Some(e.msg),
+        Some(Ok(_)) => None,
+        None => from_query.get(),
+    });
+    let pending = action.pending();
+
+    view! {
+        <main class="auth">
+            <h1 class="brand">"Parley"</h1>
+            <form class="card" method="post" action="/login" on:submit=on_submit>
+                <h2>"Log in"</h2>
+                <FormError error/>
+                <label>
+                    "Username"
+                    <input name="username" node_ref=username autocomplete="username" required
+                        value=query_username()/>
+                </label>
+                <label>
+                    "Password"
+                    <input type="password" name="password" node_ref=password
+                        autocomplete="current-password" required/>
+                </label>
+                <button type="submit" disabled=move || pending.get()>
+                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </form>
+            <p class="switch">"New to Parley? " <a href="/register">"Create an account"</a></p>
+        </main>
+    }
+}
+
+/// The sign-up form; a successful sign-up logs straight in.
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let username = NodeRef::<html::Input>::new();
+    let nickname = NodeRef::<html::Input>::new();
+    let password = NodeRef::<html::Input>::new();
+    let from_query = query_error();
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if let (Some(u), Some(n), Some(p)) = (username.get(), nickname.get(), password.get()) {
+            action.dispatch(Register {
+                username: u.value(),
+                password: p.value(),
+                nickname: Some(n.value()),
+            });
+        }
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            go_to("/");
+        }
+    });
+    let error = Signal::derive(move || match action.value().get() {
+        Some(Err(e)) => Some(e.msg),
+        Some(Ok(_)) => None,
+        None => from_query.get(),
+    });
+    let pending = action.pending();
+
+    view! {
+        <main class="auth">
+            <h1 class="brand">"Parley"</h1>
+            <form class="card" method="post" action="/register" on:submit=on_submit>
+                <h2>"Create an account"</h2>
+                <FormError error/>
+                <label>
+                    "Username"
+                    <input name="username" node_ref=username autocomplete="username" required
+                        minlength="3" maxlength="32" value=query_username()/>
+                    <small>"3-32 letters, digits, _ . - or a mobile number like +8613800138000"</small>
+                </label>
+                <label>
+                    "Nickname (optional)"
+                    <input name="nickname" node_ref=nickname autocomplete="nickname" maxlength="32"/>
+                </label>
+                <label>
+                    "Password"
+                    <input type="password" name="password" node_ref=password
+                        autocomplete="new-password" required minlength="8"/>
+                    <small>"At least 8 characters"</small>
+                </label>
+                <button type="submit" disabled=move || pending.get()>
+                    {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                </button>
+            </form>
+            <p class="switch">"Already have an account? " <a href="/login">"Log in"</a></p>
+        </main>
+    }
+}

@@ -1,0 +1,270 @@
+//! Account rules: registration, login, sessions and profiles. REST handlers, form handlers
+//! and server functions all call these methods, so each rule exists once.
+
+use crate::error::AppError;
+use crate::store::accounts::{username_key, NewUser};
+use crate::store::{Store, StoreError};
+use crate::throttle::LoginThrottle;
+use app::error::{ApiError, ErrorCode, Field};
+use app::ids::UserId;
+use app::protocol::{
+    normalize_avatar, normalize_nickname, validate_password, validate_username, LoginRequest,
+    RegisterRequest, UpdateMeRequest, User,
+};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Most search results returned at once.
+pub const SEARCH_LIMIT: u64 = 20;
+
+/// A freshly opened session: the bearer token exists only here and in the client's hands.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    /// Who logged in.
+    pub user: User,
+    /// The bearer token (also the cookie value).
+    pub token: String,
+}
+
+/// The account service.
+#[derive(Clone)]
+pub struct Accounts {
+    store: Store,
+    throttle: Arc<LoginThrottle>,
+    session_ttl: Duration,
+    /// Bounds concurrent argon2 runs (each takes ~19 MiB and a core for tens of ms), so a
+    /// burst of logins queues instead of exhausting memory.
+    hashing: Arc<Semaphore>,
+    /// A real hash to verify against when the user does not exist, so an unknown username
+    /// costs the same time as a wrong password.
+    decoy_hash: Arc<str>,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The stored form of a token: hex SHA-256. Tokens carry 256 random bits, so a fast hash is
+/// enough; what matters is that a database leak does not leak usable tokens.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2 hash: {e}")))
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+impl Accounts {
+    /// Builds the service.
+    pub fn new(
+        store: Store,
+        throttle: LoginThrottle,
+        session_ttl: Duration,
+    ) -> Result<Accounts, AppError> {
+        let permits = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+        Ok(Accounts {
+            store,
+            throttle: Arc::new(throttle),
+            session_ttl,
+            hashing: Arc::new(Semaphore::new(permits)),
+            decoy_hash: hash_password("decoy password, never matches")?.into(),
+        })
+    }
+
+    /// Runs CPU-heavy argon2 work off the async threads, a bounded number at a time.
+    async fn with_hasher<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(format!("hashing semaphore: {e}")))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AppError::Internal(format!("hashing task: {e}")))
+    }
+
+    /// Creates an account. 400 names a bad field; 409 when the username is taken.
+    pub async fn register(&self, req: RegisterRequest) -> Result<User, AppError> {
+        validate_username(&req.username)?;
+        validate_password(&req.password)?;
+        let nickname = match req.nickname.as_deref() {
+            Some(n) if !n.trim().is_empty() => normalize_nickname(n)?,
+            _ => req.username.clone(),
+        };
+        // Fail fast on an obvious duplicate before paying for a hash; the unique index
+        // still decides races.
+        if self.store.credentials(&req.username).await?.is_some() {
+            return Err(AppError::code(ErrorCode::UsernameTaken));
+        }
+        let password = req.password;
+        let password_hash = self.with_hasher(move || hash_password(&password)).await??;
+        let created = self
+            .store
+            .create_user(NewUser {
+                username: req.username,
+                nickname,
+                password_hash,
+                now_ms: now_ms(),
+            })
+            .await;
+        match created {
+            Ok(user) => {
+                tracing::info!(user = %user.id, "registered");
+                Ok(user)
+            }
+            Err(StoreError::Duplicate) => Err(AppError::code(ErrorCode::UsernameTaken)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks credentials and opens a session. Unknown user and wrong password get the same
+    /// 401; repeated failures for the account or from `addr` get 429.
+    pub async fn login(
+        &self,
+        req: LoginRequest,
+        addr: Option<IpAddr>,
+    ) -> Result<NewSession, AppError> {
+        if req.username.is_empty() || req.username.len() > 64 {
+            return Err(ApiError::invalid(Field::Username).into());
+        }
+        if req.password.is_empty() || req.password.chars().count() > 1024 {
+            return Err(ApiError::invalid(Field::Password).into());
+        }
+        let key = username_key(&req.username);
+        self.throttle
+            .check(&key, addr)
+            .map_err(AppError::Throttled)?;
+
+        let creds = self.store.credentials(&req.username).await?;
+        let phc = creds
+            .as_ref()
+            .map_or_else(|| self.decoy_hash.to_string(), |c| c.password_hash.clone());
+        let password = req.password;
+        let ok = self
+            .with_hasher(move || verify_password(&password, &phc))
+            .await?;
+        let user = match (creds, ok) {
+            (Some(c), true) => c.user,
+            _ => {
+                self.throttle.record_failure(&key, addr);
+                tracing::info!(account = %key, ?addr, "login failed");
+                return Err(AppError::code(ErrorCode::InvalidCredentials));
+            }
+        };
+        self.throttle.record_success(&key);
+
+        let token = new_token();
+        let now = now_ms();
+        let ttl_ms = i64::try_from(self.session_ttl.as_millis()).unwrap_or(i64::MAX);
+        self.store
+            .create_session(user.id, token_hash(&token), now, now.saturating_add(ttl_ms))
+            .await?;
+        tracing::info!(user = %user.id, "logged in");
+        Ok(NewSession { user, token })
+    }
+
+    /// The user of a live session, `None` for unknown, expired or logged-out tokens.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<User>, AppError> {
+        // Real tokens are 43 characters; refuse junk before touching the database.
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .session_user(&token_hash(token), now_ms())
+            .await?)
+    }
+
+    /// Ends the session of `token`, wherever it is used.
+    pub async fn logout(&self, token: &str) -> Result<(), AppError> {
+        self.store.delete_session(&token_hash(token)).await?;
+        Ok(())
+    }
+
+    /// Applies a profile change.
+    pub async fn update_profile(&self, id: UserId, req: UpdateMeRequest) -> Result<User, AppError> {
+        let nickname = req
+            .nickname
+            .as_deref()
+            .map(normalize_nickname)
+            .transpose()?;
+        let avatar = req.avatar.as_deref().map(normalize_avatar).transpose()?;
+        self.store
+            .update_profile(id, nickname, avatar)
+            .await?
+            .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))
+    }
+
+    /// Finds users by id, username or nickname.
+    pub async fn search(&self, q: &str) -> Result<Vec<User>, AppError> {
+        let q = q.trim();
+        if q.is_empty() || q.chars().count() > 64 {
+            return Err(ApiError::invalid(Field::Q).into());
+        }
+        Ok(self.store.search_users(q, SEARCH_LIMIT).await?)
+    }
+
+    /// Deletes expired sessions (run periodically).
+    pub async fn purge_expired(&self) -> Result<u64, AppError> {
+        Ok(self.store.purge_expired_sessions(now_ms()).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashes_are_stable() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn password_hash_verifies_only_the_right_password() {
+        let phc = hash_password("correct horse").unwrap();
+        assert!(phc.starts_with("$argon2"));
+        assert!(verify_password("correct horse", &phc));
+        assert!(!verify_password("wrong horse", &phc));
+        assert!(!verify_password("x", "not a phc string"));
+    }
+}

@@ -1,0 +1,356 @@
+//! Typed settings: command-line flags, each with an environment variable and a documented
+//! default (see the README's configuration reference). A bad value stops start-up with an
+//! error that names the setting; nothing here panics.
+
+use clap::{Parser, ValueEnum};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A setting that parsed but does not make sense.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `DATABASE_URL` has a scheme no driver understands.
+    #[error(
+        "DATABASE_URL: unsupported database URL {0:?}; use sqlite://, postgres:// or mysql://"
+    )]
+    DatabaseUrl(String),
+    /// `PARLEY_PUBLIC_ORIGIN` is not `http(s)://host[:port]`.
+    #[error("PARLEY_PUBLIC_ORIGIN: {0}")]
+    PublicOrigin(String),
+    /// `PARLEY_DATA_DIR` cannot be created.
+    #[error("PARLEY_DATA_DIR: cannot create {path}: {source}")]
+    DataDir {
+        /// The directory that was asked for.
+        path: PathBuf,
+        /// Why it could not be created.
+        source: std::io::Error,
+    },
+    /// A duration or count that must be positive was zero.
+    #[error("{0}: must be greater than zero")]
+    Zero(&'static str),
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything that can be configured, as given on the command line or in the environment.
+#[derive(Clone, Parser)]
+#[command(
+    name = "parley",
+    version,
+    about = "Parley: self-hosted instant messaging"
+)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "PARLEY_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Directory for the embedded database and uploads.
+    #[arg(long, env = "PARLEY_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL; default: SQLite file `parley.db` in the data dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// The origin browsers use to reach this server (checked on WebSocket upgrades);
+    /// default: `http://` + the listen address.
+    #[arg(long, env = "PARLEY_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// How long a login session lasts, in seconds.
+    #[arg(long, env = "PARLEY_SESSION_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub session_ttl_secs: u64,
+
+    /// Failed logins for one account before it is throttled.
+    #[arg(long, env = "PARLEY_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: u32,
+
+    /// Failed logins from one client address before it is throttled.
+    #[arg(long, env = "PARLEY_LOGIN_MAX_FAILURES_PER_ADDR", default_value_t = 20)]
+    pub login_max_failures_per_addr: u32,
+
+    /// How long failures are remembered (and a throttle lasts), in seconds.
+    #[arg(long, env = "PARLEY_LOGIN_WINDOW_SECS", default_value_t = 900)]
+    pub login_window_secs: u64,
+
+    /// Log format.
+    #[arg(long, env = "PARLEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Where the built site (WASM, JS, CSS, public assets) is served from.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+// Hand-written so a password inside DATABASE_URL never reaches the logs.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("public_origin", &self.public_origin)
+            .field("session_ttl_secs", &self.session_ttl_secs)
+            .field("login_max_failures", &self.login_max_failures)
+            .field(
+                "login_max_failures_per_addr",
+                &self.login_max_failures_per_addr,
+            )
+            .field("login_window_secs", &self.login_window_secs)
+            .field("log_format", &self.log_format)
+            .field("site_root", &self.site_root)
+            .finish()
+    }
+}
+
+/// Settings checked and completed with their derived defaults.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Data directory (created if missing).
+    pub data_dir: PathBuf,
+    /// The database to use.
+    pub database_url: String,
+    /// `scheme://host[:port]` browsers use; cookies are `Secure` when it is https.
+    pub public_origin: String,
+    /// Session lifetime.
+    pub session_ttl: Duration,
+    /// Login throttle: failures per account.
+    pub login_max_failures: u32,
+    /// Login throttle: failures per client address.
+    pub login_max_failures_per_addr: u32,
+    /// Login throttle window.
+    pub login_window: Duration,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Built site directory.
+    pub site_root: PathBuf,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_origin", &self.public_origin)
+            .field("session_ttl", &self.session_ttl)
+            .field("login_window", &self.login_window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Checks the settings, creates the data directory and fills in derived defaults.
+    pub fn resolve(self) -> Result<Config, ConfigError> {
+        if self.session_ttl_secs == 0 {
+            return Err(ConfigError::Zero("PARLEY_SESSION_TTL_SECS"));
+        }
+        if self.login_window_secs == 0 {
+            return Err(ConfigError::Zero("PARLEY_LOGIN_WINDOW_SECS"));
+        }
+        if self.login_max_failures == 0 {
+            return Err(ConfigError::Zero("PARLEY_LOGIN_MAX_FAILURES"));
+        }
+        if self.login_max_failures_per_addr == 0 {
+            return Err(ConfigError::Zero("PARLEY_LOGIN_MAX_FAILURES_PER_ADDR"));
+        }
+        let public_origin = match &self.public_origin {
+            Some(o) => normalize_origin(o)?,
+            None => derived_origin(self.addr),
+        };
+        std::fs::create_dir_all(&self.data_dir).map_err(|source| ConfigError::DataDir {
+            path: self.data_dir.clone(),
+            source,
+        })?;
+        let database_url = match self.database_url {
+            Some(url) if is_supported_db_url(&url) => url,
+            Some(url) => return Err(ConfigError::DatabaseUrl(redact_url(&url))),
+            None => {
+                let dir = self
+                    .data_dir
+                    .canonicalize()
+                    .map_err(|source| ConfigError::DataDir {
+                        path: self.data_dir.clone(),
+                        source,
+                    })?;
+                format!("sqlite://{}?mode=rwc", dir.join("parley.db").display())
+            }
+        };
+        Ok(Config {
+            addr: self.addr,
+            data_dir: self.data_dir,
+            database_url,
+            public_origin,
+            session_ttl: Duration::from_secs(self.session_ttl_secs),
+            login_max_failures: self.login_max_failures,
+            login_max_failures_per_addr: self.login_max_failures_per_addr,
+            login_window: Duration::from_secs(self.login_window_secs),
+            log_format: self.log_format,
+            site_root: self.site_root,
+        })
+    }
+}
+
+impl Config {
+    /// True when browsers reach us over TLS, so cookies must be `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_origin.starts_with("https://")
+    }
+}
+
+fn is_supported_db_url(url: &str) -> bool {
+    [
+        "sqlite:",
+        "postgres://",
+        "postgresql://",
+        "mysql://",
+        "mariadb://",
+    ]
+    .iter()
+    .any(|p| url.starts_with(p))
+}
+
+fn derived_origin(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+/// Reduces an origin to `scheme://host[:port]`, refusing anything with a path or query.
+fn normalize_origin(origin: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(origin)
+        .map_err(|e| ConfigError::PublicOrigin(format!("{origin:?} is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::PublicOrigin(format!(
+            "{origin:?} must start with http:// or https://"
+        )));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::PublicOrigin(format!(
+            "{origin:?} must be only scheme, host and port"
+        )));
+    }
+    match url.origin() {
+        o @ url::Origin::Tuple(..) => Ok(o.ascii_serialization()),
+        url::Origin::Opaque(_) => Err(ConfigError::PublicOrigin(format!("{origin:?} has no host"))),
+    }
+}
+
+/// Replaces the password of a URL with `***` for logs and error messages.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        Settings::try_parse_from(std::iter::once("parley").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_derive_origin_and_sqlite_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("d");
+        let cfg = parse(&["--data-dir", data.to_str().unwrap()])
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!(cfg.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(cfg.public_origin, "http://127.0.0.1:3000");
+        assert!(cfg.database_url.starts_with("sqlite://"));
+        assert!(cfg.database_url.ends_with("parley.db?mode=rwc"));
+        assert!(data.is_dir());
+        assert!(!cfg.secure_cookies());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = parse(&["--addr", "nonsense"]).err().unwrap().to_string();
+        assert!(
+            err.contains("PARLEY_ADDR") || err.contains("--addr"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let err = parse(&["--data-dir", d, "--database-url", "redis://x"])
+            .unwrap()
+            .resolve()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.starts_with("DATABASE_URL"), "{err}");
+        let err = parse(&[
+            "--data-dir",
+            d,
+            "--public-origin",
+            "https://chat.example/app",
+        ])
+        .unwrap()
+        .resolve()
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.starts_with("PARLEY_PUBLIC_ORIGIN"), "{err}");
+        let err = parse(&["--data-dir", d, "--session-ttl-secs", "0"])
+            .unwrap()
+            .resolve()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.starts_with("PARLEY_SESSION_TTL_SECS"), "{err}");
+    }
+
+    #[test]
+    fn origin_is_normalized_and_https_makes_cookies_secure() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let cfg = parse(&[
+            "--data-dir",
+            d,
+            "--public-origin",
+            "HTTPS://Chat.Example:443/",
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert_eq!(cfg.public_origin, "https://chat.example");
+        assert!(cfg.secure_cookies());
+        let cfg = parse(&["--data-dir", d, "--addr", "0.0.0.0:8080"])
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!(cfg.public_origin, "http://localhost:8080");
+    }
+
+    #[test]
+    fn debug_redacts_database_password() {
+        let s = parse(&["--database-url", "postgres://u:hunter2@db/x"]).unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("***"));
+    }
+}

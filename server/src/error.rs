@@ -1,0 +1,73 @@
+//! The service layer's error and how it becomes an HTTP answer.
+//!
+//! Clients get `{code, msg, field?}` with the code's status; internal failures are logged
+//! with their cause and answered with a generic `internal`, never with the cause itself.
+
+use app::error::{ApiError, ErrorCode};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::time::Duration;
+
+/// Why a request could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The client's fault, explained to the client.
+    #[error(transparent)]
+    Rejected(#[from] ApiError),
+    /// Too many failed logins; retry after the given time.
+    #[error("throttled for {0:?}")]
+    Throttled(Duration),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Anything else that is the server's fault.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// Shorthand for a client error with the code's default message.
+    pub fn code(code: ErrorCode) -> AppError {
+        AppError::Rejected(ApiError::new(code))
+    }
+
+    /// What the client may see; logs the cause of server-side failures.
+    pub fn to_api(&self) -> ApiError {
+        match self {
+            AppError::Rejected(e) => e.clone(),
+            AppError::Throttled(_) => ApiError::new(ErrorCode::TooManyAttempts),
+            AppError::Store(e) => {
+                tracing::error!(error = %e, "store failure");
+                ApiError::new(ErrorCode::Internal)
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal failure");
+                ApiError::new(ErrorCode::Internal)
+            }
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        e.to_api()
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = self.to_api();
+        let status = StatusCode::from_u16(body.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, Json(body)).into_response();
+        if let AppError::Throttled(wait) = self {
+            // Round up so a client that waits exactly this long is let in.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}

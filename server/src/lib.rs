@@ -1,0 +1,105 @@
+//! Parley's server: pages, REST API, accounts and persistence.
+//!
+//! Layout (the data flow, outside in):
+//! - [`config`]: typed settings from flags and environment.
+//! - [`routes`]: thin HTTP handlers (REST, form posts, pages, server functions).
+//! - [`accounts`]: account rules (register, login, sessions, profiles); [`throttle`] bounds
+//!   password guessing.
+//! - [`store`]: SeaORM persistence and migrations.
+//! - [`state`]: the handles every request shares; [`error`]: the service error and its HTTP form.
+//!
+//! [`start`] opens the store and builds the state; [`serve`] runs the HTTP server until a
+//! shutdown signal. Integration tests call both with a listener on port 0.
+
+pub mod accounts;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod state;
+pub mod store;
+pub mod throttle;
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use leptos::config::LeptosOptions;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database ({url}): {source}")]
+    Store {
+        /// The database URL, password redacted.
+        url: String,
+        /// What failed.
+        source: StoreError,
+    },
+    /// The services could not be built.
+    #[error("{0}")]
+    App(#[from] crate::error::AppError),
+}
+
+/// How often expired sessions are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Leptos settings: those cargo-leptos compiled in (or set in the environment), with the
+/// listen address and site root taken from our own configuration.
+fn leptos_options(config: &Config) -> LeptosOptions {
+    let built_by_cargo_leptos = option_env!("LEPTOS_OUTPUT_NAME").is_some()
+        || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let mut opts = match leptos::config::get_configuration(None) {
+        Ok(conf) if built_by_cargo_leptos => conf.leptos_options,
+        _ => LeptosOptions::builder().output_name("parley").build(),
+    };
+    opts.site_addr = config.addr;
+    opts.site_root = config.site_root.to_string_lossy().as_ref().into();
+    opts
+}
+
+/// Opens and migrates the database and builds the shared state.
+pub async fn start(config: Config) -> Result<AppState, StartError> {
+    let store_err = |source| StartError::Store {
+        url: config::redact_url(&config.database_url),
+        source,
+    };
+    let store = Store::connect(&config.database_url, None)
+        .await
+        .map_err(store_err)?;
+    store.migrate().await.map_err(store_err)?;
+    let leptos = leptos_options(&config);
+    Ok(AppState::new(config, store, leptos)?)
+}
+
+/// Serves HTTP on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let accounts = state.accounts.clone();
+    let purge = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        loop {
+            tick.tick().await;
+            match accounts.purge_expired().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "purged expired sessions"),
+                Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            }
+        }
+    });
+    let app = routes::router(state);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    purge.abort();
+    result
+}

@@ -1,0 +1,98 @@
+//! REST endpoints of protocol.md sections 1-2 (accounts). Each handler: extract, one
+//! service call, respond.
+
+use super::extract::{
+    clear_session_cookie, client_addr, session_cookie, ApiJson, ApiQuery, CurrentUser,
+};
+use crate::error::AppError;
+use crate::state::AppState;
+use app::error::ErrorCode;
+use app::protocol::{LoginRequest, LoginResponse, RegisterRequest, UpdateMeRequest, User};
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+
+/// `{user}`: the body of `POST /api/register`.
+#[derive(Serialize)]
+pub struct UserEnvelope {
+    /// The account.
+    pub user: User,
+}
+
+/// `POST /api/register` -> 201 `{user}`.
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    let user = state.accounts.register(body).await?;
+    Ok((StatusCode::CREATED, ApiJson(UserEnvelope { user })))
+}
+
+/// `POST /api/login` -> `{user, token}` and the session cookie.
+pub async fn login(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    let session = state.accounts.login(body, client_addr(&parts)).await?;
+    let cookie = session_cookie(&state.config, &session.token)?;
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        ApiJson(LoginResponse {
+            user: session.user,
+            token: session.token,
+        }),
+    ))
+}
+
+/// `POST /api/logout` -> 204; ends this session for every client using it.
+pub async fn logout(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    state.accounts.logout(&me.token).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, clear_session_cookie(&state.config)?)],
+    ))
+}
+
+/// `GET /api/me` -> the caller's user.
+pub async fn me(me: CurrentUser) -> ApiJson<User> {
+    ApiJson(me.user)
+}
+
+/// `PATCH /api/me {nickname?, avatar?}` -> the updated user.
+pub async fn update_me(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<UpdateMeRequest>,
+) -> Result<ApiJson<User>, AppError> {
+    Ok(ApiJson(
+        state.accounts.update_profile(me.user.id, body).await?,
+    ))
+}
+
+/// Query of `GET /api/users/search`.
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    /// Id, username or part of a username or nickname.
+    #[serde(default)]
+    pub q: String,
+}
+
+/// `GET /api/users/search?q=` -> up to 20 users.
+pub async fn search_users(
+    State(state): State<AppState>,
+    _me: CurrentUser,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<ApiJson<Vec<User>>, AppError> {
+    Ok(ApiJson(state.accounts.search(&query.q).await?))
+}
+
+/// Any other `/api/...` path: a JSON 404 rather than an HTML page.
+pub async fn not_found() -> AppError {
+    AppError::code(ErrorCode::NotFound)
+}

@@ -1,0 +1,53 @@
+//! HTTP routing: thin handlers that extract, call one service method and respond.
+
+pub mod api;
+pub mod backend;
+pub mod extract;
+pub mod forms;
+pub mod health;
+pub mod pages;
+
+use crate::state::AppState;
+use app::api::backend::SharedBackend;
+use axum::routing::{any, get, post};
+use axum::{middleware, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// The whole HTTP surface: REST API, form posts, pages, server functions and static files.
+pub fn router(state: AppState) -> Router {
+    let backend: SharedBackend = Arc::new(state.clone());
+    let context = move || provide_context(backend.clone());
+    let leptos_options = state.leptos.clone();
+
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, generate_route_list(app::App), context, move || {
+            app::shell(leptos_options.clone())
+        })
+        .route_layer(middleware::from_fn_with_state(state.clone(), pages::guard));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/register", post(api::register))
+        .route("/api/login", post(api::login))
+        .route("/api/logout", post(api::logout))
+        .route("/api/me", get(api::me).patch(api::update_me))
+        .route("/api/users/search", get(api::search_users))
+        .route("/api/{*rest}", any(api::not_found))
+        .route("/login", post(forms::login))
+        .route("/register", post(forms::register))
+        .route("/logout", post(forms::logout))
+        .merge(pages)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,47 @@
+//! The state every handler shares: configuration, the store and the services built on it.
+
+use crate::accounts::Accounts;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::store::Store;
+use crate::throttle::LoginThrottle;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Cloned into every request; all fields are cheap handles.
+#[derive(Clone)]
+pub struct AppState {
+    /// Resolved settings.
+    pub config: Arc<Config>,
+    /// The database.
+    pub store: Store,
+    /// Account rules.
+    pub accounts: Accounts,
+    /// What Leptos needs to render pages and find the built site.
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    /// Builds the services over an opened, migrated store.
+    pub fn new(config: Config, store: Store, leptos: LeptosOptions) -> Result<AppState, AppError> {
+        let throttle = LoginThrottle::new(
+            config.login_max_failures,
+            config.login_max_failures_per_addr,
+            config.login_window,
+        );
+        let accounts = Accounts::new(store.clone(), throttle, config.session_ttl)?;
+        Ok(AppState {
+            config: Arc::new(config),
+            store,
+            accounts,
+            leptos,
+        })
+    }
+}

@@ -1,0 +1,205 @@
+//! Users and login sessions.
+
+use super::entities::{session, user};
+use super::{classify, Store, StoreError};
+use app::ids::UserId;
+use app::protocol::User;
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+
+/// A new account, already validated and with its password hashed.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Login name as typed.
+    pub username: String,
+    /// Display name.
+    pub nickname: String,
+    /// argon2 PHC string.
+    pub password_hash: String,
+    /// Creation time, ms since the epoch.
+    pub now_ms: i64,
+}
+
+/// A user with the stored password hash, for checking a login.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// The account.
+    pub user: User,
+    /// argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// Lower-cases a username so lookups and uniqueness ignore letter case.
+pub fn username_key(username: &str) -> String {
+    username.to_lowercase()
+}
+
+impl From<user::Model> for User {
+    fn from(m: user::Model) -> User {
+        User {
+            id: UserId(m.id),
+            username: m.username,
+            nickname: m.nickname,
+            avatar: m.avatar,
+        }
+    }
+}
+
+impl Store {
+    /// Inserts an account; [`StoreError::Duplicate`] when the username (in any case) exists.
+    pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        let model = user::ActiveModel {
+            username_key: Set(username_key(&new.username)),
+            username: Set(new.username),
+            nickname: Set(new.nickname),
+            avatar: Set(String::new()),
+            password_hash: Set(new.password_hash),
+            created_at: Set(new.now_ms),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .map_err(classify)?;
+        Ok(model.into())
+    }
+
+    /// The account and password hash for a login name, in any letter case.
+    pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
+        let found = user::Entity::find()
+            .filter(user::Column::UsernameKey.eq(username_key(username)))
+            .one(&self.db)
+            .await?;
+        Ok(found.map(|m| Credentials {
+            password_hash: m.password_hash.clone(),
+            user: m.into(),
+        }))
+    }
+
+    /// The user with this id.
+    pub async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(user::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(User::from))
+    }
+
+    /// Changes nickname and/or avatar; `None` leaves a field alone. Returns the updated user,
+    /// or `None` if the account no longer exists.
+    pub async fn update_profile(
+        &self,
+        id: UserId,
+        nickname: Option<String>,
+        avatar: Option<String>,
+    ) -> Result<Option<User>, StoreError> {
+        let mut model = user::ActiveModel {
+            id: Set(id.0),
+            ..Default::default()
+        };
+        if let Some(n) = nickname {
+            model.nickname = Set(n);
+        }
+        if let Some(a) = avatar {
+            model.avatar = Set(a);
+        }
+        if model.is_changed() {
+            user::Entity::update_many()
+                .set(model)
+                .filter(user::Column::Id.eq(id.0))
+                .exec(&self.db)
+                .await?;
+        }
+        self.user(id).await
+    }
+
+    /// Users whose username or nickname contains `q` (ignoring case), or whose id is `q`;
+    /// at most `limit`, exact id and username matches first.
+    pub async fn search_users(&self, q: &str, limit: u64) -> Result<Vec<User>, StoreError> {
+        let needle = q.to_lowercase();
+        let escaped = needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let mut cond = Condition::any()
+            .add(user::Column::UsernameKey.eq(needle.clone()))
+            .add(user::Column::UsernameKey.like(LikeExpr::new(pattern.clone()).escape('\\')))
+            .add(
+                Expr::expr(Func::lower(Expr::col(user::Column::Nickname)))
+                    .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        if let Ok(id) = q.parse::<i64>() {
+            cond = cond.add(user::Column::Id.eq(id));
+        }
+        let rows = user::Entity::find()
+            .filter(cond)
+            .order_by_asc(user::Column::Id)
+            .limit(limit.saturating_mul(4).max(limit))
+            .all(&self.db)
+            .await?;
+        let mut users: Vec<User> = rows.into_iter().map(User::from).collect();
+        // Exact hits (id or full username) first: that is what someone typing one wants.
+        users.sort_by_key(|u| {
+            let exact = u.id.0.to_string() == q || username_key(&u.username) == needle;
+            (!exact, u.id)
+        });
+        users.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(users)
+    }
+
+    /// Records a new session under the token's hash.
+    pub async fn create_session(
+        &self,
+        user: UserId,
+        token_hash: String,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        session::ActiveModel {
+            user_id: Set(user.0),
+            token_hash: Set(token_hash),
+            created_at: Set(now_ms),
+            expires_at: Set(expires_at_ms),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    /// The user of a live (unexpired) session.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<User>, StoreError> {
+        let found = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(token_hash))
+            .filter(session::Column::ExpiresAt.gt(now_ms))
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?;
+        Ok(found.and_then(|(_, u)| u).map(User::from))
+    }
+
+    /// Ends a session; true if there was one.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let res = session::Entity::delete_many()
+            .filter(session::Column::TokenHash.eq(token_hash))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected > 0)
+    }
+
+    /// Removes sessions that expired before `now_ms`; returns how many.
+    pub async fn purge_expired_sessions(&self, now_ms: i64) -> Result<u64, StoreError> {
+        let res = session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lte(now_ms))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+}

@@ -1,0 +1,5 @@
+//! SeaORM entities: one module per table. Only the store uses them; the rest of the server
+//! sees the domain types the store returns.
+
+pub mod session;
+pub mod user;

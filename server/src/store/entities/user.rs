@@ -1,0 +1,37 @@
+//! `users`: one row per account.
+// The SeaORM derives generate public items (Column, ActiveModel...) that cannot carry docs.
+#![allow(missing_docs)]
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The login name as the user typed it.
+    pub username: String,
+    /// The login name lower-cased: unique, so `Bob` and `bob` are one account.
+    #[sea_orm(unique)]
+    pub username_key: String,
+    pub nickname: String,
+    pub avatar: String,
+    /// argon2 PHC string.
+    pub password_hash: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::session::Entity")]
+    Session,
+}
+
+impl Related<super::session::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Session.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! Schema migrations, applied in order at start-up. Never edit a released migration; add one.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_accounts;
+
+/// All of Parley's migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_accounts::Migration)]
+    }
+}

@@ -1,0 +1,81 @@
+//! Persistence: SeaORM over SQLite (default), PostgreSQL or MySQL/MariaDB.
+//!
+//! [`Store`] offers domain-shaped methods (one call = one statement or one transaction) and
+//! returns `app::protocol` types, so nothing above this module sees an entity or a query.
+
+pub mod accounts;
+pub mod entities;
+pub mod migration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (the caller decides what it means).
+    #[error("duplicate key")]
+    Duplicate,
+    /// Any other database failure.
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Turns unique violations into [`StoreError::Duplicate`], whatever the backend's wording.
+fn classify(err: DbErr) -> StoreError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate,
+        _ => StoreError::Db(err),
+    }
+}
+
+/// A handle to the database; cheap to clone (it shares the connection pool).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `url`; for PostgreSQL, `schema` (if given) becomes the search path so a
+    /// test run can live in its own schema.
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10));
+        if let Some(schema) = schema {
+            opts.set_schema_search_path(schema.to_owned());
+        }
+        let db = Database::connect(opts).await?;
+        if db.get_database_backend() == DbBackend::Sqlite {
+            // WAL lets readers proceed while a writer commits; it is a property of the file,
+            // so setting it once per start is enough.
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        Ok(Store { db })
+    }
+
+    /// Brings the schema up to date; run at every start-up.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Closes the pool (at shutdown, so SQLite checkpoints its WAL).
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
