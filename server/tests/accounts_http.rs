@@ -1,0 +1,389 @@
+//! The account lifecycle over HTTP against the real server: register, login, me, profile,
+//! search, logout, expiry, throttling, and every error answer.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::{client, expect_error};
+use reqwest::header::{AUTHORIZATION, COOKIE, RETRY_AFTER, SET_COOKIE};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn full_lifecycle_with_bearer_and_cookie() {
+    let srv = common::spawn().await;
+    let c = client();
+
+    let res = c
+        .post(srv.url("/api/register"))
+        .json(&json!({"username": "alice", "password": "s3cret-pass", "nickname": " Alice "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let user = &body["user"];
+    assert_eq!(user["username"], "alice");
+    assert_eq!(user["nickname"], "Alice");
+    assert_eq!(user["avatar"], "");
+    assert!(user["id"].as_i64().unwrap() > 0);
+    assert!(user.get("password_hash").is_none());
+
+    let res = c
+        .post(srv.url("/api/login"))
+        .json(&json!({"username": "ALICE", "password": "s3cret-pass"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("parley_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain-http origin: {cookie}");
+    let body: Value = res.json().await.unwrap();
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert!(token.len() >= 22, "at least 128 bits");
+    assert_eq!(body["user"], *user);
+    let cookie_pair = cookie.split(';').next().unwrap().to_owned();
+    assert_eq!(cookie_pair, format!("parley_session={token}"));
+
+    // The token works as a bearer and as the cookie.
+    let me: Value = c
+        .get(srv.url("/api/me"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me, *user);
+    let res = c
+        .get(srv.url("/api/me"))
+        .header(COOKIE, &cookie_pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // A second session of the same user survives the first one's logout.
+    let other = srv.login("alice", "s3cret-pass").await;
+    assert_ne!(other, token);
+
+    let res = c
+        .post(srv.url("/api/logout"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let cleared = res.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+
+    for auth in [
+        c.get(srv.url("/api/me"))
+            .header(AUTHORIZATION, format!("Bearer {token}")),
+        c.get(srv.url("/api/me")).header(COOKIE, &cookie_pair),
+        c.post(srv.url("/api/logout"))
+            .header(AUTHORIZATION, format!("Bearer {token}")),
+    ] {
+        expect_error(auth.send().await.unwrap(), 401, "unauthorized").await;
+    }
+    let res = c
+        .get(srv.url("/api/me"))
+        .header(AUTHORIZATION, format!("Bearer {other}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "other session still alive");
+}
+
+#[tokio::test]
+async fn registration_errors_name_the_field_and_change_nothing() {
+    let srv = common::spawn().await;
+    let c = client();
+    let post = |body: Value| c.post(srv.url("/api/register")).json(&body).send();
+
+    let cases = [
+        (
+            json!({"username": "ab", "password": "longenough"}),
+            "username",
+        ),
+        (
+            json!({"username": "bad name", "password": "longenough"}),
+            "username",
+        ),
+        (json!({"username": "bob", "password": "short"}), "password"),
+        (
+            json!({"username": "bob", "password": "longenough", "nickname": "\u{7}"}),
+            "nickname",
+        ),
+    ];
+    for (body, field) in cases {
+        let err = expect_error(post(body).await.unwrap(), 400, "invalid_field").await;
+        assert_eq!(err["field"], field);
+    }
+    // Nothing above created "bob".
+    srv.register("bob", "longenough").await;
+    expect_error(
+        post(json!({"username": "BOB", "password": "longenough"}))
+            .await
+            .unwrap(),
+        409,
+        "username_taken",
+    )
+    .await;
+
+    // Malformed bodies.
+    let res = c
+        .post(srv.url("/api/register"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 400, "invalid_body").await;
+    let err = expect_error(
+        post(json!({"username": "carol"})).await.unwrap(),
+        400,
+        "invalid_body",
+    )
+    .await;
+    assert!(err["msg"].as_str().unwrap().contains("password"), "{err}");
+    let res = c
+        .post(srv.url("/api/register"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 400, "invalid_body").await;
+
+    // A mobile number is a valid username.
+    srv.register("+8613800138000", "longenough").await;
+}
+
+#[tokio::test]
+async fn login_failures_look_the_same_and_are_throttled() {
+    let srv = common::spawn_with(&["--login-max-failures", "3"]).await;
+    let c = client();
+    srv.register("erin", "right-password").await;
+    let login = |u: &str, p: &str| {
+        c.post(srv.url("/api/login"))
+            .json(&json!({"username": u, "password": p}))
+            .send()
+    };
+
+    let wrong = expect_error(
+        login("erin", "wrong-password").await.unwrap(),
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown = expect_error(
+        login("nobody", "wrong-password").await.unwrap(),
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        wrong, unknown,
+        "unknown user and wrong password must be indistinguishable"
+    );
+
+    login("erin", "wrong-password").await.unwrap();
+    login("Erin", "wrong-password").await.unwrap();
+    // Three failures: now even the right password waits.
+    let res = login("erin", "right-password").await.unwrap();
+    let retry: u64 = res.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= 900, "{retry}");
+    expect_error(res, 429, "too_many_attempts").await;
+    // Other accounts are not affected.
+    srv.register("frank", "right-password").await;
+    srv.login("frank", "right-password").await;
+
+    expect_error(login("", "x").await.unwrap(), 400, "invalid_field").await;
+}
+
+#[tokio::test]
+async fn one_address_spraying_many_accounts_is_throttled() {
+    let srv = common::spawn_with(&["--login-max-failures-per-addr", "4"]).await;
+    let c = client();
+    srv.register("gina", "right-password").await;
+    for i in 0..4 {
+        let res = c
+            .post(srv.url("/api/login"))
+            .json(&json!({"username": format!("user{i}"), "password": "guess-guess"}))
+            .send()
+            .await
+            .unwrap();
+        expect_error(res, 401, "invalid_credentials").await;
+    }
+    let res = c
+        .post(srv.url("/api/login"))
+        .json(&json!({"username": "gina", "password": "right-password"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 429, "too_many_attempts").await;
+}
+
+#[tokio::test]
+async fn tokens_expire() {
+    let srv = common::spawn_with(&["--session-ttl-secs", "1"]).await;
+    srv.register("hank", "right-password").await;
+    let token = srv.login("hank", "right-password").await;
+    let me = || {
+        client()
+            .get(srv.url("/api/me"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+    };
+    assert_eq!(me().await.unwrap().status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    expect_error(me().await.unwrap(), 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn unauthenticated_and_bad_tokens_get_401() {
+    let srv = common::spawn().await;
+    let c = client();
+    for req in [
+        c.get(srv.url("/api/me")),
+        c.patch(srv.url("/api/me")).json(&json!({"nickname": "x"})),
+        c.get(srv.url("/api/users/search?q=a")),
+        c.post(srv.url("/api/logout")),
+        c.get(srv.url("/api/me"))
+            .header(AUTHORIZATION, "Bearer not-a-token"),
+        c.get(srv.url("/api/me")).header(AUTHORIZATION, "Basic abc"),
+        c.get(srv.url("/api/me"))
+            .header(AUTHORIZATION, format!("Bearer {}", "x".repeat(5000))),
+        c.get(srv.url("/api/me"))
+            .header(COOKIE, "parley_session=forged"),
+    ] {
+        expect_error(req.send().await.unwrap(), 401, "unauthorized").await;
+    }
+    expect_error(
+        c.get(srv.url("/api/nope")).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn profile_update_validates_and_applies() {
+    let srv = common::spawn().await;
+    let c = client();
+    srv.register("ivy", "right-password").await;
+    let token = srv.login("ivy", "right-password").await;
+    let patch = |body: Value| {
+        c.patch(srv.url("/api/me"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(&body)
+            .send()
+    };
+
+    let u: Value = patch(json!({"nickname": "  Ivy V ", "avatar": "https://img.example/ivy.png"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(u["nickname"], "Ivy V");
+    assert_eq!(u["avatar"], "https://img.example/ivy.png");
+
+    for (body, field) in [
+        (json!({"avatar": "javascript:alert(1)"}), "avatar"),
+        (json!({"avatar": "data:image/png;base64,AAAA"}), "avatar"),
+        (json!({"nickname": ""}), "nickname"),
+        (json!({"nickname": "x".repeat(33)}), "nickname"),
+    ] {
+        let err = expect_error(patch(body).await.unwrap(), 400, "invalid_field").await;
+        assert_eq!(err["field"], field);
+    }
+    // A rejected change changed nothing, not even the valid half of it.
+    let err = expect_error(
+        patch(json!({"nickname": "New", "avatar": "javascript:x"}))
+            .await
+            .unwrap(),
+        400,
+        "invalid_field",
+    )
+    .await;
+    assert_eq!(err["field"], "avatar");
+    let me: Value = c
+        .get(srv.url("/api/me"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me, u);
+
+    let cleared: Value = patch(json!({"avatar": ""}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cleared["avatar"], "");
+    assert_eq!(cleared["nickname"], "Ivy V");
+}
+
+#[tokio::test]
+async fn user_search() {
+    let srv = common::spawn().await;
+    let c = client();
+    let jack = srv.register("jack", "right-password").await;
+    srv.register("jackie", "right-password").await;
+    srv.register("kate", "right-password").await;
+    let token = srv.login("kate", "right-password").await;
+    let search = |q: &str| {
+        c.get(srv.url("/api/users/search"))
+            .query(&[("q", q)])
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+    };
+    let found: Vec<Value> = search("JACK").await.unwrap().json().await.unwrap();
+    let names: Vec<&str> = found
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["jack", "jackie"]);
+    let by_id: Vec<Value> = search(&jack["id"].to_string())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_id[0], jack);
+    let none: Vec<Value> = search("zzz").await.unwrap().json().await.unwrap();
+    assert!(none.is_empty());
+    for q in ["", "   ", &"q".repeat(65)] {
+        let err = expect_error(search(q).await.unwrap(), 400, "invalid_field").await;
+        assert_eq!(err["field"], "q");
+    }
+    let res = c
+        .get(srv.url("/api/users/search"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 400, "invalid_field").await;
+}
+
+#[tokio::test]
+async fn healthz_reports_ok() {
+    let srv = common::spawn().await;
+    let res = client().get(srv.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}

@@ -1,0 +1,228 @@
+//! Server-rendered pages, the no-JavaScript form posts and the server functions the hydrated
+//! pages call, over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::{browser, client};
+use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::Response;
+
+fn location(res: &Response) -> String {
+    res.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn anonymous_root_redirects_to_login_and_login_page_renders() {
+    let srv = common::spawn().await;
+    let c = client();
+    let res = c.get(srv.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login");
+
+    let res = c.get(srv.url("/login")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"action="/login""#), "{html}");
+    assert!(html.contains(r#"name="username""#));
+    assert!(html.contains(r#"name="password""#));
+    assert!(html.contains("/pkg/parley.css"));
+    let html = c
+        .get(srv.url("/register"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"action="/register""#), "{html}");
+}
+
+#[tokio::test]
+async fn forms_work_without_javascript() {
+    let srv = common::spawn().await;
+    let b = browser();
+
+    // Register (with a nickname) through the plain form: logged straight in.
+    let res = b
+        .post(srv.url("/register"))
+        .form(&[
+            ("username", "lena"),
+            ("password", "right-password"),
+            ("nickname", "Lena <b>L</b>"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/");
+    assert!(res.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("HttpOnly"));
+
+    let res = b.get(srv.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Lena &lt;b&gt;L&lt;/b&gt;"),
+        "nickname shown, escaped: {html}"
+    );
+    assert!(html.contains(r#"action="/logout""#));
+
+    // Logged in, the auth pages send you home.
+    let res = b.get(srv.url("/login")).send().await.unwrap();
+    assert_eq!(
+        (res.status().as_u16(), location(&res)),
+        (303, "/".to_owned())
+    );
+
+    // Log out through the form: back to /login and the session is gone.
+    let res = b.post(srv.url("/logout")).send().await.unwrap();
+    assert_eq!(
+        (res.status().as_u16(), location(&res)),
+        (303, "/login".to_owned())
+    );
+    let res = b.get(srv.url("/")).send().await.unwrap();
+    assert_eq!(location(&res), "/login");
+
+    // A wrong password comes back to the form with the code and the username kept.
+    let res = b
+        .post(srv.url("/login"))
+        .form(&[("username", "lena"), ("password", "wrong-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let back = location(&res);
+    assert_eq!(back, "/login?error=invalid_credentials&username=lena");
+    let html = b
+        .get(srv.url(&back))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Wrong username or password."), "{html}");
+    assert!(html.contains(r#"value="lena""#), "{html}");
+
+    // The right password logs in again.
+    let res = b
+        .post(srv.url("/login"))
+        .form(&[("username", "lena"), ("password", "right-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/");
+    assert_eq!(b.get(srv.url("/")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn register_form_errors_explain_the_field() {
+    let srv = common::spawn().await;
+    let b = browser();
+    let res = b
+        .post(srv.url("/register"))
+        .form(&[
+            ("username", "mo"),
+            ("password", "right-password"),
+            ("nickname", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let back = location(&res);
+    assert_eq!(
+        back,
+        "/register?error=invalid_field&field=username&username=mo"
+    );
+    let html = b
+        .get(srv.url(&back))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Username must be 3-32"), "{html}");
+
+    srv.register("nora", "right-password").await;
+    let res = b
+        .post(srv.url("/register"))
+        .form(&[
+            ("username", "nora"),
+            ("password", "right-password"),
+            ("nickname", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&res),
+        "/register?error=username_taken&username=nora"
+    );
+
+    // Missing fields are a clear error too, not a crash.
+    let res = b
+        .post(srv.url("/login"))
+        .form(&[("username", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/login?error=invalid_body");
+}
+
+#[tokio::test]
+async fn server_functions_log_in_report_the_user_and_log_out() {
+    let srv = common::spawn().await;
+    let b = browser();
+    srv.register("olga", "right-password").await;
+
+    let res = b
+        .post(srv.url("/sfn/login"))
+        .form(&[("username", "olga"), ("password", "wrong-password")])
+        .send()
+        .await
+        .unwrap();
+    assert!(!res.status().is_success());
+    let body = res.text().await.unwrap();
+    assert!(body.contains("invalid_credentials"), "{body}");
+
+    let res = b
+        .post(srv.url("/sfn/login"))
+        .header("accept", "application/json")
+        .form(&[("username", "olga"), ("password", "right-password")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert!(res.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .starts_with("parley_session="));
+
+    let me = b
+        .post(srv.url("/sfn/current_user"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(me.contains(r#""username":"olga""#), "{me}");
+    assert_eq!(b.get(srv.url("/")).send().await.unwrap().status(), 200);
+
+    let res = b.post(srv.url("/sfn/logout")).send().await.unwrap();
+    assert!(res.status().is_success());
+    let me = b
+        .post(srv.url("/sfn/current_user"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(me, "null");
+    assert_eq!(b.get(srv.url("/")).send().await.unwrap().status(), 303);
+}

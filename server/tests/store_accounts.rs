@@ -1,0 +1,159 @@
+//! Store-level tests of users and sessions, on SQLite and (when configured) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use app::ids::UserId;
+use server::store::accounts::NewUser;
+use server::store::StoreError;
+
+fn new_user(name: &str, nickname: &str) -> NewUser {
+    NewUser {
+        username: name.to_owned(),
+        nickname: nickname.to_owned(),
+        password_hash: "$argon2id$fake".to_owned(),
+        now_ms: 1_000,
+    }
+}
+
+#[tokio::test]
+async fn users_are_unique_regardless_of_case() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let bob = s.create_user(new_user("Bob", "Bobby")).await.unwrap();
+        assert_eq!(bob.username, "Bob");
+        assert_eq!(bob.avatar, "");
+        let dup = s.create_user(new_user("bob", "other")).await;
+        assert!(
+            matches!(dup, Err(StoreError::Duplicate)),
+            "{}: {dup:?}",
+            db.label
+        );
+        let creds = s.credentials("BOB").await.unwrap().unwrap();
+        assert_eq!(creds.user, bob);
+        assert_eq!(creds.password_hash, "$argon2id$fake");
+        assert!(s.credentials("nobody").await.unwrap().is_none());
+        assert_eq!(s.user(bob.id).await.unwrap(), Some(bob.clone()));
+        assert_eq!(s.user(UserId(bob.id.0 + 1000)).await.unwrap(), None);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn profile_updates_change_only_given_fields() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let u = s.create_user(new_user("carol", "Carol")).await.unwrap();
+        let u2 = s
+            .update_profile(u.id, None, Some("/media/a.png".into()))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(u2.nickname, "Carol");
+        assert_eq!(u2.avatar, "/media/a.png");
+        let u3 = s
+            .update_profile(u.id, Some("Caz".into()), None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (u3.nickname.as_str(), u3.avatar.as_str()),
+            ("Caz", "/media/a.png")
+        );
+        let unchanged = s.update_profile(u.id, None, None).await.unwrap().unwrap();
+        assert_eq!(unchanged, u3);
+        assert!(s
+            .update_profile(UserId(999_999), Some("x".into()), None)
+            .await
+            .unwrap()
+            .is_none());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn search_matches_username_nickname_and_id_literally() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let alice = s
+            .create_user(new_user("alice", "Wonder Land"))
+            .await
+            .unwrap();
+        let alina = s.create_user(new_user("alina", "Al")).await.unwrap();
+        let pct = s.create_user(new_user("x_y", "100% real")).await.unwrap();
+        let names =
+            |v: Vec<app::protocol::User>| v.into_iter().map(|u| u.username).collect::<Vec<_>>();
+
+        assert_eq!(
+            names(s.search_users("ali", 20).await.unwrap()),
+            ["alice", "alina"],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            names(s.search_users("WONDER", 20).await.unwrap()),
+            ["alice"],
+            "{}",
+            db.label
+        );
+        // `%` and `_` are literal characters, not wildcards.
+        assert_eq!(
+            names(s.search_users("%", 20).await.unwrap()),
+            ["x_y"],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            names(s.search_users("_", 20).await.unwrap()),
+            ["x_y"],
+            "{}",
+            db.label
+        );
+        // An id finds that user, exact matches first.
+        let by_id = s.search_users(&alina.id.to_string(), 20).await.unwrap();
+        assert_eq!(by_id[0], alina);
+        assert_eq!(
+            names(s.search_users("alina", 20).await.unwrap())[0],
+            "alina"
+        );
+        assert_eq!(s.search_users("ali", 1).await.unwrap().len(), 1);
+        assert!(s.search_users("zzz", 20).await.unwrap().is_empty());
+        let _ = (alice, pct);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire_and_end() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let u = s.create_user(new_user("dave", "Dave")).await.unwrap();
+        s.create_session(u.id, "h1".into(), 1_000, 5_000)
+            .await
+            .unwrap();
+        s.create_session(u.id, "h2".into(), 1_000, 9_000)
+            .await
+            .unwrap();
+        let dup = s.create_session(u.id, "h1".into(), 1_000, 9_000).await;
+        assert!(matches!(dup, Err(StoreError::Duplicate)), "{}", db.label);
+
+        assert_eq!(s.session_user("h1", 4_999).await.unwrap(), Some(u.clone()));
+        assert_eq!(
+            s.session_user("h1", 5_000).await.unwrap(),
+            None,
+            "expired at expires_at"
+        );
+        assert_eq!(s.session_user("nope", 0).await.unwrap(), None);
+
+        assert!(s.delete_session("h2").await.unwrap());
+        assert!(!s.delete_session("h2").await.unwrap());
+        assert_eq!(s.session_user("h2", 1_000).await.unwrap(), None);
+
+        s.create_session(u.id, "h3".into(), 1_000, 20_000)
+            .await
+            .unwrap();
+        assert_eq!(s.purge_expired_sessions(10_000).await.unwrap(), 1);
+        assert_eq!(s.session_user("h3", 10_000).await.unwrap(), Some(u));
+        db.cleanup().await;
+    }
+}
