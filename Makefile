@@ -1,0 +1,50 @@
+# Parley's two promises (see README): `make run` and `make test` on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := 0.2.130
+BINARYEN_VERSION     := 132.0.0
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+# wasm-opt from npm's binaryen (Debian's breaks hydration), then cargo-installed tools.
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: setup run build test test-rust test-e2e lint
+
+## Install whatever is missing: wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Chromium, npm packages.
+setup:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q '$(CARGO_LEPTOS_VERSION)' \
+	  || cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' \
+	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@wasm-opt --version 2>/dev/null | grep -q 'version 132' \
+	  || npm install --prefix .tools --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION)
+	@command -v chromium >/dev/null \
+	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei; }
+	@[ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ] \
+	  || (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+
+## Build (release) and serve on http://127.0.0.1:3000 with the embedded SQLite default.
+run: setup
+	cargo leptos serve --release
+
+## Release build of the server binary and the WASM bundle.
+build: setup
+	cargo leptos build --release
+
+## Every test suite: Rust (unit, store, HTTP) then Playwright in Chromium.
+test: build test-rust test-e2e
+
+test-rust:
+	cargo test --workspace --no-fail-fast
+
+test-e2e:
+	cd end2end && npx playwright test
+
+## Formatting and lints, as CI checks them.
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
