@@ -48,3 +48,4 @@ test-e2e:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown --features hydrate -- -D warnings

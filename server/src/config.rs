@@ -50,11 +50,21 @@ pub enum LogFormat {
 )]
 pub struct Settings {
     /// Address to listen on.
-    #[arg(long, env = "PARLEY_ADDR", value_name = "PARLEY_ADDR", default_value = "127.0.0.1:3000")]
+    #[arg(
+        long,
+        env = "PARLEY_ADDR",
+        value_name = "PARLEY_ADDR",
+        default_value = "127.0.0.1:3000"
+    )]
     pub addr: SocketAddr,
 
     /// Directory for the embedded database and uploads.
-    #[arg(long, env = "PARLEY_DATA_DIR", value_name = "PARLEY_DATA_DIR", default_value = "./data")]
+    #[arg(
+        long,
+        env = "PARLEY_DATA_DIR",
+        value_name = "PARLEY_DATA_DIR",
+        default_value = "./data"
+    )]
     pub data_dir: PathBuf,
 
     /// Database URL; default: SQLite file `parley.db` in the data dir.
@@ -63,7 +73,11 @@ pub struct Settings {
 
     /// The origin browsers use to reach this server (checked on WebSocket upgrades);
     /// default: `http://` + the listen address.
-    #[arg(long, env = "PARLEY_PUBLIC_ORIGIN", value_name = "PARLEY_PUBLIC_ORIGIN")]
+    #[arg(
+        long,
+        env = "PARLEY_PUBLIC_ORIGIN",
+        value_name = "PARLEY_PUBLIC_ORIGIN"
+    )]
     pub public_origin: Option<String>,
 
     /// How long a login session lasts, in seconds.
@@ -71,15 +85,30 @@ pub struct Settings {
     pub session_ttl_secs: u64,
 
     /// Failed logins for one account before it is throttled.
-    #[arg(long, env = "PARLEY_LOGIN_MAX_FAILURES", value_name = "PARLEY_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    #[arg(
+        long,
+        env = "PARLEY_LOGIN_MAX_FAILURES",
+        value_name = "PARLEY_LOGIN_MAX_FAILURES",
+        default_value_t = 5
+    )]
     pub login_max_failures: u32,
 
     /// Failed logins from one client address before it is throttled.
-    #[arg(long, env = "PARLEY_LOGIN_MAX_FAILURES_PER_ADDR", value_name = "PARLEY_LOGIN_MAX_FAILURES_PER_ADDR", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "PARLEY_LOGIN_MAX_FAILURES_PER_ADDR",
+        value_name = "PARLEY_LOGIN_MAX_FAILURES_PER_ADDR",
+        default_value_t = 20
+    )]
     pub login_max_failures_per_addr: u32,
 
     /// How long failures are remembered (and a throttle lasts), in seconds.
-    #[arg(long, env = "PARLEY_LOGIN_WINDOW_SECS", value_name = "PARLEY_LOGIN_WINDOW_SECS", default_value_t = 900)]
+    #[arg(
+        long,
+        env = "PARLEY_LOGIN_WINDOW_SECS",
+        value_name = "PARLEY_LOGIN_WINDOW_SECS",
+        default_value_t = 900
+    )]
     pub login_window_secs: u64,
 
     /// Log format.
@@ -87,7 +116,12 @@ pub struct Settings {
     pub log_format: LogFormat,
 
     /// Where the built site (WASM, JS, CSS, public assets) is served from.
-    #[arg(long, env = "LEPTOS_SITE_ROOT", value_name = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        value_name = "LEPTOS_SITE_ROOT",
+        default_value = "target/site"
+    )]
     pub site_root: PathBuf,
 }
 

@@ -7,6 +7,7 @@
 use crate::api::{Login, Register};
 use crate::components::{go_to, FormError};
 use crate::error::ApiError;
+use crate::protocol::User;
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use leptos_router::hooks::use_query_map;
 
@@ -21,6 +22,24 @@ fn query_error() -> Signal<Option<String>> {
     })
 }
 
+/// Follows a login-like action: goes to `/` once it succeeds, and yields the message to
+/// show: the action's error, or before any submit, the one a no-JavaScript redirect carried.
+fn outcome(
+    value: impl Get<Value = Option<Result<User, ApiError>>> + Copy + Send + Sync + 'static,
+) -> Signal<Option<String>> {
+    let from_query = query_error();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            go_to("/");
+        }
+    });
+    Signal::derive(move || match value.get() {
+        Some(Err(e)) => Some(e.msg),
+        Some(Ok(_)) => None,
+        None => from_query.get(),
+    })
+}
+
 /// The username a failed no-JavaScript submit sent back, so the user need not retype it.
 fn query_username() -> String {
     use_query_map().with_untracked(|q| q.get("username").unwrap_or_default())
@@ -32,8 +51,8 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let username = NodeRef::<html::Input>::new();
     let password = NodeRef::<html::Input>::new();
-    let from_query = query_error();
-
+    let error = outcome(action.value());
+    let pending = action.pending();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let (Some(u), Some(p)) = (username.get(), password.get()) {
@@ -43,17 +62,6 @@ pub fn LoginPage() -> impl IntoView {
             });
         }
     };
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            go_to("/");
-        }
-    });
-    let error = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(e.msg),
-        Some(Ok(_)) => None,
-        None => from_query.get(),
-    });
-    let pending = action.pending();
 
     view! {
         <main class="auth">
@@ -87,8 +95,8 @@ pub fn RegisterPage() -> impl IntoView {
     let username = NodeRef::<html::Input>::new();
     let nickname = NodeRef::<html::Input>::new();
     let password = NodeRef::<html::Input>::new();
-    let from_query = query_error();
-
+    let error = outcome(action.value());
+    let pending = action.pending();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let (Some(u), Some(n), Some(p)) = (username.get(), nickname.get(), password.get()) {
@@ -99,17 +107,6 @@ pub fn RegisterPage() -> impl IntoView {
             });
         }
     };
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            go_to("/");
-        }
-    });
-    let error = Signal::derive(move || match action.value().get() {
-        Some(Err(e)) => Some(e.msg),
-        Some(Ok(_)) => None,
-        None => from_query.get(),
-    });
-    let pending = action.pending();
 
     view! {
         <main class="auth">
