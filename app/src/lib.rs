@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 /// The HTML document around the app; the server renders it for every page.
@@ -51,7 +51,9 @@ pub fn App() -> impl IntoView {
         <Title text="Parley"/>
         <Router>
             <Routes fallback=|| view! { <main class="auth"><p>"Page not found."</p></main> }>
-                <Route path=StaticSegment("") view=pages::chat::ChatPage/>
+                // In order: the whole page arrives as HTML, so it also works without JavaScript
+                // (out-of-order streaming swaps suspended parts in with a script).
+                <Route path=StaticSegment("") view=pages::chat::ChatPage ssr=SsrMode::InOrder/>
                 <Route path=StaticSegment("login") view=pages::auth::LoginPage/>
                 <Route path=StaticSegment("register") view=pages::auth::RegisterPage/>
             </Routes>

@@ -74,6 +74,10 @@ async function expectLoggedInAs(
   user: { username: string; nickname: string },
 ): Promise<void> {
   await expectPath(page, '/');
+  await expect(
+    page.locator('p.loading'),
+    'the chat is stuck on its Loading… placeholder',
+  ).toHaveCount(0);
   const topbar = page.locator('header.topbar');
   await expect(topbar.getByTestId('nickname')).toHaveText(user.nickname);
   await expect(topbar.locator('.username')).toHaveText(`@${user.username}`);
@@ -169,6 +173,10 @@ test('accounts work without JavaScript', { tag: '@nojs' }, async ({ page }) => {
 
   await fillLogin(page, username, PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
+  await expectLoggedInAs(page, { username, nickname });
+
+  // A fresh visit renders the chat without any script (no streamed-in placeholder).
+  await page.goto('/');
   await expectLoggedInAs(page, { username, nickname });
 
   await page.getByRole('button', { name: 'Log out' }).click();

@@ -69,6 +69,11 @@ async fn forms_work_without_javascript() {
         "nickname shown, escaped: {html}"
     );
     assert!(html.contains(r#"action="/logout""#));
+    // Rendered in place, not streamed into a <template> that only a script would reveal.
+    assert!(
+        !html.contains("Loading…") && !html.contains("<template"),
+        "{html}"
+    );
 
     // Logged in, the auth pages send you home.
     let res = b.get(srv.url("/login")).send().await.unwrap();
