@@ -7,92 +7,64 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The stable, snake_case error codes of the public contract (protocol.md section 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
+/// Declares the error codes once: variant, wire name, HTTP status and default message.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $wire:literal, $status:literal, $msg:literal;)+) => {
+        /// The stable, snake_case error codes of the public contract (protocol.md section 2).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl ErrorCode {
+            /// Every code, for exhaustive tests and for parsing a code back from a query string.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            /// The code as it appears on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $wire,)+ }
+            }
+
+            /// The HTTP status this code is answered with.
+            pub fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)+ }
+            }
+
+            /// The message shown to a person when the server gave no more specific one.
+            pub fn default_msg(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $msg,)+ }
+            }
+        }
+    };
+}
+
+error_codes! {
     /// A field failed validation; `field` names it.
-    InvalidField,
+    InvalidField = "invalid_field", 400, "A field is not valid.";
     /// The body was not the JSON (or form) the endpoint expects.
-    InvalidBody,
+    InvalidBody = "invalid_body", 400, "The request body is not valid.";
     /// No valid session: missing, unknown, expired or logged-out token.
-    Unauthorized,
+    Unauthorized = "unauthorized", 401, "Please log in.";
     /// Login refused: unknown user or wrong password (deliberately indistinguishable).
-    InvalidCredentials,
+    InvalidCredentials = "invalid_credentials", 401, "Wrong username or password.";
     /// The username is already registered.
-    UsernameTaken,
+    UsernameTaken = "username_taken", 409, "That username is already taken.";
     /// Too many failed logins for this account or address; retry later.
-    TooManyAttempts,
+    TooManyAttempts = "too_many_attempts", 429,
+        "Too many failed attempts. Please wait a few minutes and try again.";
     /// The thing addressed does not exist.
-    NotFound,
+    NotFound = "not_found", 404, "Not found.";
     /// Authenticated, but not allowed to do this.
-    Forbidden,
+    Forbidden = "forbidden", 403, "You are not allowed to do that.";
     /// The server failed; details are in its logs, never in the response.
-    Internal,
+    Internal = "internal", 500, "Something went wrong on the server. Please try again.";
 }
 
 impl ErrorCode {
-    /// Every code, for exhaustive tests and for parsing a code back from a query string.
-    pub const ALL: [ErrorCode; 9] = [
-        ErrorCode::InvalidField,
-        ErrorCode::InvalidBody,
-        ErrorCode::Unauthorized,
-        ErrorCode::InvalidCredentials,
-        ErrorCode::UsernameTaken,
-        ErrorCode::TooManyAttempts,
-        ErrorCode::NotFound,
-        ErrorCode::Forbidden,
-        ErrorCode::Internal,
-    ];
-
-    /// The code as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidField => "invalid_field",
-            ErrorCode::InvalidBody => "invalid_body",
-            ErrorCode::Unauthorized => "unauthorized",
-            ErrorCode::InvalidCredentials => "invalid_credentials",
-            ErrorCode::UsernameTaken => "username_taken",
-            ErrorCode::TooManyAttempts => "too_many_attempts",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::Internal => "internal",
-        }
-    }
-
     /// Parses a wire code; `None` for anything not in the contract.
     pub fn parse(s: &str) -> Option<ErrorCode> {
-        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    /// The HTTP status this code is answered with.
-    pub fn http_status(self) -> u16 {
-        match self {
-            ErrorCode::InvalidField | ErrorCode::InvalidBody => 400,
-            ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => 401,
-            ErrorCode::Forbidden => 403,
-            ErrorCode::NotFound => 404,
-            ErrorCode::UsernameTaken => 409,
-            ErrorCode::TooManyAttempts => 429,
-            ErrorCode::Internal => 500,
-        }
-    }
-
-    /// The message shown to a person when the server gave no more specific one.
-    pub fn default_msg(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidField => "A field is not valid.",
-            ErrorCode::InvalidBody => "The request body is not valid.",
-            ErrorCode::Unauthorized => "Please log in.",
-            ErrorCode::InvalidCredentials => "Wrong username or password.",
-            ErrorCode::UsernameTaken => "That username is already taken.",
-            ErrorCode::TooManyAttempts => {
-                "Too many failed attempts. Please wait a few minutes and try again."
-            }
-            ErrorCode::NotFound => "Not found.",
-            ErrorCode::Forbidden => "You are not allowed to do that.",
-            ErrorCode::Internal => "Something went wrong on the server. Please try again.",
-        }
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == s)
     }
 }
 
@@ -236,7 +208,7 @@ mod tests {
 
     #[test]
     fn codes_round_trip_through_their_wire_names() {
-        for code in ErrorCode::ALL {
+        for &code in ErrorCode::ALL {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
