@@ -57,6 +57,25 @@ error_codes! {
     NotFound = "not_found", 404, "Not found.";
     /// Authenticated, but not allowed to do this.
     Forbidden = "forbidden", 403, "You are not allowed to do that.";
+    /// Befriending yourself.
+    CannotFriendSelf = "cannot_friend_self", 400, "You cannot add yourself as a friend.";
+    /// The two users are already friends.
+    AlreadyFriends = "already_friends", 409, "You are already friends.";
+    /// Removing a friendship that does not exist.
+    NotFriends = "not_friends", 404, "You are not friends.";
+    /// Joining a group twice.
+    AlreadyMember = "already_member", 409, "You are already a member of this group.";
+    /// Acting on a group one is not a member of (or naming a non-member).
+    NotMember = "not_member", 403, "That is not a member of this group.";
+    /// Only the group's owner may do this.
+    NotOwner = "not_owner", 403, "Only the group's owner can do that.";
+    /// The owner tried to leave; they must hand ownership over or dissolve the group.
+    OwnerCannotLeave = "owner_cannot_leave", 409,
+        "You own this group: hand ownership to another member or dissolve the group first.";
+    /// The group has reached `MAX_GROUP_MEMBERS`.
+    GroupFull = "group_full", 409, "This group is full.";
+    /// The user already owns `MAX_OWNED_GROUPS` groups.
+    OwnedGroupsLimit = "owned_groups_limit", 422, "You already own the maximum number of groups.";
     /// The server failed; details are in its logs, never in the response.
     Internal = "internal", 500, "Something went wrong on the server. Please try again.";
 }
@@ -89,16 +108,28 @@ pub enum Field {
     Avatar,
     /// A search query.
     Q,
+    /// A user id given as the subject of a request.
+    UserId,
+    /// A group's name.
+    Name,
+    /// A group's icon URL.
+    Icon,
+    /// A group's description.
+    Memo,
 }
 
 impl Field {
     /// Every field, for parsing a field name back from a query string.
-    pub const ALL: [Field; 5] = [
+    pub const ALL: [Field; 9] = [
         Field::Username,
         Field::Password,
         Field::Nickname,
         Field::Avatar,
         Field::Q,
+        Field::UserId,
+        Field::Name,
+        Field::Icon,
+        Field::Memo,
     ];
 
     /// The field's name as used in request bodies.
@@ -109,6 +140,10 @@ impl Field {
             Field::Nickname => "nickname",
             Field::Avatar => "avatar",
             Field::Q => "q",
+            Field::UserId => "user_id",
+            Field::Name => "name",
+            Field::Icon => "icon",
+            Field::Memo => "memo",
         }
     }
 
@@ -129,6 +164,12 @@ impl Field {
                 "Avatar must be an http(s):// URL or a /media/ path of at most 512 characters."
             }
             Field::Q => "Search text must be 1-64 characters.",
+            Field::UserId => "That is not a valid user id.",
+            Field::Name => "Group name must be 1-64 characters, without control characters.",
+            Field::Icon => {
+                "Icon must be an http(s):// URL or a /media/ path of at most 512 characters."
+            }
+            Field::Memo => "Description must be at most 512 characters.",
         }
     }
 }
@@ -172,6 +213,12 @@ impl ApiError {
             msg: field.rule().to_owned(),
             field: Some(field),
         }
+    }
+
+    /// The same error, naming `field` as the offending input.
+    pub fn with_field(mut self, field: Field) -> ApiError {
+        self.field = Some(field);
+        self
     }
 
     /// Rebuilds the message a page shows from a code and field carried in a redirect's query.

@@ -2,7 +2,7 @@
 //! rules both sides apply: the browser to explain early, the server to enforce.
 
 use crate::error::{ApiError, Field};
-use crate::ids::UserId;
+use crate::ids::{GroupId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Name of the HttpOnly session cookie set at login.
@@ -134,6 +134,154 @@ pub fn normalize_avatar(avatar: &str) -> Result<String, ApiError> {
     }
 }
 
+/// A friend as listed: the user, and whether they are connected right now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Friend {
+    /// The friend.
+    #[serde(flatten)]
+    pub user: User,
+    /// True while the friend has at least one live connection.
+    pub online: bool,
+}
+
+/// `POST /api/friends` body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddFriendRequest {
+    /// Who to befriend.
+    pub user_id: UserId,
+}
+
+/// A member's standing in a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRole {
+    /// Created the group or was handed it; exactly one per group.
+    Owner,
+    /// Everyone else.
+    Member,
+}
+
+impl GroupRole {
+    /// The role as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupRole::Owner => "owner",
+            GroupRole::Member => "member",
+        }
+    }
+
+    /// Parses a stored role; unknown text reads as a plain member.
+    pub fn parse(s: &str) -> GroupRole {
+        if s == "owner" {
+            GroupRole::Owner
+        } else {
+            GroupRole::Member
+        }
+    }
+}
+
+/// A group as anyone may see it (search results, lists).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Stable id.
+    pub id: GroupId,
+    /// Display name.
+    pub name: String,
+    /// Icon URL, empty for none.
+    pub icon: String,
+    /// Description, possibly empty.
+    pub memo: String,
+    /// The current owner.
+    pub owner_id: UserId,
+    /// How many members, the owner included.
+    pub member_count: u32,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+}
+
+/// One of my groups: the group and my role in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyGroup {
+    /// The group.
+    #[serde(flatten)]
+    pub group: Group,
+    /// My role in it.
+    pub role: GroupRole,
+}
+
+/// A group member as listed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// The member.
+    #[serde(flatten)]
+    pub user: User,
+    /// Their role.
+    pub role: GroupRole,
+    /// When they joined, ms since the epoch.
+    pub joined_at: i64,
+}
+
+/// `POST /api/groups` body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateGroupRequest {
+    /// 1-64 characters.
+    pub name: String,
+    /// Optional icon URL.
+    #[serde(default)]
+    pub icon: Option<String>,
+    /// Optional description, up to 512 characters.
+    #[serde(default)]
+    pub memo: Option<String>,
+}
+
+/// `POST /api/groups/{id}/owner` body: hand the group to another member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferOwnershipRequest {
+    /// The member who becomes owner.
+    pub user_id: UserId,
+}
+
+/// The conversation key of a 1:1 chat: `p:<low id>:<high id>`, the same from either side.
+pub fn private_conv(a: UserId, b: UserId) -> String {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    format!("p:{lo}:{hi}")
+}
+
+/// The conversation key of a group chat: `g:<group id>`.
+pub fn group_conv(g: GroupId) -> String {
+    format!("g:{g}")
+}
+
+/// Trims a group name and checks it: 1-64 characters, no control characters.
+pub fn normalize_group_name(name: &str) -> Result<String, ApiError> {
+    let trimmed = name.trim();
+    let len = trimmed.chars().count();
+    if (1..=64).contains(&len) && !trimmed.chars().any(char::is_control) {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(ApiError::invalid(Field::Name))
+    }
+}
+
+/// Trims a group icon URL and checks it like an avatar; empty means none.
+pub fn normalize_icon(icon: &str) -> Result<String, ApiError> {
+    normalize_avatar(icon).map_err(|_| ApiError::invalid(Field::Icon))
+}
+
+/// Trims a group description and checks its length (newlines allowed).
+pub fn normalize_memo(memo: &str) -> Result<String, ApiError> {
+    let trimmed = memo.trim();
+    let ok = trimmed.chars().count() <= 512
+        && !trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t');
+    if ok {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(ApiError::invalid(Field::Memo))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +346,47 @@ mod tests {
             avatar: String::new(),
         };
         assert_eq!(u.initial(), "É");
+    }
+
+    #[test]
+    fn group_fields() {
+        assert_eq!(normalize_group_name("  Rustaceans ").unwrap(), "Rustaceans");
+        assert!(normalize_group_name("").is_err());
+        assert!(normalize_group_name(&"g".repeat(65)).is_err());
+        assert_eq!(
+            normalize_group_name(&"群".repeat(64))
+                .unwrap()
+                .chars()
+                .count(),
+            64
+        );
+        assert_eq!(
+            normalize_icon("javascript:x").unwrap_err().field,
+            Some(Field::Icon)
+        );
+        assert_eq!(
+            normalize_memo("line one\nline two").unwrap(),
+            "line one\nline two"
+        );
+        assert!(normalize_memo(&"m".repeat(513)).is_err());
+        assert_eq!(
+            GroupRole::parse(GroupRole::Owner.as_str()),
+            GroupRole::Owner
+        );
+        let json = serde_json::to_value(Friend {
+            user: User {
+                id: UserId(7),
+                username: "a".into(),
+                nickname: "A".into(),
+                avatar: String::new(),
+            },
+            online: false,
+        })
+        .unwrap();
+        assert_eq!(json["id"], 7);
+        assert_eq!(json["online"], false);
+        assert_eq!(private_conv(UserId(9), UserId(3)), "p:3:9");
+        assert_eq!(private_conv(UserId(3), UserId(9)), "p:3:9");
+        assert_eq!(group_conv(GroupId(4)), "g:4");
     }
 }

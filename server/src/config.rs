@@ -27,6 +27,9 @@ pub enum ConfigError {
         /// Why it could not be created.
         source: std::io::Error,
     },
+    /// A count is below its minimum.
+    #[error("{0}: must be at least {1}")]
+    TooSmall(&'static str, u32),
     /// A duration or count that must be positive was zero.
     #[error("{0}: must be greater than zero")]
     Zero(&'static str),
@@ -111,6 +114,24 @@ pub struct Settings {
     )]
     pub login_window_secs: u64,
 
+    /// Most groups one user may own.
+    #[arg(
+        long,
+        env = "MAX_OWNED_GROUPS",
+        value_name = "MAX_OWNED_GROUPS",
+        default_value_t = 5
+    )]
+    pub max_owned_groups: u32,
+
+    /// Most members a group may have, its owner included.
+    #[arg(
+        long,
+        env = "MAX_GROUP_MEMBERS",
+        value_name = "MAX_GROUP_MEMBERS",
+        default_value_t = 500
+    )]
+    pub max_group_members: u32,
+
     /// Log format.
     #[arg(long, env = "PARLEY_LOG_FORMAT", value_name = "PARLEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -143,6 +164,8 @@ impl fmt::Debug for Settings {
                 &self.login_max_failures_per_addr,
             )
             .field("login_window_secs", &self.login_window_secs)
+            .field("max_owned_groups", &self.max_owned_groups)
+            .field("max_group_members", &self.max_group_members)
             .field("log_format", &self.log_format)
             .field("site_root", &self.site_root)
             .finish()
@@ -168,6 +191,10 @@ pub struct Config {
     pub login_max_failures_per_addr: u32,
     /// Login throttle window.
     pub login_window: Duration,
+    /// Most groups one user may own.
+    pub max_owned_groups: u32,
+    /// Most members per group.
+    pub max_group_members: u32,
     /// Log format.
     pub log_format: LogFormat,
     /// Built site directory.
@@ -183,6 +210,8 @@ impl fmt::Debug for Config {
             .field("public_origin", &self.public_origin)
             .field("session_ttl", &self.session_ttl)
             .field("login_window", &self.login_window)
+            .field("max_owned_groups", &self.max_owned_groups)
+            .field("max_group_members", &self.max_group_members)
             .finish_non_exhaustive()
     }
 }
@@ -201,6 +230,9 @@ impl Settings {
         }
         if self.login_max_failures_per_addr == 0 {
             return Err(ConfigError::Zero("PARLEY_LOGIN_MAX_FAILURES_PER_ADDR"));
+        }
+        if self.max_group_members < 2 {
+            return Err(ConfigError::TooSmall("MAX_GROUP_MEMBERS", 2));
         }
         let public_origin = match &self.public_origin {
             Some(o) => normalize_origin(o)?,
@@ -233,6 +265,8 @@ impl Settings {
             login_max_failures: self.login_max_failures,
             login_max_failures_per_addr: self.login_max_failures_per_addr,
             login_window: Duration::from_secs(self.login_window_secs),
+            max_owned_groups: self.max_owned_groups,
+            max_group_members: self.max_group_members,
             log_format: self.log_format,
             site_root: self.site_root,
         })

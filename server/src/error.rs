@@ -20,7 +20,7 @@ pub enum AppError {
     Throttled(Duration),
     /// The database failed.
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(crate::store::StoreError),
     /// Anything else that is the server's fault.
     #[error("{0}")]
     Internal(String),
@@ -45,6 +45,16 @@ impl AppError {
                 tracing::error!(error = %e, "internal failure");
                 ApiError::new(ErrorCode::Internal)
             }
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> AppError {
+        match e {
+            // The store names the rule that refused the change; that is the client's answer.
+            crate::store::StoreError::Refused(code) => AppError::code(code),
+            other => AppError::Store(other),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! - [`routes`]: thin HTTP handlers (REST, form posts, pages, server functions).
 //! - [`accounts`]: account rules (register, login, sessions, profiles); [`throttle`] bounds
 //!   password guessing.
+//! - [`social`]: friend and group rules.
 //! - [`store`]: SeaORM persistence and migrations.
 //! - [`state`]: the handles every request shares; [`error`]: the service error and its HTTP form.
 //!
@@ -15,6 +16,7 @@ pub mod accounts;
 pub mod config;
 pub mod error;
 pub mod routes;
+pub mod social;
 pub mod state;
 pub mod store;
 pub mod throttle;

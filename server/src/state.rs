@@ -3,6 +3,7 @@
 use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::social::Social;
 use crate::store::Store;
 use crate::throttle::LoginThrottle;
 use axum::extract::FromRef;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub store: Store,
     /// Account rules.
     pub accounts: Accounts,
+    /// Friend and group rules.
+    pub social: Social,
     /// What Leptos needs to render pages and find the built site.
     pub leptos: LeptosOptions,
 }
@@ -37,10 +40,16 @@ impl AppState {
             config.login_window,
         );
         let accounts = Accounts::new(store.clone(), throttle, config.session_ttl)?;
+        let social = Social::new(
+            store.clone(),
+            config.max_owned_groups,
+            config.max_group_members,
+        );
         Ok(AppState {
             config: Arc::new(config),
             store,
             accounts,
+            social,
             leptos,
         })
     }

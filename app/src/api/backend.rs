@@ -3,7 +3,10 @@
 //! every request through Leptos context.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::protocol::{LoginRequest, RegisterRequest, User};
+use crate::ids::{GroupId, UserId};
+use crate::protocol::{
+    CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup, RegisterRequest, User,
+};
 use http::request::Parts;
 use http::HeaderValue;
 use std::sync::Arc;
@@ -11,7 +14,7 @@ use std::sync::Arc;
 /// What the pages need from the account service. Every method takes the request's parts so
 /// the server alone decides how sessions are carried (cookie or bearer) and who the client is.
 #[async_trait::async_trait]
-pub trait Backend: Send + Sync + 'static {
+pub trait Backend: SocialApi + Send + Sync + 'static {
     /// The user of the request's session, `None` when anonymous or the session has ended.
     async fn current_user(&self, req: &Parts) -> Result<Option<User>, ApiError>;
 
@@ -25,6 +28,41 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Ends the request's session everywhere; returns the `Set-Cookie` value that clears it.
     async fn logout(&self, req: &Parts) -> Result<HeaderValue, ApiError>;
+}
+
+/// The friend and group rules (protocol.md section 2), acting as `me`; the server's REST
+/// handlers call the very same methods.
+#[async_trait::async_trait]
+pub trait SocialApi: Send + Sync + 'static {
+    /// Users matching an id, username or nickname.
+    async fn search_users(&self, q: &str) -> Result<Vec<User>, ApiError>;
+    /// My friends, with their online flag.
+    async fn friends(&self, me: UserId) -> Result<Vec<Friend>, ApiError>;
+    /// Makes `me` and `peer` friends (both directions, one transaction).
+    async fn add_friend(&self, me: UserId, peer: UserId) -> Result<Friend, ApiError>;
+    /// Ends the friendship on both sides.
+    async fn remove_friend(&self, me: UserId, peer: UserId) -> Result<(), ApiError>;
+    /// The groups I belong to, with my role.
+    async fn my_groups(&self, me: UserId) -> Result<Vec<MyGroup>, ApiError>;
+    /// Creates a group owned by `me`.
+    async fn create_group(&self, me: UserId, req: CreateGroupRequest) -> Result<MyGroup, ApiError>;
+    /// Groups matching an id or part of a name.
+    async fn search_groups(&self, q: &str) -> Result<Vec<Group>, ApiError>;
+    /// Joins a group.
+    async fn join_group(&self, me: UserId, group: GroupId) -> Result<MyGroup, ApiError>;
+    /// Leaves a group (not allowed to its owner).
+    async fn leave_group(&self, me: UserId, group: GroupId) -> Result<(), ApiError>;
+    /// A group's members with their roles (members only).
+    async fn members(&self, me: UserId, group: GroupId) -> Result<Vec<Member>, ApiError>;
+    /// Hands the group to another member (owner only).
+    async fn transfer_group(
+        &self,
+        me: UserId,
+        group: GroupId,
+        to: UserId,
+    ) -> Result<MyGroup, ApiError>;
+    /// Deletes the group for everyone (owner only).
+    async fn dissolve_group(&self, me: UserId, group: GroupId) -> Result<(), ApiError>;
 }
 
 /// How the server hands its [`Backend`] to server functions (via `provide_context`).
@@ -41,6 +79,16 @@ pub(crate) fn context() -> Result<(SharedBackend, Parts), ApiError> {
             "server functions called outside a request",
         )),
     }
+}
+
+/// The backend and the logged-in user of the current call; 401 `unauthorized` when anonymous.
+pub(crate) async fn authed() -> Result<(SharedBackend, User), ApiError> {
+    let (backend, parts) = context()?;
+    let user = backend
+        .current_user(&parts)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+    Ok((backend, user))
 }
 
 /// Adds a `Set-Cookie` header to the response of the current server-function call.

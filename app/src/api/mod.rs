@@ -4,5 +4,6 @@
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod social;
 
 pub use accounts::{current_user, login, logout, register, CurrentUser, Login, Logout, Register};

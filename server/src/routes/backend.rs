@@ -2,10 +2,14 @@
 //! service through this, with the same session and cookie rules as the REST handlers.
 
 use super::extract::{clear_session_cookie, client_addr, request_token, session_cookie};
+use crate::error::AppError;
 use crate::state::AppState;
-use app::api::backend::Backend;
-use app::error::ApiError;
-use app::protocol::{LoginRequest, RegisterRequest, User};
+use app::api::backend::{Backend, SocialApi};
+use app::error::{ApiError, ErrorCode};
+use app::ids::{GroupId, UserId};
+use app::protocol::{
+    CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup, RegisterRequest, User,
+};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 
@@ -37,5 +41,85 @@ impl Backend for AppState {
             self.accounts.logout(&token).await?;
         }
         Ok(clear_session_cookie(&self.config)?)
+    }
+}
+
+/// The sidebar's server functions act as the session's user; `Backend::current_user` has
+/// already turned the session into a `UserId`, so these only need the full user for the
+/// changes that record who did them.
+#[async_trait::async_trait]
+impl SocialApi for AppState {
+    async fn search_users(&self, q: &str) -> Result<Vec<User>, ApiError> {
+        Ok(self.accounts.search(q).await?)
+    }
+    async fn friends(&self, me: UserId) -> Result<Vec<Friend>, ApiError> {
+        Ok(self.social.friends(me).await?)
+    }
+    async fn add_friend(&self, me: UserId, peer: UserId) -> Result<Friend, ApiError> {
+        Ok(self
+            .social
+            .add_friend(&self.acting(me).await?, peer)
+            .await?)
+    }
+    async fn remove_friend(&self, me: UserId, peer: UserId) -> Result<(), ApiError> {
+        Ok(self
+            .social
+            .remove_friend(&self.acting(me).await?, peer)
+            .await?)
+    }
+    async fn my_groups(&self, me: UserId) -> Result<Vec<MyGroup>, ApiError> {
+        Ok(self.social.my_groups(me).await?)
+    }
+    async fn create_group(&self, me: UserId, req: CreateGroupRequest) -> Result<MyGroup, ApiError> {
+        Ok(self
+            .social
+            .create_group(&self.acting(me).await?, req)
+            .await?)
+    }
+    async fn search_groups(&self, q: &str) -> Result<Vec<Group>, ApiError> {
+        Ok(self.social.search_groups(q).await?)
+    }
+    async fn join_group(&self, me: UserId, group: GroupId) -> Result<MyGroup, ApiError> {
+        Ok(self
+            .social
+            .join_group(&self.acting(me).await?, group)
+            .await?)
+    }
+    async fn leave_group(&self, me: UserId, group: GroupId) -> Result<(), ApiError> {
+        Ok(self
+            .social
+            .leave_group(&self.acting(me).await?, group)
+            .await?)
+    }
+    async fn members(&self, me: UserId, group: GroupId) -> Result<Vec<Member>, ApiError> {
+        Ok(self.social.members(me, group).await?)
+    }
+    async fn transfer_group(
+        &self,
+        me: UserId,
+        group: GroupId,
+        to: UserId,
+    ) -> Result<MyGroup, ApiError> {
+        Ok(self
+            .social
+            .transfer_group(&self.acting(me).await?, group, to)
+            .await?)
+    }
+    async fn dissolve_group(&self, me: UserId, group: GroupId) -> Result<(), ApiError> {
+        Ok(self
+            .social
+            .dissolve_group(&self.acting(me).await?, group)
+            .await?)
+    }
+}
+
+impl AppState {
+    /// The acting user's current record (nickname for notices); 401 if the account is gone.
+    async fn acting(&self, me: UserId) -> Result<User, ApiError> {
+        self.store
+            .user(me)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))
     }
 }

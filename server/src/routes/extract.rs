@@ -117,3 +117,15 @@ impl From<axum::extract::rejection::QueryRejection> for AppError {
         AppError::Rejected(ApiError::with_msg(ErrorCode::InvalidBody, rej.body_text()))
     }
 }
+
+/// `axum::extract::Path`, but a malformed path parameter (an id that is not a number) is a
+/// 400 `invalid_body` in our format.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for AppError {
+    fn from(rej: axum::extract::rejection::PathRejection) -> AppError {
+        AppError::Rejected(ApiError::with_msg(ErrorCode::InvalidBody, rej.body_text()))
+    }
+}

@@ -6,10 +6,11 @@ pub mod extract;
 pub mod forms;
 pub mod health;
 pub mod pages;
+pub mod social;
 
 use crate::state::AppState;
 use app::api::backend::SharedBackend;
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -36,6 +37,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/logout", post(api::logout))
         .route("/api/me", get(api::me).patch(api::update_me))
         .route("/api/users/search", get(api::search_users))
+        .route(
+            "/api/friends",
+            get(social::friends).post(social::add_friend),
+        )
+        .route("/api/friends/{id}", delete(social::remove_friend))
+        .route(
+            "/api/groups",
+            get(social::my_groups).post(social::create_group),
+        )
+        .route("/api/groups/search", get(social::search_groups))
+        .route("/api/groups/{id}", delete(social::dissolve_group))
+        .route("/api/groups/{id}/join", post(social::join_group))
+        .route("/api/groups/{id}/leave", post(social::leave_group))
+        .route("/api/groups/{id}/members", get(social::members))
+        .route("/api/groups/{id}/owner", post(social::transfer_group))
         .route("/api/{*rest}", any(api::not_found))
         .route("/login", post(forms::login))
         .route("/register", post(forms::register))

@@ -58,6 +58,7 @@ impl Store {
             avatar: Set(String::new()),
             password_hash: Set(new.password_hash),
             created_at: Set(new.now_ms),
+            owned_groups: Set(0),
             ..Default::default()
         }
         .insert(&self.db)

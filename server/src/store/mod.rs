@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod entities;
 pub mod migration;
+pub mod social;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
@@ -17,6 +18,10 @@ pub enum StoreError {
     /// A unique constraint refused the write (the caller decides what it means).
     #[error("duplicate key")]
     Duplicate,
+    /// The data refused the change (not found, a cap reached, not a member...); the code
+    /// says which, and nothing was written.
+    #[error("refused: {0}")]
+    Refused(app::error::ErrorCode),
     /// Any other database failure.
     #[error("database: {0}")]
     Db(#[from] DbErr),

@@ -1,5 +1,9 @@
 //! SeaORM entities: one module per table. Only the store uses them; the rest of the server
 //! sees the domain types the store returns.
 
+pub mod contact;
+pub mod group;
+pub mod group_member;
+pub mod notice;
 pub mod session;
 pub mod user;

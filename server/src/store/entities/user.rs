@@ -20,6 +20,8 @@ pub struct Model {
     pub password_hash: String,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// How many groups this user owns; the conditional update on it enforces the cap.
+    pub owned_groups: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

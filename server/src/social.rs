@@ -1,0 +1,182 @@
+//! Friend and group rules (protocol.md section 2). REST handlers, server functions and
+//! later the hub call these methods; the store enforces atomicity and caps, this layer
+//! decides who may ask for what and validates input.
+
+use crate::accounts::now_ms;
+use crate::error::AppError;
+use crate::store::social::NewGroup;
+use crate::store::{Store, StoreError};
+use app::error::{ApiError, ErrorCode, Field};
+use app::ids::{GroupId, UserId};
+use app::protocol::{
+    normalize_group_name, normalize_icon, normalize_memo, CreateGroupRequest, Friend, Group,
+    Member, MyGroup, User,
+};
+
+/// Most group search results returned at once.
+pub const GROUP_SEARCH_LIMIT: u64 = 20;
+
+/// The social graph service.
+#[derive(Clone)]
+pub struct Social {
+    store: Store,
+    max_owned_groups: u32,
+    max_group_members: u32,
+}
+
+impl Social {
+    /// Builds the service with the configured caps.
+    pub fn new(store: Store, max_owned_groups: u32, max_group_members: u32) -> Social {
+        Social {
+            store,
+            max_owned_groups,
+            max_group_members,
+        }
+    }
+
+    async fn user(&self, id: UserId) -> Result<User, AppError> {
+        self.store.user(id).await?.ok_or_else(|| {
+            AppError::Rejected(ApiError::with_msg(ErrorCode::NotFound, "No such user."))
+        })
+    }
+
+    async fn existing_group(&self, g: GroupId) -> Result<Group, AppError> {
+        self.store.group(g).await?.ok_or_else(|| {
+            AppError::Rejected(ApiError::with_msg(ErrorCode::NotFound, "No such group."))
+        })
+    }
+
+    /// My friends. `online` reads false until the hub reports presence.
+    pub async fn friends(&self, me: UserId) -> Result<Vec<Friend>, AppError> {
+        let users = self.store.friends(me).await?;
+        Ok(users
+            .into_iter()
+            .map(|user| Friend {
+                user,
+                online: false,
+            })
+            .collect())
+    }
+
+    /// Befriends `peer`: 400 for oneself, 404 for an unknown user, 409 when already friends.
+    pub async fn add_friend(&self, me: &User, peer: UserId) -> Result<Friend, AppError> {
+        if me.id == peer {
+            return Err(AppError::code(ErrorCode::CannotFriendSelf));
+        }
+        let other = self.user(peer).await?;
+        match self.store.add_friendship(me, &other, now_ms()).await {
+            Ok(()) => {
+                tracing::info!(user = %me.id, friend = %peer, "friend added");
+                Ok(Friend {
+                    user: other,
+                    online: false,
+                })
+            }
+            Err(StoreError::Duplicate) => Err(AppError::code(ErrorCode::AlreadyFriends)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Ends the friendship on both sides: 404 `not_friends` when there is none.
+    pub async fn remove_friend(&self, me: &User, peer: UserId) -> Result<(), AppError> {
+        let other = self.user(peer).await?;
+        self.store.remove_friendship(me, &other, now_ms()).await?;
+        tracing::info!(user = %me.id, friend = %peer, "friend removed");
+        Ok(())
+    }
+
+    /// Creates a group owned by `me`; 422 `owned_groups_limit` past the cap.
+    pub async fn create_group(
+        &self,
+        me: &User,
+        req: CreateGroupRequest,
+    ) -> Result<MyGroup, AppError> {
+        let new = NewGroup {
+            name: normalize_group_name(&req.name)?,
+            icon: normalize_icon(req.icon.as_deref().unwrap_or(""))?,
+            memo: normalize_memo(req.memo.as_deref().unwrap_or(""))?,
+        };
+        let group = self
+            .store
+            .create_group(me, new, self.max_owned_groups, now_ms())
+            .await?;
+        tracing::info!(user = %me.id, group = %group.id, "group created");
+        Ok(MyGroup {
+            group,
+            role: app::protocol::GroupRole::Owner,
+        })
+    }
+
+    /// The groups I belong to.
+    pub async fn my_groups(&self, me: UserId) -> Result<Vec<MyGroup>, AppError> {
+        Ok(self.store.my_groups(me).await?)
+    }
+
+    /// Finds groups by id or name.
+    pub async fn search_groups(&self, q: &str) -> Result<Vec<Group>, AppError> {
+        let q = q.trim();
+        if q.is_empty() || q.chars().count() > 64 {
+            return Err(ApiError::invalid(Field::Q).into());
+        }
+        Ok(self.store.search_groups(q, GROUP_SEARCH_LIMIT).await?)
+    }
+
+    /// Joins a group: 404 unknown, 409 `already_member` or `group_full`.
+    pub async fn join_group(&self, me: &User, g: GroupId) -> Result<MyGroup, AppError> {
+        let joined = self
+            .store
+            .join_group(g, me, self.max_group_members, now_ms())
+            .await?;
+        tracing::info!(user = %me.id, group = %g, "joined group");
+        Ok(joined)
+    }
+
+    /// Leaves a group: 409 `owner_cannot_leave` for its owner, 403 `not_member`.
+    pub async fn leave_group(&self, me: &User, g: GroupId) -> Result<(), AppError> {
+        self.store.leave_group(g, me, now_ms()).await?;
+        tracing::info!(user = %me.id, group = %g, "left group");
+        Ok(())
+    }
+
+    /// A group's members; only members may look (403 `not_member`).
+    pub async fn members(&self, me: UserId, g: GroupId) -> Result<Vec<Member>, AppError> {
+        self.existing_group(g).await?;
+        if self.store.membership(g, me).await?.is_none() {
+            return Err(AppError::code(ErrorCode::NotMember));
+        }
+        Ok(self.store.members(g).await?)
+    }
+
+    /// Hands the group to the member `to` (owner only).
+    pub async fn transfer_group(
+        &self,
+        me: &User,
+        g: GroupId,
+        to: UserId,
+    ) -> Result<MyGroup, AppError> {
+        if me.id == to {
+            return Err(
+                ApiError::with_msg(ErrorCode::InvalidField, "You already own this group.")
+                    .with_field(Field::UserId)
+                    .into(),
+            );
+        }
+        let new_owner = self.user(to).await?;
+        let group = self
+            .store
+            .transfer_group(g, me, &new_owner, self.max_owned_groups, now_ms())
+            .await?;
+        tracing::info!(user = %me.id, group = %g, to = %to, "ownership transferred");
+        Ok(MyGroup {
+            group,
+            role: app::protocol::GroupRole::Member,
+        })
+    }
+
+    /// Deletes the group for everyone (owner only).
+    pub async fn dissolve_group(&self, me: &User, g: GroupId) -> Result<(), AppError> {
+        self.store.dissolve_group(g, me, now_ms()).await?;
+        tracing::info!(user = %me.id, group = %g, "group dissolved");
+        Ok(())
+    }
+}
