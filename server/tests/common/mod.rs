@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use reqwest::redirect::Policy;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
 use server::config::Settings;
 use server::state::AppState;
@@ -131,14 +131,18 @@ pub async fn expect_error(res: reqwest::Response, status: u16, code: &str) -> Va
 pub struct TestDb {
     pub label: &'static str,
     pub store: Store,
+    /// A separate raw connection to the same database, for arranging states the store's
+    /// API would never produce.
+    pub raw: DatabaseConnection,
     pg: Option<(String, String)>,
     _dir: Option<TempDir>,
 }
 
 impl TestDb {
     pub async fn cleanup(self) {
-        let TestDb { store, pg, .. } = self;
+        let TestDb { store, pg, raw, .. } = self;
         store.close().await.unwrap();
+        raw.close().await.unwrap();
         if let Some((url, schema)) = pg {
             let db = Database::connect(url).await.unwrap();
             db.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
@@ -153,9 +157,11 @@ pub async fn databases() -> Vec<TestDb> {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
     let sqlite = Store::connect(&url, None).await.unwrap();
     sqlite.migrate().await.unwrap();
+    let raw = Database::connect(url.clone()).await.unwrap();
     let mut dbs = vec![TestDb {
         label: "sqlite",
         store: sqlite,
+        raw,
         pg: None,
         _dir: Some(dir),
     }];
@@ -171,9 +177,13 @@ pub async fn databases() -> Vec<TestDb> {
         store.migrate().await.unwrap();
         // Migrating twice must be a no-op.
         store.migrate().await.unwrap();
+        let mut opts = ConnectOptions::new(url.clone());
+        opts.set_schema_search_path(schema.clone());
+        let raw = Database::connect(opts).await.unwrap();
         dbs.push(TestDb {
             label: "postgres",
             store,
+            raw,
             pg: Some((url, schema)),
             _dir: None,
         });
