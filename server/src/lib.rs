@@ -54,9 +54,14 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 fn leptos_options(config: &Config) -> LeptosOptions {
     let built_by_cargo_leptos = option_env!("LEPTOS_OUTPUT_NAME").is_some()
         || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
-    let mut opts = match leptos::config::get_configuration(None) {
-        Ok(conf) if built_by_cargo_leptos => conf.leptos_options,
-        _ => LeptosOptions::builder().output_name("parley").build(),
+    // Without cargo-leptos's settings (plain `cargo test`), asking Leptos for them only
+    // prints a warning; the defaults below match the workspace metadata.
+    let from_env = built_by_cargo_leptos
+        .then(|| leptos::config::get_configuration(None).ok())
+        .flatten();
+    let mut opts = match from_env {
+        Some(conf) => conf.leptos_options,
+        None => LeptosOptions::builder().output_name("parley").build(),
     };
     opts.site_addr = config.addr;
     opts.site_root = config.site_root.to_string_lossy().as_ref().into();
