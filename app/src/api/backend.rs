@@ -91,6 +91,20 @@ pub(crate) async fn authed() -> Result<(SharedBackend, User), ApiError> {
     Ok((backend, user))
 }
 
+/// Passes a server function's result through, giving a refusal its HTTP status (the body
+/// is the `{code, msg}` either way) so browsers and logs see 4xx for a refused request.
+pub(crate) fn respond<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(e) = &result {
+        if let (Some(res), Ok(status)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(e.code.http_status()),
+        ) {
+            res.set_status(status);
+        }
+    }
+    result
+}
+
 /// Adds a `Set-Cookie` header to the response of the current server-function call.
 pub(crate) fn set_cookie(value: HeaderValue) {
     if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

@@ -1,4 +1,29 @@
-//! Small building blocks shared by several pages.
+//! Building blocks of the pages: small shared pieces (form errors, avatars, dialogs,
+//! notices) and the chat shell's sidebar panels and group pane, one component per file.
+
+mod add_friend;
+mod confirm;
+mod create_group;
+mod dialog;
+mod friends;
+mod group_icon;
+mod group_pane;
+mod groups;
+mod join_group;
+mod notice;
+mod sidebar;
+
+pub use add_friend::AddFriendDialog;
+pub use confirm::ConfirmButton;
+pub use create_group::CreateGroupDialog;
+pub use dialog::Modal;
+pub use friends::{FriendsPanel, FriendsResource};
+pub use group_icon::{member_count, GroupIcon};
+pub use group_pane::GroupPane;
+pub use groups::{GroupsPanel, GroupsResource};
+pub use join_group::JoinGroupDialog;
+pub use notice::{Notice, NoticeLine};
+pub use sidebar::{shell_href, SidebarTabs, Tab};
 
 use leptos::prelude::*;
 

@@ -1,10 +1,17 @@
-//! `/`: the chat shell. For now it shows who is logged in and lets them log out; the
-//! conversation list and the message pane will live in the areas laid out here.
+//! `/`: the chat shell: who is logged in, the sidebar (Friends and Groups tabs) and the pane
+//! (the open group). The open tab and group come from the query string
+//! ([`shell_href`]), so the server renders exactly what the browser will show.
 
+use crate::api::social::list_groups;
 use crate::api::{current_user, Logout};
-use crate::components::{go_to, Avatar};
+use crate::components::{
+    go_to, shell_href, Avatar, FriendsPanel, GroupPane, GroupsPanel, GroupsResource, Notice,
+    SidebarTabs, Tab,
+};
+use crate::ids::GroupId;
 use crate::protocol::User;
 use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_router::{hooks::use_navigate, hooks::use_query_map, NavigateOptions};
 
 /// The chat shell page. Anonymous visitors never reach it: the server redirects them to
 /// `/login` before rendering.
@@ -30,7 +37,7 @@ pub fn ChatPage() -> impl IntoView {
     }
 }
 
-/// The logged-in layout: top bar with the user and the logout button, sidebar, message pane.
+/// The logged-in layout: top bar with the user and the logout button, sidebar, pane.
 #[component]
 fn ChatShell(user: User) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
@@ -47,8 +54,34 @@ fn ChatShell(user: User) -> impl IntoView {
         Some(Err(e)) => Some(view! { <p class="form-error" role="alert">{e.msg}</p> }),
         _ => None,
     };
+    let me = user.id;
     let nickname = user.nickname.clone();
     let username = user.username.clone();
+
+    let query = use_query_map();
+    let tab = Memo::new(move |_| query.with(|q| Tab::parse(q.get_str("tab"))));
+    let selected = Memo::new(move |_| {
+        query.with(|q| q.get_str("group").and_then(|g| g.parse().ok()).map(GroupId))
+    });
+    let navigate = use_navigate();
+    let go = move |href: String, replace: bool| {
+        navigate(
+            &href,
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        )
+    };
+    let select_tab = {
+        let go = go.clone();
+        Callback::new(move |t: Tab| go(shell_href(t, selected.get_untracked()), true))
+    };
+    let open_group = Callback::new(move |g: Option<GroupId>| go(shell_href(Tab::Groups, g), false));
+    // Shared by the Groups tab and the pane: both show my groups and change them.
+    let groups: GroupsResource = Resource::new(|| (), |_| list_groups());
+    let group_notice = RwSignal::new(None::<Notice>);
 
     view! {
         <div class="shell">
@@ -66,10 +99,18 @@ fn ChatShell(user: User) -> impl IntoView {
                 </form>
             </header>
             <aside class="sidebar">
-                <p class="empty">"No conversations yet."</p>
+                <SidebarTabs tab on_select=select_tab/>
+                <div class="tabpanel" role="tabpanel" id=Tab::Friends.panel_id()
+                    aria-labelledby=Tab::Friends.id() hidden=move || tab.get() != Tab::Friends>
+                    <FriendsPanel me/>
+                </div>
+                <div class="tabpanel" role="tabpanel" id=Tab::Groups.panel_id()
+                    aria-labelledby=Tab::Groups.id() hidden=move || tab.get() != Tab::Groups>
+                    <GroupsPanel groups selected open_group notice=group_notice/>
+                </div>
             </aside>
             <section class="pane">
-                <p class="empty">"Pick a conversation to start chatting."</p>
+                <GroupPane selected groups me open_group list_notice=group_notice/>
             </section>
         </div>
     }

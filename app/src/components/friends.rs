@@ -1,0 +1,105 @@
+//! The Friends tab: my friends with their presence, removing one (confirmed), and the
+//! "Add friend" dialog.
+
+use super::{AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine};
+use crate::api::social::{list_friends, remove_friend};
+use crate::error::ApiError;
+use crate::ids::UserId;
+use crate::protocol::Friend;
+use leptos::prelude::*;
+
+/// My friends, as the server lists them.
+pub type FriendsResource = Resource<Result<Vec<Friend>, ApiError>>;
+
+/// The Friends tab's content.
+#[component]
+pub fn FriendsPanel(
+    /// The logged-in user, so search results can tell them apart.
+    me: UserId,
+) -> impl IntoView {
+    let friends: FriendsResource = Resource::new(|| (), |_| list_friends());
+    let notice = RwSignal::new(None::<Notice>);
+    let adding = RwSignal::new(false);
+    let remove = Action::new(move |friend: &Friend| {
+        let friend = friend.clone();
+        async move {
+            match remove_friend(friend.user.id).await {
+                Ok(()) => {
+                    let name = friend.user.nickname;
+                    notice.set(Notice::ok(format!("{name} is no longer your friend.")));
+                    friends.refetch();
+                }
+                Err(e) => notice.set(Notice::failed(e)),
+            }
+        }
+    });
+    let removing = remove.pending();
+
+    view! {
+        <div class="panel-actions">
+            <button type="button" class="small" on:click=move |_| {
+                notice.set(None);
+                adding.set(true);
+            }>"Add friend"</button>
+        </div>
+        <NoticeLine notice/>
+        <Transition fallback=|| view! { <p class="muted-line">"Loading friends…"</p> }>
+            {move || Suspend::new(async move {
+                match friends.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="empty">
+                            "No friends yet. Use “Add friend” to find people by name or id."
+                        </p>
+                    }.into_any(),
+                    Ok(mut list) => {
+                        // Online first, then alphabetical: who can answer right now is on top.
+                        list.sort_by_cached_key(|f| (!f.online, f.user.nickname.to_lowercase()));
+                        view! {
+                            <ul class="list" aria-label="Friends">
+                                {list.into_iter().map(|friend| view! {
+                                    <FriendRow friend=friend.clone() pending=removing
+                                        on_remove=Callback::new(move |()| {
+                                            remove.dispatch(friend.clone());
+                                        })/>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                    Err(e) => view! {
+                        <p class="form-error" role="alert">{e.msg}</p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+        <Modal open=adding title="Add friend">
+            <AddFriendDialog me friends/>
+        </Modal>
+    }
+}
+
+/// One friend: avatar with a presence dot, names, and the remove button.
+#[component]
+fn FriendRow(
+    friend: Friend,
+    #[prop(into)] pending: Signal<bool>,
+    on_remove: Callback<()>,
+) -> impl IntoView {
+    let Friend { user, online } = friend;
+    let nickname = user.nickname.clone();
+    let username = user.username.clone();
+    let presence = if online { "online" } else { "offline" };
+    view! {
+        <li class="row">
+            <span class="avatar-wrap">
+                <Avatar user/>
+                <span class="presence" class:online=online title=presence></span>
+            </span>
+            <span class="who">
+                <span class="nickname">{nickname}</span>
+                <span class="username">"@"{username}<span class="sr-only">", "{presence}</span></span>
+            </span>
+            <ConfirmButton label="Remove" confirm="Remove?" pending on_confirm=on_remove
+                class="small secondary danger"/>
+        </li>
+    }
+}

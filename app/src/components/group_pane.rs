@@ -1,0 +1,282 @@
+//! The pane's view of one group: its name, description and members with their roles, and the
+//! actions my role allows — leave; for the owner, hand the group over or dissolve it.
+
+use super::{member_count, Avatar, ConfirmButton, GroupIcon, GroupsResource, Notice, NoticeLine};
+use crate::api::social::{dissolve_group, group_members, leave_group, transfer_group};
+use crate::ids::{GroupId, UserId};
+use crate::protocol::{GroupRole, Member, MyGroup};
+use leptos::prelude::*;
+
+/// The pane: the open group, or a hint when none is open.
+#[component]
+pub fn GroupPane(
+    /// The open group.
+    #[prop(into)]
+    selected: Signal<Option<GroupId>>,
+    /// My groups (where the group's details and my role come from); refetched after actions.
+    groups: GroupsResource,
+    /// The logged-in user.
+    me: UserId,
+    /// Opens a group (`None` closes the pane's group).
+    open_group: Callback<Option<GroupId>>,
+    /// The Groups tab's notice, which announces leaving or dissolving (the pane closes then).
+    list_notice: RwSignal<Option<Notice>>,
+) -> impl IntoView {
+    // Each group gets a fresh view (its own notice and members), rebuilt only when the open
+    // group changes.
+    let open = Memo::new(move |_| selected.get());
+    move || match open.get() {
+        None => view! {
+            <p class="empty">"Pick a group to see its members, or add a friend to get started."</p>
+        }
+        .into_any(),
+        Some(id) => view! { <GroupView id groups me open_group list_notice/> }.into_any(),
+    }
+}
+
+/// One group's details and actions.
+#[component]
+fn GroupView(
+    id: GroupId,
+    groups: GroupsResource,
+    me: UserId,
+    open_group: Callback<Option<GroupId>>,
+    list_notice: RwSignal<Option<Notice>>,
+) -> impl IntoView {
+    let members = Resource::new(|| (), move |_| group_members(id));
+    let notice = RwSignal::new(None::<Notice>);
+    // Leaving and dissolving close the pane, so they report in the Groups tab.
+    let leave = Action::new(move |name: &String| {
+        let name = name.clone();
+        async move {
+            match leave_group(id).await {
+                Ok(()) => {
+                    list_notice.set(Notice::ok(format!("You left “{name}”.")));
+                    groups.refetch();
+                    open_group.run(None);
+                }
+                Err(e) => notice.set(Notice::failed(e)),
+            }
+        }
+    });
+    let dissolve = Action::new(move |name: &String| {
+        let name = name.clone();
+        async move {
+            match dissolve_group(id).await {
+                Ok(()) => {
+                    list_notice.set(Notice::ok(format!("You dissolved “{name}”.")));
+                    groups.refetch();
+                    open_group.run(None);
+                }
+                Err(e) => notice.set(Notice::failed(e)),
+            }
+        }
+    });
+    let transfer = Action::new(move |to: &Member| {
+        let to = to.clone();
+        async move {
+            match transfer_group(id, to.user.id).await {
+                Ok(_) => {
+                    notice.set(Notice::ok(format!(
+                        "{} now owns this group.",
+                        to.user.nickname
+                    )));
+                    groups.refetch();
+                    members.refetch();
+                }
+                Err(e) => notice.set(Notice::failed(e)),
+            }
+        }
+    });
+    let busy = Signal::derive(move || {
+        leave.pending().get() || dissolve.pending().get() || transfer.pending().get()
+    });
+
+    view! {
+        <Transition fallback=|| view! { <p class="empty">"Loading group…"</p> }>
+            {move || Suspend::new(async move {
+                let mine = groups.await;
+                let list = members.await;
+                let mine = match mine {
+                    Ok(all) => all.into_iter().find(|g| g.group.id == id),
+                    Err(e) => {
+                        return view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any()
+                    }
+                };
+                let Some(mine) = mine else {
+                    return view! {
+                        <p class="empty">"You are not in this group (any more)."</p>
+                    }.into_any();
+                };
+                view! {
+                    <GroupDetail mine members=list me notice busy
+                        on_leave=Callback::new(move |name| { leave.dispatch(name); })
+                        on_dissolve=Callback::new(move |name| { dissolve.dispatch(name); })
+                        on_transfer=Callback::new(move |to| { transfer.dispatch(to); })/>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+/// The loaded group: header, description, members and actions.
+#[component]
+fn GroupDetail(
+    mine: MyGroup,
+    members: Result<Vec<Member>, crate::error::ApiError>,
+    me: UserId,
+    notice: RwSignal<Option<Notice>>,
+    busy: Signal<bool>,
+    on_leave: Callback<String>,
+    on_dissolve: Callback<String>,
+    on_transfer: Callback<Member>,
+) -> impl IntoView {
+    let MyGroup { group, role } = mine;
+    let is_owner = role == GroupRole::Owner;
+    let name = group.name.clone();
+    let group_id = group.id;
+    let memo = (!group.memo.is_empty()).then(|| view! { <p class="memo">{group.memo.clone()}</p> });
+    let (count, member_list, others) = match members {
+        Ok(mut list) => {
+            // The owner first, then by seniority.
+            list.sort_by_key(|m| (m.role != GroupRole::Owner, m.joined_at));
+            let others: Vec<Member> = list.iter().filter(|m| m.user.id != me).cloned().collect();
+            let count = member_count(list.len());
+            let rows = list
+                .into_iter()
+                .map(|m| view! { <MemberRow member=m me/> })
+                .collect_view();
+            (
+                count,
+                view! { <ul class="list members" aria-label="Members">{rows}</ul> }.into_any(),
+                others,
+            )
+        }
+        Err(e) => (
+            member_count(group.member_count as usize),
+            view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any(),
+            Vec::new(),
+        ),
+    };
+    let leave_name = name.clone();
+    let dissolve_name = name.clone();
+    let owner_actions = is_owner.then(|| {
+        view! {
+            <TransferForm others busy on_transfer/>
+            <div class="action-row">
+                <div>
+                    <strong>"Dissolve group"</strong>
+                    <small>"Removes the group for every member. This cannot be undone."</small>
+                </div>
+                <ConfirmButton label="Dissolve group" confirm="Dissolve for everyone?"
+                    pending=busy class="small danger"
+                    on_confirm=Callback::new(move |()| on_dissolve.run(dissolve_name.clone()))/>
+            </div>
+        }
+    });
+
+    view! {
+        <article class="group-detail" aria-labelledby="group-title">
+            <header class="detail-head">
+                <GroupIcon group class="large"/>
+                <div class="who">
+                    <h2 id="group-title">{name}</h2>
+                    <span class="username">{count}" · id "{group_id.0}</span>
+                </div>
+            </header>
+            <NoticeLine notice/>
+            {memo}
+            <section aria-labelledby="members-title">
+                <h3 id="members-title">"Members"</h3>
+                {member_list}
+            </section>
+            <section class="group-actions" aria-labelledby="actions-title">
+                <h3 id="actions-title">"Settings"</h3>
+                <div class="action-row">
+                    <div>
+                        <strong>"Leave group"</strong>
+                        <small>{if is_owner {
+                            "As the owner, hand the group over or dissolve it instead."
+                        } else {
+                            "You can join again later if the group has room."
+                        }}</small>
+                    </div>
+                    <ConfirmButton label="Leave group" confirm="Leave?" pending=busy
+                        class="small secondary danger"
+                        on_confirm=Callback::new(move |()| on_leave.run(leave_name.clone()))/>
+                </div>
+                {owner_actions}
+            </section>
+        </article>
+    }
+}
+
+/// One member: avatar, names, role badge; "(you)" for the logged-in user.
+#[component]
+fn MemberRow(member: Member, me: UserId) -> impl IntoView {
+    let Member { user, role, .. } = member;
+    let you = (user.id == me).then_some(" (you)");
+    let nickname = user.nickname.clone();
+    let username = user.username.clone();
+    let badge = (role == GroupRole::Owner).then(|| view! { <span class="badge">"owner"</span> });
+    view! {
+        <li class="row">
+            <Avatar user/>
+            <span class="who">
+                <span class="nickname">{nickname}{you}</span>
+                <span class="username">"@"{username}</span>
+            </span>
+            {badge}
+        </li>
+    }
+}
+
+/// The owner's "hand the group over" control: pick a member, then confirm.
+#[component]
+fn TransferForm(
+    others: Vec<Member>,
+    busy: Signal<bool>,
+    on_transfer: Callback<Member>,
+) -> impl IntoView {
+    if others.is_empty() {
+        return view! {
+            <div class="action-row">
+                <div>
+                    <strong>"Transfer ownership"</strong>
+                    <small>"Once someone else joins, you can hand the group to them."</small>
+                </div>
+            </div>
+        }
+        .into_any();
+    }
+    let chosen = RwSignal::new(None::<UserId>);
+    let candidates = StoredValue::new(others.clone());
+    let on_confirm = Callback::new(move |()| {
+        let pick = chosen.get_untracked();
+        let member =
+            candidates.with_value(|all| all.iter().find(|m| Some(m.user.id) == pick).cloned());
+        if let Some(member) = member {
+            on_transfer.run(member);
+        }
+    });
+    view! {
+        <div class="action-row">
+            <label class="grow">
+                "Transfer ownership to"
+                <select name="new_owner" on:change=move |ev| {
+                    chosen.set(event_target_value(&ev).parse().ok().map(UserId));
+                }>
+                    <option value="" selected>"Choose a member…"</option>
+                    {others.into_iter().map(|m| {
+                        let label = format!("{} (@{})", m.user.nickname, m.user.username);
+                        view! { <option value=m.user.id.0.to_string()>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <ConfirmButton label="Transfer" confirm="Hand it over?" class="small"
+                pending=Signal::derive(move || busy.get() || chosen.get().is_none())
+                on_confirm/>
+        </div>
+    }
+    .into_any()
+}

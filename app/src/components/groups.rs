@@ -1,0 +1,101 @@
+//! The Groups tab: the groups I belong to (each a link that opens it in the pane), and the
+//! "Create group" and "Join group" dialogs.
+
+use super::{
+    member_count, shell_href, CreateGroupDialog, GroupIcon, JoinGroupDialog, Modal, Notice,
+    NoticeLine, Tab,
+};
+use crate::error::ApiError;
+use crate::ids::GroupId;
+use crate::protocol::{GroupRole, MyGroup};
+use leptos::prelude::*;
+
+/// The groups I belong to, as the server lists them.
+pub type GroupsResource = Resource<Result<Vec<MyGroup>, ApiError>>;
+
+/// The Groups tab's content.
+#[component]
+pub fn GroupsPanel(
+    /// My groups; the dialogs refetch it.
+    groups: GroupsResource,
+    /// The group open in the pane, highlighted in the list.
+    #[prop(into)]
+    selected: Signal<Option<GroupId>>,
+    /// Opens a group in the pane (`None` closes it).
+    open_group: Callback<Option<GroupId>>,
+    /// The outcome of the last group action, shown above the list.
+    notice: RwSignal<Option<Notice>>,
+) -> impl IntoView {
+    let creating = RwSignal::new(false);
+    let joining = RwSignal::new(false);
+    // A dialog that worked closes, announces it here and opens the group.
+    let done = Callback::new(move |(group, text): (MyGroup, String)| {
+        creating.set(false);
+        joining.set(false);
+        notice.set(Notice::ok(text));
+        groups.refetch();
+        open_group.run(Some(group.group.id));
+    });
+
+    view! {
+        <div class="panel-actions">
+            <button type="button" class="small" on:click=move |_| {
+                notice.set(None);
+                creating.set(true);
+            }>"Create group"</button>
+            <button type="button" class="small secondary" on:click=move |_| {
+                notice.set(None);
+                joining.set(true);
+            }>"Join group"</button>
+        </div>
+        <NoticeLine notice/>
+        <Transition fallback=|| view! { <p class="muted-line">"Loading groups…"</p> }>
+            {move || Suspend::new(async move {
+                match groups.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="empty">"No groups yet. Create one or join an existing group."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="list" aria-label="Groups">
+                            {list.into_iter().map(|g| view! { <GroupRow mine=g selected/> })
+                                .collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Modal open=creating title="Create group">
+            <CreateGroupDialog on_created=done/>
+        </Modal>
+        <Modal open=joining title="Join group">
+            <JoinGroupDialog groups on_joined=done open_group=Callback::new(move |id| {
+                joining.set(false);
+                open_group.run(Some(id));
+            })/>
+        </Modal>
+    }
+}
+
+/// One of my groups: a link that opens it, with its size and my role.
+#[component]
+fn GroupRow(mine: MyGroup, selected: Signal<Option<GroupId>>) -> impl IntoView {
+    let id = mine.group.id;
+    let name = mine.group.name.clone();
+    let count = member_count(mine.group.member_count as usize);
+    let owner = (mine.role == GroupRole::Owner)
+        .then(|| view! { <span class="badge" title="You own this group">"owner"</span> });
+    view! {
+        <li>
+            <a class="row link" href=shell_href(Tab::Groups, Some(id))
+                aria-current=move || (selected.get() == Some(id)).then_some("page")>
+                <GroupIcon group=mine.group/>
+                <span class="who">
+                    <span class="nickname">{name}</span>
+                    <span class="username">{count}</span>
+                </span>
+                {owner}
+            </a>
+        </li>
+    }
+}
