@@ -76,6 +76,19 @@ error_codes! {
     GroupFull = "group_full", 409, "This group is full.";
     /// The user already owns `MAX_OWNED_GROUPS` groups.
     OwnedGroupsLimit = "owned_groups_limit", 422, "You already own the maximum number of groups.";
+    /// A WebSocket frame that is not a JSON object of the frame shape.
+    BadFrame = "bad_frame", 400, "That frame could not be read.";
+    /// A WebSocket frame over 64 KiB.
+    FrameTooLarge = "frame_too_large", 413, "That frame is too large (64 KiB at most).";
+    /// A cmd code the server does not accept from clients.
+    UnknownCmd = "unknown_cmd", 400, "Unknown command.";
+    /// A media kind outside the table of protocol.md section 3.
+    InvalidMedia = "invalid_media", 400, "Unknown media kind.";
+    /// A message whose fields do not fit its media kind; `msg` says which.
+    InvalidPayload = "invalid_payload", 400, "The message is not valid for its kind.";
+    /// The non-friend allowance (3 messages until the other side replies) is used up.
+    NotFriendsLimit = "not_friends_limit", 403,
+        "You can send 3 messages to someone who is not your friend until they reply.";
     /// The server failed; details are in its logs, never in the response.
     Internal = "internal", 500, "Something went wrong on the server. Please try again.";
 }

@@ -1,5 +1,8 @@
 //! The wire types that browser and server share (protocol.md sections 1-2), and the input
 //! rules both sides apply: the browser to explain early, the server to enforce.
+//! WebSocket frames (section 3) live in [`frame`].
+
+pub mod frame;
 
 use crate::error::{ApiError, Field};
 use crate::ids::{GroupId, UserId};
