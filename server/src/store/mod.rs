@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod entities;
+pub mod messages;
 pub mod migration;
 pub mod social;
 

@@ -2,8 +2,11 @@
 //! sees the domain types the store returns.
 
 pub mod contact;
+pub mod conv_read;
+pub mod conversation;
 pub mod group;
 pub mod group_member;
+pub mod message;
 pub mod notice;
 pub mod session;
 pub mod user;

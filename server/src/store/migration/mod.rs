@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_accounts;
 mod m20261123_000002_social;
+mod m20261123_000003_messages;
 
 /// All of Parley's migrations.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_social::Migration),
+            Box::new(m20261123_000003_messages::Migration),
         ]
     }
 }

@@ -1,0 +1,228 @@
+//! Store-level tests of messages on SQLite and (when configured) PostgreSQL: gap-free seq
+//! under concurrent senders, idempotent cids, the non-friend allowance, history pages and
+//! read marks.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use app::error::ErrorCode;
+use app::ids::UserId;
+use server::store::accounts::NewUser;
+use server::store::messages::{NewMessage, Page, Stored};
+use server::store::{Store, StoreError};
+
+async fn user(s: &Store, name: &str) -> UserId {
+    s.create_user(NewUser {
+        username: name.to_owned(),
+        nickname: name.to_owned(),
+        password_hash: "x".to_owned(),
+        now_ms: 1,
+    })
+    .await
+    .unwrap()
+    .id
+}
+
+fn text(conv: &str, sender: UserId, cid: &str) -> NewMessage {
+    NewMessage {
+        conv: conv.to_owned(),
+        sender,
+        cid: cid.to_owned(),
+        media: 1,
+        content: format!("hello {cid}"),
+        pic: String::new(),
+        url: String::new(),
+        memo: String::new(),
+        amount: 0,
+        now_ms: 1_000,
+    }
+}
+
+fn seq_of(s: Stored) -> i64 {
+    match s {
+        Stored::New(m) => m.seq,
+        Stored::Duplicate(m) => panic!("unexpected duplicate {m:?}"),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_senders_get_gap_free_unique_seqs() {
+    for db in common::databases().await {
+        let s = db.store.clone();
+        let mut senders = Vec::new();
+        for i in 0..8 {
+            senders.push(user(&s, &format!("s{i}")).await);
+        }
+        let started = std::time::Instant::now();
+        let tasks: Vec<_> = senders
+            .iter()
+            .map(|&u| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    for n in 0..200 {
+                        s.store_message(text("g:1", u, &format!("c{n}")), None)
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let elapsed = started.elapsed();
+        let mut seqs = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = s.history("g:1", Page::After(after), 100).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            seqs.extend(page.iter().map(|m| m.seq));
+        }
+        assert_eq!(seqs, (1..=1600).collect::<Vec<i64>>(), "{}", db.label);
+        println!(
+            "{}: 1600 messages from 8 concurrent senders in {elapsed:?}",
+            db.label
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_resent_cid_is_the_same_message() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let a = user(s, "a").await;
+        let b = user(s, "b").await;
+        let first = seq_of(s.store_message(text("p:1:2", a, "x1"), None).await.unwrap());
+        match s.store_message(text("p:1:2", a, "x1"), None).await.unwrap() {
+            Stored::Duplicate(m) => assert_eq!((m.seq, m.cid.as_str()), (first, "x1")),
+            other => panic!("{other:?}"),
+        }
+        // The same cid from another sender is a different message.
+        assert_eq!(
+            seq_of(s.store_message(text("p:1:2", b, "x1"), None).await.unwrap()),
+            2
+        );
+        // Concurrent resends of one cid store it once.
+        let tasks: Vec<_> = (0..6)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.store_message(text("p:1:2", a, "race"), None)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut new = 0;
+        for t in tasks {
+            if let Stored::New(_) = t.await.unwrap() {
+                new += 1;
+            }
+        }
+        assert_eq!(new, 1, "{}", db.label);
+        let all = s.history("p:1:2", Page::Latest, 100).await.unwrap();
+        assert_eq!(all.len(), 3, "{}", db.label);
+        assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn non_friends_get_three_messages_until_a_reply() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let a = user(s, "a").await;
+        let b = user(s, "b").await;
+        for i in 0..3 {
+            s.store_message(text("p:a:b", a, &format!("m{i}")), Some((b, 3)))
+                .await
+                .unwrap();
+        }
+        let refused = s.store_message(text("p:a:b", a, "m3"), Some((b, 3))).await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Refused(ErrorCode::NotFriendsLimit))
+            ),
+            "{refused:?}"
+        );
+        // The refusal consumed no seq.
+        s.store_message(text("p:a:b", b, "r0"), Some((a, 3)))
+            .await
+            .unwrap();
+        let last = s.history("p:a:b", Page::Latest, 10).await.unwrap();
+        assert_eq!(
+            last.iter().map(|m| m.seq).collect::<Vec<_>>(),
+            [1, 2, 3, 4],
+            "{}",
+            db.label
+        );
+        // After the reply, three more.
+        for i in 4..7 {
+            s.store_message(text("p:a:b", a, &format!("m{i}")), Some((b, 3)))
+                .await
+                .unwrap();
+        }
+        assert!(s
+            .store_message(text("p:a:b", a, "m7"), Some((b, 3)))
+            .await
+            .is_err());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn history_pages_and_read_marks() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let a = user(s, "a").await;
+        let b = user(s, "b").await;
+        for i in 0..30 {
+            s.store_message(text("g:9", a, &format!("h{i}")), None)
+                .await
+                .unwrap();
+        }
+        let seqs = |v: Vec<server::store::messages::StoredMessage>| {
+            v.into_iter().map(|m| m.seq).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            seqs(s.history("g:9", Page::Latest, 5).await.unwrap()),
+            [26, 27, 28, 29, 30]
+        );
+        assert_eq!(
+            seqs(s.history("g:9", Page::Before(26), 3).await.unwrap()),
+            [23, 24, 25]
+        );
+        assert_eq!(
+            seqs(s.history("g:9", Page::After(28), 20).await.unwrap()),
+            [29, 30]
+        );
+        assert!(s
+            .history("g:404", Page::Latest, 5)
+            .await
+            .unwrap()
+            .is_empty());
+
+        let convs = vec!["g:9".to_owned(), "g:404".to_owned()];
+        let st = s.conv_states(b, &convs).await.unwrap();
+        assert_eq!(st.len(), 1);
+        assert_eq!((st[0].last_seq, st[0].read_seq), (30, 0));
+        let mine = s.conv_states(a, &convs).await.unwrap();
+        assert_eq!(mine[0].read_seq, 30, "own messages count as read");
+
+        assert_eq!(s.mark_read("g:9", b, 12).await.unwrap(), 12);
+        assert_eq!(
+            s.mark_read("g:9", b, 5).await.unwrap(),
+            12,
+            "never moves back"
+        );
+        assert_eq!(
+            s.mark_read("g:9", b, 999).await.unwrap(),
+            30,
+            "never past the newest"
+        );
+        db.cleanup().await;
+    }
+}
