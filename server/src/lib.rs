@@ -5,6 +5,8 @@
 //! - [`routes`]: thin HTTP handlers (REST, form posts, pages, server functions).
 //! - [`accounts`]: account rules (register, login, sessions, profiles); [`throttle`] bounds
 //!   password guessing.
+//! - [`session`]: one WebSocket connection; [`chat`]: messaging rules; [`hub`]: node-local
+//!   fan-out; [`bus`]: delivery across nodes (in-process for now).
 //! - [`social`]: friend and group rules.
 //! - [`store`]: SeaORM persistence and migrations.
 //! - [`state`]: the handles every request shares; [`error`]: the service error and its HTTP form.
@@ -13,9 +15,13 @@
 //! shutdown signal. Integration tests call both with a listener on port 0.
 
 pub mod accounts;
+pub mod bus;
+pub mod chat;
 pub mod config;
 pub mod error;
+pub mod hub;
 pub mod routes;
+pub mod session;
 pub mod social;
 pub mod state;
 pub mod store;

@@ -1,8 +1,11 @@
 //! The state every handler shares: configuration, the store and the services built on it.
 
 use crate::accounts::Accounts;
+use crate::bus::LocalBus;
+use crate::chat::Chat;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::hub::Hub;
 use crate::social::Social;
 use crate::store::Store;
 use crate::throttle::LoginThrottle;
@@ -21,6 +24,10 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Friend and group rules.
     pub social: Social,
+    /// Messaging rules.
+    pub chat: Chat,
+    /// This node's connections.
+    pub hub: Arc<Hub>,
     /// What Leptos needs to render pages and find the built site.
     pub leptos: LeptosOptions,
 }
@@ -45,11 +52,19 @@ impl AppState {
             config.max_owned_groups,
             config.max_group_members,
         );
+        let hub = Arc::new(Hub::default());
+        let chat = Chat::new(
+            store.clone(),
+            Arc::new(LocalBus::new(hub.clone())),
+            hub.clone(),
+        );
         Ok(AppState {
             config: Arc::new(config),
             store,
             accounts,
             social,
+            chat,
+            hub,
             leptos,
         })
     }

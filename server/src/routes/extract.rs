@@ -7,23 +7,38 @@ use app::error::{ApiError, ErrorCode};
 use app::protocol::{User, SESSION_COOKIE};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use std::net::{IpAddr, SocketAddr};
 
-/// The session token of a request: `Authorization: Bearer` first, then the session cookie.
-pub fn request_token(parts: &Parts) -> Option<String> {
-    if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+/// How a request carried its session token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `Authorization: Bearer`.
+    Bearer,
+    /// The session cookie (the browser sends it by itself, so cross-site use must be checked).
+    Cookie,
+}
+
+/// The session token in `headers` and how it came: `Authorization: Bearer` first, then the
+/// session cookie.
+pub fn header_token(headers: &HeaderMap) -> Option<(String, TokenSource)> {
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
         // A request that presents a bearer header is judged by it alone.
         return auth
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned());
+            .map(|t| (t.trim().to_owned(), TokenSource::Bearer));
     }
-    CookieJar::from_headers(&parts.headers)
+    CookieJar::from_headers(headers)
         .get(SESSION_COOKIE)
-        .map(|c| c.value().to_owned())
+        .map(|c| (c.value().to_owned(), TokenSource::Cookie))
+}
+
+/// The session token of a request: `Authorization: Bearer` first, then the session cookie.
+pub fn request_token(parts: &Parts) -> Option<String> {
+    header_token(&parts.headers).map(|(t, _)| t)
 }
 
 /// The client's IP address, for throttling.

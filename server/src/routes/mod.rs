@@ -7,6 +7,7 @@ pub mod forms;
 pub mod health;
 pub mod pages;
 pub mod social;
+pub mod ws;
 
 use crate::state::AppState;
 use app::api::backend::SharedBackend;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/ws", get(ws::upgrade))
         .route("/api/register", post(api::register))
         .route("/api/login", post(api::login))
         .route("/api/logout", post(api::logout))

@@ -260,6 +260,11 @@ impl Store {
         Ok(created.into())
     }
 
+    /// The ids of a group's members.
+    pub async fn group_member_ids(&self, g: GroupId) -> Result<Vec<UserId>, StoreError> {
+        member_ids(&self.db, g).await
+    }
+
     /// The group with this id.
     pub async fn group(&self, g: GroupId) -> Result<Option<Group>, StoreError> {
         group_in(&self.db, g).await

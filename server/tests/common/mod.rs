@@ -2,6 +2,8 @@
 //! HTTP clients, and the list of databases store tests run against.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod ws;
+
 use clap::Parser;
 use reqwest::redirect::Policy;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};

@@ -1,0 +1,266 @@
+//! Messaging rules: who may write where, what a message must contain, and what happens
+//! once it is stored (ack, then delivery). The socket session calls these; so will REST
+//! and the seed-dialect adapter.
+
+use crate::accounts::now_ms;
+use crate::bus::Bus;
+use crate::error::AppError;
+use crate::hub::ConnId;
+use crate::store::messages::{NewMessage, Stored, StoredMessage};
+use crate::store::Store;
+use app::error::{ApiError, ErrorCode};
+use app::ids::{GroupId, UserId};
+use app::protocol::frame::{validate_message, Cmd, Frame};
+use app::protocol::{group_conv, private_conv, User};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Messages a user may send to a non-friend until that person replies (seed rule).
+pub const NON_FRIEND_ALLOWANCE: u64 = 3;
+
+/// Who takes part in a conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Conv {
+    /// 1:1 between two users (low id first).
+    Private(UserId, UserId),
+    /// A group.
+    Group(GroupId),
+}
+
+impl Conv {
+    /// Parses `p:<a>:<b>` or `g:<id>`.
+    pub fn parse(key: &str) -> Option<Conv> {
+        let mut parts = key.split(':');
+        let conv = match (parts.next(), parts.next(), parts.next()) {
+            (Some("p"), Some(a), Some(b)) => {
+                let (a, b) = (a.parse().ok()?, b.parse().ok()?);
+                (a < b).then_some(Conv::Private(UserId(a), UserId(b)))?
+            }
+            (Some("g"), Some(g), None) => Conv::Group(GroupId(g.parse().ok()?)),
+            _ => return None,
+        };
+        parts.next().is_none().then_some(conv)
+    }
+
+    /// The key, as in protocol.md.
+    pub fn key(&self) -> String {
+        match self {
+            Conv::Private(a, b) => private_conv(*a, *b),
+            Conv::Group(g) => group_conv(*g),
+        }
+    }
+}
+
+/// The messaging service.
+#[derive(Clone)]
+pub struct Chat {
+    store: Store,
+    bus: Arc<dyn Bus>,
+    hub: Arc<crate::hub::Hub>,
+}
+
+/// The frame every participant receives for a stored message.
+pub fn message_frame(m: &StoredMessage) -> Frame {
+    let (cmd, dstid) = match Conv::parse(&m.conv) {
+        Some(Conv::Private(a, b)) => (Cmd::Private, if m.sender == a { b.0 } else { a.0 }),
+        Some(Conv::Group(g)) => (Cmd::Group, g.0),
+        None => (Cmd::Private, 0),
+    };
+    Frame {
+        cmd: cmd.code(),
+        id: m.id,
+        userid: m.sender.0,
+        dstid,
+        media: m.media,
+        content: m.content.clone(),
+        pic: m.pic.clone(),
+        url: m.url.clone(),
+        memo: m.memo.clone(),
+        amount: m.amount,
+        cid: m.cid.clone(),
+        conv: m.conv.clone(),
+        seq: m.seq,
+        ts: m.ts,
+        code: String::new(),
+    }
+}
+
+fn ack(m: &StoredMessage) -> Frame {
+    Frame {
+        cmd: Cmd::Ack.code(),
+        id: m.id,
+        cid: m.cid.clone(),
+        conv: m.conv.clone(),
+        seq: m.seq,
+        ts: m.ts,
+        ..Frame::default()
+    }
+}
+
+impl Chat {
+    /// Builds the service.
+    pub fn new(store: Store, bus: Arc<dyn Bus>, hub: Arc<crate::hub::Hub>) -> Chat {
+        Chat { store, bus, hub }
+    }
+
+    /// The users of a conversation `me` may read; 404 if it cannot exist, 403 if `me` is
+    /// not in it.
+    pub async fn participants(&self, me: UserId, conv: &Conv) -> Result<Vec<UserId>, AppError> {
+        match conv {
+            Conv::Private(a, b) if *a == me || *b == me => Ok(vec![*a, *b]),
+            Conv::Private(..) => Err(AppError::code(ErrorCode::Forbidden)),
+            Conv::Group(g) => {
+                if self.store.group(*g).await?.is_none() {
+                    return Err(AppError::code(ErrorCode::NotFound));
+                }
+                if self.store.membership(*g, me).await?.is_none() {
+                    return Err(AppError::code(ErrorCode::NotMember));
+                }
+                Ok(self.store.group_member_ids(*g).await?)
+            }
+        }
+    }
+
+    /// Sends a cmd 10/11 frame as `from` (never as the frame's own `userid`): checks the
+    /// right to write, validates the payload, stores it with the next seq, then delivers it
+    /// to every participant's connections except `origin`. Returns the ack for the sender;
+    /// a resent cid gets the same ack and delivers nothing.
+    pub async fn send(
+        &self,
+        from: &User,
+        origin: Option<ConnId>,
+        frame: &Frame,
+    ) -> Result<Frame, AppError> {
+        let cmd = Cmd::from_code(frame.cmd);
+        let (conv, allowance) = match cmd {
+            Some(Cmd::Private) => {
+                let peer = UserId(frame.dstid);
+                if peer == from.id {
+                    return Err(ApiError::with_msg(
+                        ErrorCode::InvalidPayload,
+                        "You cannot message yourself.",
+                    )
+                    .into());
+                }
+                if self.store.user(peer).await?.is_none() {
+                    return Err(ApiError::with_msg(ErrorCode::NotFound, "No such user.").into());
+                }
+                let allowance = if self.store.are_friends(from.id, peer).await? {
+                    None
+                } else {
+                    Some((peer, NON_FRIEND_ALLOWANCE))
+                };
+                let (lo, hi) = if from.id < peer {
+                    (from.id, peer)
+                } else {
+                    (peer, from.id)
+                };
+                (Conv::Private(lo, hi), allowance)
+            }
+            Some(Cmd::Group) => (Conv::Group(GroupId(frame.dstid)), None),
+            _ => return Err(AppError::code(ErrorCode::UnknownCmd)),
+        };
+        validate_message(frame)?;
+        let recipients = self.participants(from.id, &conv).await?;
+        let stored = self
+            .store
+            .store_message(
+                NewMessage {
+                    conv: conv.key(),
+                    sender: from.id,
+                    cid: frame.cid.clone(),
+                    media: frame.media,
+                    content: frame.content.clone(),
+                    pic: frame.pic.clone(),
+                    url: frame.url.clone(),
+                    memo: frame.memo.clone(),
+                    amount: frame.amount,
+                    now_ms: now_ms(),
+                },
+                allowance,
+            )
+            .await?;
+        match stored {
+            Stored::New(m) => {
+                self.hub
+                    .counters
+                    .messages_in
+                    .fetch_add(1, Ordering::Relaxed);
+                self.bus.publish(&recipients, &message_frame(&m), origin);
+                Ok(ack(&m))
+            }
+            Stored::Duplicate(m) => Ok(ack(&m)),
+        }
+    }
+
+    /// Moves `from`'s read mark in `conv`; in a 1:1 the other side gets a read receipt.
+    pub async fn mark_read(&self, from: &User, conv_key: &str, seq: i64) -> Result<i64, AppError> {
+        let conv = Conv::parse(conv_key).ok_or_else(|| AppError::code(ErrorCode::NotFound))?;
+        let people = self.participants(from.id, &conv).await?;
+        let mark = self.store.mark_read(&conv.key(), from.id, seq).await?;
+        let receipt = Frame {
+            cmd: Cmd::Read.code(),
+            userid: from.id.0,
+            conv: conv.key(),
+            seq: mark,
+            ..Frame::default()
+        };
+        let to: Vec<UserId> = match conv {
+            // The reader's other devices learn the mark; the peer gets the receipt.
+            Conv::Private(..) => people,
+            Conv::Group(_) => vec![from.id],
+        };
+        self.bus.publish(&to, &receipt, None);
+        Ok(mark)
+    }
+
+    /// Relays a typing indicator (cmd 16) to a 1:1 peer or a group's members; not stored.
+    pub async fn typing(
+        &self,
+        from: &User,
+        origin: Option<ConnId>,
+        frame: &Frame,
+    ) -> Result<(), AppError> {
+        let conv = if frame.conv.is_empty() {
+            let peer = UserId(frame.dstid);
+            let (lo, hi) = if from.id < peer {
+                (from.id, peer)
+            } else {
+                (peer, from.id)
+            };
+            Conv::Private(lo, hi)
+        } else {
+            Conv::parse(&frame.conv).ok_or_else(|| AppError::code(ErrorCode::NotFound))?
+        };
+        let people = self.participants(from.id, &conv).await?;
+        let relay = Frame {
+            cmd: Cmd::Typing.code(),
+            userid: from.id.0,
+            dstid: frame.dstid,
+            conv: conv.key(),
+            ..Frame::default()
+        };
+        self.bus.publish(&people, &relay, origin);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversation_keys_parse_strictly() {
+        assert_eq!(
+            Conv::parse("p:3:9"),
+            Some(Conv::Private(UserId(3), UserId(9)))
+        );
+        assert_eq!(Conv::parse("g:4"), Some(Conv::Group(GroupId(4))));
+        for bad in [
+            "p:9:3", "p:3:3", "p:3", "g:x", "g:1:2", "x:1", "", "p:3:9:1",
+        ] {
+            assert_eq!(Conv::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Conv::parse("p:3:9").unwrap().key(), "p:3:9");
+    }
+}

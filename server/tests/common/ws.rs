@@ -1,0 +1,75 @@
+//! A real WebSocket client for hub tests (tokio-tungstenite).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use app::protocol::frame::Frame;
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub struct Ws {
+    inner: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Ws {
+    /// Connects to `/ws` of `base` (http://...) with a bearer token.
+    pub async fn connect(base: &str, token: &str) -> Ws {
+        let url = format!("{}/ws", base.replacen("http", "ws", 1));
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let (inner, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+        Ws { inner }
+    }
+
+    pub async fn send(&mut self, frame: &Frame) {
+        self.send_text(&serde_json::to_string(frame).unwrap()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.inner.send(Message::text(text)).await.unwrap();
+    }
+
+    /// The next frame, skipping pings; panics after 5 s.
+    pub async fn recv(&mut self) -> Frame {
+        self.try_recv(Duration::from_secs(5))
+            .await
+            .expect("expected a frame within 5 s")
+    }
+
+    /// The next frame within `wait`, if any.
+    pub async fn try_recv(&mut self, wait: Duration) -> Option<Frame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.inner.next())
+                .await
+                .ok()??;
+            match msg.ok()? {
+                Message::Text(t) => return Some(serde_json::from_str(t.as_str()).unwrap()),
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// Asserts nothing arrives for a short while.
+    pub async fn expect_silence(&mut self) {
+        if let Some(f) = self.try_recv(Duration::from_millis(300)).await {
+            panic!("unexpected frame {f:?}");
+        }
+    }
+
+    /// True once the server has closed the connection.
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.inner.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+}
