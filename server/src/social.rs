@@ -20,15 +20,22 @@ pub const GROUP_SEARCH_LIMIT: u64 = 20;
 #[derive(Clone)]
 pub struct Social {
     store: Store,
+    hub: std::sync::Arc<crate::hub::Hub>,
     max_owned_groups: u32,
     max_group_members: u32,
 }
 
 impl Social {
     /// Builds the service with the configured caps.
-    pub fn new(store: Store, max_owned_groups: u32, max_group_members: u32) -> Social {
+    pub fn new(
+        store: Store,
+        hub: std::sync::Arc<crate::hub::Hub>,
+        max_owned_groups: u32,
+        max_group_members: u32,
+    ) -> Social {
         Social {
             store,
+            hub,
             max_owned_groups,
             max_group_members,
         }
@@ -46,14 +53,15 @@ impl Social {
         })
     }
 
-    /// My friends. `online` reads false until the hub reports presence.
+    /// My friends, with whether each is connected (to this node, until presence is shared
+    /// across nodes through the bus).
     pub async fn friends(&self, me: UserId) -> Result<Vec<Friend>, AppError> {
         let users = self.store.friends(me).await?;
         Ok(users
             .into_iter()
             .map(|user| Friend {
+                online: self.hub.is_online(user.id),
                 user,
-                online: false,
             })
             .collect())
     }
@@ -68,8 +76,8 @@ impl Social {
             Ok(()) => {
                 tracing::info!(user = %me.id, friend = %peer, "friend added");
                 Ok(Friend {
+                    online: self.hub.is_online(other.id),
                     user: other,
-                    online: false,
                 })
             }
             Err(StoreError::Duplicate) => Err(AppError::code(ErrorCode::AlreadyFriends)),

@@ -39,6 +39,13 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
+    /// Logs out: deletes the session and closes every WebSocket opened with it.
+    pub async fn end_session(&self, token: &str) -> Result<(), AppError> {
+        self.accounts.logout(token).await?;
+        self.hub.close_session(&crate::accounts::token_hash(token));
+        Ok(())
+    }
+
     /// Builds the services over an opened, migrated store.
     pub fn new(config: Config, store: Store, leptos: LeptosOptions) -> Result<AppState, AppError> {
         let throttle = LoginThrottle::new(
@@ -47,12 +54,14 @@ impl AppState {
             config.login_window,
         );
         let accounts = Accounts::new(store.clone(), throttle, config.session_ttl)?;
+
+        let hub = Arc::new(Hub::default());
         let social = Social::new(
             store.clone(),
+            hub.clone(),
             config.max_owned_groups,
             config.max_group_members,
         );
-        let hub = Arc::new(Hub::default());
         let chat = Chat::new(
             store.clone(),
             Arc::new(LocalBus::new(hub.clone())),

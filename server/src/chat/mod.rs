@@ -97,6 +97,25 @@ fn ack(m: &StoredMessage) -> Frame {
     }
 }
 
+/// One row of `GET /api/conversations`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ConversationSummary {
+    /// Conversation key.
+    pub conv: String,
+    /// The peer's nickname or the group's name.
+    pub title: String,
+    /// The peer's avatar or the group's icon.
+    pub avatar: String,
+    /// Newest seq.
+    pub last_seq: i64,
+    /// How far I have read.
+    pub read_seq: i64,
+    /// `last_seq - read_seq`.
+    pub unread: i64,
+    /// The newest message, as its frame.
+    pub last: Option<Frame>,
+}
+
 impl Chat {
     /// Builds the service.
     pub fn new(store: Store, bus: Arc<dyn Bus>, hub: Arc<crate::hub::Hub>) -> Chat {
@@ -191,6 +210,57 @@ impl Chat {
             }
             Stored::Duplicate(m) => Ok(ack(&m)),
         }
+    }
+
+    /// Every conversation `me` takes part in that has messages, newest activity first, with
+    /// counters and the last message: what a (re)connecting client syncs from.
+    pub async fn conversations(&self, me: UserId) -> Result<Vec<ConversationSummary>, AppError> {
+        let groups = self.store.my_groups(me).await?;
+        let mut keys = self.store.private_convs_of(me).await?;
+        keys.extend(groups.iter().map(|g| group_conv(g.group.id)));
+        let states = self.store.conv_states(me, &keys).await?;
+        let lasts = self.store.last_messages(&states).await?;
+        let mut out = Vec::with_capacity(states.len());
+        for st in states {
+            let (title, avatar) = match Conv::parse(&st.conv) {
+                Some(Conv::Private(a, b)) => {
+                    let peer = if a == me { b } else { a };
+                    match self.store.user(peer).await? {
+                        Some(u) => (u.nickname, u.avatar),
+                        None => continue,
+                    }
+                }
+                Some(Conv::Group(g)) => match groups.iter().find(|x| x.group.id == g) {
+                    Some(x) => (x.group.name.clone(), x.group.icon.clone()),
+                    None => continue,
+                },
+                None => continue,
+            };
+            out.push(ConversationSummary {
+                last: lasts.iter().find(|m| m.conv == st.conv).map(message_frame),
+                unread: st.last_seq - st.read_seq,
+                conv: st.conv,
+                title,
+                avatar,
+                last_seq: st.last_seq,
+                read_seq: st.read_seq,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A page of history of a conversation `me` takes part in (403 otherwise).
+    pub async fn history(
+        &self,
+        me: UserId,
+        conv_key: &str,
+        page: crate::store::messages::Page,
+        limit: u64,
+    ) -> Result<Vec<Frame>, AppError> {
+        let conv = Conv::parse(conv_key).ok_or_else(|| AppError::code(ErrorCode::NotFound))?;
+        self.participants(me, &conv).await?;
+        let rows = self.store.history(&conv.key(), page, limit).await?;
+        Ok(rows.iter().map(message_frame).collect())
     }
 
     /// Moves `from`'s read mark in `conv`; in a 1:1 the other side gets a read receipt.

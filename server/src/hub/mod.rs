@@ -38,6 +38,8 @@ pub struct Outlet {
     pub queue: mpsc::Sender<Message>,
     /// Cancelled to make the connection close (slow consumer, logout).
     pub close: CancellationToken,
+    /// The login session it was opened with (token hash), so logout can close it.
+    pub session: Arc<str>,
 }
 
 /// Who is connected here: user -> their connections.
@@ -143,12 +145,17 @@ impl Hub {
     }
 
     /// Registers a new connection of `user`; returns its registration and queue receiver.
-    pub fn connect(self: &Arc<Self>, user: UserId) -> (Registration, mpsc::Receiver<Message>) {
+    pub fn connect(
+        self: &Arc<Self>,
+        user: UserId,
+        session: &str,
+    ) -> (Registration, mpsc::Receiver<Message>) {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let outlet = Outlet {
             id: ConnId(self.next_id.fetch_add(1, Ordering::Relaxed) + 1),
             queue,
             close: CancellationToken::new(),
+            session: session.into(),
         };
         let first = self.lock().add(user, outlet.clone());
         self.counters
@@ -166,6 +173,16 @@ impl Hub {
     /// True while `user` has a connection on this node.
     pub fn is_online(&self, user: UserId) -> bool {
         self.lock().is_online(user)
+    }
+
+    /// Closes every connection opened with the login session `session` (at logout).
+    pub fn close_session(&self, session: &str) {
+        let reg = self.lock();
+        for outlet in reg.by_user.values().flatten() {
+            if &*outlet.session == session {
+                outlet.close.cancel();
+            }
+        }
     }
 
     /// Open connections on this node.
@@ -222,8 +239,8 @@ mod tests {
     fn registry_tracks_first_and_last_connection() {
         let hub = Arc::new(Hub::default());
         let u = UserId(1);
-        let (a, _ra) = hub.connect(u);
-        let (b, _rb) = hub.connect(u);
+        let (a, _ra) = hub.connect(u, "s");
+        let (b, _rb) = hub.connect(u, "s");
         assert!(a.first && !b.first);
         assert_eq!(hub.connections(), 2);
         hub.lock().check_invariants();
@@ -238,9 +255,9 @@ mod tests {
     #[test]
     fn delivery_skips_the_origin_and_drops_slow_consumers() {
         let hub = Arc::new(Hub::default());
-        let (a, mut ra) = hub.connect(UserId(1));
-        let (b, mut rb) = hub.connect(UserId(1));
-        let (c, mut rc) = hub.connect(UserId(2));
+        let (a, mut ra) = hub.connect(UserId(1), "s");
+        let (b, mut rb) = hub.connect(UserId(1), "s");
+        let (c, mut rc) = hub.connect(UserId(2), "s");
         let frame = Frame {
             cmd: 10,
             content: "hi".into(),

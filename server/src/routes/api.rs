@@ -52,7 +52,7 @@ pub async fn logout(
     State(state): State<AppState>,
     me: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
-    state.accounts.logout(&me.token).await?;
+    state.end_session(&me.token).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, clear_session_cookie(&state.config)?)],

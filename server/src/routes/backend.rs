@@ -38,7 +38,7 @@ impl Backend for AppState {
 
     async fn logout(&self, req: &Parts) -> Result<HeaderValue, ApiError> {
         if let Some(token) = request_token(req) {
-            self.accounts.logout(&token).await?;
+            self.end_session(&token).await?;
         }
         Ok(clear_session_cookie(&self.config)?)
     }

@@ -115,7 +115,7 @@ pub async fn register(
 /// `POST /logout` (form): ends the session if there is one and returns to `/login`.
 pub async fn logout(State(state): State<AppState>, parts: Parts) -> Result<Response, AppError> {
     if let Some(token) = request_token(&parts) {
-        state.accounts.logout(&token).await?;
+        state.end_session(&token).await?;
     }
     let clear = clear_session_cookie(&state.config)?;
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())

@@ -2,9 +2,11 @@
 
 pub mod api;
 pub mod backend;
+pub mod conversations;
 pub mod extract;
 pub mod forms;
 pub mod health;
+pub mod metrics;
 pub mod pages;
 pub mod social;
 pub mod ws;
@@ -54,6 +56,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/groups/{id}/leave", post(social::leave_group))
         .route("/api/groups/{id}/members", get(social::members))
         .route("/api/groups/{id}/owner", post(social::transfer_group))
+        .route("/api/conversations", get(conversations::list))
+        .route(
+            "/api/conversations/{conv}/messages",
+            get(conversations::messages),
+        )
+        .route("/api/conversations/{conv}/read", post(conversations::read))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/{*rest}", any(api::not_found))
         .route("/login", post(forms::login))
         .route("/register", post(forms::register))

@@ -56,5 +56,7 @@ pub async fn upgrade(
         .max_message_size(MAX_BUFFERED_MESSAGE)
         .read_buffer_size(SOCKET_BUFFER)
         .write_buffer_size(SOCKET_BUFFER)
-        .on_upgrade(move |socket| crate::session::run(socket, state, user)))
+        .on_upgrade(move |socket| {
+            crate::session::run(socket, state, user, crate::accounts::token_hash(&token))
+        }))
 }

@@ -38,17 +38,43 @@ fn error_frame(err: &ApiError, cid: &str) -> Frame {
     }
 }
 
-/// Serves one authenticated socket until it closes.
-pub async fn run(socket: WebSocket, state: AppState, user: User) {
-    let (reg, rx) = state.hub.connect(user.id);
+/// Serves one authenticated socket (opened with login session `session`, a token hash)
+/// until it closes. The user's friends see them come online with their first connection
+/// on this node and go offline with the last.
+pub async fn run(socket: WebSocket, state: AppState, user: User, session: String) {
+    let (reg, rx) = state.hub.connect(user.id, &session);
     let span = tracing::info_span!("ws", conn = %reg.outlet.id, user = %user.id);
     async move {
         tracing::info!(first = reg.first, "connected");
+        if reg.first {
+            presence(&state, &user, "online").await;
+        }
         serve(socket, &state, &user, &reg, rx).await;
+        drop(reg);
+        if !state.hub.is_online(user.id) {
+            presence(&state, &user, "offline").await;
+        }
         tracing::info!("disconnected");
     }
     .instrument(span)
     .await;
+}
+
+/// Tells `user`'s friends (cmd 13) that they are `online` or `offline`.
+async fn presence(state: &AppState, user: &User, status: &str) {
+    match state.store.friends(user.id).await {
+        Ok(friends) => {
+            let ids: Vec<_> = friends.iter().map(|f| f.id).collect();
+            let frame = Frame {
+                cmd: Cmd::Presence.code(),
+                userid: user.id.0,
+                content: status.to_owned(),
+                ..Frame::default()
+            };
+            state.hub.deliver(&ids, &frame, None);
+        }
+        Err(e) => tracing::warn!(error = %e, "presence: cannot list friends"),
+    }
 }
 
 async fn serve(
@@ -144,7 +170,12 @@ async fn serve(
         }
     }
     reg.outlet.close.cancel();
-    let _ = writer.await;
+    // A writer blocked on a peer that stopped reading never sees the cancel; give a healthy
+    // one a moment to send its close frame, then drop the socket regardless.
+    let mut writer = writer;
+    if tokio::time::timeout(Duration::from_secs(1), &mut writer).await.is_err() {
+        writer.abort();
+    }
 }
 
 /// Handles one decoded frame; returns the answer for this connection, if any.

@@ -307,6 +307,42 @@ impl Store {
             .collect())
     }
 
+    /// Keys of every 1:1 conversation `user` has a message in.
+    pub async fn private_convs_of(&self, user: UserId) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<String> = conversation::Entity::find()
+            .select_only()
+            .column(conversation::Column::Conv)
+            .filter(
+                sea_orm::Condition::any()
+                    .add(conversation::Column::Conv.like(format!("p:{user}:%")))
+                    .add(conversation::Column::Conv.like(format!("p:%:{user}"))),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows)
+    }
+
+    /// The newest message of each of `states`.
+    pub async fn last_messages(
+        &self,
+        states: &[ConvState],
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut any = sea_orm::Condition::any();
+        for st in states {
+            any = any.add(
+                sea_orm::Condition::all()
+                    .add(message::Column::Conv.eq(st.conv.clone()))
+                    .add(message::Column::Seq.eq(st.last_seq)),
+            );
+        }
+        let rows = message::Entity::find().filter(any).all(&self.db).await?;
+        Ok(rows.into_iter().map(StoredMessage::from).collect())
+    }
+
     /// Moves `user`'s read mark in `conv` forward to `seq` (never back, never past the
     /// newest message); returns the mark now stored.
     pub async fn mark_read(&self, conv: &str, user: UserId, seq: i64) -> Result<i64, StoreError> {

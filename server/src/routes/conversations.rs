@@ -1,0 +1,88 @@
+//! Sync and history: the conversation list, history pages and read marks (protocol.md
+//! section 2, "Conversations").
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
+use crate::chat::ConversationSummary;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::messages::Page;
+use app::error::{ApiError, ErrorCode};
+use app::protocol::frame::Frame;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+
+/// Default and largest history page.
+const DEFAULT_LIMIT: u64 = 20;
+const MAX_LIMIT: u64 = 100;
+
+/// `GET /api/conversations` -> newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<ApiJson<Vec<ConversationSummary>>, AppError> {
+    Ok(ApiJson(state.chat.conversations(me.user.id).await?))
+}
+
+/// Query of the history endpoint.
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    /// Messages with a smaller seq.
+    pub before: Option<i64>,
+    /// Messages with a larger seq.
+    pub after: Option<i64>,
+    /// Page size, 1-100 (default 20).
+    pub limit: Option<u64>,
+}
+
+/// `GET /api/conversations/{conv}/messages?before=|after=&limit=` -> ascending seq.
+pub async fn messages(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(conv): ApiPath<String>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<ApiJson<Vec<Frame>>, AppError> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::with_msg(ErrorCode::InvalidBody, "limit must be 1-100.").into());
+    }
+    let page = match (q.before, q.after) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::with_msg(
+                ErrorCode::InvalidBody,
+                "Give before or after, not both.",
+            )
+            .into())
+        }
+        (Some(b), None) => Page::Before(b),
+        (None, Some(a)) => Page::After(a),
+        (None, None) => Page::Latest,
+    };
+    Ok(ApiJson(
+        state.chat.history(me.user.id, &conv, page, limit).await?,
+    ))
+}
+
+/// `POST /api/conversations/{conv}/read` body.
+#[derive(Deserialize)]
+pub struct ReadRequest {
+    /// Read up to and including this seq.
+    pub seq: i64,
+}
+
+/// The answer: the read mark now stored.
+#[derive(Serialize)]
+pub struct ReadMark {
+    /// Stored mark (never moves back, never past the newest message).
+    pub read_seq: i64,
+}
+
+/// `POST /api/conversations/{conv}/read {seq}`.
+pub async fn read(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(conv): ApiPath<String>,
+    ApiJson(body): ApiJson<ReadRequest>,
+) -> Result<ApiJson<ReadMark>, AppError> {
+    let read_seq = state.chat.mark_read(&me.user, &conv, body.seq).await?;
+    Ok(ApiJson(ReadMark { read_seq }))
+}
