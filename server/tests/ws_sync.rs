@@ -344,7 +344,10 @@ async fn a_slow_consumer_is_dropped_while_others_keep_receiving() {
     // The slow socket was closed and left the registry; the others stay.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while srv.state.hub.connections() != 2 {
-        assert!(std::time::Instant::now() < deadline, "slow socket still registered");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "slow socket still registered"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     sender.send(&text(11, gid, "after", "still flowing")).await;

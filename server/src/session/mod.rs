@@ -173,7 +173,10 @@ async fn serve(
     // A writer blocked on a peer that stopped reading never sees the cancel; give a healthy
     // one a moment to send its close frame, then drop the socket regardless.
     let mut writer = writer;
-    if tokio::time::timeout(Duration::from_secs(1), &mut writer).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(1), &mut writer)
+        .await
+        .is_err()
+    {
         writer.abort();
     }
 }

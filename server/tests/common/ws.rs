@@ -28,6 +28,14 @@ impl Ws {
         self.send_text(&serde_json::to_string(frame).unwrap()).await;
     }
 
+    /// Sends, reporting (instead of panicking on) a connection the server dropped.
+    pub async fn send_or_fail(&mut self, frame: &Frame) -> Result<(), String> {
+        self.inner
+            .send(Message::text(serde_json::to_string(frame).unwrap()))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         self.inner.send(Message::text(text)).await.unwrap();
     }
