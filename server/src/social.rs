@@ -4,10 +4,11 @@
 
 use crate::accounts::now_ms;
 use crate::error::AppError;
-use crate::store::social::NewGroup;
+use crate::store::social::{NewGroup, Noticed};
 use crate::store::{Store, StoreError};
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, UserId};
+use app::protocol::frame::{Cmd, Frame};
 use app::protocol::{
     normalize_group_name, normalize_icon, normalize_memo, CreateGroupRequest, Friend, Group,
     Member, MyGroup, User,
@@ -21,6 +22,7 @@ pub const GROUP_SEARCH_LIMIT: u64 = 20;
 pub struct Social {
     store: Store,
     hub: std::sync::Arc<crate::hub::Hub>,
+    bus: std::sync::Arc<dyn crate::bus::Bus>,
     max_owned_groups: u32,
     max_group_members: u32,
 }
@@ -30,15 +32,33 @@ impl Social {
     pub fn new(
         store: Store,
         hub: std::sync::Arc<crate::hub::Hub>,
+        bus: std::sync::Arc<dyn crate::bus::Bus>,
         max_owned_groups: u32,
         max_group_members: u32,
     ) -> Social {
         Social {
             store,
             hub,
+            bus,
             max_owned_groups,
             max_group_members,
         }
+    }
+
+    /// Delivers a change's notices to whoever is online (cmd 12, `memo` = the kind);
+    /// they stay recorded for clients that were not.
+    fn announce<T>(&self, change: Noticed<T>) -> T {
+        for n in &change.notices {
+            let frame = Frame {
+                cmd: Cmd::Notice.code(),
+                content: n.content.clone(),
+                memo: n.kind.clone(),
+                conv: n.conv.clone().unwrap_or_default(),
+                ..Frame::default()
+            };
+            self.bus.publish(&[n.user], &frame, None);
+        }
+        change.value
     }
 
     async fn user(&self, id: UserId) -> Result<User, AppError> {
@@ -73,7 +93,8 @@ impl Social {
         }
         let other = self.user(peer).await?;
         match self.store.add_friendship(me, &other, now_ms()).await {
-            Ok(()) => {
+            Ok(change) => {
+                self.announce(change);
                 tracing::info!(user = %me.id, friend = %peer, "friend added");
                 Ok(Friend {
                     online: self.hub.is_online(other.id),
@@ -88,7 +109,8 @@ impl Social {
     /// Ends the friendship on both sides: 404 `not_friends` when there is none.
     pub async fn remove_friend(&self, me: &User, peer: UserId) -> Result<(), AppError> {
         let other = self.user(peer).await?;
-        self.store.remove_friendship(me, &other, now_ms()).await?;
+        let change = self.store.remove_friendship(me, &other, now_ms()).await?;
+        self.announce(change);
         tracing::info!(user = %me.id, friend = %peer, "friend removed");
         Ok(())
     }
@@ -131,17 +153,19 @@ impl Social {
 
     /// Joins a group: 404 unknown, 409 `already_member` or `group_full`.
     pub async fn join_group(&self, me: &User, g: GroupId) -> Result<MyGroup, AppError> {
-        let joined = self
-            .store
-            .join_group(g, me, self.max_group_members, now_ms())
-            .await?;
+        let joined = self.announce(
+            self.store
+                .join_group(g, me, self.max_group_members, now_ms())
+                .await?,
+        );
         tracing::info!(user = %me.id, group = %g, "joined group");
         Ok(joined)
     }
 
     /// Leaves a group: 409 `owner_cannot_leave` for its owner, 403 `not_member`.
     pub async fn leave_group(&self, me: &User, g: GroupId) -> Result<(), AppError> {
-        self.store.leave_group(g, me, now_ms()).await?;
+        let change = self.store.leave_group(g, me, now_ms()).await?;
+        self.announce(change);
         tracing::info!(user = %me.id, group = %g, "left group");
         Ok(())
     }
@@ -170,10 +194,11 @@ impl Social {
             );
         }
         let new_owner = self.user(to).await?;
-        let group = self
-            .store
-            .transfer_group(g, me, &new_owner, self.max_owned_groups, now_ms())
-            .await?;
+        let group = self.announce(
+            self.store
+                .transfer_group(g, me, &new_owner, self.max_owned_groups, now_ms())
+                .await?,
+        );
         tracing::info!(user = %me.id, group = %g, to = %to, "ownership transferred");
         Ok(MyGroup {
             group,
@@ -183,7 +208,8 @@ impl Social {
 
     /// Deletes the group for everyone (owner only).
     pub async fn dissolve_group(&self, me: &User, g: GroupId) -> Result<(), AppError> {
-        self.store.dissolve_group(g, me, now_ms()).await?;
+        let change = self.store.dissolve_group(g, me, now_ms()).await?;
+        self.announce(change);
         tracing::info!(user = %me.id, group = %g, "group dissolved");
         Ok(())
     }

@@ -56,17 +56,15 @@ impl AppState {
         let accounts = Accounts::new(store.clone(), throttle, config.session_ttl)?;
 
         let hub = Arc::new(Hub::default());
+        let bus: Arc<dyn crate::bus::Bus> = Arc::new(LocalBus::new(hub.clone()));
         let social = Social::new(
             store.clone(),
             hub.clone(),
+            bus.clone(),
             config.max_owned_groups,
             config.max_group_members,
         );
-        let chat = Chat::new(
-            store.clone(),
-            Arc::new(LocalBus::new(hub.clone())),
-            hub.clone(),
-        );
+        let chat = Chat::new(store.clone(), bus, hub.clone());
         Ok(AppState {
             config: Arc::new(config),
             store,

@@ -118,7 +118,7 @@ async fn acknowledged_messages_survive_sigkill_exactly_once() {
         .map(|(i, token)| {
             let (base, token) = (base.clone(), token.clone());
             tokio::spawn(async move {
-                let mut ws = Ws::connect(&base, &token).await;
+                let mut ws = Ws::messages_only(&base, &token).await;
                 let mut acked: HashMap<String, i64> = HashMap::new();
                 let mut sent = Vec::new();
                 for n in 0.. {
@@ -163,7 +163,7 @@ async fn acknowledged_messages_survive_sigkill_exactly_once() {
 
     let mut server = start(dir.path(), port).await;
     // Clients resend everything they are unsure about; nothing may double.
-    let mut ws = Ws::connect(&base, &tokens[0]).await;
+    let mut ws = Ws::messages_only(&base, &tokens[0]).await;
     for cid in sent.iter().filter(|c| c.starts_with("k0-")) {
         ws.send(&msg(gid, cid)).await;
         loop {

@@ -146,7 +146,7 @@ async fn twenty_concurrent_joins_leave_exactly_twenty_one_members() {
             .collect();
         for t in tasks {
             let joined = t.await.unwrap().unwrap();
-            assert_eq!(joined.role, GroupRole::Member);
+            assert_eq!(joined.value.role, GroupRole::Member);
         }
         let members = s.members(g.id).await.unwrap();
         assert_eq!(members.len(), 21, "{}", db.label);
@@ -278,7 +278,7 @@ async fn leave_transfer_and_dissolve() {
         s.dissolve_group(other.id, &m, 5).await.unwrap();
 
         let moved = s.transfer_group(g.id, &o, &m, 1, 6).await.unwrap();
-        assert_eq!(moved.owner_id, m.id);
+        assert_eq!(moved.value.owner_id, m.id);
         assert_eq!(
             s.membership(g.id, m.id).await.unwrap(),
             Some(GroupRole::Owner)

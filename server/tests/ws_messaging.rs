@@ -51,10 +51,10 @@ async fn private_message_reaches_every_connection_once() {
     let srv = common::spawn().await;
     let (a, b) = (person(&srv, "alice").await, person(&srv, "bob").await);
     befriend(&srv, &a, &b).await;
-    let mut a1 = Ws::connect(&srv.base, &a.token).await;
-    let mut a2 = Ws::connect(&srv.base, &a.token).await;
-    let mut b1 = Ws::connect(&srv.base, &b.token).await;
-    let mut b2 = Ws::connect(&srv.base, &b.token).await;
+    let mut a1 = Ws::messages_only(&srv.base, &a.token).await;
+    let mut a2 = Ws::messages_only(&srv.base, &a.token).await;
+    let mut b1 = Ws::messages_only(&srv.base, &b.token).await;
+    let mut b2 = Ws::messages_only(&srv.base, &b.token).await;
 
     // The frame claims to be from bob: the session says alice, and alice it is.
     let mut f = text(10, b.id, "m-1", "hello bob");
@@ -103,8 +103,8 @@ async fn rights_and_payload_errors_deliver_nothing() {
         person(&srv, "ben").await,
         person(&srv, "cat").await,
     );
-    let mut aw = Ws::connect(&srv.base, &a.token).await;
-    let mut bw = Ws::connect(&srv.base, &b.token).await;
+    let mut aw = Ws::messages_only(&srv.base, &a.token).await;
+    let mut bw = Ws::messages_only(&srv.base, &b.token).await;
 
     // Not friends: three messages, then not_friends_limit until ben replies.
     for i in 0..3 {
@@ -299,8 +299,8 @@ async fn group_messages_from_concurrent_senders_arrive_complete_and_in_order() {
     }
     // Two listening members: the owner, and a sender's second device.
     let mut listeners = vec![
-        Ws::connect(&srv.base, &owner.token).await,
-        Ws::connect(&srv.base, &senders[0].token).await,
+        Ws::messages_only(&srv.base, &owner.token).await,
+        Ws::messages_only(&srv.base, &senders[0].token).await,
     ];
     let started = std::time::Instant::now();
     let tasks: Vec<_> = senders
@@ -309,7 +309,7 @@ async fn group_messages_from_concurrent_senders_arrive_complete_and_in_order() {
         .map(|(i, p)| {
             let (base, token) = (srv.base.clone(), p.token.clone());
             tokio::spawn(async move {
-                let mut ws = Ws::connect(&base, &token).await;
+                let mut ws = Ws::messages_only(&base, &token).await;
                 let mut acked = 0;
                 for n in 0..200 {
                     ws.send(&text(11, gid, &format!("s{i}-{n}"), &format!("{i}:{n}")))

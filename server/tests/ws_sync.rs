@@ -367,3 +367,76 @@ async fn a_slow_consumer_is_dropped_while_others_keep_receiving() {
     assert!(metrics.contains("parley_connections 2"), "{metrics}");
     assert!(metrics.contains("# TYPE parley_messages_in_total counter"));
 }
+
+#[tokio::test]
+async fn social_changes_arrive_as_live_notices() {
+    let srv = common::spawn().await;
+    let (a, b) = (person(&srv, "nadia").await, person(&srv, "omar").await);
+    let mut aw = Ws::connect(&srv.base, &a.token).await;
+    let mut bw = Ws::connect(&srv.base, &b.token).await;
+    api(
+        &srv,
+        &a,
+        reqwest::Method::POST,
+        "/api/friends",
+        Some(json!({"user_id": b.id})),
+    )
+    .await;
+    let to_b = bw.recv().await;
+    assert_eq!(
+        (to_b.cmd, to_b.memo.as_str(), to_b.content.as_str()),
+        (12, "friend_added", "nadia added you as a friend")
+    );
+    assert_eq!(
+        to_b.conv,
+        format!("p:{}:{}", a.id.min(b.id), a.id.max(b.id))
+    );
+    let to_a = aw.recv().await;
+    assert_eq!(
+        (to_a.cmd, to_a.content.as_str()),
+        (12, "You and omar are now friends")
+    );
+    // Presence frames may interleave; skip to the notices.
+    let res = api(
+        &srv,
+        &a,
+        reqwest::Method::POST,
+        "/api/groups",
+        Some(json!({"name": "Lounge"})),
+    )
+    .await;
+    let gid = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    api(
+        &srv,
+        &b,
+        reqwest::Method::POST,
+        &format!("/api/groups/{gid}/join"),
+        None,
+    )
+    .await;
+    for ws in [&mut aw, &mut bw] {
+        let n = ws.recv().await;
+        assert_eq!(
+            (n.cmd, n.memo.as_str(), n.content.as_str()),
+            (12, "member_joined", "omar joined Lounge")
+        );
+        assert_eq!(n.conv, format!("g:{gid}"));
+    }
+    // Membership takes effect on the live socket at once: omar can write to the group now.
+    bw.send(&text(11, gid, "first", "hello lounge")).await;
+    assert_eq!(bw.recv().await.cmd, 1);
+    assert_eq!(aw.recv().await.content, "hello lounge");
+    api(
+        &srv,
+        &b,
+        reqwest::Method::POST,
+        &format!("/api/groups/{gid}/leave"),
+        None,
+    )
+    .await;
+    assert_eq!(aw.recv().await.memo, "member_left");
+    assert_eq!(bw.recv().await.memo, "member_left");
+    bw.send(&text(11, gid, "after-leave", "still here?")).await;
+    assert_eq!(bw.recv().await.code, "not_member");
+    aw.expect_silence().await;
+}

@@ -61,7 +61,18 @@ impl From<group::Model> for Group {
     }
 }
 
-/// Records the same notice for each of `users`.
+/// The result of a change plus the notices it recorded, for the caller to deliver live
+/// once the transaction has committed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Noticed<T> {
+    /// What the change returns.
+    pub value: T,
+    /// Who must be told what.
+    pub notices: Vec<Notice>,
+}
+
+/// Records the same notice for each of `users`; returns them (with id 0: delivery does
+/// not need the row id).
 async fn notify(
     txn: &DatabaseTransaction,
     users: impl IntoIterator<Item = UserId>,
@@ -69,7 +80,18 @@ async fn notify(
     content: &str,
     conv: Option<String>,
     now_ms: i64,
-) -> Result<(), StoreError> {
+) -> Result<Vec<Notice>, StoreError> {
+    let users: Vec<UserId> = users.into_iter().collect();
+    let told = users
+        .iter()
+        .map(|&user| Notice {
+            id: 0,
+            user,
+            kind: kind.to_owned(),
+            content: content.to_owned(),
+            conv: conv.clone(),
+        })
+        .collect();
     let rows: Vec<notice::ActiveModel> = users
         .into_iter()
         .map(|u| notice::ActiveModel {
@@ -84,7 +106,7 @@ async fn notify(
     if !rows.is_empty() {
         notice::Entity::insert_many(rows).exec(txn).await?;
     }
-    Ok(())
+    Ok(told)
 }
 
 async fn member_ids(conn: &impl ConnectionTrait, g: GroupId) -> Result<Vec<UserId>, StoreError> {
@@ -140,7 +162,12 @@ async fn bump_owned(
 impl Store {
     /// Makes `a` and `b` friends: both contact rows and both notices, or nothing.
     /// `Duplicate` if either direction already exists.
-    pub async fn add_friendship(&self, a: &User, b: &User, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn add_friendship(
+        &self,
+        a: &User,
+        b: &User,
+        now_ms: i64,
+    ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
         for (owner, peer) in [(a.id, b.id), (b.id, a.id)] {
             contact::ActiveModel {
@@ -156,10 +183,10 @@ impl Store {
         let conv = Some(private_conv(a.id, b.id));
         let to_b = format!("{} added you as a friend", a.nickname);
         let to_a = format!("You and {} are now friends", b.nickname);
-        notify(&txn, [b.id], "friend_added", &to_b, conv.clone(), now_ms).await?;
-        notify(&txn, [a.id], "friend_added", &to_a, conv, now_ms).await?;
+        let mut notices = notify(&txn, [b.id], "friend_added", &to_b, conv.clone(), now_ms).await?;
+        notices.extend(notify(&txn, [a.id], "friend_added", &to_a, conv, now_ms).await?);
         txn.commit().await?;
-        Ok(())
+        Ok(Noticed { value: (), notices })
     }
 
     /// Ends the friendship on both sides; `Refused(NotFriends)` if there was none.
@@ -168,7 +195,7 @@ impl Store {
         a: &User,
         b: &User,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
         let gone = contact::Entity::delete_many()
             .filter(
@@ -192,10 +219,11 @@ impl Store {
         let conv = Some(private_conv(a.id, b.id));
         let to_b = format!("You and {} are no longer friends", a.nickname);
         let to_a = format!("You and {} are no longer friends", b.nickname);
-        notify(&txn, [b.id], "friend_removed", &to_b, conv.clone(), now_ms).await?;
-        notify(&txn, [a.id], "friend_removed", &to_a, conv, now_ms).await?;
+        let mut notices =
+            notify(&txn, [b.id], "friend_removed", &to_b, conv.clone(), now_ms).await?;
+        notices.extend(notify(&txn, [a.id], "friend_removed", &to_a, conv, now_ms).await?);
         txn.commit().await?;
-        Ok(())
+        Ok(Noticed { value: (), notices })
     }
 
     /// True when `a` has `b` as a friend.
@@ -357,7 +385,7 @@ impl Store {
         who: &User,
         max_members: u32,
         now_ms: i64,
-    ) -> Result<MyGroup, StoreError> {
+    ) -> Result<Noticed<MyGroup>, StoreError> {
         let txn = self.db.begin().await?;
         let grown = group::Entity::update_many()
             .col_expr(
@@ -397,7 +425,7 @@ impl Store {
             .ok_or(refused(ErrorCode::NotFound))?;
         let text = format!("{} joined {}", who.nickname, group.name);
         let everyone = member_ids(&txn, g).await?;
-        notify(
+        let notices = notify(
             &txn,
             everyone,
             "member_joined",
@@ -407,15 +435,23 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(MyGroup {
-            group,
-            role: GroupRole::Member,
+        Ok(Noticed {
+            value: MyGroup {
+                group,
+                role: GroupRole::Member,
+            },
+            notices,
         })
     }
 
     /// Removes `who` from the group; notifies the remaining members and `who`.
     /// Refused with `NotFound`, `NotMember` or `OwnerCannotLeave`.
-    pub async fn leave_group(&self, g: GroupId, who: &User, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn leave_group(
+        &self,
+        g: GroupId,
+        who: &User,
+        now_ms: i64,
+    ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
         let gone = group_member::Entity::delete_many()
             .filter(group_member::Column::GroupId.eq(g.0))
@@ -446,7 +482,7 @@ impl Store {
         let text = format!("{} left {}", who.nickname, group.name);
         let mut told = member_ids(&txn, g).await?;
         told.push(who.id);
-        notify(
+        let notices = notify(
             &txn,
             told,
             "member_left",
@@ -456,7 +492,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(())
+        Ok(Noticed { value: (), notices })
     }
 
     /// Hands the group from its owner `from` to the member `to`, who must stay within
@@ -468,7 +504,7 @@ impl Store {
         to: &User,
         max_owned: u32,
         now_ms: i64,
-    ) -> Result<Group, StoreError> {
+    ) -> Result<Noticed<Group>, StoreError> {
         let txn = self.db.begin().await?;
         let moved = group::Entity::update_many()
             .col_expr(group::Column::OwnerId, Expr::value(to.id.0))
@@ -512,7 +548,7 @@ impl Store {
             .ok_or(refused(ErrorCode::NotFound))?;
         let text = format!("{} is now the owner of {}", to.nickname, group.name);
         let everyone = member_ids(&txn, g).await?;
-        notify(
+        let notices = notify(
             &txn,
             everyone,
             "owner_changed",
@@ -522,7 +558,10 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(group)
+        Ok(Noticed {
+            value: group,
+            notices,
+        })
     }
 
     /// Deletes the group and its memberships (owner only) and notifies every former member.
@@ -532,7 +571,7 @@ impl Store {
         g: GroupId,
         owner: &User,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
         // Releasing the owner's quota is the first write, and only happens if they own it.
         let owns = Expr::exists(
@@ -568,7 +607,7 @@ impl Store {
             .await?;
         group::Entity::delete_by_id(g.0).exec(&txn).await?;
         let text = format!("{} was dissolved by its owner", group.name);
-        notify(
+        let notices = notify(
             &txn,
             everyone,
             "group_dissolved",
@@ -578,7 +617,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(())
+        Ok(Noticed { value: (), notices })
     }
 
     /// `user`'s notices with an id above `after`, oldest first.

@@ -11,6 +11,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub struct Ws {
     inner: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Commands skipped by `recv` (e.g. presence and notices in tests about messages).
+    ignore: Vec<u16>,
 }
 
 impl Ws {
@@ -21,7 +23,17 @@ impl Ws {
         req.headers_mut()
             .insert("authorization", format!("Bearer {token}").parse().unwrap());
         let (inner, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-        Ws { inner }
+        Ws {
+            inner,
+            ignore: Vec::new(),
+        }
+    }
+
+    /// Connects like [`Ws::connect`], skipping presence (13) and notices (12) on receive.
+    pub async fn messages_only(base: &str, token: &str) -> Ws {
+        let mut ws = Ws::connect(base, token).await;
+        ws.ignore = vec![12, 13];
+        ws
     }
 
     pub async fn send(&mut self, frame: &Frame) {
@@ -55,7 +67,12 @@ impl Ws {
                 .await
                 .ok()??;
             match msg.ok()? {
-                Message::Text(t) => return Some(serde_json::from_str(t.as_str()).unwrap()),
+                Message::Text(t) => {
+                    let f: Frame = serde_json::from_str(t.as_str()).unwrap();
+                    if !self.ignore.contains(&f.cmd) {
+                        return Some(f);
+                    }
+                }
                 Message::Close(_) => return None,
                 _ => continue,
             }
