@@ -7,22 +7,10 @@ mod common;
 
 use app::protocol::frame::Frame;
 use common::ws::Ws;
-use common::{client, TestServer};
+use common::{client, person, text, Person, TestServer};
 use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
 
-struct Person {
-    id: i64,
-    token: String,
-}
-
-async fn person(srv: &TestServer, name: &str) -> Person {
-    let user = srv.register(name, "right-password").await;
-    Person {
-        id: user["id"].as_i64().unwrap(),
-        token: srv.login(name, "right-password").await,
-    }
-}
 
 async fn befriend(srv: &TestServer, a: &Person, b: &Person) {
     let res = client()
@@ -35,16 +23,6 @@ async fn befriend(srv: &TestServer, a: &Person, b: &Person) {
     assert_eq!(res.status(), 201);
 }
 
-fn text(cmd: u16, dst: i64, cid: &str, content: &str) -> Frame {
-    Frame {
-        cmd,
-        dstid: dst,
-        media: 1,
-        cid: cid.to_owned(),
-        content: content.to_owned(),
-        ..Frame::default()
-    }
-}
 
 #[tokio::test]
 async fn private_message_reaches_every_connection_once() {

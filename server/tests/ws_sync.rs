@@ -7,23 +7,11 @@ mod common;
 
 use app::protocol::frame::Frame;
 use common::ws::Ws;
-use common::{client, expect_error, TestServer};
+use common::{client, expect_error, person, text, Person, TestServer};
 use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-struct Person {
-    id: i64,
-    token: String,
-}
-
-async fn person(srv: &TestServer, name: &str) -> Person {
-    let user = srv.register(name, "right-password").await;
-    Person {
-        id: user["id"].as_i64().unwrap(),
-        token: srv.login(name, "right-password").await,
-    }
-}
 
 async fn api(
     srv: &TestServer,
@@ -41,16 +29,6 @@ async fn api(
     r.send().await.unwrap()
 }
 
-fn text(cmd: u16, dst: i64, cid: &str, content: &str) -> Frame {
-    Frame {
-        cmd,
-        dstid: dst,
-        media: 1,
-        cid: cid.to_owned(),
-        content: content.to_owned(),
-        ..Frame::default()
-    }
-}
 
 #[tokio::test]
 async fn offline_messages_sync_through_the_conversation_list_and_history() {

@@ -192,3 +192,30 @@ pub async fn databases() -> Vec<TestDb> {
     }
     dbs
 }
+
+/// A registered, logged-in user for hub tests.
+pub struct Person {
+    pub id: i64,
+    pub token: String,
+}
+
+/// Registers and logs in `name`.
+pub async fn person(srv: &TestServer, name: &str) -> Person {
+    let user = srv.register(name, "right-password").await;
+    Person {
+        id: user["id"].as_i64().unwrap(),
+        token: srv.login(name, "right-password").await,
+    }
+}
+
+/// A text message frame (cmd 10 to a user, 11 to a group).
+pub fn text(cmd: u16, dst: i64, cid: &str, content: &str) -> app::protocol::frame::Frame {
+    app::protocol::frame::Frame {
+        cmd,
+        dstid: dst,
+        media: 1,
+        cid: cid.to_owned(),
+        content: content.to_owned(),
+        ..Default::default()
+    }
+}
