@@ -11,7 +11,6 @@ use common::{client, person, text, Person, TestServer};
 use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
 
-
 async fn befriend(srv: &TestServer, a: &Person, b: &Person) {
     let res = client()
         .post(srv.url("/api/friends"))
@@ -22,7 +21,6 @@ async fn befriend(srv: &TestServer, a: &Person, b: &Person) {
         .unwrap();
     assert_eq!(res.status(), 201);
 }
-
 
 #[tokio::test]
 async fn private_message_reaches_every_connection_once() {

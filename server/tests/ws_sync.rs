@@ -12,7 +12,6 @@ use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-
 async fn api(
     srv: &TestServer,
     who: &Person,
@@ -28,7 +27,6 @@ async fn api(
     }
     r.send().await.unwrap()
 }
-
 
 #[tokio::test]
 async fn offline_messages_sync_through_the_conversation_list_and_history() {
