@@ -129,13 +129,15 @@ impl Chat {
             Conv::Private(a, b) if *a == me || *b == me => Ok(vec![*a, *b]),
             Conv::Private(..) => Err(AppError::code(ErrorCode::Forbidden)),
             Conv::Group(g) => {
-                if self.store.group(*g).await?.is_none() {
-                    return Err(AppError::code(ErrorCode::NotFound));
+                // One query on the send path; the second only to explain a refusal.
+                let members = self.store.group_member_ids(*g).await?;
+                if members.contains(&me) {
+                    Ok(members)
+                } else if self.store.group(*g).await?.is_some() {
+                    Err(AppError::code(ErrorCode::NotMember))
+                } else {
+                    Err(AppError::code(ErrorCode::NotFound))
                 }
-                if self.store.membership(*g, me).await?.is_none() {
-                    return Err(AppError::code(ErrorCode::NotMember));
-                }
-                Ok(self.store.group_member_ids(*g).await?)
             }
         }
     }
