@@ -200,6 +200,19 @@ async fn offline_messages_sync_through_the_conversation_list_and_history() {
         .unwrap();
     assert_eq!(list[0]["unread"], 0);
 
+    // Typing needs a peer or a conversation.
+    bw.send(&Frame {
+        cmd: 16,
+        ..Frame::default()
+    })
+    .await;
+    // Basil's own read marks come back to his socket first (his devices stay in step).
+    let mut f = bw.recv().await;
+    while f.cmd == 15 {
+        assert_eq!(f.userid, b.id);
+        f = bw.recv().await;
+    }
+    assert_eq!((f.cmd, f.code.as_str()), (2, "invalid_payload"));
     // Typing is relayed, not stored.
     bw.send(&Frame {
         cmd: 16,

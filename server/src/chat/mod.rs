@@ -153,6 +153,11 @@ impl Chat {
         frame: &Frame,
     ) -> Result<Frame, AppError> {
         let cmd = Cmd::from_code(frame.cmd);
+        if !matches!(cmd, Some(Cmd::Private | Cmd::Group)) {
+            return Err(AppError::code(ErrorCode::UnknownCmd));
+        }
+        // Cheap checks first: a malformed message never costs a database round trip.
+        validate_message(frame)?;
         let (conv, allowance) = match cmd {
             Some(Cmd::Private) => {
                 let peer = UserId(frame.dstid);
@@ -181,7 +186,6 @@ impl Chat {
             Some(Cmd::Group) => (Conv::Group(GroupId(frame.dstid)), None),
             _ => return Err(AppError::code(ErrorCode::UnknownCmd)),
         };
-        validate_message(frame)?;
         let recipients = self.participants(from.id, &conv).await?;
         let stored = self
             .store
@@ -294,6 +298,13 @@ impl Chat {
         frame: &Frame,
     ) -> Result<(), AppError> {
         let conv = if frame.conv.is_empty() {
+            if frame.dstid <= 0 || frame.dstid == from.id.0 {
+                return Err(ApiError::with_msg(
+                    ErrorCode::InvalidPayload,
+                    "Typing needs `dstid` (the peer) or `conv`.",
+                )
+                .into());
+            }
             let peer = UserId(frame.dstid);
             let (lo, hi) = if from.id < peer {
                 (from.id, peer)

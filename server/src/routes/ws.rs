@@ -1,12 +1,12 @@
 //! `GET /ws`: authenticates (bearer, `?token=`, or the session cookie with a same-origin
 //! check against cross-site WebSocket hijacking) and hands the socket to a session.
 
-use super::extract::{header_token, TokenSource};
+use super::extract::{header_token, ApiQuery, TokenSource};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use serde::Deserialize;
@@ -29,7 +29,7 @@ const SOCKET_BUFFER: usize = 8 * 1024;
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<WsQuery>,
+    ApiQuery(query): ApiQuery<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     let (token, source) = match (header_token(&headers), query.token) {
