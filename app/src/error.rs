@@ -89,6 +89,17 @@ error_codes! {
     /// The non-friend allowance (3 messages until the other side replies) is used up.
     NotFriendsLimit = "not_friends_limit", 403,
         "You can send 3 messages to someone who is not your friend until they reply.";
+    /// The same sender reused a `cid` in another conversation: a cid names one message.
+    CidConflict = "cid_conflict", 409,
+        "That message id (cid) was already used for a message in another conversation.";
+    /// A cookie-authenticated change that did not come from Parley's own pages (CSRF guard).
+    CrossOrigin = "cross_origin", 403,
+        "This request did not come from this site's own pages, so it was refused.";
+    /// The user, the client address or the server has as many sockets open as allowed.
+    TooManyConnections = "too_many_connections", 429,
+        "Too many open connections. Close another tab or device and try again.";
+    /// The server is shutting down or restarting; try again shortly.
+    Unavailable = "unavailable", 503, "The server is restarting. Please try again in a moment.";
     /// The server failed; details are in its logs, never in the response.
     Internal = "internal", 500, "Something went wrong on the server. Please try again.";
 }

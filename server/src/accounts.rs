@@ -35,6 +35,15 @@ pub struct NewSession {
     pub token: String,
 }
 
+/// A session that is in force.
+#[derive(Clone, Debug)]
+pub struct LiveSession {
+    /// Whose it is.
+    pub user: User,
+    /// When it expires, ms since the epoch.
+    pub expires_at_ms: i64,
+}
+
 /// The account service.
 #[derive(Clone)]
 pub struct Accounts {
@@ -152,7 +161,7 @@ impl Accounts {
     }
 
     /// Checks credentials and opens a session. Unknown user and wrong password get the same
-    /// 401; repeated failures for the account or from `addr` get 429.
+    /// 401; repeated failures from `addr` (for this account, or in all) get 429.
     pub async fn login(
         &self,
         req: LoginRequest,
@@ -185,7 +194,7 @@ impl Accounts {
                 return Err(AppError::code(ErrorCode::InvalidCredentials));
             }
         };
-        self.throttle.record_success(&key);
+        self.throttle.record_success(&key, addr);
 
         let token = new_token();
         let now = now_ms();
@@ -199,6 +208,11 @@ impl Accounts {
 
     /// The user of a live session, `None` for unknown, expired or logged-out tokens.
     pub async fn authenticate(&self, token: &str) -> Result<Option<User>, AppError> {
+        Ok(self.session(token).await?.map(|s| s.user))
+    }
+
+    /// The live session of `token`: its user and when it expires.
+    pub async fn session(&self, token: &str) -> Result<Option<LiveSession>, AppError> {
         // Real tokens are 43 characters; refuse junk before touching the database.
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
@@ -206,7 +220,11 @@ impl Accounts {
         Ok(self
             .store
             .session_user(&token_hash(token), now_ms())
-            .await?)
+            .await?
+            .map(|(user, expires_at_ms)| LiveSession {
+                user,
+                expires_at_ms,
+            }))
     }
 
     /// Ends the session of `token`, wherever it is used.

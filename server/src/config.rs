@@ -30,6 +30,9 @@ pub enum ConfigError {
     /// A count is below its minimum.
     #[error("{0}: must be at least {1}")]
     TooSmall(&'static str, u32),
+    /// A secret is too short to be one.
+    #[error("{0}: must be at least {1} characters")]
+    TooShort(&'static str, usize),
     /// A duration or count that must be positive was zero.
     #[error("{0}: must be greater than zero")]
     Zero(&'static str),
@@ -87,7 +90,8 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_SESSION_TTL_SECS", value_name = "PARLEY_SESSION_TTL_SECS", default_value_t = 30 * 24 * 3600)]
     pub session_ttl_secs: u64,
 
-    /// Failed logins for one account before it is throttled.
+    /// Failed logins for one account from one client address before that address is
+    /// throttled for that account (others, the owner included, can still log in).
     #[arg(
         long,
         env = "PARLEY_LOGIN_MAX_FAILURES",
@@ -132,6 +136,60 @@ pub struct Settings {
     )]
     pub max_group_members: u32,
 
+    /// Most WebSockets one user may hold open on this node.
+    #[arg(
+        long,
+        env = "PARLEY_MAX_SOCKETS_PER_USER",
+        value_name = "PARLEY_MAX_SOCKETS_PER_USER",
+        default_value_t = 16
+    )]
+    pub max_sockets_per_user: u32,
+
+    /// Most WebSockets from one client address on this node.
+    #[arg(
+        long,
+        env = "PARLEY_MAX_SOCKETS_PER_ADDR",
+        value_name = "PARLEY_MAX_SOCKETS_PER_ADDR",
+        default_value_t = 1024
+    )]
+    pub max_sockets_per_addr: u32,
+
+    /// Most WebSockets on this node in all.
+    #[arg(
+        long,
+        env = "PARLEY_MAX_SOCKETS",
+        value_name = "PARLEY_MAX_SOCKETS",
+        default_value_t = 20_000
+    )]
+    pub max_sockets: u32,
+
+    /// How long after a user's last connection closes their friends are told "offline", in
+    /// milliseconds (a reload within it shows no flicker).
+    #[arg(
+        long,
+        env = "PARLEY_PRESENCE_GRACE_MS",
+        value_name = "PARLEY_PRESENCE_GRACE_MS",
+        default_value_t = 3000
+    )]
+    pub presence_grace_ms: u64,
+
+    /// Days notices (cmd 12) are kept for catch-up before they are pruned.
+    #[arg(
+        long,
+        env = "PARLEY_NOTICE_TTL_DAYS",
+        value_name = "PARLEY_NOTICE_TTL_DAYS",
+        default_value_t = 30
+    )]
+    pub notice_ttl_days: u32,
+
+    /// Bearer token that `GET /metrics` requires; unset, `/metrics` is not served.
+    #[arg(
+        long,
+        env = "PARLEY_METRICS_TOKEN",
+        value_name = "PARLEY_METRICS_TOKEN"
+    )]
+    pub metrics_token: Option<String>,
+
     /// Log format.
     #[arg(long, env = "PARLEY_LOG_FORMAT", value_name = "PARLEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -166,6 +224,12 @@ impl fmt::Debug for Settings {
             .field("login_window_secs", &self.login_window_secs)
             .field("max_owned_groups", &self.max_owned_groups)
             .field("max_group_members", &self.max_group_members)
+            .field("max_sockets_per_user", &self.max_sockets_per_user)
+            .field("max_sockets_per_addr", &self.max_sockets_per_addr)
+            .field("max_sockets", &self.max_sockets)
+            .field("presence_grace_ms", &self.presence_grace_ms)
+            .field("notice_ttl_days", &self.notice_ttl_days)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("log_format", &self.log_format)
             .field("site_root", &self.site_root)
             .finish()
@@ -195,6 +259,14 @@ pub struct Config {
     pub max_owned_groups: u32,
     /// Most members per group.
     pub max_group_members: u32,
+    /// WebSocket caps.
+    pub socket_limits: crate::hub::Limits,
+    /// Delay before "offline" is announced.
+    pub presence_grace: Duration,
+    /// How long notices are kept.
+    pub notice_ttl: Duration,
+    /// Token `/metrics` requires; `None` disables it.
+    pub metrics_token: Option<String>,
     /// Log format.
     pub log_format: LogFormat,
     /// Built site directory.
@@ -212,6 +284,10 @@ impl fmt::Debug for Config {
             .field("login_window", &self.login_window)
             .field("max_owned_groups", &self.max_owned_groups)
             .field("max_group_members", &self.max_group_members)
+            .field("socket_limits", &self.socket_limits)
+            .field("presence_grace", &self.presence_grace)
+            .field("notice_ttl", &self.notice_ttl)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
     }
 }
@@ -230,6 +306,19 @@ impl Settings {
         }
         if self.login_max_failures_per_addr == 0 {
             return Err(ConfigError::Zero("PARLEY_LOGIN_MAX_FAILURES_PER_ADDR"));
+        }
+        for (name, v) in [
+            ("PARLEY_MAX_SOCKETS_PER_USER", self.max_sockets_per_user),
+            ("PARLEY_MAX_SOCKETS_PER_ADDR", self.max_sockets_per_addr),
+            ("PARLEY_MAX_SOCKETS", self.max_sockets),
+            ("PARLEY_NOTICE_TTL_DAYS", self.notice_ttl_days),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::Zero(name));
+            }
+        }
+        if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError::TooShort("PARLEY_METRICS_TOKEN", 16));
         }
         if self.max_group_members < 2 {
             return Err(ConfigError::TooSmall("MAX_GROUP_MEMBERS", 2));
@@ -267,6 +356,14 @@ impl Settings {
             login_window: Duration::from_secs(self.login_window_secs),
             max_owned_groups: self.max_owned_groups,
             max_group_members: self.max_group_members,
+            socket_limits: crate::hub::Limits {
+                per_user: usize::try_from(self.max_sockets_per_user).unwrap_or(usize::MAX),
+                per_addr: usize::try_from(self.max_sockets_per_addr).unwrap_or(usize::MAX),
+                total: usize::try_from(self.max_sockets).unwrap_or(usize::MAX),
+            },
+            presence_grace: Duration::from_millis(self.presence_grace_ms),
+            notice_ttl: Duration::from_secs(u64::from(self.notice_ttl_days) * 86_400),
+            metrics_token: self.metrics_token,
             log_format: self.log_format,
             site_root: self.site_root,
         })
@@ -416,7 +513,25 @@ mod tests {
 
     #[test]
     fn debug_redacts_database_password() {
-        let s = parse(&["--database-url", "postgres://u:hunter2@db/x"]).unwrap();
+        let s = parse(&[
+            "--database-url",
+            "postgres://u:hunter2@db/x",
+            "--metrics-token",
+            "metrics-secret-0123456789",
+        ])
+        .unwrap();
+        assert!(!format!("{s:?}").contains("metrics-secret"));
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = parse(&[
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--metrics-token",
+            "metrics-secret-0123456789",
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert!(!format!("{cfg:?}").contains("metrics-secret"));
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("***"));

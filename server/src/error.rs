@@ -35,7 +35,12 @@ impl AppError {
     /// What the client may see; logs the cause of server-side failures.
     pub fn to_api(&self) -> ApiError {
         match self {
-            AppError::Rejected(e) => e.clone(),
+            AppError::Rejected(e) => {
+                if e.code == ErrorCode::Internal {
+                    tracing::error!(msg = %e.msg, "internal failure");
+                }
+                e.clone()
+            }
             AppError::Throttled(_) => ApiError::new(ErrorCode::TooManyAttempts),
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
@@ -52,8 +57,11 @@ impl AppError {
 impl From<crate::store::StoreError> for AppError {
     fn from(e: crate::store::StoreError) -> AppError {
         match e {
-            // The store names the rule that refused the change; that is the client's answer.
-            crate::store::StoreError::Refused(code) => AppError::code(code),
+            // The store names the rule that refused the change; that is the client's answer
+            // (unless it names a server fault, which must be logged like one).
+            crate::store::StoreError::Refused(code) if code != ErrorCode::Internal => {
+                AppError::code(code)
+            }
             other => AppError::Store(other),
         }
     }
@@ -79,5 +87,28 @@ impl IntoResponse for AppError {
             }
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_store_fault_is_never_a_plain_refusal() {
+        assert!(matches!(
+            AppError::from(StoreError::Refused(ErrorCode::GroupFull)),
+            AppError::Rejected(e) if e.code == ErrorCode::GroupFull
+        ));
+        // Refusals naming a server fault go the logged way, like any store failure.
+        for fault in [
+            StoreError::Refused(ErrorCode::Internal),
+            StoreError::Inconsistent("x".into()),
+        ] {
+            let e = AppError::from(fault);
+            assert!(matches!(e, AppError::Store(_)), "{e:?}");
+            assert_eq!(e.to_api().code, ErrorCode::Internal);
+        }
     }
 }

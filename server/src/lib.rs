@@ -20,6 +20,7 @@ pub mod chat;
 pub mod config;
 pub mod error;
 pub mod hub;
+pub mod presence;
 pub mod routes;
 pub mod session;
 pub mod social;
@@ -88,13 +89,28 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     Ok(AppState::new(config, store, leptos)?)
 }
 
-/// Serves HTTP on `listener` until `shutdown` completes, then finishes in-flight requests.
+/// How long shutdown waits for open WebSockets to finish what they were doing and close.
+const DRAIN_SOCKETS: Duration = Duration::from_secs(10);
+
+/// Sets up an accepted connection: no Nagle delay, so the second of two back-to-back small
+/// answers (an ack, then a delivery) does not wait ~40 ms for the peer's delayed ACK.
+pub fn tune_socket(tcp: &mut tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
+}
+
+/// Serves HTTP on `listener` until `shutdown` completes. Then, in order: no new WebSockets;
+/// every open one finishes the frame in hand (an in-flight send is stored and acked) and is
+/// closed with 1012; in-flight HTTP requests finish. The caller closes the store after.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let accounts = state.accounts.clone();
+    let social = state.social.clone();
+    let notice_ttl = state.config.notice_ttl;
     let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(PURGE_EVERY);
         loop {
@@ -104,14 +120,31 @@ pub async fn serve(
                 Ok(n) => tracing::info!(sessions = n, "purged expired sessions"),
                 Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
             }
+            match social.prune_notices(notice_ttl).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(notices = n, "pruned old notices"),
+                Err(e) => tracing::warn!(error = %e, "pruning notices failed"),
+            }
         }
     });
+    let hub = state.hub.clone();
+    let drain = async move {
+        shutdown.await;
+        hub.shut_down();
+        if !hub.drained(DRAIN_SOCKETS).await {
+            tracing::warn!(
+                open = hub.connections(),
+                "WebSockets still open after the drain period"
+            );
+        }
+    };
     let app = routes::router(state);
+    let listener = axum::serve::ListenerExt::tap_io(listener, tune_socket);
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(drain)
     .await;
     purge.abort();
     result

@@ -4,7 +4,7 @@
 
 use crate::accounts::now_ms;
 use crate::error::AppError;
-use crate::store::social::{NewGroup, Noticed};
+use crate::store::social::{NewGroup, Notice, Noticed};
 use crate::store::{Store, StoreError};
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, UserId};
@@ -14,6 +14,19 @@ use app::protocol::{
     Member, MyGroup, User,
 };
 
+/// A notice as its cmd 12 frame.
+pub fn notice_frame(n: &Notice) -> Frame {
+    Frame {
+        cmd: Cmd::Notice.code(),
+        id: n.id,
+        content: n.content.clone(),
+        memo: n.kind.clone(),
+        conv: n.conv.clone().unwrap_or_default(),
+        ts: n.ts,
+        ..Frame::default()
+    }
+}
+
 /// Most group search results returned at once.
 pub const GROUP_SEARCH_LIMIT: u64 = 20;
 
@@ -22,6 +35,7 @@ pub const GROUP_SEARCH_LIMIT: u64 = 20;
 pub struct Social {
     store: Store,
     hub: std::sync::Arc<crate::hub::Hub>,
+    announced: std::sync::Arc<crate::presence::Announced>,
     bus: std::sync::Arc<dyn crate::bus::Bus>,
     max_owned_groups: u32,
     max_group_members: u32,
@@ -32,6 +46,7 @@ impl Social {
     pub fn new(
         store: Store,
         hub: std::sync::Arc<crate::hub::Hub>,
+        announced: std::sync::Arc<crate::presence::Announced>,
         bus: std::sync::Arc<dyn crate::bus::Bus>,
         max_owned_groups: u32,
         max_group_members: u32,
@@ -39,26 +54,41 @@ impl Social {
         Social {
             store,
             hub,
+            announced,
             bus,
             max_owned_groups,
             max_group_members,
         }
     }
 
-    /// Delivers a change's notices to whoever is online (cmd 12, `memo` = the kind);
-    /// they stay recorded for clients that were not.
+    /// Delivers a change's notices to whoever is online (cmd 12, `memo` = the kind, `id`
+    /// = the catch-up cursor); they stay recorded for clients that were not.
     fn announce<T>(&self, change: Noticed<T>) -> T {
         for n in &change.notices {
-            let frame = Frame {
-                cmd: Cmd::Notice.code(),
-                content: n.content.clone(),
-                memo: n.kind.clone(),
-                conv: n.conv.clone().unwrap_or_default(),
-                ..Frame::default()
-            };
-            self.bus.publish(&[n.user], &frame, None);
+            self.bus.publish(&[n.user], &notice_frame(n), None);
         }
         change.value
+    }
+
+    /// `me`'s notices after the cursor `after`, as cmd 12 frames (catch-up after a
+    /// reconnect).
+    pub async fn notices(
+        &self,
+        me: UserId,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<Frame>, AppError> {
+        let rows = self.store.notices(me, after, limit).await?;
+        Ok(rows.iter().map(notice_frame).collect())
+    }
+
+    /// Deletes notices older than `ttl` (run periodically).
+    pub async fn prune_notices(&self, ttl: std::time::Duration) -> Result<u64, AppError> {
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        Ok(self
+            .store
+            .prune_notices(now_ms().saturating_sub(ttl_ms))
+            .await?)
     }
 
     async fn user(&self, id: UserId) -> Result<User, AppError> {
@@ -73,6 +103,12 @@ impl Social {
         })
     }
 
+    /// Connected, or still within the grace period friends were told about (this node,
+    /// until presence is shared across nodes through the bus).
+    fn is_online(&self, user: UserId) -> bool {
+        self.hub.is_online(user) || self.announced.contains(user)
+    }
+
     /// My friends, with whether each is connected (to this node, until presence is shared
     /// across nodes through the bus).
     pub async fn friends(&self, me: UserId) -> Result<Vec<Friend>, AppError> {
@@ -80,7 +116,7 @@ impl Social {
         Ok(users
             .into_iter()
             .map(|user| Friend {
-                online: self.hub.is_online(user.id),
+                online: self.is_online(user.id),
                 user,
             })
             .collect())
@@ -97,7 +133,7 @@ impl Social {
                 self.announce(change);
                 tracing::info!(user = %me.id, friend = %peer, "friend added");
                 Ok(Friend {
-                    online: self.hub.is_online(other.id),
+                    online: self.is_online(other.id),
                     user: other,
                 })
             }

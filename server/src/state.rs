@@ -6,6 +6,7 @@ use crate::chat::Chat;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::hub::Hub;
+use crate::presence::Announced;
 use crate::social::Social;
 use crate::store::Store;
 use crate::throttle::LoginThrottle;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub chat: Chat,
     /// This node's connections.
     pub hub: Arc<Hub>,
+    /// Who friends have been told is online.
+    pub announced: Arc<Announced>,
     /// What Leptos needs to render pages and find the built site.
     pub leptos: LeptosOptions,
 }
@@ -46,7 +49,8 @@ impl AppState {
         Ok(())
     }
 
-    /// Builds the services over an opened, migrated store.
+    /// Builds the services over an opened, migrated store and starts the presence service
+    /// (so it must run inside the tokio runtime).
     pub fn new(config: Config, store: Store, leptos: LeptosOptions) -> Result<AppState, AppError> {
         let throttle = LoginThrottle::new(
             config.login_max_failures,
@@ -55,11 +59,22 @@ impl AppState {
         );
         let accounts = Accounts::new(store.clone(), throttle, config.session_ttl)?;
 
-        let hub = Arc::new(Hub::default());
+        let (presence_tx, presence_rx) = crate::hub::presence::channel();
+        let hub = Arc::new(Hub::new(config.socket_limits, presence_tx.clone()));
+        let announced = Arc::new(Announced::default());
+        tokio::spawn(crate::presence::run(
+            presence_rx,
+            presence_tx,
+            hub.clone(),
+            store.clone(),
+            config.presence_grace,
+            announced.clone(),
+        ));
         let bus: Arc<dyn crate::bus::Bus> = Arc::new(LocalBus::new(hub.clone()));
         let social = Social::new(
             store.clone(),
             hub.clone(),
+            announced.clone(),
             bus.clone(),
             config.max_owned_groups,
             config.max_group_members,
@@ -72,6 +87,7 @@ impl AppState {
             social,
             chat,
             hub,
+            announced,
             leptos,
         })
     }

@@ -1,6 +1,11 @@
-//! Login throttling: counts failed logins per account and per client address inside a
-//! window, and refuses further attempts on a key that reached its limit until the window
-//! since its first failure has passed.
+//! Login throttling: counts failed logins per (account, client address) and per client
+//! address inside a window, and refuses further attempts on a key that reached its limit
+//! until the window since its first failure has passed.
+//!
+//! There is deliberately no lock per account alone: that would let any stranger lock the
+//! owner out with a few wrong passwords. A guesser is bounded by the per-address budget on
+//! each address it controls (and argon2's cost); the owner, from an address with no
+//! failures, always gets in with the right password.
 //!
 //! Node-local on purpose: it bounds guessing speed per process, which is what it is for; a
 //! cluster multiplies the budget by its node count, noted in the README.
@@ -15,7 +20,9 @@ const SWEEP_AT: usize = 10_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
-    Account(String),
+    /// Failures for one account from one address (or from an unknown address).
+    AccountFrom(String, Option<IpAddr>),
+    /// Failures from one address, whatever the account.
     Addr(IpAddr),
 }
 
@@ -28,7 +35,7 @@ struct Failures {
 /// The failed-login counters of this process.
 #[derive(Debug)]
 pub struct LoginThrottle {
-    per_account: u32,
+    per_account_addr: u32,
     per_addr: u32,
     window: Duration,
     // A plain mutex: every critical section is a map lookup, never held across an await.
@@ -36,10 +43,11 @@ pub struct LoginThrottle {
 }
 
 impl LoginThrottle {
-    /// A throttle allowing `per_account` and `per_addr` failures per `window`.
-    pub fn new(per_account: u32, per_addr: u32, window: Duration) -> LoginThrottle {
+    /// A throttle allowing `per_account_addr` failures per account and address, and
+    /// `per_addr` per address, per `window`.
+    pub fn new(per_account_addr: u32, per_addr: u32, window: Duration) -> LoginThrottle {
         LoginThrottle {
-            per_account,
+            per_account_addr,
             per_addr,
             window,
             failures: Mutex::new(HashMap::new()),
@@ -47,17 +55,17 @@ impl LoginThrottle {
     }
 
     fn keys(account: &str, addr: Option<IpAddr>) -> impl Iterator<Item = Key> {
-        std::iter::once(Key::Account(account.to_owned())).chain(addr.map(Key::Addr))
+        std::iter::once(Key::AccountFrom(account.to_owned(), addr)).chain(addr.map(Key::Addr))
     }
 
     fn limit(&self, key: &Key) -> u32 {
         match key {
-            Key::Account(_) => self.per_account,
+            Key::AccountFrom(..) => self.per_account_addr,
             Key::Addr(_) => self.per_addr,
         }
     }
 
-    /// `Err(wait)` when the account or the address must wait before trying again.
+    /// `Err(wait)` when this address must wait before trying this account (or any) again.
     pub fn check(&self, account: &str, addr: Option<IpAddr>) -> Result<(), Duration> {
         let now = Instant::now();
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
@@ -93,11 +101,12 @@ impl LoginThrottle {
         }
     }
 
-    /// Forgets the account's failures after a successful login (the address keeps its
-    /// count: one success must not launder a spray across many accounts).
-    pub fn record_success(&self, account: &str) {
+    /// Forgets this address's failures for the account after a successful login (the
+    /// address keeps its own count: one success must not launder a spray across many
+    /// accounts).
+    pub fn record_success(&self, account: &str, addr: Option<IpAddr>) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Key::Account(account.to_owned()));
+        map.remove(&Key::AccountFrom(account.to_owned(), addr));
     }
 }
 
@@ -106,34 +115,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_after_limit_per_account_and_per_addr() {
+    fn blocks_the_guessing_address_not_the_account() {
         let t = LoginThrottle::new(3, 5, Duration::from_secs(60));
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let stranger: IpAddr = "10.0.0.1".parse().unwrap();
+        let owner: IpAddr = "10.0.0.9".parse().unwrap();
         for _ in 0..3 {
-            assert!(t.check("bob", Some(ip)).is_ok());
-            t.record_failure("bob", Some(ip));
+            assert!(t.check("bob", Some(stranger)).is_ok());
+            t.record_failure("bob", Some(stranger));
         }
-        let wait = t.check("bob", Some(ip)).unwrap_err();
+        let wait = t.check("bob", Some(stranger)).unwrap_err();
         assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(50));
-        // Another account from the same address still has attempts left...
-        assert!(t.check("carol", Some(ip)).is_ok());
-        t.record_failure("carol", Some(ip));
-        t.record_failure("carol", Some(ip));
+        // The owner, from an address with no failures, is not locked out.
+        assert!(t.check("bob", Some(owner)).is_ok());
+        // Another account from the stranger's address still has attempts left...
+        assert!(t.check("carol", Some(stranger)).is_ok());
+        t.record_failure("carol", Some(stranger));
+        t.record_failure("carol", Some(stranger));
         // ...until the address itself reaches its limit (5 failures in all).
-        assert!(t.check("dave", Some(ip)).is_err());
-        assert!(t.check("dave", Some("10.0.0.2".parse().unwrap())).is_ok());
+        assert!(t.check("dave", Some(stranger)).is_err());
+        assert!(t.check("dave", Some(owner)).is_ok());
     }
 
     #[test]
-    fn success_clears_the_account_and_window_expires() {
+    fn success_clears_that_address_and_window_expires() {
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
         let t = LoginThrottle::new(2, 100, Duration::from_millis(50));
-        t.record_failure("bob", None);
-        t.record_success("bob");
-        t.record_failure("bob", None);
-        assert!(t.check("bob", None).is_ok());
-        t.record_failure("bob", None);
-        assert!(t.check("bob", None).is_err());
+        t.record_failure("bob", Some(ip));
+        t.record_success("bob", Some(ip));
+        t.record_failure("bob", Some(ip));
+        assert!(t.check("bob", Some(ip)).is_ok());
+        t.record_failure("bob", Some(ip));
+        assert!(t.check("bob", Some(ip)).is_err());
         std::thread::sleep(Duration::from_millis(60));
-        assert!(t.check("bob", None).is_ok());
+        assert!(t.check("bob", Some(ip)).is_ok());
     }
 }

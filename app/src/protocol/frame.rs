@@ -1,11 +1,13 @@
 //! WebSocket frames (protocol.md section 3): the seeds' flat message plus optional
 //! extensions, one JSON object per text frame. [`Frame`] is the wire shape; [`Cmd`] and
-//! [`Media`] are the closed sets its numbers are parsed into once, at the edge; and
-//! [`validate_message`] is the per-media payload rule, shared so a browser can check a
-//! message before sending it and the server enforces the same rule.
+//! [`Media`] are the closed sets its numbers are parsed into; [`ClientCmd`] is what a client
+//! frame means, parsed once at the edge; and [`MessageBody`] is a message's payload with the
+//! per-media rule, shared so a browser can check a message before sending it and the server
+//! enforces the same rule.
 
-use super::is_allowed_url;
+use super::{is_allowed_url, Conv};
 use crate::error::{ApiError, ErrorCode};
+use crate::ids::{GroupId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Largest frame accepted from a client, in bytes.
@@ -25,53 +27,53 @@ fn is_zero_u16(v: &u16) -> bool {
     *v == 0
 }
 
-/// One frame, either direction. Absent fields read as zero/empty and are not sent.
+/// One frame, either direction. Absent fields read as zero/empty and are not sent; `cmd`
+/// alone is required (a frame without it is unreadable, not a heartbeat).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct Frame {
     /// Command code, see [`Cmd`]; always sent.
     pub cmd: u16,
     /// Server-assigned message id.
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub id: i64,
     /// Sender (server to client); ignored when a client sends it.
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub userid: i64,
     /// Destination: peer user id (cmd 10) or group id (cmd 11).
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub dstid: i64,
     /// Media kind, see [`Media`].
-    #[serde(skip_serializing_if = "is_zero_u16")]
+    #[serde(default, skip_serializing_if = "is_zero_u16")]
     pub media: u16,
     /// Text, title, emoji, contact id or custom JSON, by media kind.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub content: String,
     /// Picture URL (thumbnail, poster, avatar).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub pic: String,
     /// Resource URL.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
     /// Summary, greeting or nickname, by media kind.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub memo: String,
     /// Seconds (voice) or cents (red packet).
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub amount: i64,
     /// The client's own message id, unique per sender; makes sending idempotent.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cid: String,
     /// Conversation key: `p:<low>:<high>` or `g:<group>`.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub conv: String,
     /// Position in the conversation, gap-free from 1.
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub seq: i64,
     /// Server time of storing, ms since the epoch.
-    #[serde(skip_serializing_if = "is_zero_i64")]
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub ts: i64,
     /// Error code (cmd 2).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub code: String,
 }
 
@@ -221,9 +223,9 @@ fn check_url(name: &str, value: &str, required: bool) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn require_content(frame: &Frame, what: &str, max: usize) -> Result<(), ApiError> {
-    let n = chars(frame.content.trim());
-    if n == 0 || chars(&frame.content) > max {
+fn require_content(content: &str, what: &str, max: usize) -> Result<(), ApiError> {
+    let n = chars(content.trim());
+    if n == 0 || chars(content) > max {
         return Err(payload(&format!(
             "`content` ({what}) must be 1-{max} characters."
         )));
@@ -231,66 +233,263 @@ fn require_content(frame: &Frame, what: &str, max: usize) -> Result<(), ApiError
     Ok(())
 }
 
-/// Validates a message a client sends (cmd 10/11): the `cid`, the media kind and the fields
-/// that kind needs (protocol.md's media table), URL schemes included. Returns the kind.
+/// A message's payload: its kind and the fields protocol.md's media table gives it. Built
+/// only through [`MessageBody::new`] (or [`MessageBody::from_frame`]), so a body that exists
+/// has passed the per-media rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageBody {
+    /// The kind of message.
+    pub media: Media,
+    /// Text, title, emoji, contact id or custom JSON, by kind.
+    pub content: String,
+    /// Picture URL (thumbnail, poster, avatar).
+    pub pic: String,
+    /// Resource URL.
+    pub url: String,
+    /// Summary, greeting or nickname, by kind.
+    pub memo: String,
+    /// Seconds (voice) or cents (red packet).
+    pub amount: i64,
+}
+
+impl MessageBody {
+    /// Checks the fields against the rule of media kind `media` (URL schemes included).
+    pub fn new(
+        media: u16,
+        content: String,
+        pic: String,
+        url: String,
+        memo: String,
+        amount: i64,
+    ) -> Result<MessageBody, ApiError> {
+        let media =
+            Media::from_code(media).ok_or_else(|| ApiError::new(ErrorCode::InvalidMedia))?;
+        if chars(&content) > MAX_CONTENT_CHARS {
+            return Err(payload("`content` is too long (4000 characters at most)."));
+        }
+        if chars(&memo) > MAX_MEMO_CHARS {
+            return Err(payload("`memo` is too long (1000 characters at most)."));
+        }
+        // Every URL-bearing field is checked whatever the kind, so nothing renders a
+        // `javascript:` link that rode along in an unused field.
+        check_url("url", &url, false)?;
+        check_url("pic", &pic, false)?;
+        match media {
+            Media::Text => require_content(&content, "the text", MAX_CONTENT_CHARS)?,
+            Media::News => {
+                require_content(&content, "the title", 200)?;
+                check_url("url", &url, true)?;
+            }
+            Media::Voice => {
+                check_url("url", &url, true)?;
+                if !(1..=3600).contains(&amount) {
+                    return Err(payload(
+                        "`amount` (seconds) must be 1-3600 for a voice note.",
+                    ));
+                }
+            }
+            Media::Image | Media::Link | Media::Video => check_url("url", &url, true)?,
+            Media::RedPacket => {
+                if !(1..=100_000_000).contains(&amount) {
+                    return Err(payload("`amount` (cents) must be greater than 0."));
+                }
+            }
+            Media::Emoji => require_content(&content, "the emoji", 64)?,
+            Media::Contact => {
+                let id_ok = content.parse::<i64>().is_ok_and(|id| id > 0);
+                if !id_ok {
+                    return Err(payload("`content` must be the shared contact's user id."));
+                }
+            }
+            Media::Custom => {
+                require_content(&content, "custom JSON", MAX_CONTENT_CHARS)?;
+                if serde_json::from_str::<serde_json::Value>(&content).is_err() {
+                    return Err(payload(
+                        "`content` must be a JSON string for a custom message.",
+                    ));
+                }
+            }
+        }
+        Ok(MessageBody {
+            media,
+            content,
+            pic,
+            url,
+            memo,
+            amount,
+        })
+    }
+
+    /// The body a frame carries, checked.
+    pub fn from_frame(frame: &Frame) -> Result<MessageBody, ApiError> {
+        MessageBody::new(
+            frame.media,
+            frame.content.clone(),
+            frame.pic.clone(),
+            frame.url.clone(),
+            frame.memo.clone(),
+            frame.amount,
+        )
+    }
+
+    /// Copies the body into a frame's payload fields.
+    pub fn write_to(&self, frame: &mut Frame) {
+        frame.media = self.media.code();
+        frame.content.clone_from(&self.content);
+        frame.pic.clone_from(&self.pic);
+        frame.url.clone_from(&self.url);
+        frame.memo.clone_from(&self.memo);
+        frame.amount = self.amount;
+    }
+}
+
+/// Where a message or a typing indicator goes, as the client names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A user (1:1).
+    User(UserId),
+    /// A group.
+    Group(GroupId),
+}
+
+impl Target {
+    /// The conversation `me` reaches this way; `None` when `me` names themselves.
+    pub fn conv(self, me: UserId) -> Option<Conv> {
+        match self {
+            Target::User(peer) => Conv::private(me, peer),
+            Target::Group(g) => Some(Conv::group(g)),
+        }
+    }
+}
+
+/// A message a client sends (cmd 10/11), checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Where it goes.
+    pub to: Target,
+    /// The client's own id for it (1-64 characters).
+    pub cid: String,
+    /// The payload.
+    pub body: MessageBody,
+}
+
+impl Outgoing {
+    /// Reads and checks a cmd 10/11 frame (`cid`, `dstid`, payload); the sender is never
+    /// taken from the frame.
+    pub fn from_frame(frame: &Frame) -> Result<Outgoing, ApiError> {
+        if frame.cid.is_empty() || chars(&frame.cid) > MAX_CID_CHARS {
+            return Err(payload(
+                "`cid` is required: your own id for the message, 1-64 characters.",
+            ));
+        }
+        if frame.dstid <= 0 {
+            return Err(payload("`dstid` must name the user or group to send to."));
+        }
+        let to = match Cmd::from_code(frame.cmd) {
+            Some(Cmd::Private) => Target::User(UserId(frame.dstid)),
+            Some(Cmd::Group) => Target::Group(GroupId(frame.dstid)),
+            _ => return Err(ApiError::new(ErrorCode::UnknownCmd)),
+        };
+        Ok(Outgoing {
+            to,
+            cid: frame.cid.clone(),
+            body: MessageBody::from_frame(frame)?,
+        })
+    }
+}
+
+/// What a client frame asks for: the closed set of client commands, parsed once at the edge
+/// so nothing behind it reads raw numbers or strings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientCmd {
+    /// cmd 0: keep-alive, answered with `{cmd:0}`.
+    Heartbeat,
+    /// cmd 10/11: store and deliver a message.
+    Send(Outgoing),
+    /// cmd 15: I have read `conv` up to `seq`.
+    Read {
+        /// The conversation.
+        conv: Conv,
+        /// The newest seq read.
+        seq: i64,
+    },
+    /// cmd 16: I am typing to a user or in a conversation.
+    Typing(TypingTo),
+}
+
+/// Where a typing indicator goes: `{dstid}` (a peer) or `{conv}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypingTo {
+    /// The 1:1 peer.
+    User(UserId),
+    /// A conversation by key.
+    Conv(Conv),
+}
+
+impl ClientCmd {
+    /// Parses one text frame: `bad_frame` unless it is a JSON object with a `cmd`,
+    /// `unknown_cmd` for codes clients may not send, and each command's own checks.
+    /// Returns the frame's `cid` beside the result, so an error can name the request.
+    pub fn parse(text: &str) -> (String, Result<ClientCmd, ApiError>) {
+        // serde would also read a JSON array positionally into the struct; a frame is an
+        // object, so anything else is unreadable.
+        if !text.trim_start().starts_with('{') {
+            return (
+                String::new(),
+                Err(ApiError::with_msg(
+                    ErrorCode::BadFrame,
+                    "Unreadable frame: a frame must be a JSON object.",
+                )),
+            );
+        }
+        match serde_json::from_str::<Frame>(text) {
+            Ok(frame) => {
+                let cmd = ClientCmd::from_frame(&frame);
+                (frame.cid, cmd)
+            }
+            Err(e) => (
+                String::new(),
+                Err(ApiError::with_msg(
+                    ErrorCode::BadFrame,
+                    format!("Unreadable frame: {e}"),
+                )),
+            ),
+        }
+    }
+
+    /// What a decoded frame asks for.
+    pub fn from_frame(frame: &Frame) -> Result<ClientCmd, ApiError> {
+        match Cmd::from_code(frame.cmd) {
+            Some(Cmd::Heartbeat) => Ok(ClientCmd::Heartbeat),
+            Some(Cmd::Private | Cmd::Group) => Outgoing::from_frame(frame).map(ClientCmd::Send),
+            Some(Cmd::Read) => {
+                let conv = Conv::parse(&frame.conv).ok_or_else(|| {
+                    ApiError::with_msg(ErrorCode::NotFound, "No such conversation.")
+                })?;
+                Ok(ClientCmd::Read {
+                    conv,
+                    seq: frame.seq,
+                })
+            }
+            Some(Cmd::Typing) if frame.conv.is_empty() => {
+                if frame.dstid <= 0 {
+                    return Err(payload("Typing needs `dstid` (the peer) or `conv`."));
+                }
+                Ok(ClientCmd::Typing(TypingTo::User(UserId(frame.dstid))))
+            }
+            Some(Cmd::Typing) => Conv::parse(&frame.conv)
+                .map(|c| ClientCmd::Typing(TypingTo::Conv(c)))
+                .ok_or_else(|| ApiError::with_msg(ErrorCode::NotFound, "No such conversation.")),
+            _ => Err(ApiError::new(ErrorCode::UnknownCmd)),
+        }
+    }
+}
+
+/// Validates a message a client sends (cmd 10/11): the `cid`, the destination, the media
+/// kind and the fields that kind needs. Returns the kind; the browser checks with this
+/// before sending.
 pub fn validate_message(frame: &Frame) -> Result<Media, ApiError> {
-    if frame.cid.is_empty() || chars(&frame.cid) > MAX_CID_CHARS {
-        return Err(payload(
-            "`cid` is required: your own id for the message, 1-64 characters.",
-        ));
-    }
-    if frame.dstid <= 0 {
-        return Err(payload("`dstid` must name the user or group to send to."));
-    }
-    let media =
-        Media::from_code(frame.media).ok_or_else(|| ApiError::new(ErrorCode::InvalidMedia))?;
-    if chars(&frame.content) > MAX_CONTENT_CHARS {
-        return Err(payload("`content` is too long (4000 characters at most)."));
-    }
-    if chars(&frame.memo) > MAX_MEMO_CHARS {
-        return Err(payload("`memo` is too long (1000 characters at most)."));
-    }
-    // Every URL-bearing field is checked whatever the kind, so nothing renders a
-    // `javascript:` link that rode along in an unused field.
-    check_url("url", &frame.url, false)?;
-    check_url("pic", &frame.pic, false)?;
-    match media {
-        Media::Text => require_content(frame, "the text", MAX_CONTENT_CHARS)?,
-        Media::News => {
-            require_content(frame, "the title", 200)?;
-            check_url("url", &frame.url, true)?;
-        }
-        Media::Voice => {
-            check_url("url", &frame.url, true)?;
-            if !(1..=3600).contains(&frame.amount) {
-                return Err(payload(
-                    "`amount` (seconds) must be 1-3600 for a voice note.",
-                ));
-            }
-        }
-        Media::Image | Media::Link | Media::Video => check_url("url", &frame.url, true)?,
-        Media::RedPacket => {
-            if !(1..=100_000_000).contains(&frame.amount) {
-                return Err(payload("`amount` (cents) must be greater than 0."));
-            }
-        }
-        Media::Emoji => require_content(frame, "the emoji", 64)?,
-        Media::Contact => {
-            let id_ok = frame.content.parse::<i64>().is_ok_and(|id| id > 0);
-            if !id_ok {
-                return Err(payload("`content` must be the shared contact's user id."));
-            }
-        }
-        Media::Custom => {
-            require_content(frame, "custom JSON", MAX_CONTENT_CHARS)?;
-            if serde_json::from_str::<serde_json::Value>(&frame.content).is_err() {
-                return Err(payload(
-                    "`content` must be a JSON string for a custom message.",
-                ));
-            }
-        }
-    }
-    Ok(media)
+    Outgoing::from_frame(frame).map(|o| o.body.media)
 }
 
 #[cfg(test)]
@@ -324,6 +523,62 @@ mod tests {
             assert_eq!(Cmd::from_code(c).unwrap().code(), c);
         }
         assert_eq!(Cmd::from_code(14), None);
+    }
+
+    #[test]
+    fn client_frames_parse_once_at_the_edge() {
+        let code = |t: &str| ClientCmd::parse(t).1.unwrap_err().code;
+        assert_eq!(ClientCmd::parse(r#"{"cmd":0}"#).1, Ok(ClientCmd::Heartbeat));
+        // No `cmd` is an unreadable frame, not a heartbeat.
+        assert_eq!(code("{}"), ErrorCode::BadFrame);
+        assert_eq!(code(r#"{"content":"hi"}"#), ErrorCode::BadFrame);
+        assert_eq!(code("[0]"), ErrorCode::BadFrame);
+        assert_eq!(code("nope"), ErrorCode::BadFrame);
+        for server_only in [1, 2, 12, 13, 14, 99] {
+            assert_eq!(
+                code(&format!(r#"{{"cmd":{server_only}}}"#)),
+                ErrorCode::UnknownCmd
+            );
+        }
+        let (cid, sent) =
+            ClientCmd::parse(r#"{"cmd":11,"dstid":4,"media":1,"content":"yo","cid":"k"}"#);
+        assert_eq!(cid, "k");
+        let Ok(ClientCmd::Send(out)) = sent else {
+            panic!("{sent:?}")
+        };
+        assert_eq!(out.to, Target::Group(GroupId(4)));
+        assert_eq!(
+            (out.body.media, out.body.content.as_str()),
+            (Media::Text, "yo")
+        );
+        assert_eq!(
+            ClientCmd::parse(r#"{"cmd":15,"conv":"p:1:2","seq":7}"#).1,
+            Ok(ClientCmd::Read {
+                conv: Conv::private(UserId(2), UserId(1)).unwrap(),
+                seq: 7
+            })
+        );
+        assert_eq!(
+            code(r#"{"cmd":15,"conv":"p:-1:2","seq":7}"#),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            ClientCmd::parse(r#"{"cmd":16,"dstid":3}"#).1,
+            Ok(ClientCmd::Typing(TypingTo::User(UserId(3))))
+        );
+        assert_eq!(code(r#"{"cmd":16}"#), ErrorCode::InvalidPayload);
+        let mut f = Frame::default();
+        MessageBody::new(
+            5,
+            String::new(),
+            String::new(),
+            String::new(),
+            "hi".into(),
+            88,
+        )
+        .unwrap()
+        .write_to(&mut f);
+        assert_eq!((f.media, f.amount, f.memo.as_str()), (5, 88, "hi"));
     }
 
     #[test]

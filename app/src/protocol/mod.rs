@@ -2,7 +2,10 @@
 //! rules both sides apply: the browser to explain early, the server to enforce.
 //! WebSocket frames (section 3) live in [`frame`].
 
+pub mod conv;
 pub mod frame;
+
+pub use conv::Conv;
 
 use crate::error::{ApiError, Field};
 use crate::ids::{GroupId, UserId};
@@ -116,15 +119,34 @@ pub fn normalize_nickname(nickname: &str) -> Result<String, ApiError> {
     }
 }
 
-/// True for URLs the app may render: `http(s)://` or a path under `/media/`.
-/// Everything else (`javascript:`, `data:`, protocol-relative `//host`) is refused.
+/// True for URLs the app may render: `http(s)://host...` or a path under `/media/`.
+/// Everything else (`javascript:`, `data:`, protocol-relative `//host`) is refused, and so
+/// are URLs that read differently from where they lead: userinfo (`http://bank@evil.com/`),
+/// backslashes (browsers read them as `/`), non-ASCII (bidi and format characters such as
+/// U+202E reorder what a person sees; real non-ASCII arrives percent-encoded) and, under
+/// `/media/`, anything but plain path segments (no `.`/`..`, no percent-encoding).
 pub fn is_allowed_url(url: &str) -> bool {
+    if !url.bytes().all(|b| (0x21..=0x7e).contains(&b)) || url.contains('\\') {
+        return false;
+    }
     let lower = url.to_ascii_lowercase();
-    let has_scheme = ["http://", "https://"]
+    if let Some(rest) = ["http://", "https://"]
         .iter()
-        .any(|p| lower.starts_with(p) && lower.len() > p.len());
-    let media = lower.starts_with("/media/") && !lower.contains("..");
-    (has_scheme || media) && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+        .find_map(|p| lower.strip_prefix(p))
+    {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        return !authority.is_empty() && !authority.contains('@');
+    }
+    url.strip_prefix("/media/").is_some_and(|path| {
+        path.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~'))
+        })
+    })
 }
 
 /// Trims an avatar URL and checks it; the empty string (no avatar) is allowed.
@@ -244,17 +266,6 @@ pub struct TransferOwnershipRequest {
     pub user_id: UserId,
 }
 
-/// The conversation key of a 1:1 chat: `p:<low id>:<high id>`, the same from either side.
-pub fn private_conv(a: UserId, b: UserId) -> String {
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    format!("p:{lo}:{hi}")
-}
-
-/// The conversation key of a group chat: `g:<group id>`.
-pub fn group_conv(g: GroupId) -> String {
-    format!("g:{g}")
-}
-
 /// Trims a group name and checks it: 1-64 characters, no control characters.
 pub fn normalize_group_name(name: &str) -> Result<String, ApiError> {
     let trimmed = name.trim();
@@ -326,6 +337,11 @@ mod tests {
     fn urls() {
         assert!(is_allowed_url("https://example.com/a.png"));
         assert!(is_allowed_url("/media/abc"));
+        assert!(is_allowed_url("/media/2026/ab-cd_9.webm"));
+        assert!(is_allowed_url(
+            "https://example.com/a?q=%E4%BD%A0&x=@me#top"
+        ));
+        assert!(is_allowed_url("https://xn--fiqs8s.example/"));
         for bad in [
             "javascript:alert(1)",
             "data:image/png;base64,AA",
@@ -333,6 +349,22 @@ mod tests {
             "https://",
             "/media/../etc",
             "http://a b",
+            // Bidi and format characters make a link read differently from where it goes.
+            "https://example.com/\u{202e}gpj.exe",
+            "https://exa\u{200b}mple.com/",
+            "/media/a\u{2066}b",
+            // Percent-encoded dot segments and separators under /media/.
+            "/media/%2e%2e/secret",
+            "/media/%2E%2E/secret",
+            "/media/.%2e/x",
+            "/media/a%2fb",
+            "/media/./x",
+            "/media/a//b",
+            "/media/",
+            // Userinfo: the host is evil.com, not the bank.
+            "http://bank.example@evil.com/",
+            "https://user:pw@host.example/x",
+            "http://evil.com\\@bank.example/",
         ] {
             assert!(!is_allowed_url(bad), "{bad}");
         }
@@ -388,8 +420,5 @@ mod tests {
         .unwrap();
         assert_eq!(json["id"], 7);
         assert_eq!(json["online"], false);
-        assert_eq!(private_conv(UserId(9), UserId(3)), "p:3:9");
-        assert_eq!(private_conv(UserId(3), UserId(9)), "p:3:9");
-        assert_eq!(group_conv(GroupId(4)), "g:4");
     }
 }

@@ -1,18 +1,26 @@
 //! Node-local fan-out: which users have connections on this node, and delivery of an
 //! encoded frame to each of their connections.
 //!
-//! [`Registry`] is pure and synchronous (a map behind one mutex held only for map
-//! operations, never across an await or a send). Delivery encodes a frame once and hands
-//! the same bytes to every connection's bounded queue with `try_send`: a full queue means a
-//! slow consumer, which is disconnected (it will resync from the database) rather than
-//! allowed to stall the sender or anyone else.
+//! [`Registry`] is pure and synchronous (maps behind one mutex held only for map
+//! operations, never across an await or a send). It also enforces the socket caps (per
+//! user, per client address, in total) at registration, so a cap is decided atomically.
+//! Delivery encodes a frame once and hands the same bytes to every connection's bounded
+//! queue with `try_send`: a full queue means a slow consumer, which is disconnected (it will
+//! resync from the database) rather than allowed to stall the sender or anyone else.
+//! Answers to a connection's own frames do not come through here: the session queues them
+//! with backpressure on its own reader.
 
+pub mod presence;
+
+use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
 use app::protocol::frame::Frame;
 use axum::extract::ws::{Message, Utf8Bytes};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +37,57 @@ impl std::fmt::Display for ConnId {
     }
 }
 
+/// Why the server closes a connection; decides the WebSocket close code the client sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The client closed, or its connection broke.
+    PeerGone,
+    /// Nothing arrived from the client for the idle timeout (1000).
+    Idle,
+    /// The login session behind the socket ended: logout or expiry (4001).
+    SessionEnded,
+    /// Deliveries piled up because the client did not read them (1008).
+    SlowConsumer,
+    /// Too many unreadable frames in a row (1008).
+    Unreadable,
+    /// A frame over the WebSocket layer's size limit (1009, "message too big").
+    TooBig,
+    /// The server is shutting down or restarting (1012, "service restart").
+    Restart,
+}
+
+impl CloseReason {
+    /// The close code sent to the client.
+    pub fn code(self) -> u16 {
+        match self {
+            CloseReason::PeerGone | CloseReason::Idle => 1000,
+            CloseReason::SlowConsumer | CloseReason::Unreadable => 1008,
+            CloseReason::TooBig => 1009,
+            CloseReason::Restart => 1012,
+            CloseReason::SessionEnded => 4001,
+        }
+    }
+
+    /// The close frame's short explanation.
+    pub fn text(self) -> &'static str {
+        match self {
+            CloseReason::PeerGone => "bye",
+            CloseReason::Idle => "idle timeout",
+            CloseReason::SessionEnded => "session ended",
+            CloseReason::SlowConsumer => "slow consumer",
+            CloseReason::Unreadable => "too many unreadable frames",
+            CloseReason::TooBig => "frame too large",
+            CloseReason::Restart => "server restarting",
+        }
+    }
+
+    /// True when answers already queued should still be sent before closing (the client
+    /// is reading); false when the queue is full because it is not.
+    pub fn drains(self) -> bool {
+        !matches!(self, CloseReason::SlowConsumer | CloseReason::PeerGone)
+    }
+}
+
 /// The hub's handle on one connection: its queue and the switch that closes it.
 #[derive(Clone, Debug)]
 pub struct Outlet {
@@ -36,32 +95,127 @@ pub struct Outlet {
     pub id: ConnId,
     /// Its outgoing queue.
     pub queue: mpsc::Sender<Message>,
-    /// Cancelled to make the connection close (slow consumer, logout).
-    pub close: CancellationToken,
+    /// Cancelled to make the connection close (see [`Outlet::close`]).
+    pub closed: CancellationToken,
+    /// Why it was closed; the first reason given wins.
+    reason: Arc<OnceLock<CloseReason>>,
     /// The login session it was opened with (token hash), so logout can close it.
     pub session: Arc<str>,
 }
 
-/// Who is connected here: user -> their connections.
+impl Outlet {
+    /// Asks the connection to close for `reason`; returns true for the call that decided it
+    /// (later calls change nothing), so a cut is reported once.
+    pub fn close(&self, reason: CloseReason) -> bool {
+        let first = self.reason.set(reason).is_ok();
+        self.closed.cancel();
+        first
+    }
+
+    /// Why the connection is closing, once it is.
+    pub fn reason(&self) -> Option<CloseReason> {
+        self.reason.get().copied()
+    }
+}
+
+/// Socket caps (settings `PARLEY_MAX_SOCKETS_PER_USER`, `..._PER_ADDR`, `PARLEY_MAX_SOCKETS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most sockets one user may hold open on this node.
+    pub per_user: usize,
+    /// Most sockets from one client address.
+    pub per_addr: usize,
+    /// Most sockets in all.
+    pub total: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            per_user: 16,
+            per_addr: 1024,
+            total: 20_000,
+        }
+    }
+}
+
+/// Who is connected here: user -> their connections, and counts per address.
 #[derive(Debug, Default)]
 pub struct Registry {
     by_user: HashMap<UserId, Vec<Outlet>>,
+    by_addr: HashMap<IpAddr, usize>,
+    total: usize,
+}
+
+/// Why a connection was not admitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A cap is reached; which one is in the message.
+    Cap(&'static str),
+    /// The node is shutting down.
+    ShuttingDown,
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> ApiError {
+        match r {
+            Refusal::Cap(which) => ApiError::with_msg(
+                ErrorCode::TooManyConnections,
+                format!("Too many open connections ({which}). Close another tab or device and try again."),
+            ),
+            Refusal::ShuttingDown => ApiError::new(ErrorCode::Unavailable),
+        }
+    }
 }
 
 impl Registry {
-    /// Adds a connection; returns true if it is the user's first on this node.
-    pub fn add(&mut self, user: UserId, outlet: Outlet) -> bool {
+    /// Adds a connection within `limits`; returns true if it is the user's first here.
+    pub fn add(
+        &mut self,
+        user: UserId,
+        addr: Option<IpAddr>,
+        outlet: Outlet,
+        limits: Limits,
+    ) -> Result<bool, Refusal> {
+        if self.total >= limits.total {
+            return Err(Refusal::Cap("server"));
+        }
+        if self.outlets(user).len() >= limits.per_user {
+            return Err(Refusal::Cap("per user"));
+        }
+        if let Some(a) = addr {
+            if self.by_addr.get(&a).copied().unwrap_or(0) >= limits.per_addr {
+                return Err(Refusal::Cap("per address"));
+            }
+            *self.by_addr.entry(a).or_default() += 1;
+        }
+        self.total += 1;
         let conns = self.by_user.entry(user).or_default();
         conns.push(outlet);
-        conns.len() == 1
+        Ok(conns.len() == 1)
     }
 
-    /// Removes a connection; returns true if it was the user's last on this node.
-    pub fn remove(&mut self, user: UserId, id: ConnId) -> bool {
+    /// Removes a connection; returns true if it was the user's last here. Decided under the
+    /// same lock as the removal, so of several connections closing at once exactly one is
+    /// the last.
+    pub fn remove(&mut self, user: UserId, addr: Option<IpAddr>, id: ConnId) -> bool {
         let Some(conns) = self.by_user.get_mut(&user) else {
             return false;
         };
+        let before = conns.len();
         conns.retain(|o| o.id != id);
+        if conns.len() == before {
+            return false;
+        }
+        self.total -= 1;
+        if let Some(a) = addr {
+            if let Some(n) = self.by_addr.get_mut(&a) {
+                *n -= 1;
+                if *n == 0 {
+                    self.by_addr.remove(&a);
+                }
+            }
+        }
         if conns.is_empty() {
             self.by_user.remove(&user);
             true
@@ -82,11 +236,11 @@ impl Registry {
 
     /// Total connections.
     pub fn connections(&self) -> usize {
-        self.by_user.values().map(Vec::len).sum()
+        self.total
     }
 
     /// Panics if the structure is inconsistent (tests only): no empty entries, no
-    /// connection listed twice.
+    /// connection listed twice, counts that add up.
     pub fn check_invariants(&self) {
         let mut seen = std::collections::HashSet::new();
         for conns in self.by_user.values() {
@@ -95,6 +249,12 @@ impl Registry {
                 assert!(seen.insert(o.id), "connection {} listed twice", o.id);
             }
         }
+        assert_eq!(seen.len(), self.total, "total count");
+        assert!(
+            self.by_addr.values().all(|n| *n > 0),
+            "zero address count kept"
+        );
+        assert!(self.by_addr.values().sum::<usize>() <= self.total);
     }
 }
 
@@ -103,19 +263,24 @@ impl Registry {
 pub struct Counters {
     /// Connections opened since start.
     pub connections_opened: AtomicU64,
+    /// Connections refused by a cap.
+    pub connections_refused: AtomicU64,
     /// Messages stored from clients.
     pub messages_in: AtomicU64,
     /// Frames queued to connections.
     pub frames_out: AtomicU64,
-    /// Connections dropped because their queue was full.
+    /// Connections cut because their queue was full (once per connection).
     pub queue_drops: AtomicU64,
 }
 
 /// The node's hub.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hub {
     registry: Mutex<Registry>,
     next_id: AtomicU64,
+    limits: Limits,
+    draining: AtomicBool,
+    presence: presence::Sender,
     /// Counters for `/metrics`.
     pub counters: Counters,
 }
@@ -125,6 +290,7 @@ pub struct Hub {
 pub struct Registration {
     hub: Arc<Hub>,
     user: UserId,
+    addr: Option<IpAddr>,
     /// The connection.
     pub outlet: Outlet,
     /// True if this was the user's first connection on this node.
@@ -133,41 +299,78 @@ pub struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.hub.lock().remove(self.user, self.outlet.id);
+        let last = self.hub.lock().remove(self.user, self.addr, self.outlet.id);
+        if last {
+            self.hub
+                .presence
+                .send(presence::Event::Disconnected(self.user));
+        }
     }
 }
 
 impl Hub {
+    /// A hub admitting connections within `limits`, reporting first and last connections
+    /// of each user to `presence`.
+    pub fn new(limits: Limits, presence: presence::Sender) -> Hub {
+        Hub {
+            registry: Mutex::new(Registry::default()),
+            next_id: AtomicU64::new(0),
+            limits,
+            draining: AtomicBool::new(false),
+            presence,
+            counters: Counters::default(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
-        // A panic while holding the lock cannot leave the map half-updated (every operation
-        // is a single map call), so a poisoned lock is safe to keep using.
+        // A panic while holding the lock cannot leave the maps half-updated in a way that
+        // matters (each operation is a few map calls), so a poisoned lock is kept in use.
         self.registry.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Registers a new connection of `user`; returns its registration and queue receiver.
+    /// Registers a new connection of `user` from `addr` (login session `session`, a token
+    /// hash); refused past a cap or while shutting down.
     pub fn connect(
         self: &Arc<Self>,
         user: UserId,
+        addr: Option<IpAddr>,
         session: &str,
-    ) -> (Registration, mpsc::Receiver<Message>) {
+    ) -> Result<(Registration, mpsc::Receiver<Message>), Refusal> {
+        if self.draining.load(Ordering::Acquire) {
+            return Err(Refusal::ShuttingDown);
+        }
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let outlet = Outlet {
             id: ConnId(self.next_id.fetch_add(1, Ordering::Relaxed) + 1),
             queue,
-            close: CancellationToken::new(),
+            closed: CancellationToken::new(),
+            reason: Arc::new(OnceLock::new()),
             session: session.into(),
         };
-        let first = self.lock().add(user, outlet.clone());
+        let added = self.lock().add(user, addr, outlet.clone(), self.limits);
+        let first = match added {
+            Ok(first) => first,
+            Err(refusal) => {
+                self.counters
+                    .connections_refused
+                    .fetch_add(1, Ordering::Relaxed);
+                return Err(refusal);
+            }
+        };
         self.counters
             .connections_opened
             .fetch_add(1, Ordering::Relaxed);
+        if first {
+            self.presence.send(presence::Event::Connected(user));
+        }
         let reg = Registration {
             hub: Arc::clone(self),
             user,
+            addr,
             outlet,
             first,
         };
-        (reg, rx)
+        Ok((reg, rx))
     }
 
     /// True while `user` has a connection on this node.
@@ -180,7 +383,7 @@ impl Hub {
         let reg = self.lock();
         for outlet in reg.by_user.values().flatten() {
             if &*outlet.session == session {
-                outlet.close.cancel();
+                outlet.close(CloseReason::SessionEnded);
             }
         }
     }
@@ -188,6 +391,28 @@ impl Hub {
     /// Open connections on this node.
     pub fn connections(&self) -> usize {
         self.lock().connections()
+    }
+
+    /// Starts shutting down: no new connections; every open one is told to close with 1012
+    /// once it has answered the frames it already read.
+    pub fn shut_down(&self) {
+        self.draining.store(true, Ordering::Release);
+        let reg = self.lock();
+        for outlet in reg.by_user.values().flatten() {
+            outlet.close(CloseReason::Restart);
+        }
+    }
+
+    /// Waits until every connection has closed, or `within` has passed; true if all did.
+    pub async fn drained(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.connections() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
     }
 
     /// Encodes `frame` once and queues it to every connection of every user in `users`,
@@ -215,16 +440,18 @@ impl Hub {
         }
     }
 
-    /// Queues one message to one connection; closes it if its queue is full.
+    /// Queues a delivery to one connection without waiting; a full queue means the client
+    /// is not reading, so the connection is cut (reported once, however many frames miss).
     pub fn push(&self, outlet: &Outlet, msg: Message) {
         match outlet.queue.try_send(msg) {
             Ok(()) => {
                 self.counters.frames_out.fetch_add(1, Ordering::Relaxed);
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.counters.queue_drops.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(conn = %outlet.id, "slow consumer: queue full, disconnecting");
-                outlet.close.cancel();
+                if outlet.close(CloseReason::SlowConsumer) {
+                    self.counters.queue_drops.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(conn = %outlet.id, "slow consumer: queue full, disconnecting");
+                }
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
@@ -235,12 +462,18 @@ impl Hub {
 mod tests {
     use super::*;
 
+    fn hub(limits: Limits) -> (Arc<Hub>, presence::Receiver) {
+        let (tx, rx) = presence::channel();
+        (Arc::new(Hub::new(limits, tx)), rx)
+    }
+
     #[test]
     fn registry_tracks_first_and_last_connection() {
-        let hub = Arc::new(Hub::default());
+        let (hub, mut events) = hub(Limits::default());
         let u = UserId(1);
-        let (a, _ra) = hub.connect(u, "s");
-        let (b, _rb) = hub.connect(u, "s");
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let (a, _ra) = hub.connect(u, Some(ip), "s").unwrap();
+        let (b, _rb) = hub.connect(u, Some(ip), "s").unwrap();
         assert!(a.first && !b.first);
         assert_eq!(hub.connections(), 2);
         hub.lock().check_invariants();
@@ -250,14 +483,58 @@ mod tests {
         assert!(!hub.is_online(u));
         hub.lock().check_invariants();
         assert_eq!(hub.connections(), 0);
+        // One "connected" for the first, one "disconnected" for the last.
+        assert_eq!(events.try_recv().ok(), Some(presence::Event::Connected(u)));
+        assert_eq!(
+            events.try_recv().ok(),
+            Some(presence::Event::Disconnected(u))
+        );
+        assert!(events.try_recv().is_err());
     }
 
     #[test]
-    fn delivery_skips_the_origin_and_drops_slow_consumers() {
-        let hub = Arc::new(Hub::default());
-        let (a, mut ra) = hub.connect(UserId(1), "s");
-        let (b, mut rb) = hub.connect(UserId(1), "s");
-        let (c, mut rc) = hub.connect(UserId(2), "s");
+    fn caps_per_user_per_address_and_in_total() {
+        let (hub, _events) = hub(Limits {
+            per_user: 2,
+            per_addr: 3,
+            total: 4,
+        });
+        let ip1: IpAddr = "10.0.0.1".parse().unwrap();
+        let ip2: IpAddr = "10.0.0.2".parse().unwrap();
+        let (_a1, _r1) = hub.connect(UserId(1), Some(ip1), "s").unwrap();
+        let (_a2, _r2) = hub.connect(UserId(1), Some(ip1), "s").unwrap();
+        assert_eq!(
+            hub.connect(UserId(1), Some(ip2), "s").err(),
+            Some(Refusal::Cap("per user"))
+        );
+        let (b1, _r3) = hub.connect(UserId(2), Some(ip1), "s").unwrap();
+        assert_eq!(
+            hub.connect(UserId(3), Some(ip1), "s").err(),
+            Some(Refusal::Cap("per address"))
+        );
+        let (_c1, _r4) = hub.connect(UserId(3), Some(ip2), "s").unwrap();
+        assert_eq!(
+            hub.connect(UserId(4), Some(ip2), "s").err(),
+            Some(Refusal::Cap("server"))
+        );
+        // Closing one frees its slot in every count.
+        drop(b1);
+        hub.lock().check_invariants();
+        let (_d1, _r5) = hub.connect(UserId(4), Some(ip1), "s").unwrap();
+        assert_eq!(hub.counters.connections_refused.load(Ordering::Relaxed), 3);
+        hub.shut_down();
+        assert_eq!(
+            hub.connect(UserId(5), Some(ip2), "s").err(),
+            Some(Refusal::ShuttingDown)
+        );
+    }
+
+    #[test]
+    fn delivery_skips_the_origin_and_cuts_slow_consumers_once() {
+        let (hub, _events) = hub(Limits::default());
+        let (a, mut ra) = hub.connect(UserId(1), None, "s").unwrap();
+        let (b, mut rb) = hub.connect(UserId(1), None, "s").unwrap();
+        let (c, mut rc) = hub.connect(UserId(2), None, "s").unwrap();
         let frame = Frame {
             cmd: 10,
             content: "hi".into(),
@@ -267,11 +544,26 @@ mod tests {
         assert!(ra.try_recv().is_err());
         assert!(matches!(rb.try_recv(), Ok(Message::Text(t)) if t.as_str().contains("\"hi\"")));
         assert!(rc.try_recv().is_ok());
-        for _ in 0..QUEUE_CAPACITY + 1 {
+        // Fill c's queue, then overflow it many times: one cut, counted once.
+        for _ in 0..QUEUE_CAPACITY + 50 {
             hub.deliver(&[UserId(2)], &frame, None);
         }
-        assert!(c.outlet.close.is_cancelled());
-        assert!(!b.outlet.close.is_cancelled());
+        assert!(c.outlet.closed.is_cancelled());
+        assert_eq!(c.outlet.reason(), Some(CloseReason::SlowConsumer));
+        assert!(!b.outlet.closed.is_cancelled());
         assert_eq!(hub.counters.queue_drops.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn the_first_close_reason_wins() {
+        let (hub, _events) = hub(Limits::default());
+        let (a, _ra) = hub.connect(UserId(1), None, "tok").unwrap();
+        hub.close_session("other");
+        assert!(!a.outlet.closed.is_cancelled());
+        hub.close_session("tok");
+        hub.shut_down();
+        assert_eq!(a.outlet.reason(), Some(CloseReason::SessionEnded));
+        assert_eq!(CloseReason::Restart.code(), 1012);
+        assert_eq!(CloseReason::TooBig.code(), 1009);
     }
 }

@@ -8,8 +8,15 @@ use crate::state::AppState;
 use crate::store::messages::Page;
 use app::error::{ApiError, ErrorCode};
 use app::protocol::frame::Frame;
+use app::protocol::Conv;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+
+/// A conversation key from the path; one that cannot exist is 404.
+fn conv_of(key: &str) -> Result<Conv, AppError> {
+    Conv::parse(key)
+        .ok_or_else(|| ApiError::with_msg(ErrorCode::NotFound, "No such conversation.").into())
+}
 
 /// Default and largest history page.
 const DEFAULT_LIMIT: u64 = 20;
@@ -58,7 +65,10 @@ pub async fn messages(
         (None, None) => Page::Latest,
     };
     Ok(ApiJson(
-        state.chat.history(me.user.id, &conv, page, limit).await?,
+        state
+            .chat
+            .history(me.user.id, conv_of(&conv)?, page, limit)
+            .await?,
     ))
 }
 
@@ -83,6 +93,9 @@ pub async fn read(
     ApiPath(conv): ApiPath<String>,
     ApiJson(body): ApiJson<ReadRequest>,
 ) -> Result<ApiJson<ReadMark>, AppError> {
-    let read_seq = state.chat.mark_read(&me.user, &conv, body.seq).await?;
+    let read_seq = state
+        .chat
+        .mark_read(&me.user, conv_of(&conv)?, body.seq)
+        .await?;
     Ok(ApiJson(ReadMark { read_seq }))
 }

@@ -1,14 +1,39 @@
-//! `GET /metrics`: the hub's counters in Prometheus text format.
+//! `GET /metrics`: the hub's counters in Prometheus text format, for whoever holds
+//! `PARLEY_METRICS_TOKEN` (as a bearer token); without that setting it is not served.
 
+use crate::error::AppError;
 use crate::state::AppState;
+use app::error::ErrorCode;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
+use sha2::{Digest, Sha256};
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
-/// Renders the counters and the current connection gauge.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// True when `headers` carry `Authorization: Bearer <expected>`. Compares digests, so the
+/// time taken says nothing about how much of a guess was right.
+fn authorized(headers: &HeaderMap, expected: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    Sha256::digest(given.trim().as_bytes()) == Sha256::digest(expected.as_bytes())
+}
+
+/// Renders the counters and the current connection gauge: 404 when metrics are off, 401
+/// without the right token.
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
+    let Some(token) = state.config.metrics_token.as_deref() else {
+        return Err(AppError::code(ErrorCode::NotFound));
+    };
+    if !authorized(&headers, token) {
+        return Err(AppError::code(ErrorCode::Unauthorized));
+    }
     let c = &state.hub.counters;
     let mut out = String::new();
     let rows = [
@@ -16,13 +41,19 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "parley_connections",
             "gauge",
             "Open WebSocket connections on this node.",
-            state.hub.connections() as u64,
+            u64::try_from(state.hub.connections()).unwrap_or(u64::MAX),
         ),
         (
             "parley_connections_opened_total",
             "counter",
             "WebSocket connections opened.",
             c.connections_opened.load(Ordering::Relaxed),
+        ),
+        (
+            "parley_connections_refused_total",
+            "counter",
+            "WebSocket connections refused by a socket cap.",
+            c.connections_refused.load(Ordering::Relaxed),
         ),
         (
             "parley_messages_in_total",
@@ -49,5 +80,5 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
         );
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

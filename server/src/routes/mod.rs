@@ -3,22 +3,25 @@
 pub mod api;
 pub mod backend;
 pub mod conversations;
+pub mod csrf;
 pub mod extract;
 pub mod forms;
 pub mod health;
 pub mod metrics;
+pub mod notices;
 pub mod pages;
 pub mod social;
 pub mod ws;
 
 use crate::state::AppState;
 use app::api::backend::SharedBackend;
+use axum::http::Request;
 use axum::routing::{any, delete, get, post};
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 /// The whole HTTP surface: REST API, form posts, pages, server functions and static files.
@@ -62,6 +65,7 @@ pub fn router(state: AppState) -> Router {
             get(conversations::messages),
         )
         .route("/api/conversations/{conv}/read", post(conversations::read))
+        .route("/api/notices", get(notices::list))
         .route("/metrics", get(metrics::metrics))
         .route("/api/{*rest}", any(api::not_found))
         .route("/login", post(forms::login))
@@ -71,9 +75,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                // The path only: a query may carry a token (`/ws?token=`), and no secret may
+                // reach a log line.
+                .make_span_with(|req: &Request<_>| {
+                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)

@@ -1,15 +1,19 @@
 //! `GET /ws`: authenticates (bearer, `?token=`, or the session cookie with a same-origin
-//! check against cross-site WebSocket hijacking) and hands the socket to a session.
+//! check against cross-site WebSocket hijacking), admits the socket within the caps, and
+//! hands it to a session.
 
+use super::csrf::same_origin;
 use super::extract::{header_token, ApiQuery, TokenSource};
 use crate::error::AppError;
+use crate::session::{Login, MAX_WIRE_FRAME};
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 /// Query of `GET /ws`.
 #[derive(Deserialize)]
@@ -19,15 +23,13 @@ pub struct WsQuery {
     pub token: Option<String>,
 }
 
-/// Largest message tungstenite buffers; frames over 64 KiB are still read so they can be
-/// answered with a cmd 2 instead of a dropped connection.
-const MAX_BUFFERED_MESSAGE: usize = 1 << 20;
 /// Small socket buffers keep an idle connection cheap (see the benchmark targets).
 const SOCKET_BUFFER: usize = 8 * 1024;
 
-/// Upgrades an authenticated request to a WebSocket session.
+/// Upgrades an authenticated request to a WebSocket session; 429 past a socket cap.
 pub async fn upgrade(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<WsQuery>,
     ws: WebSocketUpgrade,
@@ -37,26 +39,32 @@ pub async fn upgrade(
         (None, Some(t)) => (t, TokenSource::Bearer),
         (None, None) => return Err(AppError::code(ErrorCode::Unauthorized)),
     };
-    if source == TokenSource::Cookie {
-        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-        if origin != Some(state.config.public_origin.as_str()) {
-            return Err(ApiError::with_msg(
-                ErrorCode::Forbidden,
-                "WebSocket origin does not match this server's public origin.",
-            )
-            .into());
-        }
+    if source == TokenSource::Cookie && !same_origin(&headers, &state.config.public_origin) {
+        return Err(ApiError::with_msg(
+            ErrorCode::CrossOrigin,
+            "WebSocket origin does not match this server's public origin.",
+        )
+        .into());
     }
-    let user = state
+    let session = state
         .accounts
-        .authenticate(&token)
+        .session(&token)
         .await?
         .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
+    let token_hash = crate::accounts::token_hash(&token);
+    let (reg, rx) = state
+        .hub
+        .connect(session.user.id, Some(peer.ip()), &token_hash)
+        .map_err(|r| AppError::Rejected(r.into()))?;
+    let login = Login {
+        user: session.user,
+        expires_at_ms: session.expires_at_ms,
+    };
+    // If the upgrade never completes, the closure (and with it the registration) is dropped.
     Ok(ws
-        .max_message_size(MAX_BUFFERED_MESSAGE)
+        .max_message_size(MAX_WIRE_FRAME)
+        .max_frame_size(MAX_WIRE_FRAME)
         .read_buffer_size(SOCKET_BUFFER)
         .write_buffer_size(SOCKET_BUFFER)
-        .on_upgrade(move |socket| {
-            crate::session::run(socket, state, user, crate::accounts::token_hash(&token))
-        }))
+        .on_upgrade(move |socket| crate::session::run(socket, state, login, reg, rx)))
 }

@@ -1,17 +1,30 @@
-//! One WebSocket connection: a reader (this task) that decodes each frame once and calls
-//! the chat rules, and a writer task that drains the connection's bounded queue and pings.
-//! When either half ends, the other is stopped; the hub registration is dropped with the
-//! session, so the connection leaves the registry however it ends.
+//! One WebSocket connection: a reader (this task) that parses each frame once into a
+//! [`ClientCmd`] and calls the chat rules, and a writer task that drains the connection's
+//! bounded queue and pings.
+//!
+//! Answers to the connection's own frames are queued with backpressure: when the queue is
+//! full the reader stops reading until the writer makes room, so a client that pipelines is
+//! slowed down, never cut. Only deliveries from others (pushed by the hub without waiting)
+//! can find the queue full and cut a client that does not read.
+//!
+//! Closing: whoever decides (the reader, the hub, logout, expiry, shutdown) closes the
+//! outlet with a [`CloseReason`]. The reader stops taking new frames but finishes the one
+//! in hand (an in-flight send is stored and acked); the writer then sends what is queued and
+//! a close frame with the reason's code. The hub registration is dropped with the session,
+//! so the connection leaves the registry however it ends.
 
 use crate::error::AppError;
-use crate::hub::Registration;
+use crate::hub::{CloseReason, Outlet, Registration};
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
-use app::protocol::frame::{Cmd, Frame, MAX_FRAME_BYTES};
+use app::protocol::frame::{ClientCmd, Cmd, Frame, MAX_FRAME_BYTES};
 use app::protocol::User;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 /// A connection that sends nothing (not even a heartbeat) for this long is closed.
@@ -20,6 +33,22 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// Unreadable frames in a row before the connection is closed.
 pub const MAX_UNREADABLE: u32 = 10;
+/// The WebSocket layer's own message and frame limit: a little above [`MAX_FRAME_BYTES`],
+/// so a frame somewhat over it is still read and answered with `frame_too_large`, while a
+/// client can never make the server buffer more than this per socket. Beyond it the
+/// connection is closed with 1009.
+pub const MAX_WIRE_FRAME: usize = MAX_FRAME_BYTES + 4 * 1024;
+/// How long a closing connection may take to send what is queued and its close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// What the session needs to know about the login session behind it.
+#[derive(Clone, Debug)]
+pub struct Login {
+    /// Whose socket this is.
+    pub user: User,
+    /// When the login session expires (ms since the epoch); the socket closes then.
+    pub expires_at_ms: i64,
+}
 
 fn encode(frame: &Frame) -> Message {
     match serde_json::to_string(frame) {
@@ -38,142 +67,135 @@ fn error_frame(err: &ApiError, cid: &str) -> Frame {
     }
 }
 
-/// Serves one authenticated socket (opened with login session `session`, a token hash)
-/// until it closes. The user's friends see them come online with their first connection
-/// on this node and go offline with the last.
-pub async fn run(socket: WebSocket, state: AppState, user: User, session: String) {
-    let (reg, rx) = state.hub.connect(user.id, &session);
-    let span = tracing::info_span!("ws", conn = %reg.outlet.id, user = %user.id);
+/// Serves one authenticated, registered socket until it closes.
+pub async fn run(
+    socket: WebSocket,
+    state: AppState,
+    login: Login,
+    reg: Registration,
+    rx: mpsc::Receiver<Message>,
+) {
+    let span = tracing::info_span!("ws", conn = %reg.outlet.id, user = %login.user.id);
     async move {
         tracing::info!(first = reg.first, "connected");
-        if reg.first {
-            presence(&state, &user, "online").await;
-        }
-        serve(socket, &state, &user, &reg, rx).await;
+        serve(socket, &state, &login, &reg, rx).await;
+        tracing::info!(reason = ?reg.outlet.reason(), "disconnected");
         drop(reg);
-        if !state.hub.is_online(user.id) {
-            presence(&state, &user, "offline").await;
-        }
-        tracing::info!("disconnected");
     }
     .instrument(span)
     .await;
 }
 
-/// Tells `user`'s friends (cmd 13) that they are `online` or `offline`.
-async fn presence(state: &AppState, user: &User, status: &str) {
-    match state.store.friends(user.id).await {
-        Ok(friends) => {
-            let ids: Vec<_> = friends.iter().map(|f| f.id).collect();
-            let frame = Frame {
-                cmd: Cmd::Presence.code(),
-                userid: user.id.0,
-                content: status.to_owned(),
-                ..Frame::default()
-            };
-            state.hub.deliver(&ids, &frame, None);
-        }
-        Err(e) => tracing::warn!(error = %e, "presence: cannot list friends"),
-    }
-}
-
 async fn serve(
     socket: WebSocket,
     state: &AppState,
-    user: &User,
+    login: &Login,
     reg: &Registration,
-    mut rx: tokio::sync::mpsc::Receiver<Message>,
+    rx: mpsc::Receiver<Message>,
 ) {
-    let (mut sink, mut stream) = socket.split();
-    let close = reg.outlet.close.clone();
-    let writer = tokio::spawn(async move {
-        let mut ping = tokio::time::interval(PING_EVERY);
-        ping.tick().await;
-        loop {
-            tokio::select! {
-                () = close.cancelled() => break,
-                msg = rx.recv() => match msg {
-                    Some(m) => if sink.send(m).await.is_err() { break },
-                    None => break,
-                },
-                _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { break },
-            }
-        }
-        let _ = sink.send(Message::Close(None)).await;
-        close.cancel();
-    });
+    let (sink, mut stream) = socket.split();
+    let reader_done = CancellationToken::new();
+    let mut writer = tokio::spawn(write(sink, rx, reg.outlet.clone(), reader_done.clone()));
+    let outlet = &reg.outlet;
+    let until_expiry = Duration::from_millis(
+        u64::try_from(
+            login
+                .expires_at_ms
+                .saturating_sub(crate::accounts::now_ms()),
+        )
+        .unwrap_or(0),
+    );
+    let expiry = tokio::time::sleep(until_expiry);
+    tokio::pin!(expiry);
 
     let mut unreadable = 0u32;
     loop {
         let next = tokio::select! {
-            () = reg.outlet.close.cancelled() => break,
-            next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
-        };
-        let msg = match next {
-            Err(_) => {
-                tracing::info!("idle timeout");
+            biased;
+            () = outlet.closed.cancelled() => break,
+            () = &mut expiry => {
+                outlet.close(CloseReason::SessionEnded);
                 break;
             }
-            Ok(None) | Ok(Some(Err(_))) => break,
-            Ok(Some(Ok(m))) => m,
+            next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
         };
-        let text = match msg {
-            Message::Text(t) => t,
-            Message::Binary(_) => {
+        let text = match next {
+            Err(_) => {
+                outlet.close(CloseReason::Idle);
+                break;
+            }
+            Ok(Some(Ok(Message::Text(t)))) => t,
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            Ok(Some(Ok(Message::Binary(_)))) => {
                 unreadable += 1;
-                reply(
-                    state,
-                    reg,
-                    &error_frame(&ApiError::new(ErrorCode::BadFrame), ""),
-                );
-                if unreadable > MAX_UNREADABLE {
+                if !answer_unreadable(outlet, ApiError::new(ErrorCode::BadFrame), unreadable).await
+                {
                     break;
                 }
                 continue;
             }
-            Message::Close(_) => break,
-            Message::Ping(_) | Message::Pong(_) => continue,
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) => {
+                outlet.close(CloseReason::PeerGone);
+                break;
+            }
+            Ok(Some(Err(e))) => {
+                // tungstenite refuses a frame over MAX_WIRE_FRAME before buffering it.
+                let inner = e.into_inner();
+                let too_big = matches!(
+                    inner.downcast_ref::<tungstenite::Error>(),
+                    Some(tungstenite::Error::Capacity(_))
+                );
+                outlet.close(if too_big {
+                    CloseReason::TooBig
+                } else {
+                    CloseReason::PeerGone
+                });
+                break;
+            }
         };
         if text.len() > MAX_FRAME_BYTES {
-            reply(
-                state,
-                reg,
-                &error_frame(&ApiError::new(ErrorCode::FrameTooLarge), ""),
-            );
+            unreadable += 1;
+            if !answer_unreadable(outlet, ApiError::new(ErrorCode::FrameTooLarge), unreadable).await
+            {
+                break;
+            }
             continue;
         }
-        // serde would also read a JSON array positionally into the struct; a frame is an
-        // object, so anything else is unreadable.
-        let parsed = if text.trim_start().starts_with('{') {
-            serde_json::from_str::<Frame>(text.as_str()).map_err(|e| e.to_string())
-        } else {
-            Err("a frame must be a JSON object".to_owned())
-        };
-        let frame: Frame = match parsed {
-            Ok(f) => {
+        let (cid, cmd) = ClientCmd::parse(text.as_str());
+        let cmd = match cmd {
+            Ok(cmd) => {
                 unreadable = 0;
-                f
+                cmd
+            }
+            Err(e) if e.code == ErrorCode::BadFrame => {
+                unreadable += 1;
+                if !answer_unreadable(outlet, e, unreadable).await {
+                    break;
+                }
+                continue;
             }
             Err(e) => {
-                unreadable += 1;
-                let err = ApiError::with_msg(ErrorCode::BadFrame, format!("Unreadable frame: {e}"));
-                reply(state, reg, &error_frame(&err, ""));
-                if unreadable > MAX_UNREADABLE {
-                    tracing::info!("too many unreadable frames");
+                unreadable = 0;
+                if !answer(outlet, &error_frame(&e, &cid)).await {
                     break;
                 }
                 continue;
             }
         };
-        if let Some(answer) = dispatch(state, user, reg, &frame).await {
-            reply(state, reg, &answer);
+        let reply = match dispatch(state, &login.user, outlet, cmd).await {
+            Ok(reply) => reply,
+            Err(e) => Some(error_frame(&e.to_api(), &cid)),
+        };
+        if let Some(reply) = reply {
+            if !answer(outlet, &reply).await {
+                break;
+            }
         }
     }
-    reg.outlet.close.cancel();
-    // A writer blocked on a peer that stopped reading never sees the cancel; give a healthy
-    // one a moment to send its close frame, then drop the socket regardless.
-    let mut writer = writer;
-    if tokio::time::timeout(Duration::from_secs(1), &mut writer)
+    reader_done.cancel();
+    // The writer ends by itself once the close frame is out; a peer that stopped reading
+    // cannot hold the session open past CLOSE_WAIT.
+    if tokio::time::timeout(CLOSE_WAIT + Duration::from_secs(1), &mut writer)
         .await
         .is_err()
     {
@@ -181,38 +203,85 @@ async fn serve(
     }
 }
 
-/// Handles one decoded frame; returns the answer for this connection, if any.
-async fn dispatch(
-    state: &AppState,
-    user: &User,
-    reg: &Registration,
-    frame: &Frame,
-) -> Option<Frame> {
-    let result: Result<Option<Frame>, AppError> = match Cmd::from_code(frame.cmd) {
-        Some(Cmd::Heartbeat) => Ok(Some(Frame::default())),
-        Some(Cmd::Private | Cmd::Group) => state
-            .chat
-            .send(user, Some(reg.outlet.id), frame)
-            .await
-            .map(Some),
-        Some(Cmd::Read) => state
-            .chat
-            .mark_read(user, &frame.conv, frame.seq)
-            .await
-            .map(|_| None),
-        Some(Cmd::Typing) => state
-            .chat
-            .typing(user, Some(reg.outlet.id), frame)
-            .await
-            .map(|()| None),
-        _ => Err(AppError::code(ErrorCode::UnknownCmd)),
-    };
-    match result {
-        Ok(answer) => answer,
-        Err(e) => Some(error_frame(&e.to_api(), &frame.cid)),
+/// Answers an unreadable frame; false once there were too many in a row (the connection is
+/// then closing).
+async fn answer_unreadable(outlet: &Outlet, err: ApiError, count: u32) -> bool {
+    if count > MAX_UNREADABLE {
+        tracing::info!("too many unreadable frames");
+        outlet.close(CloseReason::Unreadable);
+        return false;
+    }
+    answer(outlet, &error_frame(&err, "")).await
+}
+
+/// Queues an answer to this connection's own frame, waiting for room (backpressure on the
+/// reader); false if the connection closed meanwhile.
+async fn answer(outlet: &Outlet, frame: &Frame) -> bool {
+    tokio::select! {
+        biased;
+        sent = outlet.queue.send(encode(frame)) => sent.is_ok(),
+        () = outlet.closed.cancelled() => false,
     }
 }
 
-fn reply(state: &AppState, reg: &Registration, frame: &Frame) {
-    state.hub.push(&reg.outlet, encode(frame));
+/// Handles one parsed command; returns the answer for this connection, if any.
+async fn dispatch(
+    state: &AppState,
+    user: &User,
+    outlet: &Outlet,
+    cmd: ClientCmd,
+) -> Result<Option<Frame>, AppError> {
+    match cmd {
+        ClientCmd::Heartbeat => Ok(Some(Frame::default())),
+        ClientCmd::Send(out) => state.chat.send(user, Some(outlet.id), out).await.map(Some),
+        ClientCmd::Read { conv, seq } => state.chat.mark_read(user, conv, seq).await.map(|_| None),
+        ClientCmd::Typing(to) => state
+            .chat
+            .typing(user, Some(outlet.id), to)
+            .await
+            .map(|()| None),
+    }
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// The writer half: sends queued frames and pings until the outlet closes, then (unless the
+/// client is gone or not reading) what the reader still queued, then the close frame.
+async fn write(
+    mut sink: Sink,
+    mut rx: mpsc::Receiver<Message>,
+    outlet: Outlet,
+    reader_done: CancellationToken,
+) {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            biased;
+            () = outlet.closed.cancelled() => break,
+            msg = rx.recv() => match msg {
+                Some(m) => if sink.send(m).await.is_err() { return },
+                None => break,
+            },
+            _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { return },
+        }
+    }
+    let reason = outlet.reason().unwrap_or(CloseReason::PeerGone);
+    let farewell = async {
+        if reason.drains() {
+            // Answers to frames already read (the ack of a message just stored) still go out.
+            reader_done.cancelled().await;
+            while let Ok(m) = rx.try_recv() {
+                if sink.send(m).await.is_err() {
+                    return;
+                }
+            }
+        }
+        let close = CloseFrame {
+            code: reason.code(),
+            reason: Utf8Bytes::from_static(reason.text()),
+        };
+        let _ = sink.send(Message::Close(Some(close))).await;
+    };
+    let _ = tokio::time::timeout(CLOSE_WAIT, farewell).await;
 }

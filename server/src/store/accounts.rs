@@ -171,19 +171,19 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a live (unexpired) session.
+    /// The user of a live (unexpired) session and when the session expires (ms).
     pub async fn session_user(
         &self,
         token_hash: &str,
         now_ms: i64,
-    ) -> Result<Option<User>, StoreError> {
+    ) -> Result<Option<(User, i64)>, StoreError> {
         let found = session::Entity::find()
             .filter(session::Column::TokenHash.eq(token_hash))
             .filter(session::Column::ExpiresAt.gt(now_ms))
             .find_also_related(user::Entity)
             .one(&self.db)
             .await?;
-        Ok(found.and_then(|(_, u)| u).map(User::from))
+        Ok(found.and_then(|(s, u)| u.map(|u| (User::from(u), s.expires_at))))
     }
 
     /// Ends a session; true if there was one.

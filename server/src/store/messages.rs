@@ -5,33 +5,25 @@ use super::entities::{conv_read, conversation, message};
 use super::{classify, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::UserId;
+use app::protocol::frame::{Media, MessageBody};
+use app::protocol::Conv;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 /// A message to store, validated and authorised.
 #[derive(Clone, Debug)]
 pub struct NewMessage {
-    /// Conversation key.
-    pub conv: String,
+    /// Where it goes.
+    pub conv: Conv,
     /// Who sends it (from the session).
     pub sender: UserId,
     /// The sender's id for it.
     pub cid: String,
-    /// Media kind number.
-    pub media: u16,
-    /// Payload fields, as in the frame.
-    pub content: String,
-    /// Picture URL.
-    pub pic: String,
-    /// Resource URL.
-    pub url: String,
-    /// Memo.
-    pub memo: String,
-    /// Amount.
-    pub amount: i64,
+    /// The payload.
+    pub body: MessageBody,
     /// Store time, ms since the epoch.
     pub now_ms: i64,
 }
@@ -41,47 +33,76 @@ pub struct NewMessage {
 pub struct StoredMessage {
     /// Server id.
     pub id: i64,
-    /// Conversation key.
-    pub conv: String,
+    /// Its conversation.
+    pub conv: Conv,
     /// Position in the conversation.
     pub seq: i64,
     /// Sender.
     pub sender: UserId,
     /// The sender's id for it.
     pub cid: String,
-    /// Media kind number.
-    pub media: u16,
-    /// Payload.
-    pub content: String,
-    /// Picture URL.
-    pub pic: String,
-    /// Resource URL.
-    pub url: String,
-    /// Memo.
-    pub memo: String,
-    /// Amount.
-    pub amount: i64,
+    /// The payload.
+    pub body: MessageBody,
     /// Store time, ms since the epoch.
     pub ts: i64,
 }
 
-impl From<message::Model> for StoredMessage {
-    fn from(m: message::Model) -> StoredMessage {
-        StoredMessage {
+impl TryFrom<message::Model> for StoredMessage {
+    type Error = StoreError;
+
+    fn try_from(m: message::Model) -> Result<StoredMessage, StoreError> {
+        let conv = Conv::parse(&m.conv)
+            .ok_or_else(|| StoreError::Inconsistent(format!("message {}: bad conv", m.id)))?;
+        let media = u16::try_from(m.media)
+            .ok()
+            .and_then(Media::from_code)
+            .ok_or_else(|| StoreError::Inconsistent(format!("message {}: bad media", m.id)))?;
+        Ok(StoredMessage {
             id: m.id,
-            conv: m.conv,
+            conv,
             seq: m.seq,
             sender: UserId(m.sender_id),
             cid: m.cid,
-            media: u16::try_from(m.media).unwrap_or(0),
-            content: m.content,
-            pic: m.pic,
-            url: m.url,
-            memo: m.memo,
-            amount: m.amount,
+            // Stored bodies passed the media rule when they were sent.
+            body: MessageBody {
+                media,
+                content: m.content,
+                pic: m.pic,
+                url: m.url,
+                memo: m.memo,
+                amount: m.amount,
+            },
             ts: m.created_at,
-        }
+        })
     }
+}
+
+fn stored(rows: Vec<message::Model>) -> Result<Vec<StoredMessage>, StoreError> {
+    rows.into_iter().map(StoredMessage::try_from).collect()
+}
+
+/// How many of `sender`'s messages in `conv` came after `peer`'s last one.
+async fn unanswered(
+    conn: &impl ConnectionTrait,
+    conv: &str,
+    sender: UserId,
+    peer: UserId,
+) -> Result<u64, StoreError> {
+    let answered: Option<i64> = message::Entity::find()
+        .select_only()
+        .column_as(message::Column::Seq.max(), "m")
+        .filter(message::Column::Conv.eq(conv))
+        .filter(message::Column::SenderId.eq(peer.0))
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten();
+    Ok(message::Entity::find()
+        .filter(message::Column::Conv.eq(conv))
+        .filter(message::Column::SenderId.eq(sender.0))
+        .filter(message::Column::Seq.gt(answered.unwrap_or(0)))
+        .count(conn)
+        .await?)
 }
 
 /// What storing a message did.
@@ -124,32 +145,56 @@ impl Store {
         sender: UserId,
         cid: &str,
     ) -> Result<Option<StoredMessage>, StoreError> {
-        Ok(message::Entity::find()
+        message::Entity::find()
             .filter(message::Column::SenderId.eq(sender.0))
             .filter(message::Column::Cid.eq(cid))
             .one(&self.db)
             .await?
-            .map(StoredMessage::from))
+            .map(StoredMessage::try_from)
+            .transpose()
+    }
+
+    /// The sender's earlier message under this cid, as the answer to a resend: the same
+    /// message if it went to the same conversation, `cid_conflict` if not.
+    async fn resent(&self, new: &NewMessage) -> Result<Option<Stored>, StoreError> {
+        match self.message_by_cid(new.sender, &new.cid).await? {
+            Some(done) if done.conv == new.conv => Ok(Some(Stored::Duplicate(done))),
+            Some(_) => Err(StoreError::Refused(ErrorCode::CidConflict)),
+            None => Ok(None),
+        }
+    }
+
+    /// How many messages `sender` has sent in the 1:1 `conv` since `peer` last wrote there
+    /// (the non-friend allowance counts these).
+    pub async fn unanswered(
+        &self,
+        conv: Conv,
+        sender: UserId,
+        peer: UserId,
+    ) -> Result<u64, StoreError> {
+        unanswered(&self.db, &conv.key(), sender, peer).await
     }
 
     /// Stores a message with its conversation's next seq, in one transaction. Resending a
-    /// cid returns the stored message as [`Stored::Duplicate`]. With `allowance` =
-    /// `(peer, n)`, refuses (`not_friends_limit`) once the sender has `n` messages in the
-    /// conversation that `peer` has not answered.
+    /// cid returns the stored message as [`Stored::Duplicate`]; reusing it in another
+    /// conversation is refused (`cid_conflict`). With `allowance` = `(peer, n)`, refuses
+    /// (`not_friends_limit`) once the sender has `n` messages in the conversation that
+    /// `peer` has not answered.
     pub async fn store_message(
         &self,
         new: NewMessage,
         allowance: Option<(UserId, u64)>,
     ) -> Result<Stored, StoreError> {
-        if let Some(done) = self.message_by_cid(new.sender, &new.cid).await? {
-            return Ok(Stored::Duplicate(done));
+        if let Some(done) = self.resent(&new).await? {
+            return Ok(done);
         }
+        let key = new.conv.key();
         let txn = self.db.begin().await?;
         // Create the counter row if this is the conversation's first message. This write is
         // the transaction's first statement, so on SQLite the write lock is taken before
         // anything is read.
         conversation::Entity::insert(conversation::ActiveModel {
-            conv: Set(new.conv.clone()),
+            conv: Set(key.clone()),
             last_seq: Set(0),
             updated_at: Set(new.now_ms),
         })
@@ -166,49 +211,35 @@ impl Store {
                 Expr::col(conversation::Column::LastSeq).add(1),
             )
             .col_expr(conversation::Column::UpdatedAt, Expr::value(new.now_ms))
-            .filter(conversation::Column::Conv.eq(new.conv.clone()))
+            .filter(conversation::Column::Conv.eq(key.clone()))
             .exec(&txn)
             .await?;
-        let seq: i64 = conversation::Entity::find_by_id(new.conv.clone())
+        let seq: i64 = conversation::Entity::find_by_id(key.clone())
             .select_only()
             .column(conversation::Column::LastSeq)
             .into_tuple()
             .one(&txn)
             .await?
-            .ok_or(StoreError::Refused(ErrorCode::Internal))?;
+            .ok_or_else(|| StoreError::Inconsistent(format!("{key}: counter row vanished")))?;
 
         if let Some((peer, limit)) = allowance {
-            let answered: Option<i64> = message::Entity::find()
-                .select_only()
-                .column_as(message::Column::Seq.max(), "m")
-                .filter(message::Column::Conv.eq(new.conv.clone()))
-                .filter(message::Column::SenderId.eq(peer.0))
-                .into_tuple::<Option<i64>>()
-                .one(&txn)
-                .await?
-                .flatten();
-            let unanswered = message::Entity::find()
-                .filter(message::Column::Conv.eq(new.conv.clone()))
-                .filter(message::Column::SenderId.eq(new.sender.0))
-                .filter(message::Column::Seq.gt(answered.unwrap_or(0)))
-                .count(&txn)
-                .await?;
-            if unanswered >= limit {
+            if unanswered(&txn, &key, new.sender, peer).await? >= limit {
                 return Err(StoreError::Refused(ErrorCode::NotFriendsLimit));
             }
         }
 
+        let body = new.body.clone();
         let inserted = message::ActiveModel {
-            conv: Set(new.conv.clone()),
+            conv: Set(key.clone()),
             seq: Set(seq),
             sender_id: Set(new.sender.0),
             cid: Set(new.cid.clone()),
-            media: Set(i32::from(new.media)),
-            content: Set(new.content),
-            pic: Set(new.pic),
-            url: Set(new.url),
-            memo: Set(new.memo),
-            amount: Set(new.amount),
+            media: Set(i32::from(body.media.code())),
+            content: Set(body.content),
+            pic: Set(body.pic),
+            url: Set(body.url),
+            memo: Set(body.memo),
+            amount: Set(body.amount),
             created_at: Set(new.now_ms),
             ..Default::default()
         }
@@ -216,20 +247,18 @@ impl Store {
         .await
         .map_err(classify);
         let stored = match inserted {
-            Ok(m) => StoredMessage::from(m),
-            // The same cid raced in from another connection and won: it is the message.
+            Ok(m) => StoredMessage::try_from(m)?,
+            // The same cid raced in from another connection and won: answer as a resend.
             Err(StoreError::Duplicate) => {
                 drop(txn);
-                return self
-                    .message_by_cid(new.sender, &new.cid)
-                    .await?
-                    .map(Stored::Duplicate)
-                    .ok_or(StoreError::Refused(ErrorCode::Internal));
+                return self.resent(&new).await?.ok_or_else(|| {
+                    StoreError::Inconsistent(format!("cid {:?}: duplicate but not found", new.cid))
+                });
             }
             Err(e) => return Err(e),
         };
         // The sender has read their own message.
-        upsert_read(&txn, &stored.conv, stored.sender, stored.seq).await?;
+        upsert_read(&txn, &key, stored.sender, stored.seq).await?;
         txn.commit().await?;
         Ok(Stored::New(stored))
     }
@@ -237,11 +266,11 @@ impl Store {
     /// A page of a conversation's history, ascending by seq; at most `limit` messages.
     pub async fn history(
         &self,
-        conv: &str,
+        conv: Conv,
         page: Page,
         limit: u64,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let base = message::Entity::find().filter(message::Column::Conv.eq(conv));
+        let base = message::Entity::find().filter(message::Column::Conv.eq(conv.key()));
         let rows = match page {
             Page::After(seq) => {
                 base.filter(message::Column::Seq.gt(seq))
@@ -270,7 +299,7 @@ impl Store {
                 rows
             }
         };
-        Ok(rows.into_iter().map(StoredMessage::from).collect())
+        stored(rows)
     }
 
     /// Counters of the given conversations for `user` (those with no message yet are left
@@ -340,12 +369,13 @@ impl Store {
             );
         }
         let rows = message::Entity::find().filter(any).all(&self.db).await?;
-        Ok(rows.into_iter().map(StoredMessage::from).collect())
+        stored(rows)
     }
 
     /// Moves `user`'s read mark in `conv` forward to `seq` (never back, never past the
     /// newest message); returns the mark now stored.
-    pub async fn mark_read(&self, conv: &str, user: UserId, seq: i64) -> Result<i64, StoreError> {
+    pub async fn mark_read(&self, conv: Conv, user: UserId, seq: i64) -> Result<i64, StoreError> {
+        let conv = &conv.key();
         let last: i64 = conversation::Entity::find_by_id(conv.to_owned())
             .select_only()
             .column(conversation::Column::LastSeq)

@@ -23,6 +23,10 @@ pub enum StoreError {
     /// says which, and nothing was written.
     #[error("refused: {0}")]
     Refused(app::error::ErrorCode),
+    /// The database holds something this code never writes (a corrupt row, a counter that
+    /// vanished mid-transaction): a server fault, logged, never shown to the client.
+    #[error("inconsistent data: {0}")]
+    Inconsistent(String),
     /// Any other database failure.
     #[error("database: {0}")]
     Db(#[from] DbErr),

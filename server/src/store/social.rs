@@ -10,7 +10,7 @@ use super::entities::{contact, group, group_member, notice, user};
 use super::{classify, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::{GroupId, UserId};
-use app::protocol::{group_conv, private_conv, Group, GroupRole, Member, MyGroup, User};
+use app::protocol::{Conv, Group, GroupRole, Member, MyGroup, User};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityName,
@@ -41,6 +41,8 @@ pub struct Notice {
     pub content: String,
     /// The conversation concerned, if any.
     pub conv: Option<String>,
+    /// When it happened, ms since the epoch.
+    pub ts: i64,
 }
 
 fn refused(code: ErrorCode) -> StoreError {
@@ -71,8 +73,8 @@ pub struct Noticed<T> {
     pub notices: Vec<Notice>,
 }
 
-/// Records the same notice for each of `users`; returns them (with id 0: delivery does
-/// not need the row id).
+/// Records the same notice for each of `users`; returns them with their ids (the catch-up
+/// cursor a client keeps).
 async fn notify(
     txn: &DatabaseTransaction,
     users: impl IntoIterator<Item = UserId>,
@@ -81,32 +83,35 @@ async fn notify(
     conv: Option<String>,
     now_ms: i64,
 ) -> Result<Vec<Notice>, StoreError> {
-    let users: Vec<UserId> = users.into_iter().collect();
-    let told = users
-        .iter()
-        .map(|&user| Notice {
-            id: 0,
-            user,
-            kind: kind.to_owned(),
-            content: content.to_owned(),
-            conv: conv.clone(),
-        })
-        .collect();
-    let rows: Vec<notice::ActiveModel> = users
-        .into_iter()
-        .map(|u| notice::ActiveModel {
-            user_id: Set(u.0),
+    let mut told = Vec::new();
+    // One insert per row: a multi-row insert does not report every id on every backend.
+    for user in users {
+        let row = notice::ActiveModel {
+            user_id: Set(user.0),
             kind: Set(kind.to_owned()),
             content: Set(content.to_owned()),
             conv: Set(conv.clone()),
             created_at: Set(now_ms),
             ..Default::default()
-        })
-        .collect();
-    if !rows.is_empty() {
-        notice::Entity::insert_many(rows).exec(txn).await?;
+        }
+        .insert(txn)
+        .await?;
+        told.push(Notice::from(row));
     }
     Ok(told)
+}
+
+impl From<notice::Model> for Notice {
+    fn from(n: notice::Model) -> Notice {
+        Notice {
+            id: n.id,
+            user: UserId(n.user_id),
+            kind: n.kind,
+            content: n.content,
+            conv: n.conv,
+            ts: n.created_at,
+        }
+    }
 }
 
 async fn member_ids(conn: &impl ConnectionTrait, g: GroupId) -> Result<Vec<UserId>, StoreError> {
@@ -180,7 +185,7 @@ impl Store {
             .await
             .map_err(classify)?;
         }
-        let conv = Some(private_conv(a.id, b.id));
+        let conv = Conv::private(a.id, b.id).map(|c| c.key());
         let to_b = format!("{} added you as a friend", a.nickname);
         let to_a = format!("You and {} are now friends", b.nickname);
         let mut notices = notify(&txn, [b.id], "friend_added", &to_b, conv.clone(), now_ms).await?;
@@ -216,7 +221,7 @@ impl Store {
         if gone.rows_affected == 0 {
             return Err(refused(ErrorCode::NotFriends));
         }
-        let conv = Some(private_conv(a.id, b.id));
+        let conv = Conv::private(a.id, b.id).map(|c| c.key());
         let to_b = format!("You and {} are no longer friends", a.nickname);
         let to_a = format!("You and {} are no longer friends", b.nickname);
         let mut notices =
@@ -234,6 +239,18 @@ impl Store {
             .one(&self.db)
             .await?;
         Ok(found.is_some())
+    }
+
+    /// The ids of `me`'s friends.
+    pub async fn friend_ids(&self, me: UserId) -> Result<Vec<UserId>, StoreError> {
+        let ids: Vec<i64> = contact::Entity::find()
+            .select_only()
+            .column(contact::Column::PeerId)
+            .filter(contact::Column::OwnerId.eq(me.0))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().map(UserId).collect())
     }
 
     /// `me`'s friends, by nickname.
@@ -430,7 +447,7 @@ impl Store {
             everyone,
             "member_joined",
             &text,
-            Some(group_conv(g)),
+            Some(Conv::group(g).key()),
             now_ms,
         )
         .await?;
@@ -487,7 +504,7 @@ impl Store {
             told,
             "member_left",
             &text,
-            Some(group_conv(g)),
+            Some(Conv::group(g).key()),
             now_ms,
         )
         .await?;
@@ -553,7 +570,7 @@ impl Store {
             everyone,
             "owner_changed",
             &text,
-            Some(group_conv(g)),
+            Some(Conv::group(g).key()),
             now_ms,
         )
         .await?;
@@ -612,7 +629,7 @@ impl Store {
             everyone,
             "group_dissolved",
             &text,
-            Some(group_conv(g)),
+            Some(Conv::group(g).key()),
             now_ms,
         )
         .await?;
@@ -620,23 +637,29 @@ impl Store {
         Ok(Noticed { value: (), notices })
     }
 
-    /// `user`'s notices with an id above `after`, oldest first.
-    pub async fn notices(&self, user: UserId, after: i64) -> Result<Vec<Notice>, StoreError> {
+    /// `user`'s notices with an id above `after`, oldest first, at most `limit`.
+    pub async fn notices(
+        &self,
+        user: UserId,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<Notice>, StoreError> {
         let rows = notice::Entity::find()
             .filter(notice::Column::UserId.eq(user.0))
             .filter(notice::Column::Id.gt(after))
             .order_by_asc(notice::Column::Id)
+            .limit(limit)
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|n| Notice {
-                id: n.id,
-                user: UserId(n.user_id),
-                kind: n.kind,
-                content: n.content,
-                conv: n.conv,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Notice::from).collect())
+    }
+
+    /// Deletes notices recorded before `before_ms`; returns how many.
+    pub async fn prune_notices(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let res = notice::Entity::delete_many()
+            .filter(notice::Column::CreatedAt.lt(before_ms))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected)
     }
 }

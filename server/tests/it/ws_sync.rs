@@ -1,32 +1,17 @@
 //! What happens around messages: offline delivery through the conversation list and
 //! history, gap filling, read marks and receipts, typing, presence, logout closing sockets,
 //! slow consumers, and `/metrics`.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use app::protocol::frame::Frame;
 use common::ws::Ws;
-use common::{client, expect_error, person, text, Person, TestServer};
+use common::{api, client, expect_error, person, text};
 use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-async fn api(
-    srv: &TestServer,
-    who: &Person,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut r = client()
-        .request(method, srv.url(path))
-        .header(AUTHORIZATION, format!("Bearer {}", who.token));
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    r.send().await.unwrap()
-}
+const METRICS_TOKEN: &str = "metrics-token-for-tests";
 
 #[tokio::test]
 async fn offline_messages_sync_through_the_conversation_list_and_history() {
@@ -285,7 +270,7 @@ async fn presence_follows_first_and_last_connection_and_logout_closes_sockets() 
 
 #[tokio::test]
 async fn a_slow_consumer_is_dropped_while_others_keep_receiving() {
-    let srv = common::spawn().await;
+    let srv = common::spawn_with(&["--metrics-token", METRICS_TOKEN]).await;
     let (owner, fast, slow) = (
         person(&srv, "owner").await,
         person(&srv, "fast").await,
@@ -346,6 +331,7 @@ async fn a_slow_consumer_is_dropped_while_others_keep_receiving() {
 
     let metrics = client()
         .get(srv.url("/metrics"))
+        .header(AUTHORIZATION, format!("Bearer {METRICS_TOKEN}"))
         .send()
         .await
         .unwrap()

@@ -1,5 +1,4 @@
 //! The `parley` binary itself: bad settings fail clearly, SIGTERM stops it gracefully.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

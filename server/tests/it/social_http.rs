@@ -1,8 +1,7 @@
 //! Friends and groups over HTTP against the real server: the journeys and every error
 //! answer (404 unknown, 409 duplicates and caps, 422 owned-groups cap, 403, 401).
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use common::{client, expect_error, TestServer};
 use reqwest::header::AUTHORIZATION;
@@ -128,7 +127,7 @@ async fn friends_lifecycle_and_errors() {
     let notices = srv
         .state
         .store
-        .notices(app::ids::UserId(b.id), 0)
+        .notices(app::ids::UserId(b.id), 0, 100)
         .await
         .unwrap();
     let kinds: Vec<&str> = notices.iter().map(|n| n.kind.as_str()).collect();
@@ -404,6 +403,7 @@ async fn sidebar_server_functions_share_the_rules() {
     assert!(list.contains(r#""username":"sfa""#), "{list}");
     let anon = client()
         .post(srv.url("/sfn/list_friends"))
+        .header("origin", &srv.state.config.public_origin)
         .send()
         .await
         .unwrap();

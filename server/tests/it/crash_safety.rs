@@ -1,9 +1,8 @@
 //! Crash safety with the real binary: SIGKILL the server while clients are sending; after a
 //! restart on the same data, every acknowledged message is in history exactly once, seqs
 //! are gap-free, and clients that resend their unacknowledged cids create no duplicates.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use app::protocol::frame::Frame;
 use common::ws::Ws;

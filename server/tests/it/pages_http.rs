@@ -1,8 +1,7 @@
 //! Server-rendered pages, the no-JavaScript form posts and the server functions the hydrated
 //! pages call, over real HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use common::{browser, client};
 use reqwest::header::{LOCATION, SET_COOKIE};
@@ -41,7 +40,7 @@ async fn anonymous_root_redirects_to_login_and_login_page_renders() {
 #[tokio::test]
 async fn forms_work_without_javascript() {
     let srv = common::spawn().await;
-    let b = browser();
+    let b = browser(&srv);
 
     // Register (with a nickname) through the plain form: logged straight in.
     let res = b
@@ -126,7 +125,7 @@ async fn forms_work_without_javascript() {
 #[tokio::test]
 async fn register_form_errors_explain_the_field() {
     let srv = common::spawn().await;
-    let b = browser();
+    let b = browser(&srv);
     let res = b
         .post(srv.url("/register"))
         .form(&[
@@ -181,7 +180,7 @@ async fn register_form_errors_explain_the_field() {
 #[tokio::test]
 async fn server_functions_log_in_report_the_user_and_log_out() {
     let srv = common::spawn().await;
-    let b = browser();
+    let b = browser(&srv);
     srv.register("olga", "right-password").await;
 
     let res = b

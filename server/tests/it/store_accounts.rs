@@ -1,7 +1,6 @@
 //! Store-level tests of users and sessions, on SQLite and (when configured) PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use app::ids::UserId;
 use server::store::accounts::NewUser;
@@ -137,7 +136,10 @@ async fn sessions_expire_and_end() {
         let dup = s.create_session(u.id, "h1".into(), 1_000, 9_000).await;
         assert!(matches!(dup, Err(StoreError::Duplicate)), "{}", db.label);
 
-        assert_eq!(s.session_user("h1", 4_999).await.unwrap(), Some(u.clone()));
+        assert_eq!(
+            s.session_user("h1", 4_999).await.unwrap(),
+            Some((u.clone(), 5_000))
+        );
         assert_eq!(
             s.session_user("h1", 5_000).await.unwrap(),
             None,
@@ -153,7 +155,10 @@ async fn sessions_expire_and_end() {
             .await
             .unwrap();
         assert_eq!(s.purge_expired_sessions(10_000).await.unwrap(), 1);
-        assert_eq!(s.session_user("h3", 10_000).await.unwrap(), Some(u));
+        assert_eq!(
+            s.session_user("h3", 10_000).await.unwrap(),
+            Some((u, 20_000))
+        );
         db.cleanup().await;
     }
 }

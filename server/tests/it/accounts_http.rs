@@ -1,8 +1,7 @@
 //! The account lifecycle over HTTP against the real server: register, login, me, profile,
 //! search, logout, expiry, throttling, and every error answer.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use common::{client, expect_error};
 use reqwest::header::{AUTHORIZATION, COOKIE, RETRY_AFTER, SET_COOKIE};

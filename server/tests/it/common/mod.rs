@@ -1,6 +1,5 @@
 //! Shared test harness: the real server on an ephemeral port over a temporary SQLite file,
 //! HTTP clients, and the list of databases store tests run against.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 pub mod ws;
 
@@ -11,16 +10,15 @@ use serde_json::{json, Value};
 use server::config::Settings;
 use server::state::AppState;
 use server::store::Store;
-use std::net::SocketAddr;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 /// A running server; stops (gracefully) when dropped.
 pub struct TestServer {
-    pub addr: SocketAddr,
     pub base: String,
     pub state: AppState,
-    pub dir: TempDir,
+    /// Holds the data directory until the server is dropped.
+    _dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -58,10 +56,9 @@ pub async fn spawn_with(extra: &[&str]) -> TestServer {
         let _ = stopped.await;
     }));
     TestServer {
-        addr,
         base: format!("http://{addr}"),
         state,
-        dir,
+        _dir: dir,
         stop: Some(stop),
     }
 }
@@ -107,11 +104,18 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// A client that stores cookies, like a browser, and does not follow redirects.
-pub fn browser() -> reqwest::Client {
+/// A client that stores cookies and, like a browser on the server's own pages, sends the
+/// server's `Origin` on every request; it does not follow redirects.
+pub fn browser(srv: &TestServer) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        srv.state.config.public_origin.parse().unwrap(),
+    );
     reqwest::Client::builder()
         .redirect(Policy::none())
         .cookie_store(true)
+        .default_headers(headers)
         .build()
         .unwrap()
 }
@@ -206,6 +210,63 @@ pub async fn person(srv: &TestServer, name: &str) -> Person {
         id: user["id"].as_i64().unwrap(),
         token: srv.login(name, "right-password").await,
     }
+}
+
+/// Calls the API as `who` (bearer token) with an optional JSON body.
+pub async fn api(
+    srv: &TestServer,
+    who: &Person,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut r = client().request(method, srv.url(path)).header(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {}", who.token),
+    );
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    r.send().await.unwrap()
+}
+
+/// `GET` as `who`, expecting 200, returning the JSON body.
+pub async fn get_json(srv: &TestServer, who: &Person, path: &str) -> Value {
+    let res = api(srv, who, reqwest::Method::GET, path, None).await;
+    assert_eq!(res.status(), 200, "GET {path}");
+    res.json().await.unwrap()
+}
+
+/// Makes `a` and `b` friends.
+pub async fn befriend(srv: &TestServer, a: &Person, b: &Person) {
+    let res = api(
+        srv,
+        a,
+        reqwest::Method::POST,
+        "/api/friends",
+        Some(json!({"user_id": b.id})),
+    )
+    .await;
+    assert_eq!(res.status(), 201, "befriend");
+}
+
+/// Creates a group owned by `owner` and returns its id.
+pub async fn group(srv: &TestServer, owner: &Person, name: &str) -> i64 {
+    let res = api(
+        srv,
+        owner,
+        reqwest::Method::POST,
+        "/api/groups",
+        Some(json!({"name": name})),
+    )
+    .await;
+    assert_eq!(res.status(), 201, "create group");
+    res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// The conversation key of two users.
+pub fn pconv(a: &Person, b: &Person) -> String {
+    format!("p:{}:{}", a.id.min(b.id), a.id.max(b.id))
 }
 
 /// A text message frame (cmd 10 to a user, 11 to a group).

@@ -1,12 +1,13 @@
 //! Store-level tests of messages on SQLite and (when configured) PostgreSQL: gap-free seq
 //! under concurrent senders, idempotent cids, the non-friend allowance, history pages and
 //! read marks.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use app::error::ErrorCode;
 use app::ids::UserId;
+use app::protocol::frame::MessageBody;
+use app::protocol::Conv;
 use server::store::accounts::NewUser;
 use server::store::messages::{NewMessage, Page, Stored};
 use server::store::{Store, StoreError};
@@ -23,17 +24,24 @@ async fn user(s: &Store, name: &str) -> UserId {
     .id
 }
 
+fn c(key: &str) -> Conv {
+    Conv::parse(key).unwrap()
+}
+
 fn text(conv: &str, sender: UserId, cid: &str) -> NewMessage {
     NewMessage {
-        conv: conv.to_owned(),
+        conv: c(conv),
         sender,
         cid: cid.to_owned(),
-        media: 1,
-        content: format!("hello {cid}"),
-        pic: String::new(),
-        url: String::new(),
-        memo: String::new(),
-        amount: 0,
+        body: MessageBody::new(
+            1,
+            format!("hello {cid}"),
+            String::new(),
+            String::new(),
+            String::new(),
+            0,
+        )
+        .unwrap(),
         now_ms: 1_000,
     }
 }
@@ -74,7 +82,7 @@ async fn concurrent_senders_get_gap_free_unique_seqs() {
         let mut seqs = Vec::new();
         let mut after = 0;
         loop {
-            let page = s.history("g:1", Page::After(after), 100).await.unwrap();
+            let page = s.history(c("g:1"), Page::After(after), 100).await.unwrap();
             let Some(last) = page.last() else { break };
             after = last.seq;
             seqs.extend(page.iter().map(|m| m.seq));
@@ -122,8 +130,20 @@ async fn a_resent_cid_is_the_same_message() {
             }
         }
         assert_eq!(new, 1, "{}", db.label);
-        let all = s.history("p:1:2", Page::Latest, 100).await.unwrap();
+        let all = s.history(c("p:1:2"), Page::Latest, 100).await.unwrap();
         assert_eq!(all.len(), 3, "{}", db.label);
+        // Reusing a cid in another conversation is refused, not acked as the old message.
+        let reused = s.store_message(text("g:5", a, "x1"), None).await;
+        assert!(
+            matches!(reused, Err(StoreError::Refused(ErrorCode::CidConflict))),
+            "{}: {reused:?}",
+            db.label
+        );
+        assert!(s
+            .history(c("g:5"), Page::Latest, 10)
+            .await
+            .unwrap()
+            .is_empty());
         assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3]);
         db.cleanup().await;
     }
@@ -136,11 +156,11 @@ async fn non_friends_get_three_messages_until_a_reply() {
         let a = user(s, "a").await;
         let b = user(s, "b").await;
         for i in 0..3 {
-            s.store_message(text("p:a:b", a, &format!("m{i}")), Some((b, 3)))
+            s.store_message(text("p:1:2", a, &format!("m{i}")), Some((b, 3)))
                 .await
                 .unwrap();
         }
-        let refused = s.store_message(text("p:a:b", a, "m3"), Some((b, 3))).await;
+        let refused = s.store_message(text("p:1:2", a, "m3"), Some((b, 3))).await;
         assert!(
             matches!(
                 refused,
@@ -149,10 +169,10 @@ async fn non_friends_get_three_messages_until_a_reply() {
             "{refused:?}"
         );
         // The refusal consumed no seq.
-        s.store_message(text("p:a:b", b, "r0"), Some((a, 3)))
+        s.store_message(text("p:1:2", b, "r0"), Some((a, 3)))
             .await
             .unwrap();
-        let last = s.history("p:a:b", Page::Latest, 10).await.unwrap();
+        let last = s.history(c("p:1:2"), Page::Latest, 10).await.unwrap();
         assert_eq!(
             last.iter().map(|m| m.seq).collect::<Vec<_>>(),
             [1, 2, 3, 4],
@@ -161,12 +181,12 @@ async fn non_friends_get_three_messages_until_a_reply() {
         );
         // After the reply, three more.
         for i in 4..7 {
-            s.store_message(text("p:a:b", a, &format!("m{i}")), Some((b, 3)))
+            s.store_message(text("p:1:2", a, &format!("m{i}")), Some((b, 3)))
                 .await
                 .unwrap();
         }
         assert!(s
-            .store_message(text("p:a:b", a, "m7"), Some((b, 3)))
+            .store_message(text("p:1:2", a, "m7"), Some((b, 3)))
             .await
             .is_err());
         db.cleanup().await;
@@ -188,19 +208,19 @@ async fn history_pages_and_read_marks() {
             v.into_iter().map(|m| m.seq).collect::<Vec<_>>()
         };
         assert_eq!(
-            seqs(s.history("g:9", Page::Latest, 5).await.unwrap()),
+            seqs(s.history(c("g:9"), Page::Latest, 5).await.unwrap()),
             [26, 27, 28, 29, 30]
         );
         assert_eq!(
-            seqs(s.history("g:9", Page::Before(26), 3).await.unwrap()),
+            seqs(s.history(c("g:9"), Page::Before(26), 3).await.unwrap()),
             [23, 24, 25]
         );
         assert_eq!(
-            seqs(s.history("g:9", Page::After(28), 20).await.unwrap()),
+            seqs(s.history(c("g:9"), Page::After(28), 20).await.unwrap()),
             [29, 30]
         );
         assert!(s
-            .history("g:404", Page::Latest, 5)
+            .history(c("g:404"), Page::Latest, 5)
             .await
             .unwrap()
             .is_empty());
@@ -212,14 +232,14 @@ async fn history_pages_and_read_marks() {
         let mine = s.conv_states(a, &convs).await.unwrap();
         assert_eq!(mine[0].read_seq, 30, "own messages count as read");
 
-        assert_eq!(s.mark_read("g:9", b, 12).await.unwrap(), 12);
+        assert_eq!(s.mark_read(c("g:9"), b, 12).await.unwrap(), 12);
         assert_eq!(
-            s.mark_read("g:9", b, 5).await.unwrap(),
+            s.mark_read(c("g:9"), b, 5).await.unwrap(),
             12,
             "never moves back"
         );
         assert_eq!(
-            s.mark_read("g:9", b, 999).await.unwrap(),
+            s.mark_read(c("g:9"), b, 999).await.unwrap(),
             30,
             "never past the newest"
         );

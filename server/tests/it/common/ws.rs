@@ -1,5 +1,4 @@
 //! A real WebSocket client for hub tests (tokio-tungstenite).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use app::protocol::frame::Frame;
 use futures_util::{SinkExt, StreamExt};
@@ -27,6 +26,81 @@ impl Ws {
             inner,
             ignore: Vec::new(),
         }
+    }
+
+    /// Connects, or reports why the server refused (the error names the HTTP status).
+    pub async fn try_connect(base: &str, token: &str) -> Result<Ws, String> {
+        let url = format!("{}/ws", base.replacen("http", "ws", 1));
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let (inner, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Ws {
+            inner,
+            ignore: Vec::new(),
+        })
+    }
+
+    /// Wraps an already-connected stream.
+    pub fn from_stream(inner: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Ws {
+        Ws {
+            inner,
+            ignore: Vec::new(),
+        }
+    }
+
+    /// The next frame, or `Err(close code)` once the server closes (`Err(None)`: closed
+    /// without a code, broke, or nothing within `wait`).
+    pub async fn recv_or_close(&mut self, wait: Duration) -> Result<Frame, Option<u16>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.inner.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let f: Frame = serde_json::from_str(t.as_str()).unwrap();
+                    if !self.ignore.contains(&f.cmd) {
+                        return Ok(f);
+                    }
+                }
+                Ok(Some(Ok(Message::Close(Some(frame))))) => return Err(Some(frame.code.into())),
+                Ok(Some(Ok(Message::Close(None)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
+                    return Err(None)
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// Skips these commands on receive from now on.
+    pub fn ignoring(mut self, cmds: &[u16]) -> Ws {
+        self.ignore = cmds.to_vec();
+        self
+    }
+
+    /// Reads until the server's close frame and returns its code (`None` if the connection
+    /// ended without one, or nothing came within `wait`).
+    pub async fn close_code(&mut self, wait: Duration) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.inner.next()).await {
+                Ok(Some(Ok(Message::Close(Some(frame))))) => return Some(frame.code.into()),
+                Ok(Some(Ok(Message::Close(None)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
+                    return None
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// Sends raw frames without flushing each, as a pipelining client would.
+    pub async fn feed_text(&mut self, text: &str) {
+        self.inner.feed(Message::text(text)).await.unwrap();
+    }
+
+    /// Flushes frames queued with [`Ws::feed_text`].
+    pub async fn flush(&mut self) {
+        self.inner.flush().await.unwrap();
     }
 
     /// Connects like [`Ws::connect`], skipping presence (13) and notices (12) on receive.

@@ -1,8 +1,7 @@
 //! Store-level tests of friendships and groups, on SQLite and (when configured) PostgreSQL:
 //! atomicity of the two-row friendship, caps under concurrency, and the recorded notices.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+use crate::common;
 
 use app::error::ErrorCode;
 use app::ids::GroupId;
@@ -83,7 +82,7 @@ async fn friendship_is_both_rows_or_neither() {
             .execute(Statement::from_string(db.raw.get_database_backend(), sql))
             .await
             .unwrap();
-        let before = s.notices(a.id, 0).await.unwrap().len();
+        let before = s.notices(a.id, 0, 100).await.unwrap().len();
         assert!(matches!(
             s.add_friendship(&a, &c, 12).await,
             Err(StoreError::Duplicate)
@@ -95,7 +94,7 @@ async fn friendship_is_both_rows_or_neither() {
         );
         assert_eq!(contact_rows(&db).await, 3, "{}", db.label);
         assert_eq!(
-            s.notices(a.id, 0).await.unwrap().len(),
+            s.notices(a.id, 0, 100).await.unwrap().len(),
             before,
             "no notice either"
         );
@@ -109,14 +108,14 @@ async fn friendship_is_both_rows_or_neither() {
         );
 
         let kinds: Vec<String> = s
-            .notices(b.id, 0)
+            .notices(b.id, 0, 100)
             .await
             .unwrap()
             .into_iter()
             .map(|n| n.kind)
             .collect();
         assert_eq!(kinds, ["friend_added", "friend_removed"], "{}", db.label);
-        let first = &s.notices(b.id, 0).await.unwrap()[0];
+        let first = &s.notices(b.id, 0, 100).await.unwrap()[0];
         assert_eq!(first.content, "ANN added you as a friend");
         assert_eq!(
             first.conv.as_deref(),
@@ -306,7 +305,7 @@ async fn leave_transfer_and_dissolve() {
         assert_eq!(s.my_groups(o.id).await.unwrap()[0].group.id, again.id);
 
         let kinds: Vec<String> = s
-            .notices(o.id, 0)
+            .notices(o.id, 0, 100)
             .await
             .unwrap()
             .into_iter()
@@ -319,7 +318,7 @@ async fn leave_transfer_and_dissolve() {
             db.label
         );
         let mia: Vec<String> = s
-            .notices(m.id, 0)
+            .notices(m.id, 0, 100)
             .await
             .unwrap()
             .into_iter()

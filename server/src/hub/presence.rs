@@ -1,0 +1,38 @@
+//! The hub's presence events: a user's first connection on this node and their last one
+//! closing. The hub only reports them, in the order they happened (decided under the
+//! registry lock); [`crate::presence`] decides what friends are told.
+
+use app::ids::UserId;
+use tokio::sync::mpsc;
+
+/// A change in who is connected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The user's first connection opened.
+    Connected(UserId),
+    /// The user's last connection closed.
+    Disconnected(UserId),
+    /// The grace period after a `Disconnected` has passed: time to decide "offline".
+    Settle(UserId),
+}
+
+/// Where the hub sends presence events. Unbounded so the hub never waits while holding its
+/// lock; there are at most two events per connection.
+#[derive(Clone, Debug)]
+pub struct Sender(mpsc::UnboundedSender<Event>);
+
+/// The presence service's end.
+pub type Receiver = mpsc::UnboundedReceiver<Event>;
+
+impl Sender {
+    /// Reports an event; dropped silently once the presence service has stopped (shutdown).
+    pub fn send(&self, event: Event) {
+        let _ = self.0.send(event);
+    }
+}
+
+/// A new event channel.
+pub fn channel() -> (Sender, Receiver) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Sender(tx), rx)
+}

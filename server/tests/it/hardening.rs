@@ -1,0 +1,564 @@
+//! The findings of the adversarial review, each as the behaviour that must hold: nobody can
+//! lock another's account, cookie-driven changes need our own origin, sockets are capped and
+//! bounded, a pipelining client is slowed rather than cut, answers are not held back by
+//! Nagle, keys naming nobody are 404, cids cannot be reused across conversations, presence
+//! does not flicker, sockets end with their session, notices can be caught up, and
+//! `/metrics` is not public.
+
+use crate::common;
+
+use app::protocol::frame::Frame;
+use common::ws::Ws;
+use common::{api, befriend, browser, client, expect_error, get_json, person, text};
+use reqwest::header::AUTHORIZATION;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// A client whose requests come from `ip` (any 127.x address reaches the loopback server).
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().ok())
+        .build()
+        .unwrap()
+}
+
+async fn login_from(srv: &common::TestServer, ip: &str, user: &str, pw: &str) -> reqwest::Response {
+    client_from(ip)
+        .post(srv.url("/api/login"))
+        .json(&json!({"username": user, "password": pw}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out() {
+    let srv = common::spawn().await;
+    srv.register("owner", "right-password").await;
+    // A stranger guesses from another address until throttled.
+    for _ in 0..5 {
+        let res = login_from(&srv, "127.0.0.2", "owner", "wrong-guess").await;
+        expect_error(res, 401, "invalid_credentials").await;
+    }
+    let res = login_from(&srv, "127.0.0.2", "owner", "wrong-guess").await;
+    assert!(res.headers().contains_key("retry-after"));
+    expect_error(res, 429, "too_many_attempts").await;
+    // The stranger stays throttled even with the right password...
+    let res = login_from(&srv, "127.0.0.2", "owner", "right-password").await;
+    expect_error(res, 429, "too_many_attempts").await;
+    // ...while the owner, from an address with no failures, logs in.
+    let res = login_from(&srv, "127.0.0.1", "owner", "right-password").await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn cookie_changes_need_our_own_origin() {
+    let srv = common::spawn().await;
+    let (a, b) = (person(&srv, "csrfa").await, person(&srv, "csrfb").await);
+    let cookie = format!("parley_session={}", a.token);
+    let add = |origin: Option<&str>| {
+        let mut r = client()
+            .post(srv.url("/api/friends"))
+            .header("cookie", &cookie)
+            .json(&json!({"user_id": b.id}));
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        r.send()
+    };
+    for origin in [Some("https://evil.example"), None, Some("null")] {
+        let res = add(origin).await.unwrap();
+        expect_error(res, 403, "cross_origin").await;
+    }
+    assert_eq!(
+        get_json(&srv, &a, "/api/friends").await,
+        json!([]),
+        "no change"
+    );
+    // Fetch metadata from the browser is as good as a matching Origin.
+    let res = client()
+        .delete(srv.url(&format!("/api/friends/{}", b.id)))
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 403, "cross_origin").await;
+    let res = add(Some(&srv.state.config.public_origin)).await.unwrap();
+    assert_eq!(res.status(), 201);
+    // A bearer token is exempt: no browser sends it on another site's behalf.
+    let res = client()
+        .delete(srv.url(&format!("/api/friends/{}", b.id)))
+        .header(AUTHORIZATION, format!("Bearer {}", a.token))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    // The form posts and server functions only our pages use: login CSRF, forced logout.
+    let foreign = |path: &str| {
+        client()
+            .post(srv.url(path))
+            .header("origin", "https://evil.example")
+            .header("cookie", &cookie)
+            .form(&[("username", "csrfa"), ("password", "right-password")])
+            .send()
+    };
+    for path in [
+        "/login",
+        "/register",
+        "/logout",
+        "/sfn/logout",
+        "/sfn/login",
+    ] {
+        let res = foreign(path).await.unwrap();
+        expect_error(res, 403, "cross_origin").await;
+    }
+    // The session survived the forged logouts.
+    assert_eq!(
+        api(&srv, &a, Method::GET, "/api/me", None).await.status(),
+        200
+    );
+    // Our own pages still work.
+    let b = browser(&srv);
+    let res = b
+        .post(srv.url("/login"))
+        .form(&[("username", "csrfa"), ("password", "right-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+}
+
+#[tokio::test]
+async fn sockets_are_capped_per_user_per_address_and_in_total() {
+    let srv = common::spawn_with(&["--max-sockets-per-addr", "5", "--max-sockets", "7"]).await;
+    let a = person(&srv, "capa").await;
+    let b = person(&srv, "capb").await;
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(Ws::try_connect(&srv.base, &a.token).await.unwrap());
+    }
+    // A sixth from the same address is refused with a clear status, and admits nothing.
+    let err = Ws::try_connect(&srv.base, &b.token).await.err().unwrap();
+    assert!(err.contains("429"), "{err}");
+    assert_eq!(srv.state.hub.connections(), 5);
+    // Another address may still connect, until the server's total.
+    let from = |ip: &'static str| {
+        let (base, token) = (srv.base.clone(), b.token.clone());
+        async move { connect_from(&base, &token, ip).await }
+    };
+    held.push(from("127.0.0.2").await.unwrap());
+    held.push(from("127.0.0.3").await.unwrap());
+    let err = from("127.0.0.4").await.err().unwrap();
+    assert!(err.contains("429"), "{err}");
+    // Closing one frees its slot.
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while srv.state.hub.connections() != 6 {
+        assert!(Instant::now() < deadline, "slot not freed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    held.push(from("127.0.0.4").await.unwrap());
+
+    // The per-user default (16).
+    let srv = common::spawn().await;
+    let c = person(&srv, "capc").await;
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        held.push(Ws::try_connect(&srv.base, &c.token).await.unwrap());
+    }
+    let err = Ws::try_connect(&srv.base, &c.token).await.err().unwrap();
+    assert!(err.contains("429"), "{err}");
+}
+
+/// Opens a socket from the client address `ip`.
+async fn connect_from(base: &str, token: &str, ip: &str) -> Result<Ws, String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{ip}:0").parse().unwrap()).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    match tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+    {
+        Ok((inner, _)) => Ok(Ws::from_stream(inner)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[tokio::test]
+async fn frames_are_bounded_and_need_a_cmd() {
+    let srv = common::spawn().await;
+    let a = person(&srv, "biga").await;
+    let mut ws = Ws::connect(&srv.base, &a.token).await;
+    // A frame without `cmd` is unreadable, not a heartbeat.
+    ws.send_text(r#"{"content":"hi"}"#).await;
+    let f = ws.recv().await;
+    assert_eq!((f.cmd, f.code.as_str()), (2, "bad_frame"));
+    ws.send_text(r#"{"cmd":0}"#).await;
+    assert_eq!(ws.recv().await.cmd, 0, "a readable frame resets the count");
+    // Oversized frames count as unreadable: ten in a row are answered, the next closes.
+    let oversized = format!(r#"{{"cmd":0,"content":"{}"}}"#, "x".repeat(66_000));
+    for _ in 0..10 {
+        ws.send_text(&oversized).await;
+        assert_eq!(ws.recv().await.code, "frame_too_large");
+    }
+    ws.send_text(&oversized).await;
+    assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1008));
+
+    // Far over the limit, the WebSocket layer refuses to buffer it: close 1009.
+    let mut ws = Ws::connect(&srv.base, &a.token).await;
+    ws.send_text(&format!(
+        r#"{{"cmd":0,"content":"{}"}}"#,
+        "x".repeat(200_000)
+    ))
+    .await;
+    assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1009));
+}
+
+#[tokio::test]
+async fn a_pipelining_client_is_slowed_down_not_cut() {
+    let srv = common::spawn().await;
+    let (a, b) = (person(&srv, "pipea").await, person(&srv, "pipeb").await);
+    befriend(&srv, &a, &b).await;
+    let mut ws = Ws::messages_only(&srv.base, &a.token).await;
+    // Far more requests than the 256-frame queue holds, without reading a single answer.
+    let n = 1_200;
+    for i in 0..n {
+        if i % 3 == 0 {
+            ws.feed_text(&serde_json::to_string(&text(10, b.id, &format!("p{i}"), "hi")).unwrap())
+                .await;
+        } else {
+            ws.feed_text(r#"{"cmd":0}"#).await;
+        }
+    }
+    ws.flush().await;
+    for i in 0..n {
+        let f = ws.recv().await;
+        let want = if i % 3 == 0 { 1 } else { 0 };
+        assert_eq!(f.cmd, want, "answer {i} of {n}");
+    }
+    assert_eq!(
+        srv.state
+            .hub
+            .counters
+            .queue_drops
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "nobody cut"
+    );
+}
+
+#[tokio::test]
+async fn back_to_back_answers_are_not_held_by_nagle() {
+    let srv = common::spawn().await;
+    let a = person(&srv, "nagle").await;
+    let mut ws = Ws::connect(&srv.base, &a.token).await;
+    // Two requests in one write; the second answer must not wait for the client's delayed
+    // ACK of the first (~40 ms without TCP_NODELAY). Median of several rounds.
+    let mut rounds = Vec::new();
+    for _ in 0..25 {
+        let started = Instant::now();
+        ws.feed_text(r#"{"cmd":0}"#).await;
+        ws.feed_text(r#"{"cmd":0}"#).await;
+        ws.flush().await;
+        ws.recv().await;
+        ws.recv().await;
+        rounds.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    println!("rounds: {rounds:?}");
+    rounds.sort();
+    let median = rounds[rounds.len() / 2];
+    assert!(
+        median < Duration::from_millis(25),
+        "second answer delayed: {rounds:?}"
+    );
+}
+
+#[tokio::test]
+async fn keys_naming_nobody_are_404_and_typing_needs_the_right_to_send() {
+    let srv = common::spawn().await;
+    let (a, b, c) = (
+        person(&srv, "keya").await,
+        person(&srv, "keyb").await,
+        person(&srv, "keyc").await,
+    );
+    for key in [
+        format!("p:-1:{}", a.id),
+        format!("p:{}:1000000000000", a.id),
+        format!("p:0:{}", a.id),
+    ] {
+        let res = api(
+            &srv,
+            &a,
+            Method::POST,
+            &format!("/api/conversations/{key}/read"),
+            Some(json!({"seq": 1})),
+        )
+        .await;
+        expect_error(res, 404, "not_found").await;
+        let res = api(
+            &srv,
+            &a,
+            Method::GET,
+            &format!("/api/conversations/{key}/messages"),
+            None,
+        )
+        .await;
+        expect_error(res, 404, "not_found").await;
+    }
+    let mut aw = Ws::connect(&srv.base, &a.token).await;
+    let mut bw = Ws::connect(&srv.base, &b.token).await.ignoring(&[12, 13]);
+    aw.send(&Frame {
+        cmd: 15,
+        conv: format!("p:{}:1000000000000", a.id),
+        seq: 1,
+        ..Frame::default()
+    })
+    .await;
+    assert_eq!(aw.recv().await.code, "not_found");
+    // Typing to a user that does not exist.
+    aw.send(&Frame {
+        cmd: 16,
+        dstid: 1_000_000_000_000,
+        ..Frame::default()
+    })
+    .await;
+    assert_eq!(aw.recv().await.code, "not_found");
+    // A stranger may type while within the non-friend allowance, not after it.
+    aw.send(&Frame {
+        cmd: 16,
+        dstid: b.id,
+        ..Frame::default()
+    })
+    .await;
+    assert_eq!(bw.recv().await.cmd, 16);
+    for i in 0..3 {
+        aw.send(&text(10, b.id, &format!("s{i}"), "hello")).await;
+        assert_eq!(aw.recv().await.cmd, 1);
+        assert_eq!(bw.recv().await.cmd, 10);
+    }
+    aw.send(&Frame {
+        cmd: 16,
+        dstid: b.id,
+        ..Frame::default()
+    })
+    .await;
+    assert_eq!(aw.recv().await.code, "not_friends_limit");
+    bw.expect_silence().await;
+    // Typing in a group needs membership.
+    let gid = common::group(&srv, &c, "typists").await;
+    aw.send(&Frame {
+        cmd: 16,
+        conv: format!("g:{gid}"),
+        ..Frame::default()
+    })
+    .await;
+    assert_eq!(aw.recv().await.code, "not_member");
+}
+
+#[tokio::test]
+async fn a_cid_reused_in_another_conversation_is_a_conflict() {
+    let srv = common::spawn().await;
+    let (a, b, c) = (
+        person(&srv, "cida").await,
+        person(&srv, "cidb").await,
+        person(&srv, "cidc").await,
+    );
+    befriend(&srv, &a, &b).await;
+    befriend(&srv, &a, &c).await;
+    let mut aw = Ws::messages_only(&srv.base, &a.token).await;
+    let mut cw = Ws::messages_only(&srv.base, &c.token).await;
+    aw.send(&text(10, b.id, "same", "to b")).await;
+    assert_eq!(aw.recv().await.cmd, 1);
+    aw.send(&text(10, c.id, "same", "to c")).await;
+    let err = aw.recv().await;
+    assert_eq!(
+        (err.cmd, err.code.as_str(), err.cid.as_str()),
+        (2, "cid_conflict", "same")
+    );
+    cw.expect_silence().await;
+    // A true resend to the same conversation is still acknowledged.
+    aw.send(&text(10, b.id, "same", "to b")).await;
+    assert_eq!(aw.recv().await.cmd, 1);
+}
+
+#[tokio::test]
+async fn presence_does_not_flicker_and_goes_offline_once() {
+    let srv = common::spawn_with(&["--presence-grace-ms", "400"]).await;
+    let (a, b) = (person(&srv, "presa").await, person(&srv, "presb").await);
+    befriend(&srv, &a, &b).await;
+    let mut aw = Ws::connect(&srv.base, &a.token).await.ignoring(&[12]);
+    let b1 = Ws::connect(&srv.base, &b.token).await;
+    let p = aw.recv().await;
+    assert_eq!((p.cmd, p.content.as_str()), (13, "online"));
+    // A reload: the old socket closes, a new one opens at once. No offline/online flicker.
+    drop(b1);
+    let b2 = Ws::connect(&srv.base, &b.token).await;
+    assert!(
+        aw.try_recv(Duration::from_millis(900)).await.is_none(),
+        "no presence change on a reload"
+    );
+    // Several sockets closing together: one "offline", after the grace period.
+    let mut more = vec![b2];
+    for _ in 0..5 {
+        more.push(Ws::connect(&srv.base, &b.token).await);
+    }
+    drop(more);
+    let p = aw.recv().await;
+    assert_eq!((p.cmd, p.userid, p.content.as_str()), (13, b.id, "offline"));
+    assert!(
+        aw.try_recv(Duration::from_millis(900)).await.is_none(),
+        "offline announced once"
+    );
+}
+
+#[tokio::test]
+async fn sockets_close_when_their_session_expires() {
+    let srv = common::spawn_with(&["--session-ttl-secs", "2"]).await;
+    let a = person(&srv, "expiring").await;
+    let mut ws = Ws::connect(&srv.base, &a.token).await;
+    ws.send_text(r#"{"cmd":0}"#).await;
+    assert_eq!(ws.recv().await.cmd, 0);
+    assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(4001));
+}
+
+#[tokio::test]
+async fn notices_carry_ids_and_can_be_caught_up() {
+    let srv = common::spawn().await;
+    let (a, b) = (person(&srv, "nota").await, person(&srv, "notb").await);
+    let mut bw = Ws::connect(&srv.base, &b.token).await.ignoring(&[13]);
+    befriend(&srv, &a, &b).await;
+    let live = bw.recv().await;
+    assert_eq!((live.cmd, live.memo.as_str()), (12, "friend_added"));
+    assert!(live.id > 0 && live.ts > 0, "{live:?}");
+    // Offline meanwhile: a group b is in changes hands.
+    drop(bw);
+    let gid = common::group(&srv, &a, "club").await;
+    api(
+        &srv,
+        &b,
+        Method::POST,
+        &format!("/api/groups/{gid}/join"),
+        None,
+    )
+    .await;
+    api(
+        &srv,
+        &a,
+        Method::DELETE,
+        &format!("/api/groups/{gid}"),
+        None,
+    )
+    .await;
+    let missed: Vec<Frame> = serde_json::from_value(
+        get_json(&srv, &b, &format!("/api/notices?after={}", live.id)).await,
+    )
+    .unwrap();
+    assert_eq!(
+        missed.iter().map(|n| n.memo.as_str()).collect::<Vec<_>>(),
+        ["member_joined", "group_dissolved"]
+    );
+    assert!(missed.iter().all(|n| n.cmd == 12 && n.id > live.id));
+    assert!(missed[0].id < missed[1].id);
+    let all: Value = get_json(&srv, &b, "/api/notices").await;
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    let one: Value = get_json(&srv, &b, "/api/notices?limit=1").await;
+    assert_eq!(one[0]["id"], live.id);
+    let res = api(&srv, &b, Method::GET, "/api/notices?limit=0", None).await;
+    expect_error(res, 400, "invalid_body").await;
+    // Pruning removes what is older than the retention.
+    assert_eq!(
+        srv.state
+            .social
+            .prune_notices(Duration::from_secs(3600))
+            .await
+            .unwrap(),
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(
+        srv.state
+            .social
+            .prune_notices(Duration::ZERO)
+            .await
+            .unwrap()
+            >= 3
+    );
+    assert_eq!(get_json(&srv, &b, "/api/notices").await, json!([]));
+}
+
+#[tokio::test]
+async fn metrics_need_the_configured_token() {
+    let srv = common::spawn().await;
+    let res = client().get(srv.url("/metrics")).send().await.unwrap();
+    expect_error(res, 404, "not_found").await;
+    let token = "a-long-metrics-token";
+    let srv = common::spawn_with(&["--metrics-token", token]).await;
+    for auth in [
+        None,
+        Some("Bearer nope"),
+        Some("Bearer a-long-metrics-tokeN"),
+    ] {
+        let mut r = client().get(srv.url("/metrics"));
+        if let Some(a) = auth {
+            r = r.header(AUTHORIZATION, a);
+        }
+        expect_error(r.send().await.unwrap(), 401, "unauthorized").await;
+    }
+    let res = client()
+        .get(srv.url("/metrics"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("parley_connections 0"));
+}
+
+#[tokio::test]
+async fn shutdown_closes_sockets_with_1012_after_answering() {
+    let srv = common::spawn().await;
+    let (a, b) = (person(&srv, "shuta").await, person(&srv, "shutb").await);
+    befriend(&srv, &a, &b).await;
+    let mut ws = Ws::messages_only(&srv.base, &a.token).await;
+    for i in 0..50 {
+        ws.feed_text(&serde_json::to_string(&text(10, b.id, &format!("z{i}"), "bye")).unwrap())
+            .await;
+    }
+    ws.flush().await;
+    let hub = srv.state.hub.clone();
+    let state = srv.state.clone();
+    drop(srv); // starts the graceful shutdown
+    let mut acked = Vec::new();
+    let code = loop {
+        match ws.recv_or_close(Duration::from_secs(5)).await {
+            Ok(f) if f.cmd == 1 => acked.push(f.cid),
+            Ok(f) => panic!("unexpected {f:?}"),
+            Err(code) => break code,
+        }
+    };
+    // Whatever was acked is stored; the socket left the hub; new sockets are refused.
+    let history = state
+        .chat
+        .history(
+            app::ids::UserId(a.id),
+            app::protocol::Conv::parse(&common::pconv(&a, &b)).unwrap(),
+            server::store::messages::Page::Latest,
+            100,
+        )
+        .await
+        .unwrap();
+    for cid in &acked {
+        assert!(history.iter().any(|m| &m.cid == cid), "acked {cid} stored");
+    }
+    assert!(hub.drained(Duration::from_secs(5)).await);
+    assert_eq!(code, Some(1012), "service restart");
+}

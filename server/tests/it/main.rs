@@ -1,0 +1,18 @@
+//! Parley's integration tests, one binary: the real server on an ephemeral port (or the
+//! real binary), real HTTP and WebSocket clients, and the store on SQLite and PostgreSQL.
+//! One binary links once, which keeps `cargo test` fast.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+mod accounts_http;
+mod crash_safety;
+mod hardening;
+mod pages_http;
+mod social_http;
+mod startup;
+mod store_accounts;
+mod store_messages;
+mod store_social;
+mod ws_messaging;
+mod ws_sync;
