@@ -1,7 +1,7 @@
 //! The "Add friend" dialog's body: search people by name or id, then add them. People who
 //! are already friends (and the user themself) are marked instead of offering "Add".
 
-use super::{Avatar, FriendsResource, Notice, NoticeLine};
+use super::{use_shell, Avatar, FriendsResource, Notice, NoticeLine};
 use crate::api::social::{add_friend, search_users};
 use crate::ids::UserId;
 use crate::protocol::User;
@@ -11,11 +11,13 @@ use std::collections::HashSet;
 /// Search box, results and their "Add" buttons; refreshes `friends` after each addition.
 #[component]
 pub fn AddFriendDialog(
-    /// The logged-in user.
-    me: UserId,
     /// My friends list, refetched when someone is added.
     friends: FriendsResource,
 ) -> impl IntoView {
+    let Some(shell) = use_shell() else {
+        return ().into_any();
+    };
+    let me = shell.me;
     let query = NodeRef::<html::Input>::new();
     let searched = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<Notice>);
@@ -113,4 +115,5 @@ pub fn AddFriendDialog(
         <NoticeLine notice/>
         {results}
     }
+    .into_any()
 }

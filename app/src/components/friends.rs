@@ -4,7 +4,6 @@
 use super::{AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine};
 use crate::api::social::{list_friends, remove_friend};
 use crate::error::ApiError;
-use crate::ids::UserId;
 use crate::protocol::Friend;
 use leptos::prelude::*;
 
@@ -13,10 +12,7 @@ pub type FriendsResource = Resource<Result<Vec<Friend>, ApiError>>;
 
 /// The Friends tab's content.
 #[component]
-pub fn FriendsPanel(
-    /// The logged-in user, so search results can tell them apart.
-    me: UserId,
-) -> impl IntoView {
+pub fn FriendsPanel() -> impl IntoView {
     let friends: FriendsResource = Resource::new(|| (), |_| list_friends());
     let notice = RwSignal::new(None::<Notice>);
     let adding = RwSignal::new(false);
@@ -72,7 +68,7 @@ pub fn FriendsPanel(
             })}
         </Transition>
         <Modal open=adding title="Add friend">
-            <AddFriendDialog me friends/>
+            <AddFriendDialog friends/>
         </Modal>
     }
 }

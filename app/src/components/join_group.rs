@@ -1,7 +1,7 @@
 //! The "Join group" dialog's body: search groups by name or id and join one. Groups I am
 //! already in offer "Open" instead of "Join".
 
-use super::{member_count, GroupIcon, GroupsResource, Notice, NoticeLine};
+use super::{member_count, use_shell, GroupIcon, Notice, NoticeLine};
 use crate::api::social::{join_group, search_groups};
 use crate::ids::GroupId;
 use crate::protocol::MyGroup;
@@ -11,13 +11,16 @@ use std::collections::HashSet;
 /// Search box and results; `on_joined` gets the joined group and the message announcing it.
 #[component]
 pub fn JoinGroupDialog(
-    /// My groups, to mark the ones I am already in.
-    groups: GroupsResource,
     /// Called once the server has let me in.
     on_joined: Callback<(MyGroup, String)>,
     /// Opens a group I already belong to.
     open_group: Callback<GroupId>,
 ) -> impl IntoView {
+    // My groups mark the results I am already in.
+    let Some(shell) = use_shell() else {
+        return ().into_any();
+    };
+    let groups = shell.groups;
     let query = NodeRef::<html::Input>::new();
     let searched = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<Notice>);
@@ -109,4 +112,5 @@ pub fn JoinGroupDialog(
         <NoticeLine notice/>
         {results}
     }
+    .into_any()
 }

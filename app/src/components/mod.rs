@@ -11,6 +11,7 @@ mod group_pane;
 mod groups;
 mod join_group;
 mod notice;
+mod shell;
 mod sidebar;
 
 pub use add_friend::AddFriendDialog;
@@ -23,6 +24,7 @@ pub use group_pane::GroupPane;
 pub use groups::{GroupsPanel, GroupsResource};
 pub use join_group::JoinGroupDialog;
 pub use notice::{Notice, NoticeLine};
+pub use shell::{use_shell, ShellContext};
 pub use sidebar::{shell_href, SidebarTabs, Tab};
 
 use leptos::prelude::*;
