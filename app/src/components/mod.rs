@@ -11,6 +11,7 @@ mod group_pane;
 mod groups;
 mod join_group;
 mod notice;
+mod search_dialog;
 mod shell;
 mod sidebar;
 
@@ -24,6 +25,7 @@ pub use group_pane::GroupPane;
 pub use groups::{GroupsPanel, GroupsResource};
 pub use join_group::JoinGroupDialog;
 pub use notice::{Notice, NoticeLine};
+pub use search_dialog::{RowAction, SearchDialog};
 pub use shell::{use_shell, ShellContext};
 pub use sidebar::{shell_href, SidebarTabs, Tab};
 
