@@ -1,7 +1,7 @@
 //! The "Add friend" dialog's body: search people by name or id, then add them. People who
 //! are already friends (and the user themself) are marked instead of offering "Add".
 
-use super::{use_shell, Avatar, FriendsResource, RowAction, SearchDialog};
+use super::{use_shell, Avatar, FriendsResource, NoticeText, RowAction, SearchDialog};
 use crate::api::social::{add_friend, search_users};
 use crate::protocol::User;
 use leptos::prelude::*;
@@ -19,7 +19,10 @@ pub fn AddFriendDialog(
     let befriend = move |user: User| async move {
         add_friend(user.id).await?;
         friends.refetch();
-        Ok(Some(format!("{} is now your friend.", user.nickname)))
+        let text = NoticeText::new()
+            .name(user.nickname)
+            .text(" is now your friend.");
+        Ok(Some(text))
     };
     // Read while the results render, so a result turns into "Friend" once the list refetches.
     let is_friend = move |user: &User| {
@@ -49,8 +52,8 @@ pub fn AddFriendDialog(
         view! {
             <Avatar user/>
             <span class="who">
-                <span class="nickname">{nickname}</span>
-                <span class="username">"@"{username}" · id "{id.0}</span>
+                <span class="nickname"><bdi>{nickname}</bdi></span>
+                <span class="username">"@"<bdi>{username}</bdi>" · id "{id.0}</span>
             </span>
             {control}
         }

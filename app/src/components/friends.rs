@@ -1,7 +1,7 @@
 //! The Friends tab: my friends with their presence, removing one (confirmed), and the
 //! "Add friend" dialog.
 
-use super::{AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine};
+use super::{AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine, NoticeText};
 use crate::api::social::{list_friends, remove_friend};
 use crate::error::ApiError;
 use crate::protocol::Friend;
@@ -21,8 +21,10 @@ pub fn FriendsPanel() -> impl IntoView {
         async move {
             match remove_friend(friend.user.id).await {
                 Ok(()) => {
-                    let name = friend.user.nickname;
-                    notice.set(Notice::ok(format!("{name} is no longer your friend.")));
+                    let text = NoticeText::new()
+                        .name(friend.user.nickname)
+                        .text(" is no longer your friend.");
+                    notice.set(Notice::ok(text));
                     friends.refetch();
                 }
                 Err(e) => notice.set(Notice::failed(e)),
@@ -91,8 +93,10 @@ fn FriendRow(
                 <span class="presence" class:online=online title=presence></span>
             </span>
             <span class="who">
-                <span class="nickname">{nickname}</span>
-                <span class="username">"@"{username}<span class="sr-only">", "{presence}</span></span>
+                <span class="nickname"><bdi>{nickname}</bdi></span>
+                <span class="username">
+                    "@"<bdi>{username}</bdi><span class="sr-only">", "{presence}</span>
+                </span>
             </span>
             <ConfirmButton label="Remove" confirm="Remove?" pending on_confirm=on_remove
                 class="small secondary danger"/>

@@ -2,7 +2,8 @@
 //! actions my role allows — leave; for the owner, hand the group over or dissolve it.
 
 use super::{
-    member_count, use_shell, Avatar, ConfirmButton, GroupIcon, Notice, NoticeLine, ShellContext,
+    isolate, member_count, use_shell, Avatar, ConfirmButton, GroupIcon, Notice, NoticeLine,
+    NoticeText, ShellContext,
 };
 use crate::api::social::{dissolve_group, group_members, leave_group, transfer_group};
 use crate::ids::{GroupId, UserId};
@@ -48,7 +49,8 @@ fn GroupView(id: GroupId) -> impl IntoView {
         async move {
             match leave_group(id).await {
                 Ok(()) => {
-                    list_notice.set(Notice::ok(format!("You left “{name}”.")));
+                    let text = NoticeText::new().text("You left “").name(name).text("”.");
+                    list_notice.set(Notice::ok(text));
                     groups.refetch();
                     open_group.run(None);
                 }
@@ -61,7 +63,11 @@ fn GroupView(id: GroupId) -> impl IntoView {
         async move {
             match dissolve_group(id).await {
                 Ok(()) => {
-                    list_notice.set(Notice::ok(format!("You dissolved “{name}”.")));
+                    let text = NoticeText::new()
+                        .text("You dissolved “")
+                        .name(name)
+                        .text("”.");
+                    list_notice.set(Notice::ok(text));
                     groups.refetch();
                     open_group.run(None);
                 }
@@ -74,10 +80,10 @@ fn GroupView(id: GroupId) -> impl IntoView {
         async move {
             match transfer_group(id, to.user.id).await {
                 Ok(_) => {
-                    notice.set(Notice::ok(format!(
-                        "{} now owns this group.",
-                        to.user.nickname
-                    )));
+                    let text = NoticeText::new()
+                        .name(to.user.nickname)
+                        .text(" now owns this group.");
+                    notice.set(Notice::ok(text));
                     groups.refetch();
                     members.refetch();
                 }
@@ -180,7 +186,7 @@ fn GroupDetail(
             <header class="detail-head">
                 <GroupIcon group class="large"/>
                 <div class="who">
-                    <h2 id="group-title">{name}</h2>
+                    <h2 id="group-title"><bdi>{name}</bdi></h2>
                     <span class="username">{count}" · id "{group_id.0}</span>
                 </div>
             </header>
@@ -224,8 +230,8 @@ fn MemberRow(member: Member, me: UserId) -> impl IntoView {
         <li class="row">
             <Avatar user/>
             <span class="who">
-                <span class="nickname">{nickname}{you}</span>
-                <span class="username">"@"{username}</span>
+                <span class="nickname"><bdi>{nickname}</bdi>{you}</span>
+                <span class="username">"@"<bdi>{username}</bdi></span>
             </span>
             {badge}
         </li>
@@ -269,7 +275,8 @@ fn TransferForm(
                 }>
                     <option value="" selected>"Choose a member…"</option>
                     {others.into_iter().map(|m| {
-                        let label = format!("{} (@{})", m.user.nickname, m.user.username);
+                        // An option holds text only: isolate the name with characters.
+                        let label = format!("{} (@{})", isolate(&m.user.nickname), m.user.username);
                         view! { <option value=m.user.id.0.to_string()>{label}</option> }
                     }).collect_view()}
                 </select>

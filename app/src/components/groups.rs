@@ -3,7 +3,7 @@
 
 use super::{
     member_count, shell_href, use_shell, CreateGroupDialog, GroupIcon, JoinGroupDialog, Modal,
-    Notice, NoticeLine, ShellContext, Tab,
+    Notice, NoticeLine, NoticeText, ShellContext, Tab,
 };
 use crate::error::ApiError;
 use crate::ids::GroupId;
@@ -30,7 +30,7 @@ pub fn GroupsPanel() -> impl IntoView {
     let creating = RwSignal::new(false);
     let joining = RwSignal::new(false);
     // A dialog that worked closes, announces it here and opens the group.
-    let done = Callback::new(move |(group, text): (MyGroup, String)| {
+    let done = Callback::new(move |(group, text): (MyGroup, NoticeText)| {
         creating.set(false);
         joining.set(false);
         notice.set(Notice::ok(text));
@@ -93,7 +93,7 @@ fn GroupRow(mine: MyGroup, selected: Memo<Option<GroupId>>) -> impl IntoView {
                 aria-current=move || (selected.get() == Some(id)).then_some("page")>
                 <GroupIcon group=mine.group/>
                 <span class="who">
-                    <span class="nickname">{name}</span>
+                    <span class="nickname"><bdi>{name}</bdi></span>
                     <span class="username">{count}</span>
                 </span>
                 {owner}

@@ -1,7 +1,7 @@
 //! The "Join group" dialog's body: search groups by name or id and join one. Groups I am
 //! already in offer "Open" instead of "Join".
 
-use super::{member_count, use_shell, GroupIcon, RowAction, SearchDialog};
+use super::{member_count, use_shell, GroupIcon, NoticeText, RowAction, SearchDialog};
 use crate::api::social::{join_group, search_groups};
 use crate::ids::GroupId;
 use crate::protocol::{Group, MyGroup};
@@ -11,7 +11,7 @@ use leptos::prelude::*;
 #[component]
 pub fn JoinGroupDialog(
     /// Called once the server has let me in.
-    on_joined: Callback<(MyGroup, String)>,
+    on_joined: Callback<(MyGroup, NoticeText)>,
     /// Opens a group I already belong to.
     open_group: Callback<GroupId>,
 ) -> impl IntoView {
@@ -23,7 +23,10 @@ pub fn JoinGroupDialog(
     // `on_joined` closes the dialog, so the Groups tab announces the join, not the dialog.
     let join = move |group: Group| async move {
         let joined = join_group(group.id).await?;
-        let text = format!("You joined “{}”.", joined.group.name);
+        let text = NoticeText::new()
+            .text("You joined “")
+            .name(joined.group.name.clone())
+            .text("”.");
         on_joined.run((joined, text));
         Ok(None)
     };
@@ -54,7 +57,7 @@ pub fn JoinGroupDialog(
         view! {
             <GroupIcon group/>
             <span class="who">
-                <span class="nickname">{name}</span>
+                <span class="nickname"><bdi>{name}</bdi></span>
                 <span class="username">{count}" · id "{id.0}</span>
             </span>
             {control}

@@ -2,6 +2,7 @@
 //! notices) and the chat shell's sidebar panels and group pane, one component per file.
 
 mod add_friend;
+mod bidi;
 mod confirm;
 mod create_group;
 mod dialog;
@@ -16,6 +17,7 @@ mod shell;
 mod sidebar;
 
 pub use add_friend::AddFriendDialog;
+pub use bidi::isolate;
 pub use confirm::ConfirmButton;
 pub use create_group::CreateGroupDialog;
 pub use dialog::Modal;
@@ -24,7 +26,7 @@ pub use group_icon::{member_count, GroupIcon};
 pub use group_pane::GroupPane;
 pub use groups::{GroupsPanel, GroupsResource};
 pub use join_group::JoinGroupDialog;
-pub use notice::{Notice, NoticeLine};
+pub use notice::{Notice, NoticeLine, NoticeText};
 pub use search_dialog::{RowAction, SearchDialog};
 pub use shell::{use_shell, ShellContext};
 pub use sidebar::{shell_href, SidebarTabs, Tab};

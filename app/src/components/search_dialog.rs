@@ -2,7 +2,7 @@
 //! server function, the results as rows, and one action per row whose outcome is shown above
 //! the results.
 
-use super::{Notice, NoticeLine};
+use super::{Notice, NoticeLine, NoticeText};
 use crate::error::ApiError;
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use std::future::Future;
@@ -66,7 +66,7 @@ where
     S: Fn(String) -> SFut + Send + Sync + 'static,
     SFut: Future<Output = Result<Vec<T>, ApiError>> + Send + 'static,
     A: Fn(T) -> AFut + Send + Sync + 'static,
-    AFut: Future<Output = Result<Option<String>, ApiError>> + Send + 'static,
+    AFut: Future<Output = Result<Option<NoticeText>, ApiError>> + Send + 'static,
     R: Fn(T, RowAction<T>) -> AnyView + Send + Sync + 'static,
 {
     let query = NodeRef::<html::Input>::new();
@@ -110,7 +110,7 @@ where
         Some(Err(e)) => Some(view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any()),
         Some(Ok(found)) if found.is_empty() => {
             let q = searched.get_untracked();
-            Some(view! { <p class="muted-line">{no_match}" “"{q}"”."</p> }.into_any())
+            Some(view! { <p class="muted-line">{no_match}" “"<bdi>{q}</bdi>"”."</p> }.into_any())
         }
         Some(Ok(found)) => {
             let rows = found

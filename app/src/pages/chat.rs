@@ -94,8 +94,8 @@ fn ChatShell(user: User) -> impl IntoView {
             <header class="topbar">
                 <Avatar user/>
                 <div class="who">
-                    <span class="nickname" data-testid="nickname">{nickname}</span>
-                    <span class="username">"@"{username}</span>
+                    <span class="nickname" data-testid="nickname"><bdi>{nickname}</bdi></span>
+                    <span class="username">"@"<bdi>{username}</bdi></span>
                 </div>
                 {error}
                 <form method="post" action="/logout" on:submit=on_logout>
