@@ -1,25 +1,39 @@
 // Playwright drives Debian's Chromium (no browser downloads here) against a release build of
-// Parley that this config starts itself, on a fresh data directory for every run.
+// Parley that this config starts itself, on a free port and a fresh data directory for every run.
 //
 // Build first (`cargo leptos build --release` at the repo root), then `npm test` here.
 // Environment:
 //   PARLEY_BIN        server binary; relative paths are taken from the repo root
 //                     (default: target/release/parley)
-//   PARLEY_E2E_PORT   port for the test server (default: 3100)
+//   PARLEY_E2E_PORT   port for the test server (default: a free port the runner picks, so a
+//                     run never collides with anything already listening)
 //   CHROMIUM_PATH     browser executable (default: /usr/bin/chromium)
 
 import { defineConfig } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..');
-const port = Number(process.env.PARLEY_E2E_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${port}`;
 const bin = path.resolve(repoRoot, process.env.PARLEY_BIN ?? 'target/release/parley');
 
 // Playwright loads this file in the runner and again in every worker; the workers inherit the
-// runner's environment, so only the runner creates (and later removes) the data directory.
+// runner's environment, so only the runner picks the port and creates (and later removes) the
+// data directory, and the workers find both in the environment.
+if (!process.env.PARLEY_E2E_PORT) {
+  // The config is loaded synchronously, so a child process asks the OS for a free port: it
+  // binds port 0 and prints what it got. The port is free again once the child exits; the
+  // server binds it a moment later.
+  const probe =
+    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})";
+  process.env.PARLEY_E2E_PORT = execFileSync(process.execPath, ['-e', probe], {
+    encoding: 'utf8',
+  }).trim();
+}
+const port = Number(process.env.PARLEY_E2E_PORT);
+const baseURL = `http://127.0.0.1:${port}`;
+
 let dataDir = process.env.PARLEY_E2E_DATA_DIR;
 if (!dataDir) {
   const created = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-'));

@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::protocol::User;
 #[cfg(feature = "ssr")]
 use crate::{
-    api::backend,
+    api::backend::{set_cookie, with_request},
     protocol::{LoginRequest, RegisterRequest},
 };
 use leptos::prelude::*;
@@ -14,29 +14,18 @@ use leptos::prelude::*;
 /// The logged-in user, or `None` for an anonymous visitor.
 #[server(prefix = "/sfn", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<User>, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, parts) = backend::context()?;
-            backend.current_user(&parts).await
-        }
-        .await,
-    )
+    with_request(|b, parts| async move { b.current_user(&parts).await }).await
 }
 
 /// Logs in and sets the session cookie.
 #[server(prefix = "/sfn", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<User, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, parts) = backend::context()?;
-            let (user, cookie) = backend
-                .login(&parts, LoginRequest { username, password })
-                .await?;
-            backend::set_cookie(cookie);
-            Ok(user)
-        }
-        .await,
-    )
+    with_request(move |b, parts| async move {
+        let (user, cookie) = b.login(&parts, LoginRequest { username, password }).await?;
+        set_cookie(cookie);
+        Ok(user)
+    })
+    .await
 }
 
 /// Creates an account and logs straight into it, as people expect after signing up.
@@ -46,40 +35,27 @@ pub async fn register(
     password: String,
     nickname: Option<String>,
 ) -> Result<User, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, parts) = backend::context()?;
-            let nickname = nickname.filter(|n| !n.trim().is_empty());
-            backend
-                .register(
-                    &parts,
-                    RegisterRequest {
-                        username: username.clone(),
-                        password: password.clone(),
-                        nickname,
-                    },
-                )
-                .await?;
-            let (user, cookie) = backend
-                .login(&parts, LoginRequest { username, password })
-                .await?;
-            backend::set_cookie(cookie);
-            Ok(user)
-        }
-        .await,
-    )
+    with_request(move |b, parts| async move {
+        let nickname = nickname.filter(|n| !n.trim().is_empty());
+        let account = RegisterRequest {
+            username: username.clone(),
+            password: password.clone(),
+            nickname,
+        };
+        b.register(&parts, account).await?;
+        let (user, cookie) = b.login(&parts, LoginRequest { username, password }).await?;
+        set_cookie(cookie);
+        Ok(user)
+    })
+    .await
 }
 
 /// Ends the current session and clears the cookie.
 #[server(prefix = "/sfn", endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
-    backend::respond(
-        async move {
-            let (backend, parts) = backend::context()?;
-            let cookie = backend.logout(&parts).await?;
-            backend::set_cookie(cookie);
-            Ok(())
-        }
-        .await,
-    )
+    with_request(|b, parts| async move {
+        set_cookie(b.logout(&parts).await?);
+        Ok(())
+    })
+    .await
 }

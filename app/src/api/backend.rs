@@ -9,6 +9,7 @@ use crate::protocol::{
 };
 use http::request::Parts;
 use http::HeaderValue;
+use std::future::Future;
 use std::sync::Arc;
 
 /// What the pages need from the account service. Every method takes the request's parts so
@@ -69,7 +70,7 @@ pub trait SocialApi: Send + Sync + 'static {
 pub type SharedBackend = Arc<dyn Backend>;
 
 /// The backend and request parts of the current server-function call or page render.
-pub(crate) fn context() -> Result<(SharedBackend, Parts), ApiError> {
+fn context() -> Result<(SharedBackend, Parts), ApiError> {
     let backend = leptos::prelude::use_context::<SharedBackend>();
     let parts = leptos::prelude::use_context::<Parts>();
     match (backend, parts) {
@@ -82,7 +83,7 @@ pub(crate) fn context() -> Result<(SharedBackend, Parts), ApiError> {
 }
 
 /// The backend and the logged-in user of the current call; 401 `unauthorized` when anonymous.
-pub(crate) async fn authed() -> Result<(SharedBackend, User), ApiError> {
+async fn authed() -> Result<(SharedBackend, User), ApiError> {
     let (backend, parts) = context()?;
     let user = backend
         .current_user(&parts)
@@ -91,9 +92,43 @@ pub(crate) async fn authed() -> Result<(SharedBackend, User), ApiError> {
     Ok((backend, user))
 }
 
+/// The body of a server function that acts as the logged-in user: authenticates the call
+/// (401 `unauthorized` when anonymous), runs `f` with the backend and the user, and gives a
+/// refusal its HTTP status ([`respond`]).
+pub(crate) async fn as_user<T, F, Fut>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(SharedBackend, User) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    respond(
+        async {
+            let (backend, me) = authed().await?;
+            f(backend, me).await
+        }
+        .await,
+    )
+}
+
+/// The body of a server function that may run anonymously (logging in, signing up): runs
+/// `f` with the backend and the request's parts, and gives a refusal its HTTP status
+/// ([`respond`]).
+pub(crate) async fn with_request<T, F, Fut>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(SharedBackend, Parts) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    respond(
+        async {
+            let (backend, parts) = context()?;
+            f(backend, parts).await
+        }
+        .await,
+    )
+}
+
 /// Passes a server function's result through, giving a refusal its HTTP status (the body
 /// is the `{code, msg}` either way) so browsers and logs see 4xx for a refused request.
-pub(crate) fn respond<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+fn respond<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     if let Err(e) = &result {
         if let (Some(res), Ok(status)) = (
             leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),

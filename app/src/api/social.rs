@@ -7,70 +7,37 @@ use crate::error::ApiError;
 use crate::ids::{GroupId, UserId};
 use crate::protocol::{Friend, Group, Member, MyGroup, User};
 #[cfg(feature = "ssr")]
-use crate::{
-    api::backend::{self, authed},
-    protocol::CreateGroupRequest,
-};
+use crate::{api::backend::as_user, protocol::CreateGroupRequest};
 use leptos::prelude::*;
 
 /// Users matching `q` (id, username or nickname), for the add-friend dialog.
 #[server(prefix = "/sfn", endpoint = "search_users")]
 pub async fn search_users(q: String) -> Result<Vec<User>, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, _me) = authed().await?;
-            backend.search_users(&q).await
-        }
-        .await,
-    )
+    as_user(move |b, _me| async move { b.search_users(&q).await }).await
 }
 
 /// My friends.
 #[server(prefix = "/sfn", endpoint = "list_friends")]
 pub async fn list_friends() -> Result<Vec<Friend>, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.friends(me.id).await
-        }
-        .await,
-    )
+    as_user(|b, me| async move { b.friends(me.id).await }).await
 }
 
 /// Befriends `user_id`.
 #[server(prefix = "/sfn", endpoint = "add_friend")]
 pub async fn add_friend(user_id: UserId) -> Result<Friend, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.add_friend(me.id, user_id).await
-        }
-        .await,
-    )
+    as_user(move |b, me| async move { b.add_friend(me.id, user_id).await }).await
 }
 
 /// Unfriends `user_id` (both sides).
 #[server(prefix = "/sfn", endpoint = "remove_friend")]
 pub async fn remove_friend(user_id: UserId) -> Result<(), ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.remove_friend(me.id, user_id).await
-        }
-        .await,
-    )
+    as_user(move |b, me| async move { b.remove_friend(me.id, user_id).await }).await
 }
 
 /// The groups I belong to.
 #[server(prefix = "/sfn", endpoint = "list_groups")]
 pub async fn list_groups() -> Result<Vec<MyGroup>, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.my_groups(me.id).await
-        }
-        .await,
-    )
+    as_user(|b, me| async move { b.my_groups(me.id).await }).await
 }
 
 /// Creates a group I own.
@@ -80,85 +47,42 @@ pub async fn create_group(
     icon: Option<String>,
     memo: Option<String>,
 ) -> Result<MyGroup, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend
-                .create_group(me.id, CreateGroupRequest { name, icon, memo })
-                .await
-        }
-        .await,
-    )
+    let req = CreateGroupRequest { name, icon, memo };
+    as_user(move |b, me| async move { b.create_group(me.id, req).await }).await
 }
 
 /// Groups matching `q` (id or part of the name), for the join dialog.
 #[server(prefix = "/sfn", endpoint = "search_groups")]
 pub async fn search_groups(q: String) -> Result<Vec<Group>, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, _me) = authed().await?;
-            backend.search_groups(&q).await
-        }
-        .await,
-    )
+    as_user(move |b, _me| async move { b.search_groups(&q).await }).await
 }
 
 /// Joins `group_id`.
 #[server(prefix = "/sfn", endpoint = "join_group")]
 pub async fn join_group(group_id: GroupId) -> Result<MyGroup, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.join_group(me.id, group_id).await
-        }
-        .await,
-    )
+    as_user(move |b, me| async move { b.join_group(me.id, group_id).await }).await
 }
 
 /// Leaves `group_id`.
 #[server(prefix = "/sfn", endpoint = "leave_group")]
 pub async fn leave_group(group_id: GroupId) -> Result<(), ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.leave_group(me.id, group_id).await
-        }
-        .await,
-    )
+    as_user(move |b, me| async move { b.leave_group(me.id, group_id).await }).await
 }
 
 /// Members of `group_id` with their roles.
 #[server(prefix = "/sfn", endpoint = "group_members")]
 pub async fn group_members(group_id: GroupId) -> Result<Vec<Member>, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.members(me.id, group_id).await
-        }
-        .await,
-    )
+    as_user(move |b, me| async move { b.members(me.id, group_id).await }).await
 }
 
 /// Hands `group_id` to member `user_id`.
 #[server(prefix = "/sfn", endpoint = "transfer_group")]
 pub async fn transfer_group(group_id: GroupId, user_id: UserId) -> Result<MyGroup, ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.transfer_group(me.id, group_id, user_id).await
-        }
-        .await,
-    )
+    as_user(move |b, me| async move { b.transfer_group(me.id, group_id, user_id).await }).await
 }
 
 /// Dissolves `group_id` (owner only).
 #[server(prefix = "/sfn", endpoint = "dissolve_group")]
 pub async fn dissolve_group(group_id: GroupId) -> Result<(), ApiError> {
-    backend::respond(
-        async move {
-            let (backend, me) = authed().await?;
-            backend.dissolve_group(me.id, group_id).await
-        }
-        .await,
-    )
+    as_user(move |b, me| async move { b.dissolve_group(me.id, group_id).await }).await
 }

@@ -1,7 +1,7 @@
 //! The "Create group" dialog's body: name, optional icon URL and description. The server
 //! checks every field and the owned-groups limit; its message is shown as it is.
 
-use super::{Notice, NoticeLine};
+use super::{Notice, NoticeLine, NoticeText};
 use crate::api::social::create_group;
 use crate::error::Field;
 use crate::protocol::MyGroup;
@@ -11,7 +11,7 @@ use leptos::{ev::SubmitEvent, html, prelude::*};
 #[component]
 pub fn CreateGroupDialog(
     /// Called once the server has created the group.
-    on_created: Callback<(MyGroup, String)>,
+    on_created: Callback<(MyGroup, NoticeText)>,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let icon = RwSignal::new(String::new());
@@ -28,10 +28,13 @@ pub fn CreateGroupDialog(
         async move {
             match create_group(name, optional(icon), optional(memo)).await {
                 Ok(group) => {
-                    let text = format!(
-                        "Created “{}”. Others can find it by name or by its id, {}.",
-                        group.group.name, group.group.id
-                    );
+                    let text = NoticeText::new()
+                        .text("Created “")
+                        .name(group.group.name.clone())
+                        .text(format!(
+                            "”. Others can find it by name or by its id, {}.",
+                            group.group.id
+                        ));
                     on_created.run((group, text));
                 }
                 Err(e) => {

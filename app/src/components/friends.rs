@@ -1,10 +1,9 @@
 //! The Friends tab: my friends with their presence, removing one (confirmed), and the
 //! "Add friend" dialog.
 
-use super::{AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine};
+use super::{AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine, NoticeText};
 use crate::api::social::{list_friends, remove_friend};
 use crate::error::ApiError;
-use crate::ids::UserId;
 use crate::protocol::Friend;
 use leptos::prelude::*;
 
@@ -13,10 +12,7 @@ pub type FriendsResource = Resource<Result<Vec<Friend>, ApiError>>;
 
 /// The Friends tab's content.
 #[component]
-pub fn FriendsPanel(
-    /// The logged-in user, so search results can tell them apart.
-    me: UserId,
-) -> impl IntoView {
+pub fn FriendsPanel() -> impl IntoView {
     let friends: FriendsResource = Resource::new(|| (), |_| list_friends());
     let notice = RwSignal::new(None::<Notice>);
     let adding = RwSignal::new(false);
@@ -25,8 +21,10 @@ pub fn FriendsPanel(
         async move {
             match remove_friend(friend.user.id).await {
                 Ok(()) => {
-                    let name = friend.user.nickname;
-                    notice.set(Notice::ok(format!("{name} is no longer your friend.")));
+                    let text = NoticeText::new()
+                        .name(friend.user.nickname)
+                        .text(" is no longer your friend.");
+                    notice.set(Notice::ok(text));
                     friends.refetch();
                 }
                 Err(e) => notice.set(Notice::failed(e)),
@@ -72,7 +70,7 @@ pub fn FriendsPanel(
             })}
         </Transition>
         <Modal open=adding title="Add friend">
-            <AddFriendDialog me friends/>
+            <AddFriendDialog friends/>
         </Modal>
     }
 }
@@ -95,8 +93,10 @@ fn FriendRow(
                 <span class="presence" class:online=online title=presence></span>
             </span>
             <span class="who">
-                <span class="nickname">{nickname}</span>
-                <span class="username">"@"{username}<span class="sr-only">", "{presence}</span></span>
+                <span class="nickname"><bdi>{nickname}</bdi></span>
+                <span class="username">
+                    "@"<bdi>{username}</bdi><span class="sr-only">", "{presence}</span>
+                </span>
             </span>
             <ConfirmButton label="Remove" confirm="Remove?" pending on_confirm=on_remove
                 class="small secondary danger"/>

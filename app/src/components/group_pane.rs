@@ -1,48 +1,46 @@
 //! The pane's view of one group: its name, description and members with their roles, and the
 //! actions my role allows — leave; for the owner, hand the group over or dissolve it.
 
-use super::{member_count, Avatar, ConfirmButton, GroupIcon, GroupsResource, Notice, NoticeLine};
+use super::{
+    isolate, member_count, use_shell, Avatar, ConfirmButton, GroupIcon, Notice, NoticeLine,
+    NoticeText, ShellContext,
+};
 use crate::api::social::{dissolve_group, group_members, leave_group, transfer_group};
 use crate::ids::{GroupId, UserId};
 use crate::protocol::{GroupRole, Member, MyGroup};
 use leptos::prelude::*;
 
-/// The pane: the open group, or a hint when none is open.
+/// The pane: the group open in the [`ShellContext`](super::ShellContext), or a hint when
+/// none is open.
 #[component]
-pub fn GroupPane(
-    /// The open group.
-    #[prop(into)]
-    selected: Signal<Option<GroupId>>,
-    /// My groups (where the group's details and my role come from); refetched after actions.
-    groups: GroupsResource,
-    /// The logged-in user.
-    me: UserId,
-    /// Opens a group (`None` closes the pane's group).
-    open_group: Callback<Option<GroupId>>,
-    /// The Groups tab's notice, which announces leaving or dissolving (the pane closes then).
-    list_notice: RwSignal<Option<Notice>>,
-) -> impl IntoView {
+pub fn GroupPane() -> impl IntoView {
+    let Some(shell) = use_shell() else {
+        return ().into_any();
+    };
     // Each group gets a fresh view (its own notice and members), rebuilt only when the open
-    // group changes.
-    let open = Memo::new(move |_| selected.get());
-    move || match open.get() {
+    // group changes (`selected` is a memo).
+    (move || match shell.selected.get() {
         None => view! {
             <p class="empty">"Pick a group to see its members, or add a friend to get started."</p>
         }
         .into_any(),
-        Some(id) => view! { <GroupView id groups me open_group list_notice/> }.into_any(),
-    }
+        Some(id) => view! { <GroupView id/> }.into_any(),
+    })
+    .into_any()
 }
 
 /// One group's details and actions.
 #[component]
-fn GroupView(
-    id: GroupId,
-    groups: GroupsResource,
-    me: UserId,
-    open_group: Callback<Option<GroupId>>,
-    list_notice: RwSignal<Option<Notice>>,
-) -> impl IntoView {
+fn GroupView(id: GroupId) -> impl IntoView {
+    let Some(ShellContext {
+        groups,
+        open_group,
+        group_notice: list_notice,
+        ..
+    }) = use_shell()
+    else {
+        return ().into_any();
+    };
     let members = Resource::new(|| (), move |_| group_members(id));
     let notice = RwSignal::new(None::<Notice>);
     // Leaving and dissolving close the pane, so they report in the Groups tab.
@@ -51,7 +49,8 @@ fn GroupView(
         async move {
             match leave_group(id).await {
                 Ok(()) => {
-                    list_notice.set(Notice::ok(format!("You left “{name}”.")));
+                    let text = NoticeText::new().text("You left “").name(name).text("”.");
+                    list_notice.set(Notice::ok(text));
                     groups.refetch();
                     open_group.run(None);
                 }
@@ -64,7 +63,11 @@ fn GroupView(
         async move {
             match dissolve_group(id).await {
                 Ok(()) => {
-                    list_notice.set(Notice::ok(format!("You dissolved “{name}”.")));
+                    let text = NoticeText::new()
+                        .text("You dissolved “")
+                        .name(name)
+                        .text("”.");
+                    list_notice.set(Notice::ok(text));
                     groups.refetch();
                     open_group.run(None);
                 }
@@ -77,10 +80,10 @@ fn GroupView(
         async move {
             match transfer_group(id, to.user.id).await {
                 Ok(_) => {
-                    notice.set(Notice::ok(format!(
-                        "{} now owns this group.",
-                        to.user.nickname
-                    )));
+                    let text = NoticeText::new()
+                        .name(to.user.nickname)
+                        .text(" now owns this group.");
+                    notice.set(Notice::ok(text));
                     groups.refetch();
                     members.refetch();
                 }
@@ -109,7 +112,7 @@ fn GroupView(
                     }.into_any();
                 };
                 view! {
-                    <GroupDetail mine members=list me notice busy
+                    <GroupDetail mine members=list notice busy
                         on_leave=Callback::new(move |name| { leave.dispatch(name); })
                         on_dissolve=Callback::new(move |name| { dissolve.dispatch(name); })
                         on_transfer=Callback::new(move |to| { transfer.dispatch(to); })/>
@@ -117,6 +120,7 @@ fn GroupView(
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// The loaded group: header, description, members and actions.
@@ -124,13 +128,15 @@ fn GroupView(
 fn GroupDetail(
     mine: MyGroup,
     members: Result<Vec<Member>, crate::error::ApiError>,
-    me: UserId,
     notice: RwSignal<Option<Notice>>,
     busy: Signal<bool>,
     on_leave: Callback<String>,
     on_dissolve: Callback<String>,
     on_transfer: Callback<Member>,
 ) -> impl IntoView {
+    let Some(ShellContext { me, .. }) = use_shell() else {
+        return ().into_any();
+    };
     let MyGroup { group, role } = mine;
     let is_owner = role == GroupRole::Owner;
     let name = group.name.clone();
@@ -180,7 +186,7 @@ fn GroupDetail(
             <header class="detail-head">
                 <GroupIcon group class="large"/>
                 <div class="who">
-                    <h2 id="group-title">{name}</h2>
+                    <h2 id="group-title"><bdi>{name}</bdi></h2>
                     <span class="username">{count}" · id "{group_id.0}</span>
                 </div>
             </header>
@@ -209,6 +215,7 @@ fn GroupDetail(
             </section>
         </article>
     }
+    .into_any()
 }
 
 /// One member: avatar, names, role badge; "(you)" for the logged-in user.
@@ -223,8 +230,8 @@ fn MemberRow(member: Member, me: UserId) -> impl IntoView {
         <li class="row">
             <Avatar user/>
             <span class="who">
-                <span class="nickname">{nickname}{you}</span>
-                <span class="username">"@"{username}</span>
+                <span class="nickname"><bdi>{nickname}</bdi>{you}</span>
+                <span class="username">"@"<bdi>{username}</bdi></span>
             </span>
             {badge}
         </li>
@@ -268,7 +275,8 @@ fn TransferForm(
                 }>
                     <option value="" selected>"Choose a member…"</option>
                     {others.into_iter().map(|m| {
-                        let label = format!("{} (@{})", m.user.nickname, m.user.username);
+                        // An option holds text only: isolate the name with characters.
+                        let label = format!("{} (@{})", isolate(&m.user.nickname), m.user.username);
                         view! { <option value=m.user.id.0.to_string()>{label}</option> }
                     }).collect_view()}
                 </select>

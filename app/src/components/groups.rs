@@ -2,8 +2,8 @@
 //! "Create group" and "Join group" dialogs.
 
 use super::{
-    member_count, shell_href, CreateGroupDialog, GroupIcon, JoinGroupDialog, Modal, Notice,
-    NoticeLine, Tab,
+    member_count, shell_href, use_shell, CreateGroupDialog, GroupIcon, JoinGroupDialog, Modal,
+    Notice, NoticeLine, NoticeText, ShellContext, Tab,
 };
 use crate::error::ApiError;
 use crate::ids::GroupId;
@@ -13,23 +13,24 @@ use leptos::prelude::*;
 /// The groups I belong to, as the server lists them.
 pub type GroupsResource = Resource<Result<Vec<MyGroup>, ApiError>>;
 
-/// The Groups tab's content.
+/// The Groups tab's content: my groups from the [`ShellContext`], the one open in the pane
+/// highlighted, and the outcome of the last group action above the list.
 #[component]
-pub fn GroupsPanel(
-    /// My groups; the dialogs refetch it.
-    groups: GroupsResource,
-    /// The group open in the pane, highlighted in the list.
-    #[prop(into)]
-    selected: Signal<Option<GroupId>>,
-    /// Opens a group in the pane (`None` closes it).
-    open_group: Callback<Option<GroupId>>,
-    /// The outcome of the last group action, shown above the list.
-    notice: RwSignal<Option<Notice>>,
-) -> impl IntoView {
+pub fn GroupsPanel() -> impl IntoView {
+    let Some(ShellContext {
+        groups,
+        selected,
+        open_group,
+        group_notice: notice,
+        ..
+    }) = use_shell()
+    else {
+        return ().into_any();
+    };
     let creating = RwSignal::new(false);
     let joining = RwSignal::new(false);
     // A dialog that worked closes, announces it here and opens the group.
-    let done = Callback::new(move |(group, text): (MyGroup, String)| {
+    let done = Callback::new(move |(group, text): (MyGroup, NoticeText)| {
         creating.set(false);
         joining.set(false);
         notice.set(Notice::ok(text));
@@ -69,17 +70,18 @@ pub fn GroupsPanel(
             <CreateGroupDialog on_created=done/>
         </Modal>
         <Modal open=joining title="Join group">
-            <JoinGroupDialog groups on_joined=done open_group=Callback::new(move |id| {
+            <JoinGroupDialog on_joined=done open_group=Callback::new(move |id| {
                 joining.set(false);
                 open_group.run(Some(id));
             })/>
         </Modal>
     }
+    .into_any()
 }
 
 /// One of my groups: a link that opens it, with its size and my role.
 #[component]
-fn GroupRow(mine: MyGroup, selected: Signal<Option<GroupId>>) -> impl IntoView {
+fn GroupRow(mine: MyGroup, selected: Memo<Option<GroupId>>) -> impl IntoView {
     let id = mine.group.id;
     let name = mine.group.name.clone();
     let count = member_count(mine.group.member_count as usize);
@@ -91,7 +93,7 @@ fn GroupRow(mine: MyGroup, selected: Signal<Option<GroupId>>) -> impl IntoView {
                 aria-current=move || (selected.get() == Some(id)).then_some("page")>
                 <GroupIcon group=mine.group/>
                 <span class="who">
-                    <span class="nickname">{name}</span>
+                    <span class="nickname"><bdi>{name}</bdi></span>
                     <span class="username">{count}</span>
                 </span>
                 {owner}

@@ -2,6 +2,7 @@
 //! notices) and the chat shell's sidebar panels and group pane, one component per file.
 
 mod add_friend;
+mod bidi;
 mod confirm;
 mod create_group;
 mod dialog;
@@ -11,9 +12,12 @@ mod group_pane;
 mod groups;
 mod join_group;
 mod notice;
+mod search_dialog;
+mod shell;
 mod sidebar;
 
 pub use add_friend::AddFriendDialog;
+pub use bidi::isolate;
 pub use confirm::ConfirmButton;
 pub use create_group::CreateGroupDialog;
 pub use dialog::Modal;
@@ -22,7 +26,9 @@ pub use group_icon::{member_count, GroupIcon};
 pub use group_pane::GroupPane;
 pub use groups::{GroupsPanel, GroupsResource};
 pub use join_group::JoinGroupDialog;
-pub use notice::{Notice, NoticeLine};
+pub use notice::{Notice, NoticeLine, NoticeText};
+pub use search_dialog::{RowAction, SearchDialog};
+pub use shell::{use_shell, ShellContext};
 pub use sidebar::{shell_href, SidebarTabs, Tab};
 
 use leptos::prelude::*;

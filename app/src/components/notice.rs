@@ -2,26 +2,80 @@
 //! (the server's own words), so screen readers announce each the way it deserves.
 
 use crate::error::ApiError;
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 /// What an action ended with, as shown to the user.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
     /// It worked; shown in a `role=status` region.
-    Success(String),
+    Success(NoticeText),
     /// It failed; shown in a `role=alert` region.
     Error(String),
 }
 
 impl Notice {
     /// A success saying `text`.
-    pub fn ok(text: impl Into<String>) -> Option<Notice> {
+    pub fn ok(text: impl Into<NoticeText>) -> Option<Notice> {
         Some(Notice::Success(text.into()))
     }
 
     /// A failure showing the server's message.
     pub fn failed(e: ApiError) -> Option<Notice> {
         Some(Notice::Error(e.msg))
+    }
+}
+
+/// A success message that may name people or groups. The names are kept apart from the
+/// words so they render isolated (`<bdi>`): a right-to-left name, or one carrying bidi
+/// controls, cannot reorder the sentence around it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NoticeText(Vec<Part>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Part {
+    Words(String),
+    Name(String),
+}
+
+impl NoticeText {
+    /// An empty message, to build with [`text`](Self::text) and [`name`](Self::name).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends our own words.
+    pub fn text(mut self, words: impl Into<String>) -> Self {
+        self.0.push(Part::Words(words.into()));
+        self
+    }
+
+    /// Appends a user-chosen name (a nickname, a group name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.0.push(Part::Name(name.into()));
+        self
+    }
+
+    /// The message's markup: the words as text, each name in its own `<bdi>`.
+    fn into_view(self) -> impl IntoView {
+        self.0
+            .into_iter()
+            .map(|p| match p {
+                Part::Words(s) => Either::Left(s),
+                Part::Name(s) => Either::Right(view! { <bdi>{s}</bdi> }),
+            })
+            .collect_view()
+    }
+}
+
+impl From<&str> for NoticeText {
+    fn from(words: &str) -> Self {
+        NoticeText::new().text(words)
+    }
+}
+
+impl From<String> for NoticeText {
+    fn from(words: String) -> Self {
+        NoticeText::new().text(words)
     }
 }
 
@@ -34,8 +88,8 @@ pub fn NoticeLine(
     move || {
         notice.get().map(|n| {
             let (class, role, text) = match n {
-                Notice::Success(t) => ("notice notice-ok", "status", t),
-                Notice::Error(t) => ("notice form-error", "alert", t),
+                Notice::Success(t) => ("notice notice-ok", "status", Either::Left(t.into_view())),
+                Notice::Error(t) => ("notice form-error", "alert", Either::Right(t)),
             };
             view! {
                 <div class=class>
@@ -45,5 +99,21 @@ pub fn NoticeLine(
                 </div>
             }
         })
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::NoticeText;
+    use leptos::prelude::*;
+
+    #[test]
+    fn names_render_isolated_in_place() {
+        let text = NoticeText::new()
+            .text("You joined “")
+            .name("צוות")
+            .text("”.");
+        let html = text.into_view().to_html();
+        assert!(html.contains("You joined “<bdi>צוות</bdi>”."), "{html}");
     }
 }

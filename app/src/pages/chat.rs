@@ -6,7 +6,7 @@ use crate::api::social::list_groups;
 use crate::api::{current_user, Logout};
 use crate::components::{
     go_to, shell_href, Avatar, FriendsPanel, GroupPane, GroupsPanel, GroupsResource, Notice,
-    SidebarTabs, Tab,
+    ShellContext, SidebarTabs, Tab,
 };
 use crate::ids::GroupId;
 use crate::protocol::User;
@@ -81,15 +81,21 @@ fn ChatShell(user: User) -> impl IntoView {
     let open_group = Callback::new(move |g: Option<GroupId>| go(shell_href(Tab::Groups, g), false));
     // Shared by the Groups tab and the pane: both show my groups and change them.
     let groups: GroupsResource = Resource::new(|| (), |_| list_groups());
-    let group_notice = RwSignal::new(None::<Notice>);
+    provide_context(ShellContext {
+        me,
+        groups,
+        selected,
+        open_group,
+        group_notice: RwSignal::new(None::<Notice>),
+    });
 
     view! {
         <div class="shell">
             <header class="topbar">
                 <Avatar user/>
                 <div class="who">
-                    <span class="nickname" data-testid="nickname">{nickname}</span>
-                    <span class="username">"@"{username}</span>
+                    <span class="nickname" data-testid="nickname"><bdi>{nickname}</bdi></span>
+                    <span class="username">"@"<bdi>{username}</bdi></span>
                 </div>
                 {error}
                 <form method="post" action="/logout" on:submit=on_logout>
@@ -102,15 +108,15 @@ fn ChatShell(user: User) -> impl IntoView {
                 <SidebarTabs tab on_select=select_tab/>
                 <div class="tabpanel" role="tabpanel" id=Tab::Friends.panel_id()
                     aria-labelledby=Tab::Friends.id() hidden=move || tab.get() != Tab::Friends>
-                    <FriendsPanel me/>
+                    <FriendsPanel/>
                 </div>
                 <div class="tabpanel" role="tabpanel" id=Tab::Groups.panel_id()
                     aria-labelledby=Tab::Groups.id() hidden=move || tab.get() != Tab::Groups>
-                    <GroupsPanel groups selected open_group notice=group_notice/>
+                    <GroupsPanel/>
                 </div>
             </aside>
             <section class="pane">
-                <GroupPane selected groups me open_group list_notice=group_notice/>
+                <GroupPane/>
             </section>
         </div>
     }

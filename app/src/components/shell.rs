@@ -1,0 +1,34 @@
+//! What every part of the chat shell shares: who is logged in, my groups, the open group and
+//! the Groups tab's notice. [`ChatShell`](crate::pages::chat) provides it once as a Leptos
+//! context, so the panels and the pane read it instead of threading it through their props.
+
+use super::{GroupsResource, Notice};
+use crate::ids::{GroupId, UserId};
+use leptos::prelude::*;
+
+/// The chat shell's shared state. Every field is a reactive handle or an id, so it is `Copy`
+/// and cheap to read anywhere below the shell.
+#[derive(Clone, Copy)]
+pub struct ShellContext {
+    /// The logged-in user.
+    pub me: UserId,
+    /// My groups: the Groups tab lists them, the pane reads my role from them, and both
+    /// refetch them after a change.
+    pub groups: GroupsResource,
+    /// The group open in the pane, from the address.
+    pub selected: Memo<Option<GroupId>>,
+    /// Opens a group in the pane (`None` closes it) by changing the address.
+    pub open_group: Callback<Option<GroupId>>,
+    /// The Groups tab's notice; the pane reports here when it closes itself (leave, dissolve).
+    pub group_notice: RwSignal<Option<Notice>>,
+}
+
+/// The shell's shared state, or `None` outside the chat shell. A component that gets `None`
+/// renders nothing rather than panicking: that is a programming error, so it is logged.
+pub fn use_shell() -> Option<ShellContext> {
+    let shell = use_context::<ShellContext>();
+    if shell.is_none() {
+        leptos::logging::error!("a chat shell component was rendered outside ChatShell");
+    }
+    shell
+}
