@@ -14,6 +14,9 @@
 //! [`start`] opens the store and builds the state; [`serve`] runs the HTTP server until a
 //! shutdown signal. Integration tests call both with a listener on port 0.
 
+// Leptos view types nest deeply; the chat shell's exceeds the default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod bus;
 pub mod chat;
