@@ -7,6 +7,7 @@ mod common;
 
 mod accounts_http;
 mod crash_safety;
+mod docs;
 mod hardening;
 mod pages_http;
 mod social_http;
