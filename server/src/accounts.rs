@@ -2,8 +2,8 @@
 //! and server functions all call these methods, so each rule exists once.
 
 use crate::error::AppError;
-use crate::store::accounts::{username_key, NewUser};
-use crate::store::{Store, StoreError};
+use crate::store::users::{username_key, NewUser};
+use crate::store::Store;
 use crate::throttle::LoginThrottle;
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::UserId;
@@ -150,14 +150,9 @@ impl Accounts {
                 now_ms: now_ms(),
             })
             .await;
-        match created {
-            Ok(user) => {
-                tracing::info!(user = %user.id, "registered");
-                Ok(user)
-            }
-            Err(StoreError::Duplicate) => Err(AppError::code(ErrorCode::UsernameTaken)),
-            Err(e) => Err(e.into()),
-        }
+        let user = created?;
+        tracing::info!(user = %user.id, "registered");
+        Ok(user)
     }
 
     /// Checks credentials and opens a session. Unknown user and wrong password get the same

@@ -4,8 +4,11 @@
 
 use crate::accounts::now_ms;
 use crate::error::AppError;
-use crate::store::social::{NewGroup, Notice, Noticed};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
+use crate::store::{
+    groups::NewGroup,
+    notices::{Notice, Noticed},
+};
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, UserId};
 use app::protocol::frame::{Cmd, Frame};
@@ -128,18 +131,13 @@ impl Social {
             return Err(AppError::code(ErrorCode::CannotFriendSelf));
         }
         let other = self.user(peer).await?;
-        match self.store.add_friendship(me, &other, now_ms()).await {
-            Ok(change) => {
-                self.announce(change);
-                tracing::info!(user = %me.id, friend = %peer, "friend added");
-                Ok(Friend {
-                    online: self.is_online(other.id),
-                    user: other,
-                })
-            }
-            Err(StoreError::Duplicate) => Err(AppError::code(ErrorCode::AlreadyFriends)),
-            Err(e) => Err(e.into()),
-        }
+        let change = self.store.add_friendship(me, &other, now_ms()).await?;
+        self.announce(change);
+        tracing::info!(user = %me.id, friend = %peer, "friend added");
+        Ok(Friend {
+            online: self.is_online(other.id),
+            user: other,
+        })
     }
 
     /// Ends the friendship on both sides: 404 `not_friends` when there is none.

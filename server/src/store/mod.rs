@@ -2,12 +2,17 @@
 //!
 //! [`Store`] offers domain-shaped methods (one call = one statement or one transaction) and
 //! returns `app::protocol` types, so nothing above this module sees an entity or a query.
+//! One file per domain: [`users`], [`sessions`], [`friends`], [`groups`], [`notices`],
+//! [`messages`].
 
-pub mod accounts;
 pub mod entities;
+pub mod friends;
+pub mod groups;
 pub mod messages;
 pub mod migration;
-pub mod social;
+pub mod notices;
+pub mod sessions;
+pub mod users;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
@@ -32,11 +37,26 @@ pub enum StoreError {
     Db(#[from] DbErr),
 }
 
+/// A change the data refused, as the rule's error code.
+fn refused(code: app::error::ErrorCode) -> StoreError {
+    StoreError::Refused(code)
+}
+
 /// Turns unique violations into [`StoreError::Duplicate`], whatever the backend's wording.
+/// Domain methods then name what a duplicate means (`username_taken`, `already_friends`...)
+/// with [`on_duplicate`], so callers see refusals, not key violations.
 fn classify(err: DbErr) -> StoreError {
     match err.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate,
         _ => StoreError::Db(err),
+    }
+}
+
+/// Classifies `err`, naming a unique violation as the refusal `code`.
+fn on_duplicate(code: app::error::ErrorCode) -> impl Fn(DbErr) -> StoreError {
+    move |err| match classify(err) {
+        StoreError::Duplicate => StoreError::Refused(code),
+        other => other,
     }
 }
 

@@ -2,8 +2,9 @@
 
 use crate::common;
 
+use app::error::ErrorCode;
 use app::ids::UserId;
-use server::store::accounts::NewUser;
+use server::store::users::NewUser;
 use server::store::StoreError;
 
 fn new_user(name: &str, nickname: &str) -> NewUser {
@@ -24,7 +25,7 @@ async fn users_are_unique_regardless_of_case() {
         assert_eq!(bob.avatar, "");
         let dup = s.create_user(new_user("bob", "other")).await;
         assert!(
-            matches!(dup, Err(StoreError::Duplicate)),
+            matches!(dup, Err(StoreError::Refused(ErrorCode::UsernameTaken))),
             "{}: {dup:?}",
             db.label
         );

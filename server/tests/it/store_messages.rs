@@ -8,8 +8,8 @@ use app::error::ErrorCode;
 use app::ids::UserId;
 use app::protocol::frame::MessageBody;
 use app::protocol::Conv;
-use server::store::accounts::NewUser;
 use server::store::messages::{NewMessage, Page, Stored};
+use server::store::users::NewUser;
 use server::store::{Store, StoreError};
 
 async fn user(s: &Store, name: &str) -> UserId {

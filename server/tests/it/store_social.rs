@@ -7,8 +7,8 @@ use app::error::ErrorCode;
 use app::ids::GroupId;
 use app::protocol::{GroupRole, User};
 use sea_orm::{ConnectionTrait, Statement};
-use server::store::accounts::NewUser;
-use server::store::social::NewGroup;
+use server::store::groups::NewGroup;
+use server::store::users::NewUser;
 use server::store::{Store, StoreError};
 
 async fn user(s: &Store, name: &str) -> User {
@@ -68,7 +68,7 @@ async fn friendship_is_both_rows_or_neither() {
         assert_eq!(s.friends(b.id).await.unwrap(), vec![a.clone()]);
         assert!(matches!(
             s.add_friendship(&b, &a, 11).await,
-            Err(StoreError::Duplicate)
+            Err(StoreError::Refused(ErrorCode::AlreadyFriends))
         ));
         assert_eq!(contact_rows(&db).await, 2, "{}", db.label);
 
@@ -85,7 +85,7 @@ async fn friendship_is_both_rows_or_neither() {
         let before = s.notices(a.id, 0, 100).await.unwrap().len();
         assert!(matches!(
             s.add_friendship(&a, &c, 12).await,
-            Err(StoreError::Duplicate)
+            Err(StoreError::Refused(ErrorCode::AlreadyFriends))
         ));
         assert!(
             !s.are_friends(a.id, c.id).await.unwrap(),

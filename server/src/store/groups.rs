@@ -1,4 +1,4 @@
-//! Friendships, groups and memberships, with the notices each change produces.
+//! Groups and memberships, with the notices each change produces.
 //!
 //! Every change is one transaction whose first statement is a write (a conditional update or
 //! an insert): on SQLite that takes the write lock before anything is read, so concurrent
@@ -6,8 +6,9 @@
 //! the conditional update re-check its condition. Caps are enforced by those conditional
 //! updates (`owned_groups < max`, `member_count < max`), never by a read-then-write.
 
-use super::entities::{contact, group, group_member, notice, user};
-use super::{classify, Store, StoreError};
+use super::entities::{group, group_member, user};
+use super::notices::{notify, Noticed};
+use super::{classify, refused, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::{GroupId, UserId};
 use app::protocol::{Conv, Group, GroupRole, Member, MyGroup, User};
@@ -28,27 +29,6 @@ pub struct NewGroup {
     pub memo: String,
 }
 
-/// A recorded social event for one user (delivered later as a cmd 12 notice).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    /// Increasing id (delivery cursor).
-    pub id: i64,
-    /// Who is told.
-    pub user: UserId,
-    /// Event kind, e.g. `friend_added`.
-    pub kind: String,
-    /// Human-readable text.
-    pub content: String,
-    /// The conversation concerned, if any.
-    pub conv: Option<String>,
-    /// When it happened, ms since the epoch.
-    pub ts: i64,
-}
-
-fn refused(code: ErrorCode) -> StoreError {
-    StoreError::Refused(code)
-}
-
 impl From<group::Model> for Group {
     fn from(m: group::Model) -> Group {
         Group {
@@ -59,57 +39,6 @@ impl From<group::Model> for Group {
             owner_id: UserId(m.owner_id),
             member_count: u32::try_from(m.member_count).unwrap_or(0),
             created_at: m.created_at,
-        }
-    }
-}
-
-/// The result of a change plus the notices it recorded, for the caller to deliver live
-/// once the transaction has committed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Noticed<T> {
-    /// What the change returns.
-    pub value: T,
-    /// Who must be told what.
-    pub notices: Vec<Notice>,
-}
-
-/// Records the same notice for each of `users`; returns them with their ids (the catch-up
-/// cursor a client keeps).
-async fn notify(
-    txn: &DatabaseTransaction,
-    users: impl IntoIterator<Item = UserId>,
-    kind: &str,
-    content: &str,
-    conv: Option<String>,
-    now_ms: i64,
-) -> Result<Vec<Notice>, StoreError> {
-    let mut told = Vec::new();
-    // One insert per row: a multi-row insert does not report every id on every backend.
-    for user in users {
-        let row = notice::ActiveModel {
-            user_id: Set(user.0),
-            kind: Set(kind.to_owned()),
-            content: Set(content.to_owned()),
-            conv: Set(conv.clone()),
-            created_at: Set(now_ms),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        told.push(Notice::from(row));
-    }
-    Ok(told)
-}
-
-impl From<notice::Model> for Notice {
-    fn from(n: notice::Model) -> Notice {
-        Notice {
-            id: n.id,
-            user: UserId(n.user_id),
-            kind: n.kind,
-            content: n.content,
-            conv: n.conv,
-            ts: n.created_at,
         }
     }
 }
@@ -165,109 +94,6 @@ async fn bump_owned(
 }
 
 impl Store {
-    /// Makes `a` and `b` friends: both contact rows and both notices, or nothing.
-    /// `Duplicate` if either direction already exists.
-    pub async fn add_friendship(
-        &self,
-        a: &User,
-        b: &User,
-        now_ms: i64,
-    ) -> Result<Noticed<()>, StoreError> {
-        let txn = self.db.begin().await?;
-        for (owner, peer) in [(a.id, b.id), (b.id, a.id)] {
-            contact::ActiveModel {
-                owner_id: Set(owner.0),
-                peer_id: Set(peer.0),
-                created_at: Set(now_ms),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(classify)?;
-        }
-        let conv = Conv::private(a.id, b.id).map(|c| c.key());
-        let to_b = format!("{} added you as a friend", a.nickname);
-        let to_a = format!("You and {} are now friends", b.nickname);
-        let mut notices = notify(&txn, [b.id], "friend_added", &to_b, conv.clone(), now_ms).await?;
-        notices.extend(notify(&txn, [a.id], "friend_added", &to_a, conv, now_ms).await?);
-        txn.commit().await?;
-        Ok(Noticed { value: (), notices })
-    }
-
-    /// Ends the friendship on both sides; `Refused(NotFriends)` if there was none.
-    pub async fn remove_friendship(
-        &self,
-        a: &User,
-        b: &User,
-        now_ms: i64,
-    ) -> Result<Noticed<()>, StoreError> {
-        let txn = self.db.begin().await?;
-        let gone = contact::Entity::delete_many()
-            .filter(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(contact::Column::OwnerId.eq(a.id.0))
-                            .add(contact::Column::PeerId.eq(b.id.0)),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(contact::Column::OwnerId.eq(b.id.0))
-                            .add(contact::Column::PeerId.eq(a.id.0)),
-                    ),
-            )
-            .exec(&txn)
-            .await?;
-        if gone.rows_affected == 0 {
-            return Err(refused(ErrorCode::NotFriends));
-        }
-        let conv = Conv::private(a.id, b.id).map(|c| c.key());
-        let to_b = format!("You and {} are no longer friends", a.nickname);
-        let to_a = format!("You and {} are no longer friends", b.nickname);
-        let mut notices =
-            notify(&txn, [b.id], "friend_removed", &to_b, conv.clone(), now_ms).await?;
-        notices.extend(notify(&txn, [a.id], "friend_removed", &to_a, conv, now_ms).await?);
-        txn.commit().await?;
-        Ok(Noticed { value: (), notices })
-    }
-
-    /// True when `a` has `b` as a friend.
-    pub async fn are_friends(&self, a: UserId, b: UserId) -> Result<bool, StoreError> {
-        let found = contact::Entity::find()
-            .filter(contact::Column::OwnerId.eq(a.0))
-            .filter(contact::Column::PeerId.eq(b.0))
-            .one(&self.db)
-            .await?;
-        Ok(found.is_some())
-    }
-
-    /// The ids of `me`'s friends.
-    pub async fn friend_ids(&self, me: UserId) -> Result<Vec<UserId>, StoreError> {
-        let ids: Vec<i64> = contact::Entity::find()
-            .select_only()
-            .column(contact::Column::PeerId)
-            .filter(contact::Column::OwnerId.eq(me.0))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        Ok(ids.into_iter().map(UserId).collect())
-    }
-
-    /// `me`'s friends, by nickname.
-    pub async fn friends(&self, me: UserId) -> Result<Vec<User>, StoreError> {
-        let rows = contact::Entity::find()
-            .filter(contact::Column::OwnerId.eq(me.0))
-            .find_also_related(user::Entity)
-            .all(&self.db)
-            .await?;
-        let mut users: Vec<User> = rows
-            .into_iter()
-            .filter_map(|(_, u)| u.map(User::from))
-            .collect();
-        users.sort_by_cached_key(|u| (u.nickname.to_lowercase(), u.id));
-        Ok(users)
-    }
-
     /// Creates a group owned by `owner` (who becomes its first member), unless they already
     /// own `max_owned` groups (`Refused(OwnedGroupsLimit)`).
     pub async fn create_group(
@@ -635,31 +461,5 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(Noticed { value: (), notices })
-    }
-
-    /// `user`'s notices with an id above `after`, oldest first, at most `limit`.
-    pub async fn notices(
-        &self,
-        user: UserId,
-        after: i64,
-        limit: u64,
-    ) -> Result<Vec<Notice>, StoreError> {
-        let rows = notice::Entity::find()
-            .filter(notice::Column::UserId.eq(user.0))
-            .filter(notice::Column::Id.gt(after))
-            .order_by_asc(notice::Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(Notice::from).collect())
-    }
-
-    /// Deletes notices recorded before `before_ms`; returns how many.
-    pub async fn prune_notices(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let res = notice::Entity::delete_many()
-            .filter(notice::Column::CreatedAt.lt(before_ms))
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected)
     }
 }

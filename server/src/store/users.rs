@@ -1,7 +1,8 @@
-//! Users and login sessions.
+//! Users: accounts, credentials, profiles and search.
 
-use super::entities::{session, user};
-use super::{classify, Store, StoreError};
+use super::entities::user;
+use super::{on_duplicate, Store, StoreError};
+use app::error::ErrorCode;
 use app::ids::UserId;
 use app::protocol::User;
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
@@ -49,7 +50,8 @@ impl From<user::Model> for User {
 }
 
 impl Store {
-    /// Inserts an account; [`StoreError::Duplicate`] when the username (in any case) exists.
+    /// Inserts an account; refused with `username_taken` when the username exists in any
+    /// letter case.
     pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
         let model = user::ActiveModel {
             username_key: Set(username_key(&new.username)),
@@ -63,7 +65,7 @@ impl Store {
         }
         .insert(&self.db)
         .await
-        .map_err(classify)?;
+        .map_err(on_duplicate(ErrorCode::UsernameTaken))?;
         Ok(model.into())
     }
 
@@ -148,59 +150,5 @@ impl Store {
         });
         users.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(users)
-    }
-
-    /// Records a new session under the token's hash.
-    pub async fn create_session(
-        &self,
-        user: UserId,
-        token_hash: String,
-        now_ms: i64,
-        expires_at_ms: i64,
-    ) -> Result<(), StoreError> {
-        session::ActiveModel {
-            user_id: Set(user.0),
-            token_hash: Set(token_hash),
-            created_at: Set(now_ms),
-            expires_at: Set(expires_at_ms),
-            ..Default::default()
-        }
-        .insert(&self.db)
-        .await
-        .map_err(classify)?;
-        Ok(())
-    }
-
-    /// The user of a live (unexpired) session and when the session expires (ms).
-    pub async fn session_user(
-        &self,
-        token_hash: &str,
-        now_ms: i64,
-    ) -> Result<Option<(User, i64)>, StoreError> {
-        let found = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(token_hash))
-            .filter(session::Column::ExpiresAt.gt(now_ms))
-            .find_also_related(user::Entity)
-            .one(&self.db)
-            .await?;
-        Ok(found.and_then(|(s, u)| u.map(|u| (User::from(u), s.expires_at))))
-    }
-
-    /// Ends a session; true if there was one.
-    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
-        let res = session::Entity::delete_many()
-            .filter(session::Column::TokenHash.eq(token_hash))
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected > 0)
-    }
-
-    /// Removes sessions that expired before `now_ms`; returns how many.
-    pub async fn purge_expired_sessions(&self, now_ms: i64) -> Result<u64, StoreError> {
-        let res = session::Entity::delete_many()
-            .filter(session::Column::ExpiresAt.lte(now_ms))
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected)
     }
 }

@@ -1,0 +1,118 @@
+//! Friendships: two contact rows per friendship, written (and removed) in one transaction
+//! with the notices they produce.
+
+use super::entities::{contact, user};
+use super::notices::{notify, Noticed};
+use super::{on_duplicate, refused, Store, StoreError};
+use app::error::ErrorCode;
+use app::ids::UserId;
+use app::protocol::{Conv, User};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
+
+impl Store {
+    /// Makes `a` and `b` friends: both contact rows and both notices, or nothing.
+    /// Refused with `already_friends` if either direction already exists.
+    pub async fn add_friendship(
+        &self,
+        a: &User,
+        b: &User,
+        now_ms: i64,
+    ) -> Result<Noticed<()>, StoreError> {
+        let txn = self.db.begin().await?;
+        for (owner, peer) in [(a.id, b.id), (b.id, a.id)] {
+            contact::ActiveModel {
+                owner_id: Set(owner.0),
+                peer_id: Set(peer.0),
+                created_at: Set(now_ms),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(on_duplicate(ErrorCode::AlreadyFriends))?;
+        }
+        let conv = Conv::private(a.id, b.id).map(|c| c.key());
+        let to_b = format!("{} added you as a friend", a.nickname);
+        let to_a = format!("You and {} are now friends", b.nickname);
+        let mut notices = notify(&txn, [b.id], "friend_added", &to_b, conv.clone(), now_ms).await?;
+        notices.extend(notify(&txn, [a.id], "friend_added", &to_a, conv, now_ms).await?);
+        txn.commit().await?;
+        Ok(Noticed { value: (), notices })
+    }
+
+    /// Ends the friendship on both sides; `Refused(NotFriends)` if there was none.
+    pub async fn remove_friendship(
+        &self,
+        a: &User,
+        b: &User,
+        now_ms: i64,
+    ) -> Result<Noticed<()>, StoreError> {
+        let txn = self.db.begin().await?;
+        let gone = contact::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(contact::Column::OwnerId.eq(a.id.0))
+                            .add(contact::Column::PeerId.eq(b.id.0)),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(contact::Column::OwnerId.eq(b.id.0))
+                            .add(contact::Column::PeerId.eq(a.id.0)),
+                    ),
+            )
+            .exec(&txn)
+            .await?;
+        if gone.rows_affected == 0 {
+            return Err(refused(ErrorCode::NotFriends));
+        }
+        let conv = Conv::private(a.id, b.id).map(|c| c.key());
+        let to_b = format!("You and {} are no longer friends", a.nickname);
+        let to_a = format!("You and {} are no longer friends", b.nickname);
+        let mut notices =
+            notify(&txn, [b.id], "friend_removed", &to_b, conv.clone(), now_ms).await?;
+        notices.extend(notify(&txn, [a.id], "friend_removed", &to_a, conv, now_ms).await?);
+        txn.commit().await?;
+        Ok(Noticed { value: (), notices })
+    }
+
+    /// True when `a` has `b` as a friend.
+    pub async fn are_friends(&self, a: UserId, b: UserId) -> Result<bool, StoreError> {
+        let found = contact::Entity::find()
+            .filter(contact::Column::OwnerId.eq(a.0))
+            .filter(contact::Column::PeerId.eq(b.0))
+            .one(&self.db)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// The ids of `me`'s friends.
+    pub async fn friend_ids(&self, me: UserId) -> Result<Vec<UserId>, StoreError> {
+        let ids: Vec<i64> = contact::Entity::find()
+            .select_only()
+            .column(contact::Column::PeerId)
+            .filter(contact::Column::OwnerId.eq(me.0))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
+    /// `me`'s friends, by nickname.
+    pub async fn friends(&self, me: UserId) -> Result<Vec<User>, StoreError> {
+        let rows = contact::Entity::find()
+            .filter(contact::Column::OwnerId.eq(me.0))
+            .find_also_related(user::Entity)
+            .all(&self.db)
+            .await?;
+        let mut users: Vec<User> = rows
+            .into_iter()
+            .filter_map(|(_, u)| u.map(User::from))
+            .collect();
+        users.sort_by_cached_key(|u| (u.nickname.to_lowercase(), u.id));
+        Ok(users)
+    }
+}
