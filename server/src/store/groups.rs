@@ -6,6 +6,7 @@
 //! the conditional update re-check its condition. Caps are enforced by those conditional
 //! updates (`owned_groups < max`, `member_count < max`), never by a read-then-write.
 
+use super::entities::group_member::Role;
 use super::entities::{group, group_member, user};
 use super::notices::{notify, Noticed};
 use super::{classify, refused, Store, StoreError};
@@ -64,7 +65,7 @@ async fn role_of(
         .filter(group_member::Column::UserId.eq(who.0))
         .one(conn)
         .await?;
-    Ok(row.map(|m| GroupRole::parse(&m.role)))
+    Ok(row.map(|m| m.role.into()))
 }
 
 async fn group_in(conn: &impl ConnectionTrait, g: GroupId) -> Result<Option<Group>, StoreError> {
@@ -121,7 +122,7 @@ impl Store {
         group_member::ActiveModel {
             group_id: Set(created.id),
             user_id: Set(owner.id.0),
-            role: Set(GroupRole::Owner.as_str().to_owned()),
+            role: Set(Role::Owner),
             joined_at: Set(now_ms),
             ..Default::default()
         }
@@ -189,7 +190,7 @@ impl Store {
             .filter_map(|(m, g)| {
                 g.map(|g| MyGroup {
                     group: g.into(),
-                    role: GroupRole::parse(&m.role),
+                    role: m.role.into(),
                 })
             })
             .collect();
@@ -211,7 +212,7 @@ impl Store {
             .filter_map(|(m, u)| {
                 u.map(|u| Member {
                     user: u.into(),
-                    role: GroupRole::parse(&m.role),
+                    role: m.role.into(),
                     joined_at: m.joined_at,
                 })
             })
@@ -251,7 +252,7 @@ impl Store {
         let inserted = group_member::ActiveModel {
             group_id: Set(g.0),
             user_id: Set(who.id.0),
-            role: Set(GroupRole::Member.as_str().to_owned()),
+            role: Set(Role::Member),
             joined_at: Set(now_ms),
             ..Default::default()
         }
@@ -299,7 +300,7 @@ impl Store {
         let gone = group_member::Entity::delete_many()
             .filter(group_member::Column::GroupId.eq(g.0))
             .filter(group_member::Column::UserId.eq(who.id.0))
-            .filter(group_member::Column::Role.eq(GroupRole::Member.as_str()))
+            .filter(group_member::Column::Role.eq(Role::Member))
             .exec(&txn)
             .await?;
         if gone.rows_affected == 0 {
@@ -362,10 +363,7 @@ impl Store {
             });
         }
         let promoted = group_member::Entity::update_many()
-            .col_expr(
-                group_member::Column::Role,
-                Expr::value(GroupRole::Owner.as_str()),
-            )
+            .col_expr(group_member::Column::Role, Expr::value(Role::Owner))
             .filter(group_member::Column::GroupId.eq(g.0))
             .filter(group_member::Column::UserId.eq(to.id.0))
             .exec(&txn)
@@ -377,10 +375,7 @@ impl Store {
             return Err(refused(ErrorCode::OwnedGroupsLimit));
         }
         group_member::Entity::update_many()
-            .col_expr(
-                group_member::Column::Role,
-                Expr::value(GroupRole::Member.as_str()),
-            )
+            .col_expr(group_member::Column::Role, Expr::value(Role::Member))
             .filter(group_member::Column::GroupId.eq(g.0))
             .filter(group_member::Column::UserId.eq(from.id.0))
             .exec(&txn)

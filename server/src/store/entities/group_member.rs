@@ -11,8 +11,28 @@ pub struct Model {
     pub id: i64,
     pub group_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: Role,
     pub joined_at: i64,
+}
+
+/// A member's role as stored: the column holds `owner` or `member`, and SeaORM refuses
+/// anything else when reading it back.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "owner")]
+    Owner,
+    #[sea_orm(string_value = "member")]
+    Member,
+}
+
+impl From<Role> for app::protocol::GroupRole {
+    fn from(r: Role) -> app::protocol::GroupRole {
+        match r {
+            Role::Owner => app::protocol::GroupRole::Owner,
+            Role::Member => app::protocol::GroupRole::Member,
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
