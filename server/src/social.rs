@@ -4,11 +4,9 @@
 
 use crate::accounts::now_ms;
 use crate::error::AppError;
+use crate::store::groups::NewGroup;
+use crate::store::notices::{Event, Notice, NoticeKind, Noticed};
 use crate::store::Store;
-use crate::store::{
-    groups::NewGroup,
-    notices::{Notice, Noticed},
-};
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, UserId};
 use app::protocol::frame::{Cmd, Frame};
@@ -17,13 +15,38 @@ use app::protocol::{
     Member, MyGroup, User,
 };
 
+/// The words of a notice, as the person told reads them.
+pub fn word(e: &Event<'_>) -> String {
+    let actor = &e.actor.nickname;
+    let group = e.group.map_or("", |g| g.name.as_str());
+    // In a friendship change, "the other person" depends on who reads it.
+    let other = match e.peer {
+        Some(p) if e.to == e.actor.id => p.nickname.as_str(),
+        _ => actor.as_str(),
+    };
+    match e.kind {
+        NoticeKind::FriendAdded if e.to == e.actor.id => {
+            format!("You and {other} are now friends")
+        }
+        NoticeKind::FriendAdded => format!("{actor} added you as a friend"),
+        NoticeKind::FriendRemoved => format!("You and {other} are no longer friends"),
+        NoticeKind::MemberJoined => format!("{actor} joined {group}"),
+        NoticeKind::MemberLeft => format!("{actor} left {group}"),
+        NoticeKind::OwnerChanged => {
+            let owner = e.peer.map_or(actor.as_str(), |p| p.nickname.as_str());
+            format!("{owner} is now the owner of {group}")
+        }
+        NoticeKind::GroupDissolved => format!("{group} was dissolved by its owner"),
+    }
+}
+
 /// A notice as its cmd 12 frame.
 pub fn notice_frame(n: &Notice) -> Frame {
     Frame {
         cmd: Cmd::Notice.code(),
         id: n.id,
         content: n.content.clone(),
-        memo: n.kind.clone(),
+        memo: n.kind.as_str().to_owned(),
         conv: n.conv.clone().unwrap_or_default(),
         ts: n.ts,
         ..Frame::default()
@@ -131,7 +154,10 @@ impl Social {
             return Err(AppError::code(ErrorCode::CannotFriendSelf));
         }
         let other = self.user(peer).await?;
-        let change = self.store.add_friendship(me, &other, now_ms()).await?;
+        let change = self
+            .store
+            .add_friendship(me, &other, word, now_ms())
+            .await?;
         self.announce(change);
         tracing::info!(user = %me.id, friend = %peer, "friend added");
         Ok(Friend {
@@ -143,7 +169,10 @@ impl Social {
     /// Ends the friendship on both sides: 404 `not_friends` when there is none.
     pub async fn remove_friend(&self, me: &User, peer: UserId) -> Result<(), AppError> {
         let other = self.user(peer).await?;
-        let change = self.store.remove_friendship(me, &other, now_ms()).await?;
+        let change = self
+            .store
+            .remove_friendship(me, &other, word, now_ms())
+            .await?;
         self.announce(change);
         tracing::info!(user = %me.id, friend = %peer, "friend removed");
         Ok(())
@@ -189,7 +218,7 @@ impl Social {
     pub async fn join_group(&self, me: &User, g: GroupId) -> Result<MyGroup, AppError> {
         let joined = self.announce(
             self.store
-                .join_group(g, me, self.max_group_members, now_ms())
+                .join_group(g, me, self.max_group_members, word, now_ms())
                 .await?,
         );
         tracing::info!(user = %me.id, group = %g, "joined group");
@@ -198,7 +227,7 @@ impl Social {
 
     /// Leaves a group: 409 `owner_cannot_leave` for its owner, 403 `not_member`.
     pub async fn leave_group(&self, me: &User, g: GroupId) -> Result<(), AppError> {
-        let change = self.store.leave_group(g, me, now_ms()).await?;
+        let change = self.store.leave_group(g, me, word, now_ms()).await?;
         self.announce(change);
         tracing::info!(user = %me.id, group = %g, "left group");
         Ok(())
@@ -230,7 +259,7 @@ impl Social {
         let new_owner = self.user(to).await?;
         let group = self.announce(
             self.store
-                .transfer_group(g, me, &new_owner, self.max_owned_groups, now_ms())
+                .transfer_group(g, me, &new_owner, self.max_owned_groups, word, now_ms())
                 .await?,
         );
         tracing::info!(user = %me.id, group = %g, to = %to, "ownership transferred");
@@ -242,7 +271,7 @@ impl Social {
 
     /// Deletes the group for everyone (owner only).
     pub async fn dissolve_group(&self, me: &User, g: GroupId) -> Result<(), AppError> {
-        let change = self.store.dissolve_group(g, me, now_ms()).await?;
+        let change = self.store.dissolve_group(g, me, word, now_ms()).await?;
         self.announce(change);
         tracing::info!(user = %me.id, group = %g, "group dissolved");
         Ok(())

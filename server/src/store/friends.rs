@@ -2,7 +2,7 @@
 //! with the notices they produce.
 
 use super::entities::{contact, user};
-use super::notices::{notify, Noticed};
+use super::notices::{notify, Event, NoticeKind, Noticed, Wording};
 use super::{on_duplicate, refused, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::UserId;
@@ -19,6 +19,7 @@ impl Store {
         &self,
         a: &User,
         b: &User,
+        word: Wording,
         now_ms: i64,
     ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
@@ -34,10 +35,14 @@ impl Store {
             .map_err(on_duplicate(ErrorCode::AlreadyFriends))?;
         }
         let conv = Conv::private(a.id, b.id).map(|c| c.key());
-        let to_b = format!("{} added you as a friend", a.nickname);
-        let to_a = format!("You and {} are now friends", b.nickname);
-        let mut notices = notify(&txn, [b.id], "friend_added", &to_b, conv.clone(), now_ms).await?;
-        notices.extend(notify(&txn, [a.id], "friend_added", &to_a, conv, now_ms).await?);
+        let event = Event {
+            kind: NoticeKind::FriendAdded,
+            to: b.id,
+            actor: a,
+            peer: Some(b),
+            group: None,
+        };
+        let notices = notify(&txn, [b.id, a.id], event, word, conv, now_ms).await?;
         txn.commit().await?;
         Ok(Noticed { value: (), notices })
     }
@@ -47,6 +52,7 @@ impl Store {
         &self,
         a: &User,
         b: &User,
+        word: Wording,
         now_ms: i64,
     ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
@@ -70,11 +76,14 @@ impl Store {
             return Err(refused(ErrorCode::NotFriends));
         }
         let conv = Conv::private(a.id, b.id).map(|c| c.key());
-        let to_b = format!("You and {} are no longer friends", a.nickname);
-        let to_a = format!("You and {} are no longer friends", b.nickname);
-        let mut notices =
-            notify(&txn, [b.id], "friend_removed", &to_b, conv.clone(), now_ms).await?;
-        notices.extend(notify(&txn, [a.id], "friend_removed", &to_a, conv, now_ms).await?);
+        let event = Event {
+            kind: NoticeKind::FriendRemoved,
+            to: b.id,
+            actor: a,
+            peer: Some(b),
+            group: None,
+        };
+        let notices = notify(&txn, [b.id, a.id], event, word, conv, now_ms).await?;
         txn.commit().await?;
         Ok(Noticed { value: (), notices })
     }

@@ -8,7 +8,7 @@
 
 use super::entities::group_member::Role;
 use super::entities::{group, group_member, user};
-use super::notices::{notify, Noticed};
+use super::notices::{notify, Event, NoticeKind, Noticed, Wording};
 use super::{classify, refused, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::{GroupId, UserId};
@@ -228,6 +228,7 @@ impl Store {
         g: GroupId,
         who: &User,
         max_members: u32,
+        word: Wording,
         now_ms: i64,
     ) -> Result<Noticed<MyGroup>, StoreError> {
         let txn = self.db.begin().await?;
@@ -267,13 +268,19 @@ impl Store {
         let group = group_in(&txn, g)
             .await?
             .ok_or(refused(ErrorCode::NotFound))?;
-        let text = format!("{} joined {}", who.nickname, group.name);
         let everyone = member_ids(&txn, g).await?;
+        let event = Event {
+            kind: NoticeKind::MemberJoined,
+            to: who.id,
+            actor: who,
+            peer: None,
+            group: Some(&group),
+        };
         let notices = notify(
             &txn,
             everyone,
-            "member_joined",
-            &text,
+            event,
+            word,
             Some(Conv::group(g).key()),
             now_ms,
         )
@@ -294,6 +301,7 @@ impl Store {
         &self,
         g: GroupId,
         who: &User,
+        word: Wording,
         now_ms: i64,
     ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
@@ -323,18 +331,16 @@ impl Store {
         let group = group_in(&txn, g)
             .await?
             .ok_or(refused(ErrorCode::NotFound))?;
-        let text = format!("{} left {}", who.nickname, group.name);
         let mut told = member_ids(&txn, g).await?;
         told.push(who.id);
-        let notices = notify(
-            &txn,
-            told,
-            "member_left",
-            &text,
-            Some(Conv::group(g).key()),
-            now_ms,
-        )
-        .await?;
+        let event = Event {
+            kind: NoticeKind::MemberLeft,
+            to: who.id,
+            actor: who,
+            peer: None,
+            group: Some(&group),
+        };
+        let notices = notify(&txn, told, event, word, Some(Conv::group(g).key()), now_ms).await?;
         txn.commit().await?;
         Ok(Noticed { value: (), notices })
     }
@@ -347,6 +353,7 @@ impl Store {
         from: &User,
         to: &User,
         max_owned: u32,
+        word: Wording,
         now_ms: i64,
     ) -> Result<Noticed<Group>, StoreError> {
         let txn = self.db.begin().await?;
@@ -384,13 +391,19 @@ impl Store {
         let group = group_in(&txn, g)
             .await?
             .ok_or(refused(ErrorCode::NotFound))?;
-        let text = format!("{} is now the owner of {}", to.nickname, group.name);
         let everyone = member_ids(&txn, g).await?;
+        let event = Event {
+            kind: NoticeKind::OwnerChanged,
+            to: from.id,
+            actor: from,
+            peer: Some(to),
+            group: Some(&group),
+        };
         let notices = notify(
             &txn,
             everyone,
-            "owner_changed",
-            &text,
+            event,
+            word,
             Some(Conv::group(g).key()),
             now_ms,
         )
@@ -408,6 +421,7 @@ impl Store {
         &self,
         g: GroupId,
         owner: &User,
+        word: Wording,
         now_ms: i64,
     ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
@@ -444,12 +458,18 @@ impl Store {
             .exec(&txn)
             .await?;
         group::Entity::delete_by_id(g.0).exec(&txn).await?;
-        let text = format!("{} was dissolved by its owner", group.name);
+        let event = Event {
+            kind: NoticeKind::GroupDissolved,
+            to: owner.id,
+            actor: owner,
+            peer: None,
+            group: Some(&group),
+        };
         let notices = notify(
             &txn,
             everyone,
-            "group_dissolved",
-            &text,
+            event,
+            word,
             Some(Conv::group(g).key()),
             now_ms,
         )

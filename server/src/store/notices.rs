@@ -4,10 +4,76 @@
 use super::entities::notice;
 use super::{Store, StoreError};
 use app::ids::UserId;
+use app::protocol::{Group, User};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
+
+/// What a notice is about; stored and sent (in `memo`) as its snake_case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NoticeKind {
+    /// Two users became friends.
+    FriendAdded,
+    /// A friendship ended.
+    FriendRemoved,
+    /// Someone joined a group.
+    MemberJoined,
+    /// Someone left a group.
+    MemberLeft,
+    /// A group changed hands.
+    OwnerChanged,
+    /// A group was dissolved.
+    GroupDissolved,
+}
+
+impl NoticeKind {
+    const ALL: [NoticeKind; 6] = [
+        NoticeKind::FriendAdded,
+        NoticeKind::FriendRemoved,
+        NoticeKind::MemberJoined,
+        NoticeKind::MemberLeft,
+        NoticeKind::OwnerChanged,
+        NoticeKind::GroupDissolved,
+    ];
+
+    /// The name as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::FriendAdded => "friend_added",
+            NoticeKind::FriendRemoved => "friend_removed",
+            NoticeKind::MemberJoined => "member_joined",
+            NoticeKind::MemberLeft => "member_left",
+            NoticeKind::OwnerChanged => "owner_changed",
+            NoticeKind::GroupDissolved => "group_dissolved",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<NoticeKind> {
+        NoticeKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A change as the rules word it: what happened, to whom it is told, who did it, and the
+/// other person or the group it concerns.
+#[derive(Clone, Copy, Debug)]
+pub struct Event<'a> {
+    /// What happened.
+    pub kind: NoticeKind,
+    /// Who is told.
+    pub to: UserId,
+    /// Who did it.
+    pub actor: &'a User,
+    /// The other person (a friendship's other side, a group's new owner).
+    pub peer: Option<&'a User>,
+    /// The group concerned.
+    pub group: Option<&'a Group>,
+}
+
+/// How the rules word a notice. The store calls it once per recipient inside the change's
+/// transaction, so the words are stored with the change and never depend on a later read.
+pub type Wording = fn(&Event<'_>) -> String;
 
 /// A recorded social event for one user (delivered later as a cmd 12 notice).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,8 +82,8 @@ pub struct Notice {
     pub id: i64,
     /// Who is told.
     pub user: UserId,
-    /// Event kind, e.g. `friend_added`.
-    pub kind: String,
+    /// What happened.
+    pub kind: NoticeKind,
     /// Human-readable text.
     pub content: String,
     /// The conversation concerned, if any.
@@ -36,44 +102,49 @@ pub struct Noticed<T> {
     pub notices: Vec<Notice>,
 }
 
-/// Records the same notice for each of `users`; returns them with their ids (the catch-up
-/// cursor a client keeps).
+/// Records `event` for each of `users`, worded by `word` for each; returns the notices with
+/// their ids (the catch-up cursor a client keeps).
 pub(super) async fn notify(
     txn: &DatabaseTransaction,
     users: impl IntoIterator<Item = UserId>,
-    kind: &str,
-    content: &str,
+    event: Event<'_>,
+    word: Wording,
     conv: Option<String>,
     now_ms: i64,
 ) -> Result<Vec<Notice>, StoreError> {
     let mut told = Vec::new();
     // One insert per row: a multi-row insert does not report every id on every backend.
-    for user in users {
+    for to in users {
         let row = notice::ActiveModel {
-            user_id: Set(user.0),
-            kind: Set(kind.to_owned()),
-            content: Set(content.to_owned()),
+            user_id: Set(to.0),
+            kind: Set(event.kind.as_str().to_owned()),
+            content: Set(word(&Event { to, ..event })),
             conv: Set(conv.clone()),
             created_at: Set(now_ms),
             ..Default::default()
         }
         .insert(txn)
         .await?;
-        told.push(Notice::from(row));
+        told.push(Notice::try_from(row)?);
     }
     Ok(told)
 }
 
-impl From<notice::Model> for Notice {
-    fn from(n: notice::Model) -> Notice {
-        Notice {
+impl TryFrom<notice::Model> for Notice {
+    type Error = StoreError;
+
+    fn try_from(n: notice::Model) -> Result<Notice, StoreError> {
+        let kind = NoticeKind::parse(&n.kind).ok_or_else(|| {
+            StoreError::Inconsistent(format!("notice {}: unknown kind {:?}", n.id, n.kind))
+        })?;
+        Ok(Notice {
             id: n.id,
             user: UserId(n.user_id),
-            kind: n.kind,
+            kind,
             content: n.content,
             conv: n.conv,
             ts: n.created_at,
-        }
+        })
     }
 }
 
@@ -92,7 +163,7 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(Notice::from).collect())
+        rows.into_iter().map(Notice::try_from).collect()
     }
 
     /// Deletes notices recorded before `before_ms`; returns how many.

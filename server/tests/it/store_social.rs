@@ -7,6 +7,7 @@ use app::error::ErrorCode;
 use app::ids::GroupId;
 use app::protocol::{GroupRole, User};
 use sea_orm::{ConnectionTrait, Statement};
+use server::social::word;
 use server::store::groups::NewGroup;
 use server::store::users::NewUser;
 use server::store::{Store, StoreError};
@@ -61,13 +62,13 @@ async fn friendship_is_both_rows_or_neither() {
             user(s, "cid").await,
         );
 
-        s.add_friendship(&a, &b, 10).await.unwrap();
+        s.add_friendship(&a, &b, word, 10).await.unwrap();
         assert!(s.are_friends(a.id, b.id).await.unwrap());
         assert!(s.are_friends(b.id, a.id).await.unwrap());
         assert_eq!(s.friends(a.id).await.unwrap(), vec![b.clone()]);
         assert_eq!(s.friends(b.id).await.unwrap(), vec![a.clone()]);
         assert!(matches!(
-            s.add_friendship(&b, &a, 11).await,
+            s.add_friendship(&b, &a, word, 11).await,
             Err(StoreError::Refused(ErrorCode::AlreadyFriends))
         ));
         assert_eq!(contact_rows(&db).await, 2, "{}", db.label);
@@ -84,7 +85,7 @@ async fn friendship_is_both_rows_or_neither() {
             .unwrap();
         let before = s.notices(a.id, 0, 100).await.unwrap().len();
         assert!(matches!(
-            s.add_friendship(&a, &c, 12).await,
+            s.add_friendship(&a, &c, word, 12).await,
             Err(StoreError::Refused(ErrorCode::AlreadyFriends))
         ));
         assert!(
@@ -99,11 +100,11 @@ async fn friendship_is_both_rows_or_neither() {
             "no notice either"
         );
 
-        s.remove_friendship(&b, &a, 13).await.unwrap();
+        s.remove_friendship(&b, &a, word, 13).await.unwrap();
         assert!(!s.are_friends(a.id, b.id).await.unwrap());
         assert!(!s.are_friends(b.id, a.id).await.unwrap());
         assert_eq!(
-            refused(s.remove_friendship(&a, &b, 14).await),
+            refused(s.remove_friendship(&a, &b, word, 14).await),
             ErrorCode::NotFriends
         );
 
@@ -112,7 +113,7 @@ async fn friendship_is_both_rows_or_neither() {
             .await
             .unwrap()
             .into_iter()
-            .map(|n| n.kind)
+            .map(|n| n.kind.as_str().to_owned())
             .collect();
         assert_eq!(kinds, ["friend_added", "friend_removed"], "{}", db.label);
         let first = &s.notices(b.id, 0, 100).await.unwrap()[0];
@@ -140,7 +141,7 @@ async fn twenty_concurrent_joins_leave_exactly_twenty_one_members() {
             .cloned()
             .map(|u| {
                 let s = s.clone();
-                tokio::spawn(async move { s.join_group(g.id, &u, 500, 2).await })
+                tokio::spawn(async move { s.join_group(g.id, &u, 500, word, 2).await })
             })
             .collect();
         for t in tasks {
@@ -159,7 +160,7 @@ async fn twenty_concurrent_joins_leave_exactly_twenty_one_members() {
         assert_eq!(members[0].role, GroupRole::Owner);
         // Joining again is refused and changes nothing.
         assert_eq!(
-            refused(s.join_group(g.id, &joiners[0], 500, 3).await),
+            refused(s.join_group(g.id, &joiners[0], 500, word, 3).await),
             ErrorCode::AlreadyMember
         );
         assert_eq!(s.group(g.id).await.unwrap().unwrap().member_count, 21);
@@ -177,9 +178,9 @@ async fn the_member_cap_holds_under_concurrency() {
         for i in 0..8 {
             let u = user(&s, &format!("k{i}")).await;
             let s = s.clone();
-            tasks.push(tokio::spawn(
-                async move { s.join_group(g.id, &u, 4, 2).await },
-            ));
+            tasks.push(tokio::spawn(async move {
+                s.join_group(g.id, &u, 4, word, 2).await
+            }));
         }
         let mut joined = 0;
         for t in tasks {
@@ -236,33 +237,33 @@ async fn leave_transfer_and_dissolve() {
             user(s, "xav").await,
         );
         let g = s.create_group(&o, group("Club"), 1, 1).await.unwrap();
-        s.join_group(g.id, &m, 500, 2).await.unwrap();
+        s.join_group(g.id, &m, 500, word, 2).await.unwrap();
 
         assert_eq!(
-            refused(s.leave_group(g.id, &o, 3).await),
+            refused(s.leave_group(g.id, &o, word, 3).await),
             ErrorCode::OwnerCannotLeave
         );
         assert_eq!(
-            refused(s.leave_group(g.id, &x, 3).await),
+            refused(s.leave_group(g.id, &x, word, 3).await),
             ErrorCode::NotMember
         );
         assert_eq!(
-            refused(s.leave_group(GroupId(99_999), &m, 3).await),
+            refused(s.leave_group(GroupId(99_999), &m, word, 3).await),
             ErrorCode::NotFound
         );
 
         // Only the owner transfers, only to a member, and within the new owner's cap.
         assert_eq!(
-            refused(s.transfer_group(g.id, &m, &o, 1, 4).await),
+            refused(s.transfer_group(g.id, &m, &o, 1, word, 4).await),
             ErrorCode::NotOwner
         );
         assert_eq!(
-            refused(s.transfer_group(g.id, &o, &x, 1, 4).await),
+            refused(s.transfer_group(g.id, &o, &x, 1, word, 4).await),
             ErrorCode::NotMember
         );
         let other = s.create_group(&m, group("Mia's"), 1, 4).await.unwrap();
         assert_eq!(
-            refused(s.transfer_group(g.id, &o, &m, 1, 4).await),
+            refused(s.transfer_group(g.id, &o, &m, 1, word, 4).await),
             ErrorCode::OwnedGroupsLimit
         );
         assert_eq!(
@@ -274,9 +275,9 @@ async fn leave_transfer_and_dissolve() {
             s.membership(g.id, m.id).await.unwrap(),
             Some(GroupRole::Member)
         );
-        s.dissolve_group(other.id, &m, 5).await.unwrap();
+        s.dissolve_group(other.id, &m, word, 5).await.unwrap();
 
-        let moved = s.transfer_group(g.id, &o, &m, 1, 6).await.unwrap();
+        let moved = s.transfer_group(g.id, &o, &m, 1, word, 6).await.unwrap();
         assert_eq!(moved.value.owner_id, m.id);
         assert_eq!(
             s.membership(g.id, m.id).await.unwrap(),
@@ -288,18 +289,18 @@ async fn leave_transfer_and_dissolve() {
         );
         // The old owner's quota was released: they can create again (cap 1).
         let again = s.create_group(&o, group("Olly 2"), 1, 7).await.unwrap();
-        s.leave_group(g.id, &o, 8).await.unwrap();
+        s.leave_group(g.id, &o, word, 8).await.unwrap();
         assert_eq!(s.group(g.id).await.unwrap().unwrap().member_count, 1);
 
         assert_eq!(
-            refused(s.dissolve_group(g.id, &o, 9).await),
+            refused(s.dissolve_group(g.id, &o, word, 9).await),
             ErrorCode::NotOwner
         );
-        s.dissolve_group(g.id, &m, 9).await.unwrap();
+        s.dissolve_group(g.id, &m, word, 9).await.unwrap();
         assert!(s.group(g.id).await.unwrap().is_none());
         assert!(s.members(g.id).await.unwrap().is_empty());
         assert_eq!(
-            refused(s.dissolve_group(g.id, &m, 10).await),
+            refused(s.dissolve_group(g.id, &m, word, 10).await),
             ErrorCode::NotFound
         );
         assert_eq!(s.my_groups(o.id).await.unwrap()[0].group.id, again.id);
@@ -309,7 +310,7 @@ async fn leave_transfer_and_dissolve() {
             .await
             .unwrap()
             .into_iter()
-            .map(|n| n.kind)
+            .map(|n| n.kind.as_str().to_owned())
             .collect();
         assert_eq!(
             kinds,
