@@ -8,7 +8,7 @@
 
 use super::entities::group_member::Role;
 use super::entities::{group, group_member, user};
-use super::notices::{notify, Event, NoticeKind, Noticed, Wording};
+use super::notices::{notify, Event, Notice, NoticeKind, Noticed, Wording};
 use super::{classify, refused, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::{GroupId, UserId};
@@ -92,6 +92,29 @@ async fn bump_owned(
         q = q.filter(user::Column::OwnedGroups.lt(i32::try_from(max).unwrap_or(i32::MAX)));
     }
     Ok(q.exec(txn).await?.rows_affected == 1)
+}
+
+/// Records a group event for `users` (the conversation is the group's).
+#[allow(clippy::too_many_arguments)]
+async fn tell_members(
+    txn: &DatabaseTransaction,
+    users: Vec<UserId>,
+    kind: NoticeKind,
+    actor: &User,
+    peer: Option<&User>,
+    group: &Group,
+    word: Wording,
+    now_ms: i64,
+) -> Result<Vec<Notice>, StoreError> {
+    let event = Event {
+        kind,
+        to: actor.id,
+        actor,
+        peer,
+        group: Some(group),
+    };
+    let conv = Some(Conv::group(group.id).key());
+    notify(txn, users, event, word, conv, now_ms).await
 }
 
 impl Store {
@@ -269,19 +292,14 @@ impl Store {
             .await?
             .ok_or(refused(ErrorCode::NotFound))?;
         let everyone = member_ids(&txn, g).await?;
-        let event = Event {
-            kind: NoticeKind::MemberJoined,
-            to: who.id,
-            actor: who,
-            peer: None,
-            group: Some(&group),
-        };
-        let notices = notify(
+        let notices = tell_members(
             &txn,
             everyone,
-            event,
+            NoticeKind::MemberJoined,
+            who,
+            None,
+            &group,
             word,
-            Some(Conv::group(g).key()),
             now_ms,
         )
         .await?;
@@ -333,14 +351,17 @@ impl Store {
             .ok_or(refused(ErrorCode::NotFound))?;
         let mut told = member_ids(&txn, g).await?;
         told.push(who.id);
-        let event = Event {
-            kind: NoticeKind::MemberLeft,
-            to: who.id,
-            actor: who,
-            peer: None,
-            group: Some(&group),
-        };
-        let notices = notify(&txn, told, event, word, Some(Conv::group(g).key()), now_ms).await?;
+        let notices = tell_members(
+            &txn,
+            told,
+            NoticeKind::MemberLeft,
+            who,
+            None,
+            &group,
+            word,
+            now_ms,
+        )
+        .await?;
         txn.commit().await?;
         Ok(Noticed { value: (), notices })
     }
@@ -392,19 +413,14 @@ impl Store {
             .await?
             .ok_or(refused(ErrorCode::NotFound))?;
         let everyone = member_ids(&txn, g).await?;
-        let event = Event {
-            kind: NoticeKind::OwnerChanged,
-            to: from.id,
-            actor: from,
-            peer: Some(to),
-            group: Some(&group),
-        };
-        let notices = notify(
+        let notices = tell_members(
             &txn,
             everyone,
-            event,
+            NoticeKind::OwnerChanged,
+            from,
+            Some(to),
+            &group,
             word,
-            Some(Conv::group(g).key()),
             now_ms,
         )
         .await?;
@@ -458,19 +474,14 @@ impl Store {
             .exec(&txn)
             .await?;
         group::Entity::delete_by_id(g.0).exec(&txn).await?;
-        let event = Event {
-            kind: NoticeKind::GroupDissolved,
-            to: owner.id,
-            actor: owner,
-            peer: None,
-            group: Some(&group),
-        };
-        let notices = notify(
+        let notices = tell_members(
             &txn,
             everyone,
-            event,
+            NoticeKind::GroupDissolved,
+            owner,
+            None,
+            &group,
             word,
-            Some(Conv::group(g).key()),
             now_ms,
         )
         .await?;
