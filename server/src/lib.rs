@@ -1,14 +1,15 @@
-//! Parley's server: pages, REST API, accounts and persistence.
+//! Parley's server: pages, REST API, the WebSocket hub and persistence.
 //!
 //! Layout (the data flow, outside in):
 //! - [`config`]: typed settings from flags and environment.
-//! - [`routes`]: thin HTTP handlers (REST, form posts, pages, server functions).
-//! - [`accounts`]: account rules (register, login, sessions, profiles); [`throttle`] bounds
-//!   password guessing.
-//! - [`session`]: one WebSocket connection; [`chat`]: messaging rules; [`hub`]: node-local
-//!   fan-out; [`bus`]: delivery across nodes (in-process for now).
-//! - [`social`]: friend and group rules.
-//! - [`store`]: SeaORM persistence and migrations.
+//! - [`routes`]: thin HTTP handlers (REST, form posts, pages, server functions, the `/ws`
+//!   upgrade) and the CSRF guard.
+//! - [`session`]: one WebSocket connection; frames are parsed once into `ClientCmd`.
+//! - [`rules`]: `accounts`, `throttle`, `social`, `chat`, `presence`, side by side.
+//! - [`store`]: SeaORM persistence split by domain (users, sessions, friends, groups,
+//!   notices, messages) and migrations.
+//! - delivery: [`hub`] (node-local registry and fan-out, socket caps) and [`bus`] (across
+//!   nodes; in-process for now).
 //! - [`state`]: the handles every request shares; [`error`]: the service error and its HTTP form.
 //!
 //! [`start`] opens the store and builds the state; [`serve`] runs the HTTP server until a
@@ -17,19 +18,15 @@
 // Leptos view types nest deeply; the chat shell's exceeds the default limit of 128.
 #![recursion_limit = "256"]
 
-pub mod accounts;
 pub mod bus;
-pub mod chat;
 pub mod config;
 pub mod error;
 pub mod hub;
-pub mod presence;
 pub mod routes;
+pub mod rules;
 pub mod session;
-pub mod social;
 pub mod state;
 pub mod store;
-pub mod throttle;
 
 use crate::config::Config;
 use crate::state::AppState;

@@ -1,15 +1,15 @@
 //! The state every handler shares: configuration, the store and the services built on it.
 
-use crate::accounts::Accounts;
 use crate::bus::LocalBus;
-use crate::chat::Chat;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::hub::Hub;
-use crate::presence::Announced;
-use crate::social::Social;
+use crate::rules::accounts::Accounts;
+use crate::rules::chat::Chat;
+use crate::rules::presence::Announced;
+use crate::rules::social::Social;
+use crate::rules::throttle::LoginThrottle;
 use crate::store::Store;
-use crate::throttle::LoginThrottle;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -45,7 +45,8 @@ impl AppState {
     /// Logs out: deletes the session and closes every WebSocket opened with it.
     pub async fn end_session(&self, token: &str) -> Result<(), AppError> {
         self.accounts.logout(token).await?;
-        self.hub.close_session(&crate::accounts::token_hash(token));
+        self.hub
+            .close_session(&crate::rules::accounts::token_hash(token));
         Ok(())
     }
 
@@ -62,7 +63,7 @@ impl AppState {
         let (presence_tx, presence_rx) = crate::hub::presence::channel();
         let hub = Arc::new(Hub::new(config.socket_limits, presence_tx.clone()));
         let announced = Arc::new(Announced::default());
-        tokio::spawn(crate::presence::run(
+        tokio::spawn(crate::rules::presence::run(
             presence_rx,
             presence_tx,
             hub.clone(),

@@ -1,6 +1,6 @@
 //! The hub's presence events: a user's first connection on this node and their last one
 //! closing. The hub only reports them, in the order they happened (decided under the
-//! registry lock); [`crate::presence`] decides what friends are told.
+//! registry lock); [`crate::rules::presence`] decides what friends are told.
 
 use app::ids::UserId;
 use tokio::sync::mpsc;

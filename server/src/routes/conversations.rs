@@ -2,8 +2,8 @@
 //! section 2, "Conversations").
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
-use crate::chat::ConversationSummary;
 use crate::error::AppError;
+use crate::rules::chat::ConversationSummary;
 use crate::state::AppState;
 use crate::store::messages::Page;
 use app::error::{ApiError, ErrorCode};

@@ -51,7 +51,7 @@ pub async fn upgrade(
         .session(&token)
         .await?
         .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
-    let token_hash = crate::accounts::token_hash(&token);
+    let token_hash = crate::rules::accounts::token_hash(&token);
     let (reg, rx) = state
         .hub
         .connect(session.user.id, Some(peer.ip()), &token_hash)

@@ -101,7 +101,7 @@ async fn serve(
         u64::try_from(
             login
                 .expires_at_ms
-                .saturating_sub(crate::accounts::now_ms()),
+                .saturating_sub(crate::rules::accounts::now_ms()),
         )
         .unwrap_or(0),
     );

@@ -7,7 +7,7 @@ use app::error::ErrorCode;
 use app::ids::GroupId;
 use app::protocol::{GroupRole, User};
 use sea_orm::{ConnectionTrait, Statement};
-use server::social::word;
+use server::rules::social::word;
 use server::store::groups::NewGroup;
 use server::store::users::NewUser;
 use server::store::{Store, StoreError};

@@ -3,10 +3,10 @@
 //! already parsed at the edge ([`ClientCmd`](app::protocol::frame::ClientCmd)); REST and the
 //! seed-dialect adapter call the same methods.
 
-use crate::accounts::now_ms;
 use crate::bus::Bus;
 use crate::error::AppError;
 use crate::hub::ConnId;
+use crate::rules::accounts::now_ms;
 use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode};

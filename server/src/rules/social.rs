@@ -2,8 +2,8 @@
 //! later the hub call these methods; the store enforces atomicity and caps, this layer
 //! decides who may ask for what and validates input.
 
-use crate::accounts::now_ms;
 use crate::error::AppError;
+use crate::rules::accounts::now_ms;
 use crate::store::groups::NewGroup;
 use crate::store::notices::{Event, Notice, NoticeKind, Noticed};
 use crate::store::Store;
@@ -61,7 +61,7 @@ pub const GROUP_SEARCH_LIMIT: u64 = 20;
 pub struct Social {
     store: Store,
     hub: std::sync::Arc<crate::hub::Hub>,
-    announced: std::sync::Arc<crate::presence::Announced>,
+    announced: std::sync::Arc<crate::rules::presence::Announced>,
     bus: std::sync::Arc<dyn crate::bus::Bus>,
     max_owned_groups: u32,
     max_group_members: u32,
@@ -72,7 +72,7 @@ impl Social {
     pub fn new(
         store: Store,
         hub: std::sync::Arc<crate::hub::Hub>,
-        announced: std::sync::Arc<crate::presence::Announced>,
+        announced: std::sync::Arc<crate::rules::presence::Announced>,
         bus: std::sync::Arc<dyn crate::bus::Bus>,
         max_owned_groups: u32,
         max_group_members: u32,

@@ -2,9 +2,9 @@
 //! and server functions all call these methods, so each rule exists once.
 
 use crate::error::AppError;
+use crate::rules::throttle::LoginThrottle;
 use crate::store::users::{username_key, NewUser};
 use crate::store::Store;
-use crate::throttle::LoginThrottle;
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::UserId;
 use app::protocol::{

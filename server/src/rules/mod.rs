@@ -1,0 +1,15 @@
+//! The rules, side by side: who may do what and what a change means, independent of how a
+//! request arrived (REST, form post, server function, socket). Routes and the session call
+//! these; these call the store and hand deliveries to the hub/bus.
+//!
+//! - [`accounts`]: registration, login, sessions and profiles; [`throttle`] bounds password
+//!   guessing.
+//! - [`social`]: friends and groups, and the words of their notices.
+//! - [`chat`]: the right to write, sending, history, read marks, typing.
+//! - [`presence`]: what friends are told when someone comes and goes.
+
+pub mod accounts;
+pub mod chat;
+pub mod presence;
+pub mod social;
+pub mod throttle;
