@@ -3,63 +3,32 @@
 
 use crate::common;
 
-use common::{client, expect_error, TestServer};
+use common::{client, expect_error, person, Person};
 use reqwest::header::AUTHORIZATION;
-use reqwest::{Method, RequestBuilder};
-use serde_json::{json, Value};
-
-/// A logged-in API client.
-struct Who<'a> {
-    srv: &'a TestServer,
-    id: i64,
-    token: String,
-}
-
-impl<'a> Who<'a> {
-    async fn new(srv: &'a TestServer, name: &str) -> Who<'a> {
-        let user = srv.register(name, "right-password").await;
-        let token = srv.login(name, "right-password").await;
-        Who {
-            srv,
-            id: user["id"].as_i64().unwrap(),
-            token,
-        }
-    }
-
-    fn req(&self, method: Method, path: &str) -> RequestBuilder {
-        client()
-            .request(method, self.srv.url(path))
-            .header(AUTHORIZATION, format!("Bearer {}", self.token))
-    }
-
-    async fn json(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut r = self.req(method, path);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.unwrap();
-        let status = res.status().as_u16();
-        let text = res.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
+use reqwest::Method;
+use serde_json::json;
 
 #[tokio::test]
 async fn friends_lifecycle_and_errors() {
     let srv = common::spawn().await;
-    let a = Who::new(&srv, "amy").await;
-    let b = Who::new(&srv, "bob").await;
+    let a = person(&srv, "amy").await;
+    let b = person(&srv, "bob").await;
 
     let (status, friend) = a
-        .json(Method::POST, "/api/friends", Some(json!({"user_id": b.id})))
+        .json(
+            &srv,
+            Method::POST,
+            "/api/friends",
+            Some(json!({"user_id": b.id})),
+        )
         .await;
     assert_eq!(status, 201);
     assert_eq!(friend["id"], b.id);
     assert_eq!(friend["username"], "bob");
     assert_eq!(friend["online"], false);
 
-    let (_, a_list) = a.json(Method::GET, "/api/friends", None).await;
-    let (_, b_list) = b.json(Method::GET, "/api/friends", None).await;
+    let (_, a_list) = a.json(&srv, Method::GET, "/api/friends", None).await;
+    let (_, b_list) = b.json(&srv, Method::GET, "/api/friends", None).await;
     assert_eq!(a_list.as_array().unwrap().len(), 1);
     assert_eq!(a_list[0]["id"], b.id);
     assert_eq!(b_list[0]["id"], a.id, "mutual");
@@ -71,7 +40,7 @@ async fn friends_lifecycle_and_errors() {
     ] {
         let who = if body["user_id"] == a.id { &b } else { &a };
         let res = who
-            .req(Method::POST, "/api/friends")
+            .req(&srv, Method::POST, "/api/friends")
             .json(&body)
             .send()
             .await
@@ -79,14 +48,14 @@ async fn friends_lifecycle_and_errors() {
         expect_error(res, status, code).await;
     }
     let res = a
-        .req(Method::POST, "/api/friends")
+        .req(&srv, Method::POST, "/api/friends")
         .json(&json!({"user_id": a.id}))
         .send()
         .await
         .unwrap();
     expect_error(res, 400, "cannot_friend_self").await;
     let res = a
-        .req(Method::POST, "/api/friends")
+        .req(&srv, Method::POST, "/api/friends")
         .json(&json!({"user_id": "x"}))
         .send()
         .await
@@ -94,30 +63,30 @@ async fn friends_lifecycle_and_errors() {
     expect_error(res, 400, "invalid_body").await;
 
     let res = b
-        .req(Method::DELETE, &format!("/api/friends/{}", a.id))
+        .req(&srv, Method::DELETE, &format!("/api/friends/{}", a.id))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    let (_, a_list) = a.json(Method::GET, "/api/friends", None).await;
+    let (_, a_list) = a.json(&srv, Method::GET, "/api/friends", None).await;
     assert!(
         a_list.as_array().unwrap().is_empty(),
         "removed on both sides"
     );
     let res = b
-        .req(Method::DELETE, &format!("/api/friends/{}", a.id))
+        .req(&srv, Method::DELETE, &format!("/api/friends/{}", a.id))
         .send()
         .await
         .unwrap();
     expect_error(res, 404, "not_friends").await;
     let res = b
-        .req(Method::DELETE, "/api/friends/999999")
+        .req(&srv, Method::DELETE, "/api/friends/999999")
         .send()
         .await
         .unwrap();
     expect_error(res, 404, "not_found").await;
     let res = b
-        .req(Method::DELETE, "/api/friends/abc")
+        .req(&srv, Method::DELETE, "/api/friends/abc")
         .send()
         .await
         .unwrap();
@@ -137,13 +106,13 @@ async fn friends_lifecycle_and_errors() {
 #[tokio::test]
 async fn groups_lifecycle_and_errors() {
     let srv = common::spawn_with(&["--max-owned-groups", "1", "--max-group-members", "3"]).await;
-    let o = Who::new(&srv, "owen").await;
-    let m = Who::new(&srv, "meg").await;
-    let n = Who::new(&srv, "ned").await;
-    let x = Who::new(&srv, "xia").await;
+    let o = person(&srv, "owen").await;
+    let m = person(&srv, "meg").await;
+    let n = person(&srv, "ned").await;
+    let x = person(&srv, "xia").await;
 
     let (status, g) = o
-        .json(Method::POST, "/api/groups", Some(json!({"name": "  Book Club ", "memo": "We read.", "icon": "https://img.example/b.png"})))
+        .json(&srv, Method::POST, "/api/groups", Some(json!({"name": "  Book Club ", "memo": "We read.", "icon": "https://img.example/b.png"})))
         .await;
     assert_eq!(status, 201, "{g}");
     assert_eq!(g["name"], "Book Club");
@@ -154,7 +123,7 @@ async fn groups_lifecycle_and_errors() {
 
     // Caps and validation.
     let res = o
-        .req(Method::POST, "/api/groups")
+        .req(&srv, Method::POST, "/api/groups")
         .json(&json!({"name": "Second"}))
         .send()
         .await
@@ -167,7 +136,7 @@ async fn groups_lifecycle_and_errors() {
         (json!({"name": "ok", "memo": "m".repeat(513)}), "memo"),
     ] {
         let res = m
-            .req(Method::POST, "/api/groups")
+            .req(&srv, Method::POST, "/api/groups")
             .json(&body)
             .send()
             .await
@@ -178,7 +147,7 @@ async fn groups_lifecycle_and_errors() {
         );
     }
     assert!(
-        m.json(Method::GET, "/api/groups", None)
+        m.json(&srv, Method::GET, "/api/groups", None)
             .await
             .1
             .as_array()
@@ -188,14 +157,21 @@ async fn groups_lifecycle_and_errors() {
     );
 
     // Search by name and by id.
-    let (_, found) = m.json(Method::GET, "/api/groups/search?q=book", None).await;
+    let (_, found) = m
+        .json(&srv, Method::GET, "/api/groups/search?q=book", None)
+        .await;
     assert_eq!(found[0]["id"], gid);
     let (_, found) = m
-        .json(Method::GET, &format!("/api/groups/search?q={gid}"), None)
+        .json(
+            &srv,
+            Method::GET,
+            &format!("/api/groups/search?q={gid}"),
+            None,
+        )
         .await;
     assert_eq!(found[0]["name"], "Book Club");
     let res = m
-        .req(Method::GET, "/api/groups/search?q=")
+        .req(&srv, Method::GET, "/api/groups/search?q=")
         .send()
         .await
         .unwrap();
@@ -203,14 +179,14 @@ async fn groups_lifecycle_and_errors() {
 
     // Members list is for members only.
     let res = m
-        .req(Method::GET, &format!("/api/groups/{gid}/members"))
+        .req(&srv, Method::GET, &format!("/api/groups/{gid}/members"))
         .send()
         .await
         .unwrap();
     expect_error(res, 403, "not_member").await;
 
     let (status, joined) = m
-        .json(Method::POST, &format!("/api/groups/{gid}/join"), None)
+        .json(&srv, Method::POST, &format!("/api/groups/{gid}/join"), None)
         .await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -218,28 +194,33 @@ async fn groups_lifecycle_and_errors() {
         (Some("member"), Some(2))
     );
     let res = m
-        .req(Method::POST, &format!("/api/groups/{gid}/join"))
+        .req(&srv, Method::POST, &format!("/api/groups/{gid}/join"))
         .send()
         .await
         .unwrap();
     expect_error(res, 409, "already_member").await;
-    n.json(Method::POST, &format!("/api/groups/{gid}/join"), None)
+    n.json(&srv, Method::POST, &format!("/api/groups/{gid}/join"), None)
         .await;
     let res = x
-        .req(Method::POST, &format!("/api/groups/{gid}/join"))
+        .req(&srv, Method::POST, &format!("/api/groups/{gid}/join"))
         .send()
         .await
         .unwrap();
     expect_error(res, 409, "group_full").await;
     let res = x
-        .req(Method::POST, "/api/groups/999999/join")
+        .req(&srv, Method::POST, "/api/groups/999999/join")
         .send()
         .await
         .unwrap();
     expect_error(res, 404, "not_found").await;
 
     let (_, members) = m
-        .json(Method::GET, &format!("/api/groups/{gid}/members"), None)
+        .json(
+            &srv,
+            Method::GET,
+            &format!("/api/groups/{gid}/members"),
+            None,
+        )
         .await;
     let roles: Vec<(i64, &str)> = members
         .as_array()
@@ -251,51 +232,51 @@ async fn groups_lifecycle_and_errors() {
 
     // Leaving: the owner cannot; a non-member cannot; a member can.
     let res = o
-        .req(Method::POST, &format!("/api/groups/{gid}/leave"))
+        .req(&srv, Method::POST, &format!("/api/groups/{gid}/leave"))
         .send()
         .await
         .unwrap();
     expect_error(res, 409, "owner_cannot_leave").await;
     let res = x
-        .req(Method::POST, &format!("/api/groups/{gid}/leave"))
+        .req(&srv, Method::POST, &format!("/api/groups/{gid}/leave"))
         .send()
         .await
         .unwrap();
     expect_error(res, 403, "not_member").await;
     let res = n
-        .req(Method::POST, &format!("/api/groups/{gid}/leave"))
+        .req(&srv, Method::POST, &format!("/api/groups/{gid}/leave"))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    x.json(Method::POST, &format!("/api/groups/{gid}/join"), None)
+    x.json(&srv, Method::POST, &format!("/api/groups/{gid}/join"), None)
         .await;
 
     // Ownership: only the owner hands over, only to a member.
     let path = format!("/api/groups/{gid}/owner");
     let res = m
-        .req(Method::POST, &path)
+        .req(&srv, Method::POST, &path)
         .json(&json!({"user_id": x.id}))
         .send()
         .await
         .unwrap();
     expect_error(res, 403, "not_owner").await;
     let res = o
-        .req(Method::POST, &path)
+        .req(&srv, Method::POST, &path)
         .json(&json!({"user_id": n.id}))
         .send()
         .await
         .unwrap();
     expect_error(res, 403, "not_member").await;
     let res = o
-        .req(Method::POST, &path)
+        .req(&srv, Method::POST, &path)
         .json(&json!({"user_id": o.id}))
         .send()
         .await
         .unwrap();
     expect_error(res, 400, "invalid_field").await;
     let (status, after) = o
-        .json(Method::POST, &path, Some(json!({"user_id": m.id})))
+        .json(&srv, Method::POST, &path, Some(json!({"user_id": m.id})))
         .await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -303,7 +284,7 @@ async fn groups_lifecycle_and_errors() {
         (Some(m.id), Some("member"))
     );
     let res = o
-        .req(Method::POST, &format!("/api/groups/{gid}/leave"))
+        .req(&srv, Method::POST, &format!("/api/groups/{gid}/leave"))
         .send()
         .await
         .unwrap();
@@ -311,20 +292,20 @@ async fn groups_lifecycle_and_errors() {
 
     // Dissolving: owner only; afterwards the group is gone for everyone.
     let res = x
-        .req(Method::DELETE, &format!("/api/groups/{gid}"))
+        .req(&srv, Method::DELETE, &format!("/api/groups/{gid}"))
         .send()
         .await
         .unwrap();
     expect_error(res, 403, "not_owner").await;
     let res = m
-        .req(Method::DELETE, &format!("/api/groups/{gid}"))
+        .req(&srv, Method::DELETE, &format!("/api/groups/{gid}"))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
     for who in [&m, &x] {
         assert!(who
-            .json(Method::GET, "/api/groups", None)
+            .json(&srv, Method::GET, "/api/groups", None)
             .await
             .1
             .as_array()
@@ -332,13 +313,13 @@ async fn groups_lifecycle_and_errors() {
             .is_empty());
     }
     let res = m
-        .req(Method::GET, &format!("/api/groups/{gid}/members"))
+        .req(&srv, Method::GET, &format!("/api/groups/{gid}/members"))
         .send()
         .await
         .unwrap();
     expect_error(res, 404, "not_found").await;
     let res = m
-        .req(Method::DELETE, &format!("/api/groups/{gid}"))
+        .req(&srv, Method::DELETE, &format!("/api/groups/{gid}"))
         .send()
         .await
         .unwrap();
@@ -376,9 +357,9 @@ async fn social_endpoints_need_a_session() {
 #[tokio::test]
 async fn sidebar_server_functions_share_the_rules() {
     let srv = common::spawn().await;
-    let a = Who::new(&srv, "sfa").await;
-    let b = Who::new(&srv, "sfb").await;
-    let sfn = |path: &str, who: &Who, form: &[(&str, String)]| {
+    let a = person(&srv, "sfa").await;
+    let b = person(&srv, "sfb").await;
+    let sfn = |path: &str, who: &Person, form: &[(&str, String)]| {
         client()
             .post(srv.url(path))
             .header(AUTHORIZATION, format!("Bearer {}", who.token))

@@ -203,6 +203,35 @@ pub struct Person {
     pub token: String,
 }
 
+impl Person {
+    /// A request as this person (bearer token).
+    pub fn req(
+        &self,
+        srv: &TestServer,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        client().request(method, srv.url(path)).header(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", self.token),
+        )
+    }
+
+    /// Calls the API as this person; returns the status and the JSON body (`null` if none).
+    pub async fn json(
+        &self,
+        srv: &TestServer,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let res = api(srv, self, method, path, body).await;
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
 /// Registers and logs in `name`.
 pub async fn person(srv: &TestServer, name: &str) -> Person {
     let user = srv.register(name, "right-password").await;
