@@ -230,3 +230,30 @@ async fn server_functions_log_in_report_the_user_and_log_out() {
     assert_eq!(me, "null");
     assert_eq!(b.get(srv.url("/")).send().await.unwrap().status(), 303);
 }
+
+#[tokio::test]
+async fn user_chosen_names_render_isolated() {
+    let srv = common::spawn().await;
+    let b = browser(&srv);
+    // A right-to-left override in a nickname must not reorder the text around it.
+    let res = b
+        .post(srv.url("/register"))
+        .form(&[
+            ("username", "rtl"),
+            ("password", "right-password"),
+            ("nickname", "\u{202e}evil"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = b
+        .get(srv.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<bdi>\u{202e}evil</bdi>"), "{html}");
+}

@@ -133,6 +133,30 @@ async fn rights_and_payload_errors_deliver_nothing() {
         ),
         (
             Frame {
+                media: 4,
+                url: "/media/%2e%2e/secret".into(),
+                ..text(10, b.id, "u2", "")
+            },
+            "invalid_payload",
+        ),
+        (
+            Frame {
+                media: 7,
+                url: "http://bank.example@evil.example/".into(),
+                ..text(10, b.id, "u3", "")
+            },
+            "invalid_payload",
+        ),
+        (
+            Frame {
+                media: 7,
+                url: "https://example.com/\u{202e}gpj.exe".into(),
+                ..text(10, b.id, "u4", "")
+            },
+            "invalid_payload",
+        ),
+        (
+            Frame {
                 media: 5,
                 amount: -1,
                 ..text(10, b.id, "e5", "")
