@@ -186,42 +186,21 @@ impl Chat {
     /// Every conversation `me` takes part in that has messages, newest activity first, with
     /// counters and the last message: what a (re)connecting client syncs from.
     pub async fn conversations(&self, me: UserId) -> Result<Vec<ConversationSummary>, AppError> {
-        let groups = self.store.my_groups(me).await?;
-        let mut keys = self.store.private_convs_of(me).await?;
-        keys.extend(groups.iter().map(|g| Conv::group(g.group.id).key()));
-        let states = self.store.conv_states(me, &keys).await?;
-        let lasts = self.store.last_messages(&states).await?;
-        let mut out = Vec::with_capacity(states.len());
-        for st in states {
-            let Some(conv) = Conv::parse(&st.conv) else {
-                continue;
-            };
-            let (title, avatar) = match conv {
-                Conv::Private { .. } => {
-                    let Some(peer) = conv.peer_of(me) else {
-                        continue;
-                    };
-                    match self.store.user(peer).await? {
-                        Some(u) => (u.nickname, u.avatar),
-                        None => continue,
-                    }
-                }
-                Conv::Group(g) => match groups.iter().find(|x| x.group.id == g) {
-                    Some(x) => (x.group.name.clone(), x.group.icon.clone()),
-                    None => continue,
-                },
-            };
-            out.push(ConversationSummary {
-                last: lasts.iter().find(|m| m.conv == conv).map(message_frame),
-                unread: st.last_seq - st.read_seq,
-                conv,
-                title,
-                avatar,
-                last_seq: st.last_seq,
-                read_seq: st.read_seq,
-            });
-        }
-        Ok(out)
+        // A fixed number of queries however many conversations there are: this runs on
+        // every (re)connect.
+        let list = self.store.conversation_list(me).await?;
+        Ok(list
+            .into_iter()
+            .map(|c| ConversationSummary {
+                last: c.last.as_ref().map(message_frame),
+                unread: c.last_seq - c.read_seq,
+                conv: c.conv,
+                title: c.title,
+                avatar: c.avatar,
+                last_seq: c.last_seq,
+                read_seq: c.read_seq,
+            })
+            .collect())
     }
 
     /// A page of history of a conversation `me` takes part in (403 otherwise, 404 when it

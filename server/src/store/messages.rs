@@ -1,16 +1,21 @@
 //! Messages: storing one with its conversation's next seq (idempotent on sender + cid),
 //! history pages, the conversation list and read marks.
+//!
+//! The conversation list is what every (re)connecting client syncs from, so its cost must
+//! not grow with the number of conversations: it is two joins over indexed participant rows
+//! (`conv_members` for 1:1s, `group_members` through `conversations.group_id` for groups),
+//! written when a conversation's first message is stored.
 
-use super::entities::{conv_read, conversation, message};
+use super::entities::{conv_member, conv_read, conversation, group, group_member, message, user};
 use super::{classify, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::UserId;
 use app::protocol::frame::{Media, MessageBody};
 use app::protocol::Conv;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Alias, Condition, Expr, OnConflict, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 /// A message to store, validated and authorised.
@@ -114,17 +119,162 @@ pub enum Stored {
     Duplicate(StoredMessage),
 }
 
-/// A conversation's counters as one participant sees them.
+/// One conversation of a user's list, as [`Store::conversation_list`] returns it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConvState {
-    /// Conversation key.
-    pub conv: String,
+pub struct ListedConv {
+    /// The conversation.
+    pub conv: Conv,
+    /// The peer's nickname or the group's name.
+    pub title: String,
+    /// The peer's avatar or the group's icon.
+    pub avatar: String,
     /// Newest seq.
     pub last_seq: i64,
-    /// How far this participant has read.
+    /// How far the user has read: 0 without a read mark, never past `last_seq`.
     pub read_seq: i64,
     /// Last activity, ms since the epoch.
     pub updated_at: i64,
+    /// The newest message (`None` only if it went missing: the store never does that).
+    pub last: Option<StoredMessage>,
+}
+
+/// A row of either listing query: the conversation's counters, who or what it is with, the
+/// caller's read mark and the newest message. Everything that comes from a LEFT JOIN is
+/// optional.
+#[derive(Debug, FromQueryResult)]
+struct ListRow {
+    conv: String,
+    last_seq: i64,
+    updated_at: i64,
+    /// The peer's id in a 1:1, the group's id in a group.
+    party: i64,
+    title: String,
+    avatar: String,
+    read_seq: Option<i64>,
+    m_id: Option<i64>,
+    m_seq: Option<i64>,
+    m_sender_id: Option<i64>,
+    m_cid: Option<String>,
+    m_media: Option<i32>,
+    m_content: Option<String>,
+    m_pic: Option<String>,
+    m_url: Option<String>,
+    m_memo: Option<String>,
+    m_amount: Option<i64>,
+    m_created_at: Option<i64>,
+}
+
+/// The message columns of a [`ListRow`], in the order the queries select them.
+const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 11] = [
+    (message::Column::Id, "m_id"),
+    (message::Column::Seq, "m_seq"),
+    (message::Column::SenderId, "m_sender_id"),
+    (message::Column::Cid, "m_cid"),
+    (message::Column::Media, "m_media"),
+    (message::Column::Content, "m_content"),
+    (message::Column::Pic, "m_pic"),
+    (message::Column::Url, "m_url"),
+    (message::Column::Memo, "m_memo"),
+    (message::Column::Amount, "m_amount"),
+    (message::Column::CreatedAt, "m_created_at"),
+];
+
+impl ListRow {
+    fn into_listed(self, conv: Conv) -> Result<ListedConv, StoreError> {
+        let last = match self.m_id {
+            None => None,
+            Some(id) => {
+                // NOT NULL columns of a row the join found: NULL here is a broken database.
+                let null = || StoreError::Inconsistent(format!("message {id}: NULL column"));
+                Some(StoredMessage::try_from(message::Model {
+                    id,
+                    conv: self.conv.clone(),
+                    seq: self.m_seq.ok_or_else(null)?,
+                    sender_id: self.m_sender_id.ok_or_else(null)?,
+                    cid: self.m_cid.ok_or_else(null)?,
+                    media: self.m_media.ok_or_else(null)?,
+                    content: self.m_content.ok_or_else(null)?,
+                    pic: self.m_pic.ok_or_else(null)?,
+                    url: self.m_url.ok_or_else(null)?,
+                    memo: self.m_memo.ok_or_else(null)?,
+                    amount: self.m_amount.ok_or_else(null)?,
+                    created_at: self.m_created_at.ok_or_else(null)?,
+                })?)
+            }
+        };
+        Ok(ListedConv {
+            conv,
+            title: self.title,
+            avatar: self.avatar,
+            last_seq: self.last_seq,
+            read_seq: self.read_seq.map_or(0, |r| r.min(self.last_seq)),
+            updated_at: self.updated_at,
+            last,
+        })
+    }
+}
+
+/// Completes a listing query whose FROM and inner joins already lead to `conversations`:
+/// selects the counters, LEFT JOINs `me`'s read mark (unique on (conv, user_id)) and the
+/// newest message (unique on (conv, seq), with seq = last_seq), so each conversation is one
+/// row found through indexes.
+fn with_counters_and_last(q: &mut SelectStatement, me: UserId) {
+    let conv = (conversation::Entity, conversation::Column::Conv);
+    q.expr_as(Expr::col(conv), Alias::new("conv"))
+        .expr_as(
+            Expr::col((conversation::Entity, conversation::Column::LastSeq)),
+            Alias::new("last_seq"),
+        )
+        .expr_as(
+            Expr::col((conversation::Entity, conversation::Column::UpdatedAt)),
+            Alias::new("updated_at"),
+        )
+        .expr_as(
+            Expr::col((conv_read::Entity, conv_read::Column::ReadSeq)),
+            Alias::new("read_seq"),
+        );
+    for (column, alias) in LAST_MESSAGE_COLUMNS {
+        q.expr_as(Expr::col((message::Entity, column)), Alias::new(alias));
+    }
+    q.left_join(
+        conv_read::Entity,
+        Condition::all()
+            .add(Expr::col((conv_read::Entity, conv_read::Column::Conv)).equals(conv))
+            .add(Expr::col((conv_read::Entity, conv_read::Column::UserId)).eq(me.0)),
+    )
+    .left_join(
+        message::Entity,
+        Condition::all()
+            .add(Expr::col((message::Entity, message::Column::Conv)).equals(conv))
+            .add(
+                Expr::col((message::Entity, message::Column::Seq))
+                    .equals((conversation::Entity, conversation::Column::LastSeq)),
+            ),
+    );
+}
+
+/// Adds the two rows that list a new 1:1 for each of its sides.
+async fn add_participants(
+    txn: &sea_orm::DatabaseTransaction,
+    conv: &str,
+    low: UserId,
+    high: UserId,
+) -> Result<(), StoreError> {
+    let row = |user: UserId, peer: UserId| conv_member::ActiveModel {
+        conv: Set(conv.to_owned()),
+        user_id: Set(user.0),
+        peer_id: Set(peer.0),
+        ..Default::default()
+    };
+    conv_member::Entity::insert_many([row(low, high), row(high, low)])
+        .on_conflict(
+            OnConflict::columns([conv_member::Column::UserId, conv_member::Column::Conv])
+                .do_nothing_on([conv_member::Column::UserId])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
 }
 
 /// Which way a history page reads.
@@ -193,10 +343,14 @@ impl Store {
         // Create the counter row if this is the conversation's first message. This write is
         // the transaction's first statement, so on SQLite the write lock is taken before
         // anything is read.
-        conversation::Entity::insert(conversation::ActiveModel {
+        let created = conversation::Entity::insert(conversation::ActiveModel {
             conv: Set(key.clone()),
             last_seq: Set(0),
             updated_at: Set(new.now_ms),
+            group_id: Set(match new.conv {
+                Conv::Group(g) => Some(g.0),
+                Conv::Private { .. } => None,
+            }),
         })
         .on_conflict(
             OnConflict::column(conversation::Column::Conv)
@@ -205,6 +359,14 @@ impl Store {
         )
         .exec_without_returning(&txn)
         .await?;
+        // A new 1:1 also gets its two participant rows (the conversation list joins them).
+        // Only on creation: every later message of the conversation costs nothing more, and
+        // a refused or rolled-back first message takes its rows with it.
+        if created > 0 {
+            if let Conv::Private { low, high } = new.conv {
+                add_participants(&txn, &key, low, high).await?;
+            }
+        }
         conversation::Entity::update_many()
             .col_expr(
                 conversation::Column::LastSeq,
@@ -302,74 +464,100 @@ impl Store {
         stored(rows)
     }
 
-    /// Counters of the given conversations for `user` (those with no message yet are left
-    /// out), newest activity first.
-    pub async fn conv_states(
-        &self,
-        user: UserId,
-        convs: &[String],
-    ) -> Result<Vec<ConvState>, StoreError> {
-        if convs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = conversation::Entity::find()
-            .filter(conversation::Column::Conv.is_in(convs.iter().cloned()))
-            .order_by_desc(conversation::Column::UpdatedAt)
-            .all(&self.db)
-            .await?;
-        let reads = conv_read::Entity::find()
-            .filter(conv_read::Column::UserId.eq(user.0))
-            .filter(conv_read::Column::Conv.is_in(convs.iter().cloned()))
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|c| ConvState {
-                read_seq: reads
-                    .iter()
-                    .find(|r| r.conv == c.conv)
-                    .map_or(0, |r| r.read_seq.min(c.last_seq)),
-                conv: c.conv,
-                last_seq: c.last_seq,
-                updated_at: c.updated_at,
-            })
-            .collect())
-    }
-
-    /// Keys of every 1:1 conversation `user` has a message in.
-    pub async fn private_convs_of(&self, user: UserId) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<String> = conversation::Entity::find()
-            .select_only()
-            .column(conversation::Column::Conv)
-            .filter(
-                sea_orm::Condition::any()
-                    .add(conversation::Column::Conv.like(format!("p:{user}:%")))
-                    .add(conversation::Column::Conv.like(format!("p:%:{user}"))),
+    /// Every conversation `me` takes part in that has messages, newest activity first (ties
+    /// by key), with the title and avatar of the peer or group, `me`'s read mark and the
+    /// newest message. Two indexed queries whatever the number of conversations: the 1:1s
+    /// from `conv_members` (whose peer must exist), the groups from `group_members` (which
+    /// must exist).
+    pub async fn conversation_list(&self, me: UserId) -> Result<Vec<ListedConv>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let mut private = Query::select();
+        private
+            .expr_as(
+                Expr::col((conv_member::Entity, conv_member::Column::PeerId)),
+                Alias::new("party"),
             )
-            .into_tuple()
+            .expr_as(
+                Expr::col((user::Entity, user::Column::Nickname)),
+                Alias::new("title"),
+            )
+            .expr_as(
+                Expr::col((user::Entity, user::Column::Avatar)),
+                Alias::new("avatar"),
+            )
+            .from(conv_member::Entity)
+            .inner_join(
+                conversation::Entity,
+                Expr::col((conversation::Entity, conversation::Column::Conv))
+                    .equals((conv_member::Entity, conv_member::Column::Conv)),
+            )
+            .inner_join(
+                user::Entity,
+                Expr::col((user::Entity, user::Column::Id))
+                    .equals((conv_member::Entity, conv_member::Column::PeerId)),
+            )
+            .and_where(Expr::col((conv_member::Entity, conv_member::Column::UserId)).eq(me.0));
+        with_counters_and_last(&mut private, me);
+
+        let mut groups = Query::select();
+        groups
+            .expr_as(
+                Expr::col((group::Entity, group::Column::Id)),
+                Alias::new("party"),
+            )
+            .expr_as(
+                Expr::col((group::Entity, group::Column::Name)),
+                Alias::new("title"),
+            )
+            .expr_as(
+                Expr::col((group::Entity, group::Column::Icon)),
+                Alias::new("avatar"),
+            )
+            .from(group_member::Entity)
+            .inner_join(
+                conversation::Entity,
+                Expr::col((conversation::Entity, conversation::Column::GroupId))
+                    .equals((group_member::Entity, group_member::Column::GroupId)),
+            )
+            .inner_join(
+                group::Entity,
+                Expr::col((group::Entity, group::Column::Id))
+                    .equals((group_member::Entity, group_member::Column::GroupId)),
+            )
+            .and_where(Expr::col((group_member::Entity, group_member::Column::UserId)).eq(me.0));
+        with_counters_and_last(&mut groups, me);
+
+        let private = ListRow::find_by_statement(backend.build(&private))
             .all(&self.db)
             .await?;
-        Ok(rows)
-    }
-
-    /// The newest message of each of `states`.
-    pub async fn last_messages(
-        &self,
-        states: &[ConvState],
-    ) -> Result<Vec<StoredMessage>, StoreError> {
-        if states.is_empty() {
-            return Ok(Vec::new());
+        let groups = ListRow::find_by_statement(backend.build(&groups))
+            .all(&self.db)
+            .await?;
+        let mut list = Vec::with_capacity(private.len() + groups.len());
+        for row in private {
+            // The key must agree with the row that led to it; a key this code never writes
+            // was never listed.
+            match Conv::parse(&row.conv) {
+                Some(conv) if conv.peer_of(me) == Some(UserId(row.party)) => {
+                    list.push(row.into_listed(conv)?);
+                }
+                _ => {}
+            }
         }
-        let mut any = sea_orm::Condition::any();
-        for st in states {
-            any = any.add(
-                sea_orm::Condition::all()
-                    .add(message::Column::Conv.eq(st.conv.clone()))
-                    .add(message::Column::Seq.eq(st.last_seq)),
-            );
+        for row in groups {
+            match Conv::parse(&row.conv) {
+                Some(conv @ Conv::Group(g)) if g.0 == row.party => {
+                    list.push(row.into_listed(conv)?);
+                }
+                _ => {}
+            }
         }
-        let rows = message::Entity::find().filter(any).all(&self.db).await?;
-        stored(rows)
+        list.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then_with(|| a.conv.cmp(&b.conv))
+        });
+        Ok(list)
     }
 
     /// Moves `user`'s read mark in `conv` forward to `seq` (never back, never past the

@@ -15,5 +15,6 @@ mod startup;
 mod store_accounts;
 mod store_messages;
 mod store_social;
+mod sync_scale;
 mod ws_messaging;
 mod ws_sync;

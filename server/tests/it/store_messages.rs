@@ -8,6 +8,8 @@ use app::error::ErrorCode;
 use app::ids::UserId;
 use app::protocol::frame::MessageBody;
 use app::protocol::Conv;
+use server::rules::social::word;
+use server::store::groups::NewGroup;
 use server::store::messages::{NewMessage, Page, Stored};
 use server::store::users::NewUser;
 use server::store::{Store, StoreError};
@@ -199,8 +201,33 @@ async fn history_pages_and_read_marks() {
         let s = &db.store;
         let a = user(s, "a").await;
         let b = user(s, "b").await;
+        // The list shows the groups its reader belongs to: a's "talk", which b joins, and
+        // "quiet", which never gets a message (so the list leaves it out).
+        let (ua, ub) = (
+            s.user(a).await.unwrap().unwrap(),
+            s.user(b).await.unwrap().unwrap(),
+        );
+        let mut keys = Vec::new();
+        for name in ["talk", "quiet"] {
+            let g = s
+                .create_group(
+                    &ua,
+                    NewGroup {
+                        name: name.to_owned(),
+                        icon: String::new(),
+                        memo: String::new(),
+                    },
+                    10,
+                    1,
+                )
+                .await
+                .unwrap();
+            s.join_group(g.id, &ub, 10, word, 1).await.unwrap();
+            keys.push(Conv::group(g.id).key());
+        }
+        let talk = keys[0].as_str();
         for i in 0..30 {
-            s.store_message(text("g:9", a, &format!("h{i}")), None)
+            s.store_message(text(talk, a, &format!("h{i}")), None)
                 .await
                 .unwrap();
         }
@@ -208,15 +235,15 @@ async fn history_pages_and_read_marks() {
             v.into_iter().map(|m| m.seq).collect::<Vec<_>>()
         };
         assert_eq!(
-            seqs(s.history(c("g:9"), Page::Latest, 5).await.unwrap()),
+            seqs(s.history(c(talk), Page::Latest, 5).await.unwrap()),
             [26, 27, 28, 29, 30]
         );
         assert_eq!(
-            seqs(s.history(c("g:9"), Page::Before(26), 3).await.unwrap()),
+            seqs(s.history(c(talk), Page::Before(26), 3).await.unwrap()),
             [23, 24, 25]
         );
         assert_eq!(
-            seqs(s.history(c("g:9"), Page::After(28), 20).await.unwrap()),
+            seqs(s.history(c(talk), Page::After(28), 20).await.unwrap()),
             [29, 30]
         );
         assert!(s
@@ -225,21 +252,20 @@ async fn history_pages_and_read_marks() {
             .unwrap()
             .is_empty());
 
-        let convs = vec!["g:9".to_owned(), "g:404".to_owned()];
-        let st = s.conv_states(b, &convs).await.unwrap();
+        let st = s.conversation_list(b).await.unwrap();
         assert_eq!(st.len(), 1);
         assert_eq!((st[0].last_seq, st[0].read_seq), (30, 0));
-        let mine = s.conv_states(a, &convs).await.unwrap();
+        let mine = s.conversation_list(a).await.unwrap();
         assert_eq!(mine[0].read_seq, 30, "own messages count as read");
 
-        assert_eq!(s.mark_read(c("g:9"), b, 12).await.unwrap(), 12);
+        assert_eq!(s.mark_read(c(talk), b, 12).await.unwrap(), 12);
         assert_eq!(
-            s.mark_read(c("g:9"), b, 5).await.unwrap(),
+            s.mark_read(c(talk), b, 5).await.unwrap(),
             12,
             "never moves back"
         );
         assert_eq!(
-            s.mark_read(c("g:9"), b, 999).await.unwrap(),
+            s.mark_read(c(talk), b, 999).await.unwrap(),
             30,
             "never past the newest"
         );

@@ -1,6 +1,8 @@
 //! `conversations`: one row per conversation key, holding its seq counter. The counter is
 //! advanced by an UPDATE inside the message's transaction, so the row lock serialises
-//! concurrent senders and seqs stay gap-free.
+//! concurrent senders and seqs stay gap-free. A group conversation also names its group in
+//! `group_id` (unique; NULL for 1:1s), so a member's group conversations are a join from
+//! `group_members`.
 // The SeaORM derives generate public items (Column, ActiveModel...) that cannot carry docs.
 #![allow(missing_docs)]
 
@@ -13,6 +15,8 @@ pub struct Model {
     pub conv: String,
     pub last_seq: i64,
     pub updated_at: i64,
+    /// The group of a `g:<id>` conversation; `None` for a 1:1.
+    pub group_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

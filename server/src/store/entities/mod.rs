@@ -2,6 +2,7 @@
 //! sees the domain types the store returns.
 
 pub mod contact;
+pub mod conv_member;
 pub mod conv_read;
 pub mod conversation;
 pub mod group;

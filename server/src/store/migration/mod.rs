@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_accounts;
 mod m20261123_000002_social;
 mod m20261123_000003_messages;
+mod m20261124_000004_participants;
 
 /// All of Parley's migrations.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_social::Migration),
             Box::new(m20261123_000003_messages::Migration),
+            Box::new(m20261124_000004_participants::Migration),
         ]
     }
 }

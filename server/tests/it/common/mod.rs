@@ -6,6 +6,7 @@ pub mod ws;
 use clap::Parser;
 use reqwest::redirect::Policy;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
 use serde_json::{json, Value};
 use server::config::Settings;
 use server::state::AppState;
@@ -159,11 +160,17 @@ impl TestDb {
 }
 
 pub async fn databases() -> Vec<TestDb> {
+    databases_migrated(None).await
+}
+
+/// Like [`databases`], with only the first `steps` migrations applied when `steps` is given
+/// (through `raw`), for testing a later migration on data written before it.
+pub async fn databases_migrated(steps: Option<u32>) -> Vec<TestDb> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
     let sqlite = Store::connect(&url, None).await.unwrap();
-    sqlite.migrate().await.unwrap();
     let raw = Database::connect(url.clone()).await.unwrap();
+    migrate(&sqlite, &raw, steps).await;
     let mut dbs = vec![TestDb {
         label: "sqlite",
         store: sqlite,
@@ -180,12 +187,14 @@ pub async fn databases() -> Vec<TestDb> {
             .unwrap();
         admin.close().await.unwrap();
         let store = Store::connect(&url, Some(&schema)).await.unwrap();
-        store.migrate().await.unwrap();
-        // Migrating twice must be a no-op.
-        store.migrate().await.unwrap();
         let mut opts = ConnectOptions::new(url.clone());
         opts.set_schema_search_path(schema.clone());
         let raw = Database::connect(opts).await.unwrap();
+        migrate(&store, &raw, steps).await;
+        if steps.is_none() {
+            // Migrating twice must be a no-op.
+            store.migrate().await.unwrap();
+        }
         dbs.push(TestDb {
             label: "postgres",
             store,
@@ -195,6 +204,15 @@ pub async fn databases() -> Vec<TestDb> {
         });
     }
     dbs
+}
+
+async fn migrate(store: &Store, raw: &DatabaseConnection, steps: Option<u32>) {
+    match steps {
+        None => store.migrate().await.unwrap(),
+        Some(n) => server::store::migration::Migrator::up(raw, Some(n))
+            .await
+            .unwrap(),
+    }
 }
 
 /// A registered, logged-in user for hub tests.
