@@ -343,6 +343,31 @@ impl MessageBody {
     }
 }
 
+/// `POST /api/conversations/{conv}/messages` body: a cmd 10/11 frame's message fields (the
+/// conversation is in the path; `cmd`, `dstid` and `userid`, if sent, are ignored).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRequest {
+    /// The client's own id for the message (1-64 characters); resending it is harmless.
+    pub cid: String,
+    /// Media kind.
+    pub media: u16,
+    /// Text, title, emoji, contact id or custom JSON, by kind.
+    #[serde(default)]
+    pub content: String,
+    /// Picture URL.
+    #[serde(default)]
+    pub pic: String,
+    /// Resource URL.
+    #[serde(default)]
+    pub url: String,
+    /// Summary, greeting or nickname, by kind.
+    #[serde(default)]
+    pub memo: String,
+    /// Seconds (voice) or cents (red packet).
+    #[serde(default)]
+    pub amount: i64,
+}
+
 /// Where a message or a typing indicator goes, as the client names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {

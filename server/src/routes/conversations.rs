@@ -7,9 +7,10 @@ use crate::rules::chat::ConversationSummary;
 use crate::state::AppState;
 use crate::store::messages::Page;
 use app::error::{ApiError, ErrorCode};
-use app::protocol::frame::Frame;
+use app::protocol::frame::{Frame, SendRequest};
 use app::protocol::Conv;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 /// A conversation key from the path; one that cannot exist is 404.
@@ -70,6 +71,23 @@ pub async fn messages(
             .history(me.user.id, conv_of(&conv)?, page, limit)
             .await?,
     ))
+}
+
+/// `POST /api/conversations/{conv}/messages` with a cmd 10/11 frame's message fields ->
+/// 201 the stored message as its frame, or 200 with the same frame for a resent cid.
+pub async fn send(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(conv): ApiPath<String>,
+    ApiJson(body): ApiJson<SendRequest>,
+) -> Result<(StatusCode, ApiJson<Frame>), AppError> {
+    let sent = state.chat.send_to(&me.user, conv_of(&conv)?, body).await?;
+    let status = if sent.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, ApiJson(sent.frame())))
 }
 
 /// `POST /api/conversations/{conv}/read` body.

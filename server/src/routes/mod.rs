@@ -21,6 +21,7 @@ use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -62,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/conversations", get(conversations::list))
         .route(
             "/api/conversations/{conv}/messages",
-            get(conversations::messages),
+            get(conversations::messages).post(conversations::send),
         )
         .route("/api/conversations/{conv}/read", post(conversations::read))
         .route("/api/notices", get(notices::list))
@@ -76,6 +77,9 @@ pub fn router(state: AppState) -> Router {
             app::shell,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+        // Pages, JSON and the WASM bundle shrink several-fold; clients that send no
+        // Accept-Encoding get them as they are.
+        .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(
             TraceLayer::new_for_http()
                 // The path only: a query may carry a token (`/ws?token=`), and no secret may

@@ -11,7 +11,7 @@ use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
-use app::protocol::frame::{Cmd, Frame, Outgoing, TypingTo};
+use app::protocol::frame::{Cmd, Frame, Outgoing, SendRequest, TypingTo};
 use app::protocol::{Conv, User};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -62,6 +62,28 @@ fn ack(m: &StoredMessage) -> Frame {
 
 fn no_such_user() -> AppError {
     ApiError::with_msg(ErrorCode::NotFound, "No such user.").into()
+}
+
+/// What sending did: the stored message, and whether this call stored it (`false` for a
+/// resent cid, which changes nothing).
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// The message as stored.
+    pub message: StoredMessage,
+    /// True when this call stored it.
+    pub new: bool,
+}
+
+impl Sent {
+    /// The ack for the sender's socket.
+    pub fn ack(&self) -> Frame {
+        ack(&self.message)
+    }
+
+    /// The stored message as every participant receives it.
+    pub fn frame(&self) -> Frame {
+        message_frame(&self.message)
+    }
 }
 
 /// One row of `GET /api/conversations`.
@@ -143,7 +165,7 @@ impl Chat {
         from: &User,
         origin: Option<ConnId>,
         out: Outgoing,
-    ) -> Result<Frame, AppError> {
+    ) -> Result<Sent, AppError> {
         let conv = out.to.conv(from.id).ok_or_else(|| {
             AppError::from(ApiError::with_msg(
                 ErrorCode::InvalidPayload,
@@ -171,16 +193,52 @@ impl Chat {
             )
             .await?;
         match stored {
-            Stored::New(m) => {
+            Stored::New(message) => {
                 self.hub
                     .counters
                     .messages_in
                     .fetch_add(1, Ordering::Relaxed);
-                self.bus.publish(&recipients, &message_frame(&m), origin);
-                Ok(ack(&m))
+                self.bus
+                    .publish(&recipients, &message_frame(&message), origin);
+                Ok(Sent { message, new: true })
             }
-            Stored::Duplicate(m) => Ok(ack(&m)),
+            Stored::Duplicate(message) => Ok(Sent {
+                message,
+                new: false,
+            }),
         }
+    }
+
+    /// Sends to conversation `conv` (as REST and the no-JavaScript form name it): the same
+    /// rules as the socket; 403 for a 1:1 `from` is not part of.
+    pub async fn send_to(
+        &self,
+        from: &User,
+        conv: Conv,
+        req: SendRequest,
+    ) -> Result<Sent, AppError> {
+        let (cmd, dstid) = match conv {
+            Conv::Private { .. } => (
+                Cmd::Private,
+                conv.peer_of(from.id)
+                    .ok_or(AppError::code(ErrorCode::Forbidden))?
+                    .0,
+            ),
+            Conv::Group(g) => (Cmd::Group, g.0),
+        };
+        let frame = Frame {
+            cmd: cmd.code(),
+            dstid,
+            cid: req.cid,
+            media: req.media,
+            content: req.content,
+            pic: req.pic,
+            url: req.url,
+            memo: req.memo,
+            amount: req.amount,
+            ..Frame::default()
+        };
+        self.send(from, None, Outgoing::from_frame(&frame)?).await
     }
 
     /// Every conversation `me` takes part in that has messages, newest activity first, with

@@ -233,7 +233,11 @@ async fn dispatch(
 ) -> Result<Option<Frame>, AppError> {
     match cmd {
         ClientCmd::Heartbeat => Ok(Some(Frame::default())),
-        ClientCmd::Send(out) => state.chat.send(user, Some(outlet.id), out).await.map(Some),
+        ClientCmd::Send(out) => state
+            .chat
+            .send(user, Some(outlet.id), out)
+            .await
+            .map(|sent| Some(sent.ack())),
         ClientCmd::Read { conv, seq } => state.chat.mark_read(user, conv, seq).await.map(|_| None),
         ClientCmd::Typing(to) => state
             .chat

@@ -10,6 +10,7 @@ mod crash_safety;
 mod docs;
 mod hardening;
 mod pages_http;
+mod rest_send;
 mod social_http;
 mod startup;
 mod store_accounts;
