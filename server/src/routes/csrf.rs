@@ -29,7 +29,7 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
 
 /// Paths only our own pages post to (forms and server functions).
 fn browser_only(path: &str) -> bool {
-    matches!(path, "/login" | "/register" | "/logout") || path.starts_with("/sfn/")
+    matches!(path, "/login" | "/register" | "/logout" | "/send") || path.starts_with("/sfn/")
 }
 
 /// Refuses (403 `cross_origin`, nothing changed) an unsafe request that a foreign page could

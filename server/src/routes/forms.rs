@@ -1,11 +1,14 @@
-//! The HTML form posts that make `/login`, `/register` and logout work without JavaScript.
+//! The HTML form posts that make `/login`, `/register`, logout and sending a text message
+//! (`/send`) work without JavaScript.
 //! Success redirects with the session cookie set; failure redirects back to the form with
 //! `?error=<code>&field=<field>&username=<as typed>` so the page can explain.
 
+use super::extract::CurrentUser;
 use super::extract::{clear_session_cookie, client_addr, request_token, session_cookie};
 use crate::error::AppError;
 use crate::state::AppState;
-use app::protocol::{LoginRequest, RegisterRequest};
+use app::protocol::frame::{Media, SendRequest};
+use app::protocol::{Conv, LoginRequest, RegisterRequest};
 use axum::extract::{rejection::FormRejection, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
@@ -110,6 +113,54 @@ pub async fn register(
         Ok(cookie) => logged_in(cookie),
         Err(e) => back_to("/register", &e, &form.username),
     }
+}
+
+/// Fields of the chat page's composer form.
+#[derive(Deserialize)]
+pub struct SendForm {
+    /// The conversation key.
+    conv: String,
+    /// The id the page generated for this message, so a double submit stores it once.
+    cid: String,
+    /// The text.
+    content: String,
+}
+
+/// `POST /send` (form): sends a text message as the session's user, then back to the
+/// conversation (`/?c=<conv>`, with `&error=<code>` and the unsent text when refused).
+pub async fn send(
+    State(state): State<AppState>,
+    me: Result<CurrentUser, AppError>,
+    form: Result<Form<SendForm>, FormRejection>,
+) -> Response {
+    let Ok(me) = me else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(Form(form)) = form else {
+        return Redirect::to("/?error=invalid_body").into_response();
+    };
+    let sent = match Conv::parse(&form.conv) {
+        Some(conv) => {
+            let req = SendRequest {
+                cid: form.cid,
+                media: Media::Text.code(),
+                content: form.content.clone(),
+                ..SendRequest::default()
+            };
+            state.chat.send_to(&me.user, conv, req).await.map(|_| ())
+        }
+        None => Err(AppError::code(app::error::ErrorCode::NotFound)),
+    };
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("c", &form.conv);
+    if let Err(e) = sent {
+        q.append_pair("error", e.to_api().code.as_str());
+        // Give the text back so nothing typed is lost (bounded: it travels in the URL).
+        if form.content.chars().count() <= 1000 {
+            q.append_pair("draft", &form.content);
+        }
+    }
+    Redirect::to(&format!("/?{}", q.finish())).into_response()
 }
 
 /// `POST /logout` (form): ends the session if there is one and returns to `/login`.

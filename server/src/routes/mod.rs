@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(forms::login))
         .route("/register", post(forms::register))
         .route("/logout", post(forms::logout))
+        .route("/send", post(forms::send))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,

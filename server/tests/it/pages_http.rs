@@ -257,3 +257,78 @@ async fn user_chosen_names_render_isolated() {
         .unwrap();
     assert!(html.contains("<bdi>\u{202e}evil</bdi>"), "{html}");
 }
+
+#[tokio::test]
+async fn the_composer_form_sends_without_javascript() {
+    let srv = common::spawn().await;
+    let b = browser(&srv);
+    let res = b
+        .post(srv.url("/register"))
+        .form(&[
+            ("username", "formy"),
+            ("password", "right-password"),
+            ("nickname", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let me = srv.login("formy", "right-password").await;
+    let peer = common::person(&srv, "formpeer").await;
+    let me = common::Person {
+        id: srv
+            .state
+            .store
+            .credentials("formy")
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+            .id
+            .0,
+        token: me,
+    };
+    common::befriend(&srv, &me, &peer).await;
+    let conv = common::pconv(&me, &peer);
+    let send = |cid: &'static str, content: &'static str| {
+        b.post(srv.url("/send"))
+            .form(&[("conv", conv.as_str()), ("cid", cid), ("content", content)])
+            .send()
+    };
+    let res = send("form-1", "sent from a plain form").await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("/?c={}", conv.replace(':', "%3A")));
+    // A double submit (same cid) stores it once.
+    assert_eq!(
+        send("form-1", "sent from a plain form")
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let history =
+        common::get_json(&srv, &peer, &format!("/api/conversations/{conv}/messages")).await;
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+    assert_eq!(history[0]["content"], "sent from a plain form");
+    assert_eq!(history[0]["userid"], me.id);
+    // A refusal comes back with its code and the text, so nothing typed is lost.
+    let res = send("form-2", "   ").await.unwrap();
+    let back = location(&res);
+    assert!(
+        back.contains("error=invalid_payload") && back.contains("draft="),
+        "{back}"
+    );
+    // Another site cannot make a browser post here.
+    let res = common::client()
+        .post(srv.url("/send"))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("conv", conv.as_str()),
+            ("cid", "evil"),
+            ("content", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
