@@ -287,6 +287,27 @@ pub fn normalize_memo(memo: &str) -> Result<String, ApiError> {
     }
 }
 
+/// One row of `GET /api/conversations`: a conversation I take part in, with its counters and
+/// newest message. The server builds it and the browser reads it, so both use this type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// Conversation key.
+    pub conv: Conv,
+    /// The peer's nickname (1:1) or the group's name.
+    pub title: String,
+    /// The peer's avatar (1:1) or the group's icon; empty for none.
+    pub avatar: String,
+    /// Newest seq of the conversation.
+    pub last_seq: i64,
+    /// How far I have read (my own messages count as read).
+    pub read_seq: i64,
+    /// `last_seq - read_seq`.
+    pub unread: i64,
+    /// The newest message, as its frame; sent as `null` when missing.
+    #[serde(default)]
+    pub last: Option<frame::Frame>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,6 +393,36 @@ mod tests {
             avatar: String::new(),
         };
         assert_eq!(u.initial(), "É");
+    }
+
+    #[test]
+    fn conversation_rows_read_what_the_server_writes() {
+        let row = ConversationSummary {
+            conv: Conv::private(UserId(2), UserId(1)).unwrap(),
+            title: "Bob".into(),
+            avatar: String::new(),
+            last_seq: 3,
+            read_seq: 1,
+            unread: 2,
+            last: None,
+        };
+        let json = serde_json::to_value(&row).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"conv": "p:1:2", "title": "Bob", "avatar": "", "last_seq": 3,
+                "read_seq": 1, "unread": 2, "last": null})
+        );
+        assert_eq!(
+            serde_json::from_value::<ConversationSummary>(json).unwrap(),
+            row
+        );
+        let with_last: ConversationSummary = serde_json::from_str(
+            r#"{"conv":"g:4","title":"Club","avatar":"","last_seq":1,"read_seq":0,"unread":1,
+                "last":{"cmd":11,"id":9,"userid":2,"dstid":4,"media":1,"content":"hi",
+                "cid":"c","conv":"g:4","seq":1,"ts":5}}"#,
+        )
+        .unwrap();
+        assert_eq!(with_last.last.map(|f| f.content), Some("hi".into()));
     }
 
     #[test]

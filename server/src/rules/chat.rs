@@ -64,24 +64,9 @@ fn no_such_user() -> AppError {
     ApiError::with_msg(ErrorCode::NotFound, "No such user.").into()
 }
 
-/// One row of `GET /api/conversations`.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct ConversationSummary {
-    /// Conversation key.
-    pub conv: Conv,
-    /// The peer's nickname or the group's name.
-    pub title: String,
-    /// The peer's avatar or the group's icon.
-    pub avatar: String,
-    /// Newest seq.
-    pub last_seq: i64,
-    /// How far I have read.
-    pub read_seq: i64,
-    /// `last_seq - read_seq`.
-    pub unread: i64,
-    /// The newest message, as its frame.
-    pub last: Option<Frame>,
-}
+/// One row of `GET /api/conversations`; the type lives in `app` so the browser reads what
+/// the server writes.
+pub use app::protocol::ConversationSummary;
 
 impl Chat {
     /// Builds the service.
