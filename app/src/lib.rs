@@ -4,6 +4,8 @@
 //! - [`protocol`]: wire types and the input rules both sides apply.
 //! - [`error`]: the wire-safe `{code, msg}` error and its stable codes.
 //! - [`ids`]: newtype ids.
+//! - [`state`]: the chat state the UI shows (timelines, outbox, conversation list), plain
+//!   synchronous data merged from frames and pages.
 //! - [`api`]: server functions (thin adapters to the server's `Backend`).
 //! - [`pages`], [`components`]: the UI.
 //!
@@ -15,6 +17,7 @@ pub mod error;
 pub mod ids;
 pub mod pages;
 pub mod protocol;
+pub mod state;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

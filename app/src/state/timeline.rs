@@ -1,0 +1,517 @@
+//! One conversation's messages as this client sees them.
+//!
+//! Stored messages are keyed by `seq`, which the server hands out gap-free from 1, so the
+//! client can tell exactly what it holds: a window of seqs that grows downwards as older pages
+//! load and upwards as live frames arrive. A hole inside that window is a gap to pull with
+//! `?after=`; seqs below the window are simply not loaded yet.
+//!
+//! My messages not yet stored are kept apart, keyed by their `cid`, in the order I wrote them.
+//! A pending message becomes stored when its ack arrives, or when the stored message itself
+//! shows up first (a REST send is delivered to this socket too, and a history page may hold
+//! it): either way it is shown once.
+
+use crate::error::ErrorCode;
+use crate::ids::UserId;
+use crate::protocol::frame::{Cmd, Frame, MessageBody};
+use crate::protocol::Conv;
+use std::collections::btree_map::{BTreeMap, Entry};
+
+/// Where one of my unstored messages stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting for the server: queued, or sent and not acked yet.
+    Pending,
+    /// Refused or given up on; shown with the reason and a way to retry. Never resent on its
+    /// own, because resending something the server refused would be refused again.
+    Failed {
+        /// Why, as the server's error code (or the client's own reading of the failure).
+        code: ErrorCode,
+        /// Words to show the person.
+        msg: String,
+    },
+}
+
+/// A message I wrote that the server has not stored yet, as far as this client knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// My id for it; the same id is sent again on retry, so the server stores it only once.
+    pub cid: String,
+    /// What I wrote.
+    pub body: MessageBody,
+    /// When I wrote it, ms since the epoch (the client's clock, for display only).
+    pub created_ms: i64,
+    /// Waiting or failed.
+    pub status: Status,
+}
+
+/// One entry of the conversation as displayed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item<'a> {
+    /// A stored message, as the server's frame.
+    Stored(&'a Frame),
+    /// One of my messages not stored yet.
+    Pending(&'a Pending),
+}
+
+/// What a message arriving (a live frame or an ack) did to the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveOutcome {
+    /// It is now held, and the window has no hole.
+    Added,
+    /// It is now held, but messages are missing after seq `after`: pull
+    /// `GET /api/conversations/{conv}/messages?after={after}`. Reported again for every
+    /// message that arrives while the hole is open, so keep one pull in flight at a time.
+    Gap {
+        /// The newest seq held without a hole before it.
+        after: i64,
+    },
+    /// That seq was already held: nothing changed.
+    Duplicate,
+    /// Not a stored message of this conversation (another conversation, another cmd, no seq,
+    /// or an ack for no pending cid of mine): nothing changed.
+    Ignored,
+}
+
+/// One conversation's messages: stored ones by seq, then my pending ones.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    conv: Conv,
+    me: UserId,
+    stored: BTreeMap<i64, Frame>,
+    /// In creation order; a cid appears at most once.
+    pending: Vec<Pending>,
+}
+
+impl Timeline {
+    /// An empty timeline of `conv` as seen by `me`. Knowing `me` matters because a cid is
+    /// unique per sender only: just my own stored messages may resolve my pending ones.
+    pub fn new(conv: Conv, me: UserId) -> Timeline {
+        Timeline {
+            conv,
+            me,
+            stored: BTreeMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Merges a history page (any order, overlapping what is held or not): each seq is held
+    /// once, and my messages in it resolve the matching pending entries. Returns how many
+    /// messages were new, so an empty or fully known page can be told apart.
+    pub fn apply_page(&mut self, frames: impl IntoIterator<Item = Frame>) -> usize {
+        let mut added = 0;
+        for frame in frames {
+            if self.insert(&frame) == Some(true) {
+                added += 1;
+            }
+        }
+        added
+    }
+
+    /// Merges one live message frame (cmd 10/11); see [`LiveOutcome`].
+    pub fn apply_live(&mut self, frame: &Frame) -> LiveOutcome {
+        let inserted = self.insert(frame);
+        self.outcome(inserted)
+    }
+
+    /// Shows a message I just wrote as pending, after everything stored. Returns false (and
+    /// changes nothing) for an empty cid or one already pending: a cid names one message.
+    pub fn add_pending(&mut self, cid: String, body: MessageBody, now_ms: i64) -> bool {
+        if cid.is_empty() || self.pending_index(&cid).is_some() {
+            return false;
+        }
+        self.pending.push(Pending {
+            cid,
+            body,
+            created_ms: now_ms,
+            status: Status::Pending,
+        });
+        true
+    }
+
+    /// Applies an ack (`{cmd:1, cid, id, conv, seq, ts}`): the pending message becomes stored
+    /// at its seq. An ack for a cid not pending here (unknown, or already stored because its
+    /// frame came first) is ignored.
+    pub fn apply_ack(&mut self, ack: &Frame) -> LiveOutcome {
+        if Cmd::from_code(ack.cmd) != Some(Cmd::Ack)
+            || ack.seq <= 0
+            || Conv::parse(&ack.conv) != Some(self.conv)
+        {
+            return LiveOutcome::Ignored;
+        }
+        let Some(index) = self.pending_index(&ack.cid) else {
+            return LiveOutcome::Ignored;
+        };
+        let mine = self.pending.remove(index);
+        let frame = self.stored_frame(mine, ack);
+        let inserted = self.insert(&frame);
+        self.outcome(inserted)
+    }
+
+    /// Marks a pending message failed with the server's reason. Returns false for a cid not
+    /// pending here.
+    pub fn fail(&mut self, cid: &str, code: ErrorCode, msg: String) -> bool {
+        let Some(index) = self.pending_index(cid) else {
+            return false;
+        };
+        self.pending[index].status = Status::Failed { code, msg };
+        true
+    }
+
+    /// Puts a failed message back to pending, keeping its cid (so the server cannot store it
+    /// twice) and its place. Returns false unless it was failed.
+    pub fn retry(&mut self, cid: &str) -> bool {
+        match self.pending.iter_mut().find(|p| p.cid == cid) {
+            Some(p) if p.status != Status::Pending => {
+                p.status = Status::Pending;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The seq to load older messages before (`?before=`); `None` when nothing is held yet
+    /// (load the newest page instead) or seq 1 is held (there is nothing older).
+    pub fn oldest_seq(&self) -> Option<i64> {
+        self.stored.keys().next().copied().filter(|&seq| seq > 1)
+    }
+
+    /// The newest seq held; on reconnect, a conversation whose `last_seq` is beyond it is
+    /// pulled with `?after=`.
+    pub fn newest_seq(&self) -> Option<i64> {
+        self.stored.keys().next_back().copied()
+    }
+
+    /// Where the first hole in the held window starts: the newest seq held with nothing
+    /// missing between it and the oldest seq held. `None` without a hole.
+    pub fn gap_after(&self) -> Option<i64> {
+        let mut seqs = self.stored.keys().copied();
+        let mut prev = seqs.next()?;
+        for seq in seqs {
+            if seq != prev + 1 {
+                return Some(prev);
+            }
+            prev = seq;
+        }
+        None
+    }
+
+    /// True while messages are missing inside the held window.
+    pub fn has_gap(&self) -> bool {
+        self.gap_after().is_some()
+    }
+
+    /// The stored message at `seq`, if held.
+    pub fn get(&self, seq: i64) -> Option<&Frame> {
+        self.stored.get(&seq)
+    }
+
+    /// What to display, in order: stored messages by seq, then my pending and failed ones in
+    /// the order I wrote them.
+    pub fn items(&self) -> impl Iterator<Item = Item<'_>> + '_ {
+        self.stored
+            .values()
+            .map(Item::Stored)
+            .chain(self.pending.iter().map(Item::Pending))
+    }
+
+    fn pending_index(&self, cid: &str) -> Option<usize> {
+        self.pending.iter().position(|p| p.cid == cid)
+    }
+
+    /// Holds a stored message frame once. `None`: not a message of this conversation;
+    /// `Some(true)`: newly held; `Some(false)`: that seq was held already.
+    fn insert(&mut self, frame: &Frame) -> Option<bool> {
+        let is_message = matches!(Cmd::from_code(frame.cmd), Some(Cmd::Private | Cmd::Group));
+        if !is_message || frame.seq <= 0 || Conv::parse(&frame.conv) != Some(self.conv) {
+            return None;
+        }
+        // My own message, stored: whatever was pending under its cid is done, even if it had
+        // been marked failed (the failure was only this client's view, e.g. a lost ack).
+        if frame.userid == self.me.0 && !frame.cid.is_empty() {
+            self.pending.retain(|p| p.cid != frame.cid);
+        }
+        match self.stored.entry(frame.seq) {
+            Entry::Vacant(slot) => {
+                slot.insert(frame.clone());
+                Some(true)
+            }
+            Entry::Occupied(_) => Some(false),
+        }
+    }
+
+    fn outcome(&self, inserted: Option<bool>) -> LiveOutcome {
+        match inserted {
+            None => LiveOutcome::Ignored,
+            Some(false) => LiveOutcome::Duplicate,
+            Some(true) => match self.gap_after() {
+                Some(after) => LiveOutcome::Gap { after },
+                None => LiveOutcome::Added,
+            },
+        }
+    }
+
+    /// The frame the server delivers to others for my acked message (the same shape as its
+    /// `message_frame`): the ack gives id, seq and ts; the body is what I wrote.
+    fn stored_frame(&self, mine: Pending, ack: &Frame) -> Frame {
+        let (cmd, dstid) = match self.conv {
+            Conv::Private { .. } => (
+                Cmd::Private,
+                self.conv.peer_of(self.me).map_or(0, |peer| peer.0),
+            ),
+            Conv::Group(g) => (Cmd::Group, g.0),
+        };
+        let mut frame = Frame {
+            cmd: cmd.code(),
+            id: ack.id,
+            userid: self.me.0,
+            dstid,
+            cid: mine.cid,
+            conv: ack.conv.clone(),
+            seq: ack.seq,
+            ts: ack.ts,
+            ..Frame::default()
+        };
+        mine.body.write_to(&mut frame);
+        frame
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::GroupId;
+
+    const ME: UserId = UserId(1);
+    const PEER: UserId = UserId(2);
+
+    fn conv() -> Conv {
+        Conv::private(ME, PEER).unwrap()
+    }
+
+    fn text(s: &str) -> MessageBody {
+        MessageBody::new(1, s.into(), String::new(), String::new(), String::new(), 0).unwrap()
+    }
+
+    /// A stored message of `conv()` as the server delivers it.
+    fn msg(seq: i64, from: UserId, cid: &str) -> Frame {
+        Frame {
+            cmd: 10,
+            id: 1000 + seq,
+            userid: from.0,
+            dstid: if from == ME { PEER.0 } else { ME.0 },
+            media: 1,
+            content: format!("m{seq}"),
+            cid: cid.into(),
+            conv: conv().key(),
+            seq,
+            ts: 50_000 + seq,
+            ..Frame::default()
+        }
+    }
+
+    fn theirs(seq: i64) -> Frame {
+        msg(seq, PEER, &format!("p{seq}"))
+    }
+
+    fn ack(cid: &str, seq: i64) -> Frame {
+        Frame {
+            cmd: 1,
+            id: 1000 + seq,
+            cid: cid.into(),
+            conv: conv().key(),
+            seq,
+            ts: 50_000 + seq,
+            ..Frame::default()
+        }
+    }
+
+    /// What is displayed, compactly: `5` for stored seq 5, `?c` pending cid c, `!c` failed.
+    fn shown(t: &Timeline) -> Vec<String> {
+        t.items()
+            .map(|item| match item {
+                Item::Stored(f) => f.seq.to_string(),
+                Item::Pending(p) if p.status == Status::Pending => format!("?{}", p.cid),
+                Item::Pending(p) => format!("!{}", p.cid),
+            })
+            .collect()
+    }
+
+    fn seqs(range: std::ops::RangeInclusive<i64>) -> Vec<String> {
+        range.map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn pages_in_any_order_merge_by_seq() {
+        let mut t = Timeline::new(conv(), ME);
+        assert_eq!(
+            (t.oldest_seq(), t.newest_seq(), t.has_gap()),
+            (None, None, false)
+        );
+        // The newest page, shuffled and with a repeat.
+        let mut page: Vec<Frame> = (81..=100).rev().map(theirs).collect();
+        page.push(theirs(90));
+        assert_eq!(t.apply_page(page), 20);
+        assert_eq!(t.oldest_seq(), Some(81));
+        // An older page overlapping what is held.
+        assert_eq!(t.apply_page((61..=85).map(theirs)), 20);
+        assert_eq!(t.apply_page((81..=85).map(theirs)), 0);
+        assert_eq!((t.oldest_seq(), t.newest_seq()), (Some(61), Some(100)));
+        assert!(!t.has_gap());
+        // The first page reached: nothing older to load.
+        t.apply_page((1..=60).map(theirs));
+        assert_eq!(t.oldest_seq(), None);
+        assert_eq!(shown(&t), seqs(1..=100));
+        assert_eq!(t.get(42).map(|f| f.content.as_str()), Some("m42"));
+    }
+
+    #[test]
+    fn live_frames_insert_once_and_report_gaps() {
+        let mut t = Timeline::new(conv(), ME);
+        t.apply_page((81..=100).map(theirs));
+        assert_eq!(t.apply_live(&theirs(101)), LiveOutcome::Added);
+        assert_eq!(t.apply_live(&theirs(101)), LiveOutcome::Duplicate);
+        assert_eq!(t.apply_live(&theirs(90)), LiveOutcome::Duplicate);
+        // 102 and 103 were missed (say, while reconnecting).
+        assert_eq!(t.apply_live(&theirs(104)), LiveOutcome::Gap { after: 101 });
+        assert_eq!(t.apply_live(&theirs(105)), LiveOutcome::Gap { after: 101 });
+        assert_eq!(t.gap_after(), Some(101));
+        // The pull `?after=101` fills it, overlapping what came live.
+        assert_eq!(t.apply_page((102..=105).map(theirs)), 2);
+        assert!(!t.has_gap());
+        assert_eq!(t.apply_live(&theirs(106)), LiveOutcome::Added);
+        assert_eq!(shown(&t), seqs(81..=106));
+    }
+
+    #[test]
+    fn a_live_frame_before_any_history_is_not_a_gap() {
+        // Nothing below the window is missing: it is history not loaded yet.
+        let mut t = Timeline::new(conv(), ME);
+        assert_eq!(t.apply_live(&theirs(57)), LiveOutcome::Added);
+        assert_eq!(t.oldest_seq(), Some(57));
+        // The newest page then arrives with it included.
+        t.apply_page((38..=57).map(theirs));
+        assert_eq!((t.oldest_seq(), t.has_gap()), (Some(38), false));
+    }
+
+    #[test]
+    fn frames_of_other_conversations_and_kinds_are_ignored() {
+        let mut t = Timeline::new(conv(), ME);
+        let elsewhere = Frame {
+            conv: Conv::group(GroupId(3)).key(),
+            cmd: 11,
+            ..theirs(1)
+        };
+        let no_seq = Frame {
+            seq: 0,
+            ..theirs(1)
+        };
+        let notice = Frame {
+            cmd: 12,
+            ..theirs(1)
+        };
+        for f in [&elsewhere, &no_seq, &notice] {
+            assert_eq!(t.apply_live(f), LiveOutcome::Ignored);
+        }
+        assert_eq!(t.apply_page([elsewhere, no_seq, notice]), 0);
+        assert_eq!(t.items().count(), 0);
+    }
+
+    #[test]
+    fn pending_messages_follow_stored_ones_and_acks_store_them() {
+        let mut t = Timeline::new(conv(), ME);
+        t.apply_page((1..=3).map(theirs));
+        assert!(t.add_pending("a".into(), text("first"), 10));
+        assert!(t.add_pending("b".into(), text("second"), 11));
+        assert!(!t.add_pending("a".into(), text("again"), 12));
+        assert!(!t.add_pending(String::new(), text("no cid"), 12));
+        assert_eq!(shown(&t), ["1", "2", "3", "?a", "?b"]);
+
+        // Acks may come in any order; a stored message sorts by seq, pending by creation.
+        assert_eq!(t.apply_ack(&ack("b", 4)), LiveOutcome::Added);
+        assert_eq!(shown(&t), ["1", "2", "3", "4", "?a"]);
+        // The stored message looks as the server delivers it to others.
+        let stored = t.get(4).unwrap();
+        assert_eq!(
+            (stored.cmd, stored.userid, stored.dstid, stored.cid.as_str()),
+            (10, ME.0, PEER.0, "b")
+        );
+        assert_eq!((stored.content.as_str(), stored.media), ("second", 1));
+        assert_eq!((stored.id, stored.ts), (1004, 50_004));
+
+        // Repeated, unknown and foreign acks are harmless.
+        assert_eq!(t.apply_ack(&ack("b", 4)), LiveOutcome::Ignored);
+        assert_eq!(t.apply_ack(&ack("zz", 9)), LiveOutcome::Ignored);
+        let other = Frame {
+            conv: "g:7".into(),
+            ..ack("a", 5)
+        };
+        assert_eq!(t.apply_ack(&other), LiveOutcome::Ignored);
+        assert_eq!(t.apply_ack(&msg(5, ME, "a")), LiveOutcome::Ignored);
+        assert_eq!(shown(&t), ["1", "2", "3", "4", "?a"]);
+
+        // My ack can overtake the peer's message stored just before it.
+        assert_eq!(t.apply_ack(&ack("a", 6)), LiveOutcome::Gap { after: 4 });
+        assert_eq!(t.apply_live(&theirs(5)), LiveOutcome::Added);
+        assert_eq!(shown(&t), seqs(1..=6));
+    }
+
+    #[test]
+    fn group_acks_build_group_frames() {
+        let g = Conv::group(GroupId(7));
+        let mut t = Timeline::new(g, ME);
+        t.add_pending("c".into(), text("hi all"), 1);
+        let outcome = t.apply_ack(&Frame {
+            conv: g.key(),
+            ..ack("c", 1)
+        });
+        assert_eq!(outcome, LiveOutcome::Added);
+        let stored = t.get(1).unwrap();
+        assert_eq!((stored.cmd, stored.dstid, stored.userid), (11, 7, ME.0));
+    }
+
+    #[test]
+    fn my_message_arriving_as_a_frame_resolves_the_pending_one() {
+        let mut t = Timeline::new(conv(), ME);
+        t.apply_page((1..=2).map(theirs));
+        t.add_pending("x".into(), text("sent over REST"), 1);
+        t.add_pending("y".into(), text("in a page"), 2);
+        // Someone else's message with the same cid is theirs, not mine.
+        assert_eq!(t.apply_live(&msg(3, PEER, "x")), LiveOutcome::Added);
+        assert_eq!(shown(&t), ["1", "2", "3", "?x", "?y"]);
+        // My own, delivered before the ack: shown once, no longer pending.
+        assert_eq!(t.apply_live(&msg(4, ME, "x")), LiveOutcome::Added);
+        assert_eq!(shown(&t), ["1", "2", "3", "4", "?y"]);
+        assert_eq!(t.apply_ack(&ack("x", 4)), LiveOutcome::Ignored);
+        // A history page holding my message does the same.
+        t.apply_page([msg(5, ME, "y")]);
+        assert_eq!(shown(&t), seqs(1..=5));
+    }
+
+    #[test]
+    fn failed_messages_keep_their_cid_and_place() {
+        let mut t = Timeline::new(conv(), ME);
+        t.add_pending("a".into(), text("one"), 1);
+        t.add_pending("b".into(), text("two"), 2);
+        assert!(t.fail("a", ErrorCode::NotFriendsLimit, "Not friends.".into()));
+        assert!(!t.fail("nope", ErrorCode::Internal, String::new()));
+        assert_eq!(shown(&t), ["!a", "?b"]);
+        let Some(Item::Pending(a)) = t.items().next() else {
+            panic!("a is first")
+        };
+        assert_eq!(
+            a.status,
+            Status::Failed {
+                code: ErrorCode::NotFriendsLimit,
+                msg: "Not friends.".into()
+            }
+        );
+        assert!(t.retry("a"));
+        assert!(!t.retry("a"), "already pending");
+        assert!(!t.retry("nope"));
+        assert_eq!(shown(&t), ["?a", "?b"]);
+        // A failure that was only this client's view ends when the message shows up stored.
+        t.fail("b", ErrorCode::Internal, "Timed out.".into());
+        t.apply_live(&msg(1, ME, "b"));
+        assert_eq!(shown(&t), ["1", "?a"]);
+    }
+}
