@@ -22,8 +22,8 @@ setup:
 	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@wasm-opt --version 2>/dev/null | grep -q 'version 132' \
 	  || npm install --prefix .tools --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION)
-	@command -v chromium >/dev/null \
-	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei; }
+	@command -v chromium >/dev/null && [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] \
+	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei fonts-noto-color-emoji; }
 	@[ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ] \
 	  || (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 

@@ -61,6 +61,21 @@ try {
     await call('POST', `/api/groups/${group.id}/join`, null, people[other].token);
   }
   await call('POST', '/api/groups', { name: 'Rust 学习小组' }, people.bob.token);
+  // A group conversation with several media kinds, and a 1:1 with a few texts.
+  const say = (who, conv, cid, body) =>
+    call('POST', `/api/conversations/${conv}/messages`, { cid, ...body }, people[who].token);
+  const g = `g:${group.id}`;
+  await say('zhangwei', g, 'g1', { media: 1, content: '周六早上八点，香山东门见！记得带水 💧' });
+  await say('layla', g, 'g2', { media: 1, content: 'سأكون هناك! I will bring snacks.' });
+  await say('bob', g, 'g3', { media: 2, content: 'Weekend weather: sunny, 24°C', url: 'https://example.com/weather', memo: 'Light wind from the north-west, perfect for hiking.' });
+  await say('layla', g, 'g4', { media: 6, content: '🥾' });
+  await say('zhangwei', g, 'g5', { media: 5, amount: 888, memo: '辛苦大家了' });
+  await say('bob', g, 'g6', { media: 7, url: 'https://example.com/trail-map' });
+  await say('layla', g, 'g7', { media: 9, content: String(people.liuyang.id), memo: '刘洋' });
+  await say('bob', g, 'g8', { media: 1, content: 'Route: https://example.com/route\nMeet at the east gate.' });
+  const p = (a, b) => `p:${Math.min(people[a].id, people[b].id)}:${Math.max(people[a].id, people[b].id)}`;
+  await say('liuyang', p('zhangwei', 'liuyang'), 'p1', { media: 1, content: '明天有空吗？' });
+  await say('zhangwei', p('zhangwei', 'liuyang'), 'p2', { media: 1, content: '有的，下午三点？' });
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -76,7 +91,12 @@ try {
       await page.locator('input[name=password]').fill('shots-password');
       await page.locator('form[action="/login"] button[type=submit]').click();
       await page.waitForURL((u) => u.pathname === '/');
-      for (const [view, href] of [['friends', '/'], ['group', `/?tab=groups&group=${group.id}`]]) {
+      for (const [view, href] of [
+        ['chats', '/'],
+        ['conversation', `/?c=g:${group.id}`],
+        ['friends', '/?tab=friends'],
+        ['group', `/?tab=groups&group=${group.id}`],
+      ]) {
         await page.goto(href);
         await page.waitForLoadState('networkidle');
         await page.screenshot({ path: path.join(out, `${view}-${width}-${scheme}.png`), fullPage: true });

@@ -73,11 +73,11 @@ async function close(...people: Person[]): Promise<void> {
   }
 }
 
-function tab(page: Page, name: 'Friends' | 'Groups'): Locator {
+function tab(page: Page, name: 'Chats' | 'Friends' | 'Groups'): Locator {
   return page.getByRole('tab', { name });
 }
 
-function panel(page: Page, name: 'Friends' | 'Groups'): Locator {
+function panel(page: Page, name: 'Chats' | 'Friends' | 'Groups'): Locator {
   return page.getByRole('tabpanel', { name });
 }
 
@@ -94,6 +94,7 @@ async function openGroupsTab(page: Page): Promise<void> {
 
 /** Adds `friend` through the Add friend dialog, then closes it. */
 async function addFriend(page: Page, friend: Person): Promise<void> {
+  await tab(page, 'Friends').click();
   await page.getByRole('button', { name: 'Add friend' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add friend' });
   await expect(dialog).toBeVisible();
@@ -161,8 +162,10 @@ test('two people befriend each other and share a group', async ({ browser, baseU
   const a = await signUp(browser, baseURL, 'Alice');
   const b = await signUp(browser, baseURL, 'Bob');
 
-  // Friends is the default tab, and a newcomer is told what to do.
-  await expect(tab(a.page, 'Friends')).toHaveAttribute('aria-selected', 'true');
+  // Chats is the default tab; the Friends tab tells a newcomer what to do.
+  await expect(tab(a.page, 'Chats')).toHaveAttribute('aria-selected', 'true');
+  await expect(panel(a.page, 'Chats')).toContainText('No conversations yet.');
+  await tab(a.page, 'Friends').click();
   await expect(panel(a.page, 'Friends')).toContainText(
     'No friends yet. Use “Add friend” to find people by name or id.',
   );
@@ -182,7 +185,7 @@ test('two people befriend each other and share a group', async ({ browser, baseU
   const aFriends = panel(a.page, 'Friends').getByRole('list', { name: 'Friends' });
   await expect(row(aFriends, `@${b.username}`)).toContainText(b.nickname);
 
-  await b.page.reload();
+  await b.page.goto('/?tab=friends');
   await waitForHydration(b.page);
   const bFriends = panel(b.page, 'Friends').getByRole('list', { name: 'Friends' });
   await expect(row(bFriends, `@${a.username}`)).toContainText(a.nickname);
@@ -304,7 +307,7 @@ test('the owner hands a group over, the new owner dissolves it; friends can be r
     `${b.nickname} is no longer your friend.`,
   );
   await expect(panel(a.page, 'Friends')).toContainText('No friends yet.');
-  await b.page.goto('/');
+  await b.page.goto('/?tab=friends');
   await expect(panel(b.page, 'Friends')).toContainText('No friends yet.');
 
   await close(a, b);

@@ -5,7 +5,8 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{GroupId, UserId};
 use crate::protocol::{
-    CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup, RegisterRequest, User,
+    Conv, ConversationSummary, CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup,
+    OpenConversation, RegisterRequest, User,
 };
 use http::request::Parts;
 use http::HeaderValue;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 /// What the pages need from the account service. Every method takes the request's parts so
 /// the server alone decides how sessions are carried (cookie or bearer) and who the client is.
 #[async_trait::async_trait]
-pub trait Backend: SocialApi + Send + Sync + 'static {
+pub trait Backend: SocialApi + ChatApi + Send + Sync + 'static {
     /// The user of the request's session, `None` when anonymous or the session has ended.
     async fn current_user(&self, req: &Parts) -> Result<Option<User>, ApiError>;
 
@@ -29,6 +30,20 @@ pub trait Backend: SocialApi + Send + Sync + 'static {
 
     /// Ends the request's session everywhere; returns the `Set-Cookie` value that clears it.
     async fn logout(&self, req: &Parts) -> Result<HeaderValue, ApiError>;
+}
+
+/// The messaging rules the chat pages need, acting as `me`.
+#[async_trait::async_trait]
+pub trait ChatApi: Send + Sync + 'static {
+    /// My conversations, newest activity first (`GET /api/conversations`).
+    async fn conversations(&self, me: UserId) -> Result<Vec<ConversationSummary>, ApiError>;
+    /// A conversation I take part in, with its newest page (or the page before `before`).
+    async fn open_conversation(
+        &self,
+        me: UserId,
+        conv: Conv,
+        before: Option<i64>,
+    ) -> Result<OpenConversation, ApiError>;
 }
 
 /// The friend and group rules (protocol.md section 2), acting as `me`; the server's REST

@@ -1,10 +1,13 @@
 //! The Friends tab: my friends with their presence, removing one (confirmed), and the
 //! "Add friend" dialog.
 
-use super::{AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine, NoticeText};
+use super::{
+    conv_href, use_shell, AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine,
+    NoticeText,
+};
 use crate::api::social::{list_friends, remove_friend};
 use crate::error::ApiError;
-use crate::protocol::Friend;
+use crate::protocol::{Conv, Friend};
 use leptos::prelude::*;
 
 /// My friends, as the server lists them.
@@ -83,6 +86,8 @@ fn FriendRow(
     on_remove: Callback<()>,
 ) -> impl IntoView {
     let Friend { user, online } = friend;
+    let id = user.id;
+    let me = use_shell().map(|s| s.me);
     let nickname = user.nickname.clone();
     let username = user.username.clone();
     let presence = if online { "online" } else { "offline" };
@@ -98,6 +103,9 @@ fn FriendRow(
                     "@"<bdi>{username}</bdi><span class="sr-only">", "{presence}</span>
                 </span>
             </span>
+            {me.and_then(|me| Conv::private(me, id)).map(|c| view! {
+                <a class="button small" href=conv_href(c)>"Message"</a>
+            })}
             <ConfirmButton label="Remove" confirm="Remove?" pending on_confirm=on_remove
                 class="small secondary danger"/>
         </li>

@@ -2,12 +2,12 @@
 //! actions my role allows — leave; for the owner, hand the group over or dissolve it.
 
 use super::{
-    isolate, member_count, use_shell, Avatar, ConfirmButton, GroupIcon, Notice, NoticeLine,
-    NoticeText, ShellContext,
+    conv_href, isolate, member_count, use_shell, Avatar, ConfirmButton, GroupIcon, Notice,
+    NoticeLine, NoticeText, ShellContext,
 };
 use crate::api::social::{dissolve_group, group_members, leave_group, transfer_group};
 use crate::ids::{GroupId, UserId};
-use crate::protocol::{GroupRole, Member, MyGroup};
+use crate::protocol::{Conv, GroupRole, Member, MyGroup};
 use leptos::prelude::*;
 
 /// The pane: the group open in the [`ShellContext`](super::ShellContext), or a hint when
@@ -189,6 +189,7 @@ fn GroupDetail(
                     <h2 id="group-title"><bdi>{name}</bdi></h2>
                     <span class="username">{count}" · id "{group_id.0}</span>
                 </div>
+                <a class="button" href=conv_href(Conv::group(group_id))>"Open chat"</a>
             </header>
             <NoticeLine notice/>
             {memo}

@@ -4,6 +4,7 @@
 mod add_friend;
 mod bidi;
 mod confirm;
+mod conversation;
 mod create_group;
 mod dialog;
 mod friends;
@@ -11,6 +12,7 @@ mod group_icon;
 mod group_pane;
 mod groups;
 mod join_group;
+pub mod message;
 mod notice;
 mod search_dialog;
 mod shell;
@@ -19,6 +21,7 @@ mod sidebar;
 pub use add_friend::AddFriendDialog;
 pub use bidi::isolate;
 pub use confirm::ConfirmButton;
+pub use conversation::{use_open_conv, ChatsPanel, ConversationPane};
 pub use create_group::CreateGroupDialog;
 pub use dialog::Modal;
 pub use friends::{FriendsPanel, FriendsResource};
@@ -29,7 +32,7 @@ pub use join_group::JoinGroupDialog;
 pub use notice::{Notice, NoticeLine, NoticeText};
 pub use search_dialog::{RowAction, SearchDialog};
 pub use shell::{use_shell, ShellContext};
-pub use sidebar::{shell_href, SidebarTabs, Tab};
+pub use sidebar::{conv_href, shell_href, SidebarTabs, Tab};
 
 use leptos::prelude::*;
 

@@ -1,32 +1,48 @@
 //! The sidebar's tab strip and the address of every sidebar/pane state.
 //!
-//! The open tab and the open group live in the query string (`/?tab=groups&group=7`), so a
-//! reload, the back button or a copied link shows the same thing, and the server renders it.
+//! The open tab, the open group and the open conversation live in the query string
+//! (`/?tab=groups&group=7`, `/?c=p:3:9`), so a reload, the back button or a copied link shows
+//! the same thing, and the server renders it.
 
 use crate::ids::GroupId;
+use crate::protocol::Conv;
 use leptos::{html, prelude::*};
 
 /// The sidebar's tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
-    /// My friends (the default).
+    /// My conversations, newest first (the default).
+    Chats,
+    /// My friends.
     Friends,
     /// My groups.
     Groups,
 }
 
 impl Tab {
-    /// Reads the `tab` query parameter; anything but `groups` is the friends tab.
+    const ALL: [Tab; 3] = [Tab::Chats, Tab::Friends, Tab::Groups];
+
+    /// Reads the `tab` query parameter; anything unknown is the chats tab.
     pub fn parse(s: Option<&str>) -> Tab {
-        if s == Some("groups") {
-            Tab::Groups
-        } else {
-            Tab::Friends
+        match s {
+            Some("friends") => Tab::Friends,
+            Some("groups") => Tab::Groups,
+            _ => Tab::Chats,
+        }
+    }
+
+    /// The value of the `tab` query parameter (`None` for the default tab).
+    fn param(self) -> Option<&'static str> {
+        match self {
+            Tab::Chats => None,
+            Tab::Friends => Some("friends"),
+            Tab::Groups => Some("groups"),
         }
     }
 
     fn label(self) -> &'static str {
         match self {
+            Tab::Chats => "Chats",
             Tab::Friends => "Friends",
             Tab::Groups => "Groups",
         }
@@ -35,6 +51,7 @@ impl Tab {
     /// The id of the tab button; its panel is `panel-<id>`.
     pub fn id(self) -> &'static str {
         match self {
+            Tab::Chats => "tab-chats",
             Tab::Friends => "tab-friends",
             Tab::Groups => "tab-groups",
         }
@@ -43,27 +60,40 @@ impl Tab {
     /// The id of the tab's panel.
     pub fn panel_id(self) -> &'static str {
         match self {
+            Tab::Chats => "panel-chats",
             Tab::Friends => "panel-friends",
             Tab::Groups => "panel-groups",
         }
     }
 
-    fn other(self) -> Tab {
-        match self {
-            Tab::Friends => Tab::Groups,
-            Tab::Groups => Tab::Friends,
-        }
+    /// The tab `step` places after this one, wrapping around (arrow keys).
+    fn step(self, step: isize) -> Tab {
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        let n = Tab::ALL.len();
+        let next = (i + n).wrapping_add_signed(step) % n;
+        Tab::ALL.get(next).copied().unwrap_or(Tab::Chats)
     }
 }
 
 /// The chat shell's address for a tab and an open group.
 pub fn shell_href(tab: Tab, group: Option<GroupId>) -> String {
-    match (tab, group) {
-        (Tab::Friends, None) => "/".to_owned(),
-        (Tab::Friends, Some(g)) => format!("/?group={g}"),
-        (Tab::Groups, None) => "/?tab=groups".to_owned(),
-        (Tab::Groups, Some(g)) => format!("/?tab=groups&group={g}"),
+    let mut q = Vec::new();
+    if let Some(t) = tab.param() {
+        q.push(format!("tab={t}"));
     }
+    if let Some(g) = group {
+        q.push(format!("group={g}"));
+    }
+    if q.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/?{}", q.join("&"))
+    }
+}
+
+/// The chat shell's address with a conversation open (on the chats tab).
+pub fn conv_href(conv: Conv) -> String {
+    format!("/?c={conv}")
 }
 
 /// The tab strip (WAI-ARIA tabs: arrow keys, Home and End move between tabs).
@@ -75,10 +105,12 @@ pub fn SidebarTabs(
     /// Shows another tab.
     on_select: Callback<Tab>,
 ) -> impl IntoView {
+    let chats = NodeRef::<html::Button>::new();
     let friends = NodeRef::<html::Button>::new();
     let groups = NodeRef::<html::Button>::new();
     let focus = move |t: Tab| {
         let button = match t {
+            Tab::Chats => chats.get(),
             Tab::Friends => friends.get(),
             Tab::Groups => groups.get(),
         };
@@ -88,8 +120,9 @@ pub fn SidebarTabs(
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let next = match ev.key().as_str() {
-            "ArrowLeft" | "ArrowRight" => tab.get_untracked().other(),
-            "Home" => Tab::Friends,
+            "ArrowLeft" => tab.get_untracked().step(-1),
+            "ArrowRight" => tab.get_untracked().step(1),
+            "Home" => Tab::Chats,
             "End" => Tab::Groups,
             _ => return,
         };
@@ -110,6 +143,7 @@ pub fn SidebarTabs(
     };
     view! {
         <div class="tabs" role="tablist" aria-label="Contacts" on:keydown=on_keydown>
+            {button(Tab::Chats, chats)}
             {button(Tab::Friends, friends)}
             {button(Tab::Groups, groups)}
         </div>
@@ -122,15 +156,22 @@ mod tests {
 
     #[test]
     fn addresses_round_trip() {
-        assert_eq!(shell_href(Tab::Friends, None), "/");
+        assert_eq!(shell_href(Tab::Chats, None), "/");
+        assert_eq!(shell_href(Tab::Friends, None), "/?tab=friends");
         assert_eq!(shell_href(Tab::Groups, None), "/?tab=groups");
         assert_eq!(
             shell_href(Tab::Groups, Some(GroupId(7))),
             "/?tab=groups&group=7"
         );
-        assert_eq!(shell_href(Tab::Friends, Some(GroupId(7))), "/?group=7");
-        assert_eq!(Tab::parse(Some("groups")), Tab::Groups);
-        assert_eq!(Tab::parse(Some("nope")), Tab::Friends);
-        assert_eq!(Tab::parse(None), Tab::Friends);
+        assert_eq!(shell_href(Tab::Chats, Some(GroupId(7))), "/?group=7");
+        for t in Tab::ALL {
+            assert_eq!(Tab::parse(t.param()), t);
+        }
+        assert_eq!(Tab::parse(Some("nope")), Tab::Chats);
+        assert_eq!(Tab::Chats.step(-1), Tab::Groups);
+        assert_eq!(Tab::Groups.step(1), Tab::Chats);
+        assert_eq!(Tab::Chats.step(1), Tab::Friends);
+        let c = Conv::parse("p:3:9").unwrap();
+        assert_eq!(conv_href(c), "/?c=p:3:9");
     }
 }

@@ -1,12 +1,13 @@
-//! `/`: the chat shell: who is logged in, the sidebar (Friends and Groups tabs) and the pane
-//! (the open group). The open tab and group come from the query string
-//! ([`shell_href`]), so the server renders exactly what the browser will show.
+//! `/`: the chat shell: who is logged in, the sidebar (Chats, Friends and Groups tabs) and
+//! the pane (the open conversation, or the open group). The open tab, group and conversation
+//! come from the query string ([`shell_href`], `?c=`), so the server renders exactly what
+//! the browser will show.
 
 use crate::api::social::list_groups;
 use crate::api::{current_user, Logout};
 use crate::components::{
-    go_to, shell_href, Avatar, FriendsPanel, GroupPane, GroupsPanel, GroupsResource, Notice,
-    ShellContext, SidebarTabs, Tab,
+    go_to, shell_href, use_open_conv, Avatar, ChatsPanel, ConversationPane, FriendsPanel,
+    GroupPane, GroupsPanel, GroupsResource, Notice, ShellContext, SidebarTabs, Tab,
 };
 use crate::ids::GroupId;
 use crate::protocol::User;
@@ -59,6 +60,7 @@ fn ChatShell(user: User) -> impl IntoView {
     let username = user.username.clone();
 
     let query = use_query_map();
+    let open_conv = use_open_conv();
     let tab = Memo::new(move |_| query.with(|q| Tab::parse(q.get_str("tab"))));
     let selected = Memo::new(move |_| {
         query.with(|q| q.get_str("group").and_then(|g| g.parse().ok()).map(GroupId))
@@ -90,7 +92,7 @@ fn ChatShell(user: User) -> impl IntoView {
     });
 
     view! {
-        <div class="shell">
+        <div class="shell" class:idle=move || open_conv.get().is_none() && selected.get().is_none()>
             <header class="topbar">
                 <Avatar user/>
                 <div class="who">
@@ -104,8 +106,12 @@ fn ChatShell(user: User) -> impl IntoView {
                     </button>
                 </form>
             </header>
-            <aside class="sidebar">
+            <aside class="sidebar" class:has-open=move || open_conv.get().is_some()>
                 <SidebarTabs tab on_select=select_tab/>
+                <div class="tabpanel" role="tabpanel" id=Tab::Chats.panel_id()
+                    aria-labelledby=Tab::Chats.id() hidden=move || tab.get() != Tab::Chats>
+                    <ChatsPanel/>
+                </div>
                 <div class="tabpanel" role="tabpanel" id=Tab::Friends.panel_id()
                     aria-labelledby=Tab::Friends.id() hidden=move || tab.get() != Tab::Friends>
                     <FriendsPanel/>
@@ -115,8 +121,11 @@ fn ChatShell(user: User) -> impl IntoView {
                     <GroupsPanel/>
                 </div>
             </aside>
-            <section class="pane">
-                <GroupPane/>
+            <section class="pane" class:has-open=move || open_conv.get().is_some()>
+                {move || match open_conv.get() {
+                    Some(conv) => view! { <ConversationPane conv/> }.into_any(),
+                    None => view! { <GroupPane/> }.into_any(),
+                }}
             </section>
         </div>
     }

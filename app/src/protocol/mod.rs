@@ -176,6 +176,27 @@ pub struct AddFriendRequest {
     pub user_id: UserId,
 }
 
+/// A conversation as the chat pane opens it: who or what it is with, its newest page of
+/// messages (or the page before `before`), the senders of that page, and a fresh `cid` for
+/// the no-JavaScript composer form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenConversation {
+    /// The conversation.
+    pub conv: Conv,
+    /// The peer's nickname or the group's name.
+    pub title: String,
+    /// The peer's avatar or the group's icon.
+    pub avatar: String,
+    /// Members, for a group.
+    pub member_count: Option<u32>,
+    /// Messages in ascending seq (cmd 10/11 frames).
+    pub messages: Vec<frame::Frame>,
+    /// Everyone who sent one of `messages`, for names and avatars.
+    pub senders: Vec<User>,
+    /// A cid no message has yet, for the plain form's next send (a double submit stores once).
+    pub next_cid: String,
+}
+
 /// A member's standing in a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -4,11 +4,12 @@
 use super::extract::{clear_session_cookie, client_addr, request_token, session_cookie};
 use crate::error::AppError;
 use crate::state::AppState;
-use app::api::backend::{Backend, SocialApi};
+use app::api::backend::{Backend, ChatApi, SocialApi};
 use app::error::{ApiError, ErrorCode};
 use app::ids::{GroupId, UserId};
 use app::protocol::{
-    CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup, RegisterRequest, User,
+    Conv, ConversationSummary, CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup,
+    OpenConversation, RegisterRequest, User,
 };
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
@@ -110,6 +111,21 @@ impl SocialApi for AppState {
             .social
             .dissolve_group(&self.acting(me).await?, group)
             .await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl ChatApi for AppState {
+    async fn conversations(&self, me: UserId) -> Result<Vec<ConversationSummary>, ApiError> {
+        Ok(self.chat.conversations(me).await?)
+    }
+    async fn open_conversation(
+        &self,
+        me: UserId,
+        conv: Conv,
+        before: Option<i64>,
+    ) -> Result<OpenConversation, ApiError> {
+        Ok(self.chat.open(me, conv, before).await?)
     }
 }
 

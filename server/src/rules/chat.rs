@@ -12,7 +12,7 @@ use crate::store::Store;
 use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
 use app::protocol::frame::{Cmd, Frame, Outgoing, SendRequest, TypingTo};
-use app::protocol::{Conv, User};
+use app::protocol::{Conv, OpenConversation, User};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -58,6 +58,14 @@ fn ack(m: &StoredMessage) -> Frame {
         ts: m.ts,
         ..Frame::default()
     }
+}
+
+/// Messages the chat pane shows when it opens a conversation.
+const OPEN_PAGE: u64 = 30;
+
+/// A fresh, unguessable client id for a message the server's own form will send.
+fn new_cid() -> String {
+    format!("w{:032x}", rand::random::<u128>())
 }
 
 fn no_such_user() -> AppError {
@@ -244,6 +252,49 @@ impl Chat {
                 read_seq: c.read_seq,
             })
             .collect())
+    }
+
+    /// Opens a conversation for the chat pane: who or what it is with (also before any
+    /// message), its newest page (or the page before `before`) and that page's senders.
+    pub async fn open(
+        &self,
+        me: UserId,
+        conv: Conv,
+        before: Option<i64>,
+    ) -> Result<OpenConversation, AppError> {
+        self.participants(me, conv).await?;
+        let (title, avatar, member_count) = match conv {
+            Conv::Private { .. } => {
+                let peer = conv
+                    .peer_of(me)
+                    .ok_or(AppError::code(ErrorCode::Forbidden))?;
+                let u = self.store.user(peer).await?.ok_or_else(no_such_user)?;
+                (u.nickname, u.avatar, None)
+            }
+            Conv::Group(g) => {
+                let group = self
+                    .store
+                    .group(g)
+                    .await?
+                    .ok_or(AppError::code(ErrorCode::NotFound))?;
+                (group.name, group.icon, Some(group.member_count))
+            }
+        };
+        let page = before.map_or(Page::Latest, Page::Before);
+        let messages = self.history(me, conv, page, OPEN_PAGE).await?;
+        let mut ids: Vec<UserId> = messages.iter().map(|m| UserId(m.userid)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let senders = self.store.users(&ids).await?;
+        Ok(OpenConversation {
+            conv,
+            title,
+            avatar,
+            member_count,
+            messages,
+            senders,
+            next_cid: new_cid(),
+        })
     }
 
     /// A page of history of a conversation `me` takes part in (403 otherwise, 404 when it

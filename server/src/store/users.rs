@@ -81,6 +81,20 @@ impl Store {
         }))
     }
 
+    /// The users with these ids (those that exist), in one query.
+    pub async fn users(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.iter().map(|u| u.0)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(User::from)
+            .collect())
+    }
+
     /// The user with this id.
     pub async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         Ok(user::Entity::find_by_id(id.0)

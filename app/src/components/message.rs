@@ -1,0 +1,278 @@
+//! One message as a chat app shows it, for every media kind of the protocol. Nothing a peer
+//! sends becomes markup: text is text (Leptos escapes it), and a URL becomes an `href` or
+//! `src` only if it passes the same rule the server enforces ([`is_allowed_url`]), so a
+//! `javascript:` link can never render, even from an old or foreign row.
+
+use super::conv_href;
+use crate::ids::UserId;
+use crate::protocol::frame::{Frame, Media};
+use crate::protocol::{is_allowed_url, Conv, User};
+use leptos::prelude::*;
+
+/// `rel` for links that leave Parley: no access to this page, no referrer, no endorsement.
+const EXTERNAL: &str = "noopener noreferrer nofollow";
+
+/// A URL fit for `href`/`src`, or `None`.
+fn safe(url: &str) -> Option<String> {
+    (!url.is_empty() && is_allowed_url(url)).then(|| url.to_owned())
+}
+
+/// A piece of a text message: plain text, or a link to show as one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// Shown as it is (line breaks kept by CSS).
+    Text(String),
+    /// An `http(s)://` address that passes the URL rule, shown as a link.
+    Link(String),
+}
+
+/// Splits text into plain runs and links, keeping every character (whitespace included).
+pub fn pieces(text: &str) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::new();
+    let push_text = |out: &mut Vec<Piece>, s: &str| match out.last_mut() {
+        Some(Piece::Text(t)) => t.push_str(s),
+        _ => out.push(Piece::Text(s.to_owned())),
+    };
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ws = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(ws);
+        let lower = word.to_ascii_lowercase();
+        // Trailing punctuation usually ends the sentence, not the address.
+        let trimmed = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'']);
+        if (lower.starts_with("http://") || lower.starts_with("https://"))
+            && is_allowed_url(trimmed)
+        {
+            out.push(Piece::Link(trimmed.to_owned()));
+            push_text(&mut out, &word[trimmed.len()..]);
+        } else {
+            push_text(&mut out, word);
+        }
+        let wend = tail
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(tail.len());
+        let (space, next) = tail.split_at(wend);
+        push_text(&mut out, space);
+        rest = next;
+    }
+    out.retain(|p| !matches!(p, Piece::Text(t) if t.is_empty()));
+    out
+}
+
+/// A one-line summary of a message for the conversation list.
+pub fn preview(frame: &Frame) -> String {
+    let short = |s: &str| {
+        let mut t: String = s.chars().take(60).collect();
+        if s.chars().count() > 60 {
+            t.push('…');
+        }
+        t.replace(['\n', '\r'], " ")
+    };
+    match Media::from_code(frame.media) {
+        Some(Media::Text) | Some(Media::Emoji) => short(&frame.content),
+        Some(Media::News) => format!("[News] {}", short(&frame.content)),
+        Some(Media::Voice) => format!("[Voice] {}\"", frame.amount),
+        Some(Media::Image) => "[Image]".to_owned(),
+        Some(Media::RedPacket) => format!("[Red packet] {}", short(&frame.memo)),
+        Some(Media::Link) => format!("[Link] {}", short(&frame.url)),
+        Some(Media::Video) => "[Video]".to_owned(),
+        Some(Media::Contact) => format!("[Contact] {}", short(&frame.memo)),
+        Some(Media::Custom) | None => "[Message]".to_owned(),
+    }
+}
+
+/// Cents as money: `888` -> `8.88`.
+pub fn money(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, (cents % 100).abs())
+}
+
+/// One message bubble: mine on the right, theirs on the left; in groups, theirs carry the
+/// sender's name and avatar.
+#[component]
+pub fn MessageView(
+    /// The stored message (cmd 10/11).
+    frame: Frame,
+    /// Who is reading.
+    me: UserId,
+    /// The sender, when known (groups show name and avatar).
+    #[prop(optional)]
+    sender: Option<User>,
+    /// True in group conversations.
+    #[prop(optional)]
+    in_group: bool,
+) -> impl IntoView {
+    let mine = frame.userid == me.0;
+    let side = if mine { "msg mine" } else { "msg theirs" };
+    let who = (in_group && !mine).then(|| {
+        let name = sender
+            .as_ref()
+            .map_or_else(|| format!("#{}", frame.userid), |u| u.nickname.clone());
+        let avatar = sender.clone().map(|user| view! { <super::Avatar user/> });
+        (name, avatar)
+    });
+    let (name, avatar) = match who {
+        Some((n, a)) => (Some(n), a),
+        None => (None, None),
+    };
+    let kind = Media::from_code(frame.media);
+    let body_class = match kind {
+        Some(Media::Text) => "bubble text",
+        Some(Media::Emoji) => "bubble emoji",
+        _ => "bubble media",
+    };
+    view! {
+        <li class=side data-seq=frame.seq data-media=frame.media>
+            {avatar}
+            <div class="msg-body">
+                {name.map(|n| view! { <span class="sender"><bdi>{n}</bdi></span> })}
+                <div class=body_class>{content(&frame, me)}</div>
+            </div>
+        </li>
+    }
+}
+
+/// The body of a message by its media kind.
+fn content(f: &Frame, me: UserId) -> AnyView {
+    match Media::from_code(f.media) {
+        Some(Media::Text) => pieces(&f.content)
+            .into_iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.into_any(),
+                Piece::Link(url) => {
+                    let shown = url.clone();
+                    view! { <a href=url target="_blank" rel=EXTERNAL>{shown}</a> }.into_any()
+                }
+            })
+            .collect_view()
+            .into_any(),
+        Some(Media::Emoji) => view! { <span class="emoji-big">{f.content.clone()}</span> }.into_any(),
+        Some(Media::News) => view! {
+            <a class="news" href=safe(&f.url) target="_blank" rel=EXTERNAL>
+                {safe(&f.pic).map(|src| view! { <img src=src alt="" loading="lazy"/> })}
+                <strong>{f.content.clone()}</strong>
+                {(!f.memo.is_empty()).then(|| view! { <p>{f.memo.clone()}</p> })}
+            </a>
+        }
+        .into_any(),
+        Some(Media::Voice) => view! {
+            <div class="voice">
+                <audio controls preload="none" src=safe(&f.url)></audio>
+                <span class="duration">{format!("{}\"", f.amount)}</span>
+            </div>
+        }
+        .into_any(),
+        Some(Media::Image) => {
+            let full = safe(&f.url);
+            let thumb = safe(&f.pic).or_else(|| full.clone());
+            view! {
+                <a class="image" href=full target="_blank" rel=EXTERNAL>
+                    <img src=thumb alt="Image" loading="lazy"/>
+                </a>
+            }
+            .into_any()
+        }
+        Some(Media::RedPacket) => view! {
+            <div class="red-packet">
+                <span class="icon" aria-hidden="true">"🧧"</span>
+                <div>
+                    <strong>{if f.memo.is_empty() { "Best wishes".to_owned() } else { f.memo.clone() }}</strong>
+                    <span class="amount">{format!("¥{}", money(f.amount))}</span>
+                </div>
+            </div>
+        }
+        .into_any(),
+        Some(Media::Link) => view! {
+            <a class="link-card" href=safe(&f.url) target="_blank" rel=EXTERNAL>
+                <span class="link-icon" aria-hidden="true">"🔗"</span>
+                <span class="link-url">{f.url.clone()}</span>
+            </a>
+        }
+        .into_any(),
+        Some(Media::Video) => view! {
+            <video controls preload="none" poster=safe(&f.pic) src=safe(&f.url)></video>
+        }
+        .into_any(),
+        Some(Media::Contact) => {
+            let id = f.content.parse::<i64>().ok().map(UserId);
+            let name = if f.memo.is_empty() { f.content.clone() } else { f.memo.clone() };
+            let action = id
+                .and_then(|id| Conv::private(me, id))
+                .map(|c| view! { <a class="small-link" href=conv_href(c)>"Message"</a> });
+            view! {
+                <div class="contact-card">
+                    {match safe(&f.pic) {
+                        Some(src) => view! { <img class="avatar" src=src alt=""/> }.into_any(),
+                        None => view! {
+                            <span class="avatar" aria-hidden="true">
+                                {name.chars().next().map(|c| c.to_uppercase().collect::<String>())}
+                            </span>
+                        }
+                        .into_any(),
+                    }}
+                    <div class="who">
+                        <span class="nickname"><bdi>{name.clone()}</bdi></span>
+                        <span class="username">"Contact card"</span>
+                    </div>
+                    {action}
+                </div>
+            }
+            .into_any()
+        }
+        Some(Media::Custom) | None => view! {
+            <div class="custom"><span class="muted">"Message"</span><code>{f.content.clone()}</code></div>
+        }
+        .into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keeps_every_character_and_links_only_safe_urls() {
+        let text =
+            "see https://example.com/a?b=1, and\nnext line javascript:alert(1)  http://x.org.";
+        let p = pieces(text);
+        assert_eq!(
+            p,
+            [
+                Piece::Text("see ".into()),
+                Piece::Link("https://example.com/a?b=1".into()),
+                Piece::Text(", and\nnext line javascript:alert(1)  ".into()),
+                Piece::Link("http://x.org".into()),
+                Piece::Text(".".into()),
+            ]
+        );
+        let joined: String = p
+            .iter()
+            .map(|x| match x {
+                Piece::Text(t) | Piece::Link(t) => t.as_str(),
+            })
+            .collect();
+        assert_eq!(joined, text);
+        // Userinfo and bidi tricks stay text.
+        assert!(pieces("http://bank@evil.com/")
+            .iter()
+            .all(|x| matches!(x, Piece::Text(_))));
+        assert_eq!(pieces(""), []);
+    }
+
+    #[test]
+    fn previews_and_money() {
+        let f = |media: u16, content: &str| Frame {
+            cmd: 10,
+            media,
+            content: content.into(),
+            amount: 5,
+            memo: "恭喜发财".into(),
+            ..Frame::default()
+        };
+        assert_eq!(preview(&f(1, "hi\nthere")), "hi there");
+        assert_eq!(preview(&f(3, "")), "[Voice] 5\"");
+        assert_eq!(preview(&f(5, "")), "[Red packet] 恭喜发财");
+        assert!(preview(&f(1, &"x".repeat(100))).ends_with('…'));
+        assert_eq!(money(888), "8.88");
+        assert_eq!(money(5), "0.05");
+    }
+}

@@ -1,0 +1,173 @@
+// Conversations in a real browser: opening a friend's conversation, sending from the composer
+// form, every media kind rendered (sent over the REST API, as a bot would), hostile content
+// rendered inert, unread badges in the Chats tab; and the same page with JavaScript off.
+
+import {
+  test,
+  expect,
+  request as playwrightRequest,
+  type APIRequestContext,
+  type Browser,
+  type Page,
+} from '@playwright/test';
+
+const PASSWORD = 'correct-horse-42';
+
+interface Account {
+  id: number;
+  username: string;
+  nickname: string;
+  token: string;
+}
+
+/** A username no other test (or earlier run against the same server) uses. */
+function uniqueUsername(): string {
+  return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/**
+ * Registers and logs in through the REST API (the browser part starts after), like a bot:
+ * in a client of its own, so no session cookie rides along (a cookie-carrying POST without
+ * our Origin is refused as cross-site, as it should be).
+ */
+async function account(baseURL: string | undefined, name: string): Promise<Account> {
+  const request = await playwrightRequest.newContext({ baseURL });
+  const username = uniqueUsername();
+  const nickname = `${name} ${username.slice(-4)}`;
+  const reg = await request.post('/api/register', { data: { username, password: PASSWORD, nickname } });
+  expect(reg.status()).toBe(201);
+  const login = await request.post('/api/login', { data: { username, password: PASSWORD } });
+  expect(login.status()).toBe(200);
+  const body = await login.json();
+  await request.dispose();
+  return { id: body.user.id, username, nickname, token: body.token };
+}
+
+async function api(request: APIRequestContext, who: Account, path: string, data: object) {
+  const res = await request.post(path, { data, headers: { authorization: `Bearer ${who.token}` } });
+  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBeTruthy();
+  return res;
+}
+
+/** A browser context logged in as `who` through the login form. */
+async function browserFor(browser: Browser, baseURL: string | undefined, who: Account): Promise<Page> {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  page.on('dialog', (d) => {
+    throw new Error(`unexpected dialog: ${d.message()}`);
+  });
+  await page.goto('/login');
+  await page.locator('input[name=username]').fill(who.username);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/');
+  return page;
+}
+
+function conv(a: Account, b: Account): string {
+  return `p:${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`;
+}
+
+test('a friend conversation: composer, every media kind, inert hostile content, unread badge', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const a = await account(baseURL, 'Ann');
+  const b = await account(baseURL, 'Ben');
+  await api(request, a, '/api/friends', { user_id: b.id });
+
+  const page = await browserFor(browser, baseURL, a);
+  await page.goto('/?tab=friends');
+  const friends = page.getByRole('tabpanel', { name: 'Friends' });
+  await friends.getByRole('listitem').filter({ hasText: `@${b.username}` }).getByRole('link', { name: 'Message' }).click();
+  await expect(page).toHaveURL((url) => url.searchParams.get('c') === conv(a, b));
+  const pane = page.locator('.pane');
+  await expect(pane.getByRole('heading', { name: b.nickname })).toBeVisible();
+  await expect(pane).toContainText('No messages yet.');
+
+  await page.getByRole('textbox', { name: 'Message' }).fill('Hello Ben!\nSecond line.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const messages = page.getByRole('list', { name: 'Messages' });
+  await expect(messages.locator('.msg.mine')).toHaveCount(1);
+  await expect(messages.locator('.msg.mine')).toContainText('Hello Ben!\nSecond line.');
+
+  // Ben's bot sends every media kind, and two hostile texts.
+  const path = `/api/conversations/${conv(a, b)}/messages`;
+  const kinds = [
+    { media: 1, content: '<img src=x onerror=alert(1)> see https://example.com/page and javascript:alert(2)' },
+    { media: 2, content: 'Parley 1.0 released', url: 'https://example.com/news', memo: 'What is new' },
+    { media: 3, url: '/media/voice-note.webm', amount: 7 },
+    { media: 4, url: '/media/photo.png', pic: '/media/photo-thumb.png' },
+    { media: 5, amount: 888, memo: '恭喜发财' },
+    { media: 6, content: '🎉' },
+    { media: 7, url: 'https://example.com/article' },
+    { media: 8, url: '/media/clip.webm', pic: '/media/clip-poster.jpg' },
+    { media: 9, content: String(a.id), memo: a.nickname },
+    { media: 100, content: '{"kind":"poll","q":"Lunch?"}' },
+  ];
+  for (const [i, k] of kinds.entries()) {
+    await api(request, b, path, { cid: `k${i}`, ...k });
+  }
+  // A javascript: URL never gets stored in the first place.
+  const refused = await request.post(path, {
+    data: { cid: 'bad', media: 7, url: 'javascript:alert(3)' },
+    headers: { authorization: `Bearer ${b.token}` },
+  });
+  expect(refused.status()).toBe(400);
+
+  // The Chats tab lists the conversation with Ben's ten as unread.
+  await page.goto('/');
+  const chats = page.getByRole('list', { name: 'Conversations' });
+  const item = chats.getByRole('link', { name: b.nickname });
+  await expect(item.getByLabel('10 unread')).toBeVisible();
+  await item.click();
+  await expect(page).toHaveURL((url) => url.searchParams.get('c') === conv(a, b));
+
+  for (const k of kinds) {
+    await expect(messages.locator(`.msg.theirs[data-media="${k.media}"]`)).toHaveCount(1);
+  }
+  const hostile = messages.locator('.msg.theirs[data-media="1"]');
+  await expect(hostile).toContainText('<img src=x onerror=alert(1)>');
+  await expect(hostile.locator('img')).toHaveCount(0);
+  await expect(hostile.getByRole('link', { name: 'https://example.com/page' })).toHaveAttribute(
+    'rel',
+    /noopener/,
+  );
+  await expect(page.locator('a[href^="javascript:"]')).toHaveCount(0);
+  await expect(messages.locator('[data-media="2"] a')).toHaveAttribute('target', '_blank');
+  await expect(messages.locator('[data-media="5"]')).toContainText('¥8.88');
+  await expect(messages.locator('[data-media="6"] .emoji-big')).toHaveText('🎉');
+  await expect(messages.locator('[data-media="3"] audio')).toHaveAttribute('src', '/media/voice-note.webm');
+  await expect(messages.locator('[data-media="8"] video')).toHaveAttribute('poster', '/media/clip-poster.jpg');
+  await expect(messages.locator('[data-media="9"]')).toContainText(a.nickname);
+  await page.context().close();
+});
+
+test('without JavaScript the conversation shows its history and the form sends', { tag: '@nojs' }, async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const a = await account(baseURL, 'Nia');
+  const b = await account(baseURL, 'Noa');
+  await api(request, a, '/api/friends', { user_id: b.id });
+  await api(request, b, `/api/conversations/${conv(a, b)}/messages`, {
+    cid: 'hi',
+    media: 1,
+    content: 'Are you there?',
+  });
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await page.locator('input[name=username]').fill(a.username);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: b.nickname }).click();
+  const messages = page.getByRole('list', { name: 'Messages' });
+  await expect(messages.locator('.msg.theirs')).toContainText('Are you there?');
+  await page.getByRole('textbox', { name: 'Message' }).fill('Yes, without any script.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(messages.locator('.msg.mine')).toContainText('Yes, without any script.');
+  await context.close();
+});
