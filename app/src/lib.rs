@@ -11,6 +11,9 @@
 //!
 //! Features: `ssr` for the server build, `hydrate` for the browser build.
 
+// Leptos view types nest deeply; the chat pane's exceeds the default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod error;
@@ -18,6 +21,7 @@ pub mod ids;
 pub mod pages;
 pub mod protocol;
 pub mod state;
+pub mod ws;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

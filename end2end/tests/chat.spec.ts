@@ -92,6 +92,8 @@ test('a friend conversation: composer, every media kind, inert hostile content, 
   await expect(messages.locator('.msg.mine')).toHaveCount(1);
   await expect(messages.locator('.msg.mine')).toContainText('Hello Ben!\nSecond line.');
 
+  // Ann looks elsewhere (an open conversation is marked read as messages arrive).
+  await page.goto('/?tab=friends');
   // Ben's bot sends every media kind, and two hostile texts.
   const path = `/api/conversations/${conv(a, b)}/messages`;
   const kinds = [
@@ -123,6 +125,8 @@ test('a friend conversation: composer, every media kind, inert hostile content, 
   await expect(item.getByLabel('10 unread')).toBeVisible();
   await item.click();
   await expect(page).toHaveURL((url) => url.searchParams.get('c') === conv(a, b));
+  // Opening it marks it read: the badge clears.
+  await expect(item.getByLabel(/unread/)).toHaveCount(0);
 
   for (const k of kinds) {
     await expect(messages.locator(`.msg.theirs[data-media="${k.media}"]`)).toHaveCount(1);
@@ -170,4 +174,53 @@ test('without JavaScript the conversation shows its history and the form sends',
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(messages.locator('.msg.mine')).toContainText('Yes, without any script.');
   await context.close();
+});
+
+/** Waits until the WASM bundle has loaded and hydrated the page. */
+async function hydrated(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
+      ),
+    )
+    .toBe(true);
+}
+
+test('two friends chat live: Enter sends, the other side sees it at once, both ways', async ({
+  browser,
+  baseURL,
+}) => {
+  const a = await account(baseURL, 'Liv');
+  const b = await account(baseURL, 'Leo');
+  const bot = await playwrightRequest.newContext({ baseURL });
+  await api(bot, a, '/api/friends', { user_id: b.id });
+  const pa = await browserFor(browser, baseURL, a);
+  const pb = await browserFor(browser, baseURL, b);
+  for (const p of [pa, pb]) {
+    await p.goto(`/?c=${conv(a, b)}`);
+    await hydrated(p);
+  }
+  const box = pa.getByRole('textbox', { name: 'Message' });
+  await box.fill('first line');
+  await box.press('Shift+Enter');
+  await box.pressSequentially('second line');
+  await box.press('Enter');
+  await expect(box).toHaveValue('');
+  // No page load: the bubble appears and turns sent; the peer sees it live.
+  const sent = pa.getByRole('list', { name: 'Messages' }).locator('.msg.mine');
+  await expect(sent).toContainText('first line\nsecond line');
+  await expect(pa.locator('.msg-status')).toHaveCount(0);
+  const got = pb.getByRole('list', { name: 'Messages' }).locator('.msg.theirs');
+  await expect(got).toContainText('first line\nsecond line');
+  await pb.getByRole('textbox', { name: 'Message' }).fill('got it 👍');
+  await pb.getByRole('button', { name: 'Send' }).click();
+  await expect(pa.getByRole('list', { name: 'Messages' }).locator('.msg.theirs')).toContainText('got it 👍');
+  // The Chats list follows live too, and a reload shows each message once.
+  await pa.reload();
+  await expect(pa.getByRole('list', { name: 'Messages' }).locator('.msg')).toHaveCount(2);
+  await bot.dispose();
+  await pa.context().close();
+  await pb.context().close();
 });

@@ -6,8 +6,12 @@
 use super::message::{preview, MessageView};
 use super::{conv_href, use_shell};
 use crate::api::chat::{list_conversations, load_conversation};
+use crate::error::ErrorCode;
 use crate::ids::UserId;
-use crate::protocol::{is_allowed_url, Conv, ConversationSummary, OpenConversation, User};
+use crate::protocol::frame::{Cmd, Frame, MessageBody, Outgoing};
+use crate::protocol::{is_allowed_url, Conv, ConversationSummary, OpenConversation};
+use crate::state::timeline::{self, Item, LiveOutcome, Timeline};
+use crate::ws::use_socket;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -22,8 +26,27 @@ pub fn use_open_conv() -> Memo<Option<Conv>> {
 pub fn ChatsPanel() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_conversations());
     let open = use_open_conv();
+    // Live: any message, ack or read mark changes order, previews or counts; the server's
+    // list is the truth, so ask it again (and after a reconnect).
+    if let Some(socket) = use_socket() {
+        socket.listen(move |f: Frame| {
+            if matches!(
+                Cmd::from_code(f.cmd),
+                Some(Cmd::Private | Cmd::Group | Cmd::Ack | Cmd::Read)
+            ) {
+                list.refetch();
+            }
+        });
+        Effect::new(move |seen: Option<u32>| {
+            let n = socket.reconnects.get();
+            if seen.is_some_and(|s| s != n) {
+                list.refetch();
+            }
+            n
+        });
+    }
     view! {
-        <Suspense fallback=|| view! { <p class="empty">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(rows) if rows.is_empty() => view! {
@@ -44,7 +67,7 @@ pub fn ChatsPanel() -> impl IntoView {
                     Err(e) => view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -120,18 +143,94 @@ pub fn ConversationPane(
     .into_any()
 }
 
-/// A loaded conversation: header, messages, composer.
+/// A displayed row of the conversation: a stored message, or one of mine still pending or
+/// failed (shown as the frame it will become).
+#[derive(Clone, Debug, PartialEq)]
+struct Row {
+    key: String,
+    frame: Frame,
+    pending: Option<timeline::Status>,
+}
+
+fn rows(t: &Timeline, me: UserId, conv: Conv) -> Vec<Row> {
+    t.items()
+        .map(|item| match item {
+            Item::Stored(f) => Row {
+                key: format!("s{}", f.seq),
+                frame: f.clone(),
+                pending: None,
+            },
+            Item::Pending(p) => {
+                let mut frame = outgoing(conv, me, &p.cid, &p.body);
+                frame.userid = me.0;
+                Row {
+                    key: format!("c{}", p.cid),
+                    frame,
+                    pending: Some(p.status.clone()),
+                }
+            }
+        })
+        .collect()
+}
+
+/// The cmd 10/11 frame that sends `body` to `conv` from `me`.
+fn outgoing(conv: Conv, me: UserId, cid: &str, body: &MessageBody) -> Frame {
+    let (cmd, dstid) = match conv {
+        Conv::Private { .. } => (Cmd::Private, conv.peer_of(me).map_or(0, |u| u.0)),
+        Conv::Group(g) => (Cmd::Group, g.0),
+    };
+    let mut frame = Frame {
+        cmd: cmd.code(),
+        dstid,
+        cid: cid.to_owned(),
+        ..Frame::default()
+    };
+    body.write_to(&mut frame);
+    frame
+}
+
+/// A fresh client id for a message typed in this tab.
+#[cfg(feature = "hydrate")]
+fn new_cid() -> String {
+    let a = js_sys::Math::random().to_bits();
+    let b = js_sys::Math::random().to_bits();
+    format!("b{a:016x}{b:016x}")
+}
+
+/// The server renders the form with its own fresh cid; this is only called from event
+/// handlers, which run in the browser.
+#[cfg(not(feature = "hydrate"))]
+fn new_cid() -> String {
+    String::new()
+}
+
+fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        // Whole milliseconds since the epoch fit an i64 exactly.
+        format!("{}", js_sys::Date::now().round())
+            .parse()
+            .unwrap_or(0)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}
+
+/// A loaded conversation: header, messages (live), composer.
 #[component]
 fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
+    let conv = open.conv;
+    let key = conv.key();
+    let socket = use_socket();
     let query = use_query_map();
-    let error = move || {
-        query.with(|q| {
-            q.get_str("error")
-                .map(|code| crate::error::ApiError::from_query(code, None).msg)
-        })
-    };
+    let error = RwSignal::new(query.with_untracked(|q| {
+        q.get_str("error")
+            .map(|code| crate::error::ApiError::from_query(code, None).msg)
+    }));
     let draft = query.with_untracked(|q| q.get_str("draft").map(str::to_owned).unwrap_or_default());
-    let in_group = matches!(open.conv, Conv::Group(_));
+    let in_group = matches!(conv, Conv::Group(_));
     let subtitle = open.member_count.map(|n| {
         if n == 1 {
             "1 member".to_owned()
@@ -139,29 +238,135 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             format!("{n} members")
         }
     });
-    let senders = open.senders.clone();
-    let sender = move |id: i64| -> Option<User> { senders.iter().find(|u| u.id.0 == id).cloned() };
-    let messages = if open.messages.is_empty() {
-        view! { <p class="empty">"No messages yet. Say hello!"</p> }.into_any()
-    } else {
-        view! {
-            <ol class="messages" aria-label="Messages">
-                {open
-                    .messages
-                    .into_iter()
-                    .map(|frame| {
-                        let s = sender(frame.userid);
-                        match s {
-                            Some(sender) => view! { <MessageView frame me sender in_group/> }.into_any(),
-                            None => view! { <MessageView frame me in_group/> }.into_any(),
+    let senders = StoredValue::new(open.senders.clone());
+    let timeline = RwSignal::new({
+        let mut t = Timeline::new(conv, me);
+        t.apply_page(open.messages.clone());
+        t
+    });
+    let cid = RwSignal::new(open.next_cid.clone());
+
+    // Pulls the newest page (after a reconnect, or to fill a gap) and merges it by seq.
+    let pull = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = load_conversation(conv.key(), None).await {
+                senders.update_value(|s| {
+                    for u in fresh.senders {
+                        if !s.iter().any(|x| x.id == u.id) {
+                            s.push(u);
                         }
-                    })
-                    .collect_view()}
-            </ol>
-        }
-        .into_any()
+                    }
+                });
+                timeline.update(|t| {
+                    t.apply_page(fresh.messages);
+                });
+            }
+        });
     };
-    let icon = conv_icon(open.conv, &open.title, &open.avatar);
+    if let Some(socket) = socket {
+        let key = key.clone();
+        socket.listen(move |f: Frame| match Cmd::from_code(f.cmd) {
+            Some(Cmd::Private | Cmd::Group) if f.conv == key => {
+                let outcome = timeline.try_update(|t| t.apply_live(&f));
+                if matches!(outcome, Some(LiveOutcome::Gap { .. })) {
+                    pull();
+                }
+            }
+            Some(Cmd::Ack) if f.conv == key => {
+                timeline.update(|t| {
+                    t.apply_ack(&f);
+                });
+            }
+            Some(Cmd::Error) if !f.cid.is_empty() => {
+                let code = ErrorCode::parse(&f.code).unwrap_or(ErrorCode::Internal);
+                timeline.update(|t| {
+                    t.fail(&f.cid, code, f.content.clone());
+                });
+            }
+            _ => {}
+        });
+        // After hydration: my unacked messages of this conversation (kept across reloads)
+        // show as pending again; what was missed while away is pulled after a reconnect;
+        // and what is on screen is marked read.
+        Effect::new(move |_| {
+            for f in socket.unacked() {
+                let mine_here = Outgoing::from_frame(&f)
+                    .ok()
+                    .and_then(|o| o.to.conv(me).map(|c| (c, o)));
+                if let Some((c, o)) = mine_here {
+                    if c == conv {
+                        timeline.update(|t| {
+                            t.add_pending(o.cid, o.body, now_ms());
+                        });
+                    }
+                }
+            }
+        });
+        Effect::new(move |seen: Option<u32>| {
+            let n = socket.reconnects.get();
+            if seen.is_some_and(|s| s != n) {
+                pull();
+            }
+            n
+        });
+        Effect::new(move |_| {
+            if let Some(seq) = timeline.with(Timeline::newest_seq) {
+                socket.send_now(Frame {
+                    cmd: Cmd::Read.code(),
+                    conv: conv.key(),
+                    seq,
+                    ..Frame::default()
+                });
+            }
+        });
+    }
+
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let Some(socket) = socket else { return };
+        ev.prevent_default();
+        let Some(area) = textarea.get() else { return };
+        let text = area.value();
+        if text.trim().is_empty() {
+            return;
+        }
+        match MessageBody::new(1, text, String::new(), String::new(), String::new(), 0) {
+            Ok(body) => {
+                let id = cid.get_untracked();
+                let frame = outgoing(conv, me, &id, &body);
+                timeline.update(|t| {
+                    t.add_pending(id, body, now_ms());
+                });
+                socket.send_message(frame);
+                area.set_value("");
+                error.set(None);
+                cid.set(new_cid());
+            }
+            Err(e) => error.set(Some(e.msg)),
+        }
+    };
+    // Enter sends, Shift+Enter is a new line, and nothing is sent while an input method is
+    // still composing a character.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            if let Some(f) = form.get() {
+                let _ = f.request_submit();
+            }
+        }
+    };
+    let retry = move |id: String| {
+        timeline.update(|t| {
+            t.retry(&id);
+        });
+        if let Some(socket) = socket {
+            socket.retry(&id);
+        }
+    };
+
+    let icon = conv_icon(conv, &open.title, &open.avatar);
+    let empty = move || timeline.with(|t| t.items().next().is_none());
     view! {
         <div class="conversation">
             <header class="conv-head">
@@ -172,13 +377,40 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                     {subtitle.map(|s| view! { <span class="username">{s}</span> })}
                 </div>
             </header>
-            <div class="message-scroll">{messages}</div>
-            <form class="composer" method="post" action="/send">
-                {move || error().map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
-                <input type="hidden" name="conv" value=open.conv.key()/>
-                <input type="hidden" name="cid" value=open.next_cid/>
+            <div class="message-scroll">
+                <Show when=empty>
+                    <p class="empty">"No messages yet. Say hello!"</p>
+                </Show>
+                <ol class="messages" aria-label="Messages">
+                    <For each=move || timeline.with(|t| rows(t, me, conv)) key=|r| r.key.clone() let:row>
+                        {
+                            let sender = senders.with_value(|s| s.iter().find(|u| u.id.0 == row.frame.userid).cloned());
+                            let status = row.pending.clone();
+                            let cid = row.frame.cid.clone();
+                            view! {
+                                <MessageView frame=row.frame sender in_group me/>
+                                {status.map(|s| match s {
+                                    timeline::Status::Pending => view! {
+                                        <li class="msg-status mine" role="status">"Sending…"</li>
+                                    }.into_any(),
+                                    timeline::Status::Failed { msg, .. } => view! {
+                                        <li class="msg-status mine failed" role="alert">
+                                            {msg}" "
+                                            <button type="button" class="small" on:click=move |_| retry(cid.clone())>"Retry"</button>
+                                        </li>
+                                    }.into_any(),
+                                })}
+                            }
+                        }
+                    </For>
+                </ol>
+            </div>
+            <form class="composer" method="post" action="/send" node_ref=form on:submit=on_submit>
+                {move || error.get().map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
+                <input type="hidden" name="conv" value=key/>
+                <input type="hidden" name="cid" value=move || cid.get()/>
                 <textarea name="content" aria-label="Message" placeholder="Message" rows="2"
-                    required maxlength="4000">{draft}</textarea>
+                    required maxlength="4000" node_ref=textarea on:keydown=on_keydown>{draft}</textarea>
                 <button type="submit">"Send"</button>
             </form>
         </div>

@@ -95,7 +95,7 @@ pub fn MessageView(
     /// Who is reading.
     me: UserId,
     /// The sender, when known (groups show name and avatar).
-    #[prop(optional)]
+    #[prop(default = None)]
     sender: Option<User>,
     /// True in group conversations.
     #[prop(optional)]

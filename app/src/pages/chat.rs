@@ -11,6 +11,7 @@ use crate::components::{
 };
 use crate::ids::GroupId;
 use crate::protocol::User;
+use crate::ws::{Socket, Status};
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::{hooks::use_navigate, hooks::use_query_map, NavigateOptions};
 
@@ -83,6 +84,12 @@ fn ChatShell(user: User) -> impl IntoView {
     let open_group = Callback::new(move |g: Option<GroupId>| go(shell_href(Tab::Groups, g), false));
     // Shared by the Groups tab and the pane: both show my groups and change them.
     let groups: GroupsResource = Resource::new(|| (), |_| list_groups());
+    let socket = Socket::start(me);
+    provide_context(socket);
+    let banner = move || {
+        (socket.status.get() == Status::Reconnecting)
+            .then(|| view! { <p class="banner" role="status">"Reconnecting…"</p> })
+    };
     provide_context(ShellContext {
         me,
         groups,
@@ -106,6 +113,7 @@ fn ChatShell(user: User) -> impl IntoView {
                     </button>
                 </form>
             </header>
+            {banner}
             <aside class="sidebar" class:has-open=move || open_conv.get().is_some()>
                 <SidebarTabs tab on_select=select_tab/>
                 <div class="tabpanel" role="tabpanel" id=Tab::Chats.panel_id()

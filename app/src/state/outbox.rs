@@ -33,6 +33,10 @@ pub struct Queued {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outbox {
     entries: Vec<Queued>,
+    /// Frames that need no delivery guarantee (read marks, typing): sent once if connected,
+    /// never stored (a stale read mark or typing hint after a reload is worthless).
+    #[serde(skip)]
+    transient: Vec<Frame>,
 }
 
 impl Outbox {
@@ -45,6 +49,26 @@ impl Outbox {
     /// queueing nothing, for another kind of frame, a missing cid or a cid already queued.
     pub fn push(&mut self, frame: Frame) -> bool {
         self.push_as(frame, SendState::Unsent)
+    }
+
+    /// Queues a frame that needs no delivery guarantee; it goes out after the messages
+    /// waiting (it is not saved with them).
+    pub fn push_transient(&mut self, frame: Frame) {
+        self.transient.push(frame);
+    }
+
+    /// The next frame to write: the oldest unsent message (now marked in flight), else the
+    /// oldest transient frame.
+    pub fn take_next(&mut self) -> Option<Frame> {
+        if let Some(q) = self
+            .entries
+            .iter_mut()
+            .find(|q| q.state == SendState::Unsent)
+        {
+            q.state = SendState::InFlight;
+            return Some(q.frame.clone());
+        }
+        (!self.transient.is_empty()).then(|| self.transient.remove(0))
     }
 
     /// The oldest message waiting to be sent. Messages in flight do not hold it back: the
@@ -163,6 +187,34 @@ impl Outbox {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn take_next_sends_messages_in_order_then_transient_frames() {
+        let msg = |cid: &str| Frame {
+            cmd: 10,
+            dstid: 2,
+            media: 1,
+            cid: cid.into(),
+            content: "x".into(),
+            ..Frame::default()
+        };
+        let mut o = Outbox::default();
+        o.push_transient(Frame {
+            cmd: 15,
+            ..Frame::default()
+        });
+        assert!(o.push(msg("a")) && o.push(msg("b")));
+        assert_eq!(o.take_next().map(|f| f.cid), Some("a".into()));
+        assert_eq!(o.take_next().map(|f| f.cid), Some("b".into()));
+        assert_eq!(o.take_next().map(|f| f.cmd), Some(15));
+        assert_eq!(o.take_next(), None);
+        // Unacked messages go out again after a reconnect, in order; transient ones are
+        // not saved.
+        o.on_reconnect();
+        assert_eq!(o.take_next().map(|f| f.cid), Some("a".into()));
+        let restored = Outbox::from_json(&o.to_json().unwrap()).unwrap();
+        assert_eq!(restored.iter().count(), 2);
+    }
+
     use super::*;
 
     fn out(cid: &str) -> Frame {

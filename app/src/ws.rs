@@ -1,0 +1,298 @@
+//! The tab's one WebSocket, shared through context: it connects (the session cookie and our
+//! own origin authenticate it), keeps itself alive with heartbeats, reconnects with jittered
+//! backoff, and hands every frame to whoever listens. Messages go out through an
+//! [`Outbox`] kept in the browser's storage, so what was written while offline, or not yet
+//! acknowledged, survives a reload and goes out again, in order, with the same `cid` (the
+//! server stores a cid once, so a resend can never duplicate).
+//!
+//! On the server (SSR) the socket exists but never connects, so components can use it
+//! unconditionally.
+
+use crate::protocol::frame::{Cmd, Frame};
+use crate::state::outbox::Outbox;
+use leptos::prelude::*;
+
+/// Where the connection stands, for the banner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Opening the first connection.
+    Connecting,
+    /// Connected.
+    Open,
+    /// Lost; trying again.
+    Reconnecting,
+}
+
+type Listener = (u64, Callback<Frame>);
+
+/// The live connection. `Copy`: every field is an arena handle.
+#[derive(Clone, Copy)]
+pub struct Socket {
+    /// Connection state.
+    pub status: RwSignal<Status>,
+    /// Bumped on every reconnect: views that hold server data refetch when it changes, so
+    /// whatever was missed while offline appears (each message once: views merge by seq).
+    pub reconnects: RwSignal<u32>,
+    listeners: StoredValue<Vec<Listener>>,
+    next_id: StoredValue<u64>,
+    outbox: StoredValue<Outbox>,
+    /// Wakes the connection task when something is queued.
+    wake: StoredValue<Option<futures_channel::Sender>>,
+    // Read by the browser half only.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    storage_key: StoredValue<String>,
+}
+
+/// The channel type the connection task waits on (browser only).
+#[cfg(feature = "hydrate")]
+mod futures_channel {
+    /// Sender half.
+    pub type Sender = futures::channel::mpsc::UnboundedSender<()>;
+}
+
+/// On the server nothing connects; the type only has to exist.
+#[cfg(not(feature = "hydrate"))]
+mod futures_channel {
+    /// Never constructed on the server.
+    pub type Sender = ();
+}
+
+impl Socket {
+    /// Creates the socket for user `me` and, in the browser, starts connecting. Call once,
+    /// high in the tree, and provide it as context.
+    pub fn start(me: crate::ids::UserId) -> Socket {
+        let socket = Socket {
+            status: RwSignal::new(Status::Connecting),
+            reconnects: RwSignal::new(0),
+            listeners: StoredValue::new(Vec::new()),
+            next_id: StoredValue::new(0),
+            outbox: StoredValue::new(Outbox::default()),
+            wake: StoredValue::new(None),
+            storage_key: StoredValue::new(format!("parley.outbox.{me}")),
+        };
+        #[cfg(feature = "hydrate")]
+        browser::start(socket);
+        socket
+    }
+
+    /// Calls `f` with every frame that arrives until the calling component is cleaned up.
+    pub fn listen(&self, f: impl Fn(Frame) + Send + Sync + 'static) {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let cb = Callback::new(f);
+        self.listeners.update_value(|l| l.push((id, cb)));
+        let listeners = self.listeners;
+        on_cleanup(move || {
+            listeners.try_update_value(|l| l.retain(|(i, _)| *i != id));
+        });
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn dispatch(&self, frame: Frame) {
+        // A copy, so a listener may add or remove listeners while being called.
+        let listeners = self.listeners.get_value();
+        for (_, cb) in listeners {
+            cb.run(frame.clone());
+        }
+    }
+
+    /// Queues a message frame (cmd 10/11, with its cid) to go out now or after reconnecting.
+    pub fn send_message(&self, frame: Frame) {
+        self.outbox.update_value(|o| {
+            o.push(frame);
+        });
+        self.persist();
+        self.poke();
+    }
+
+    /// Sends again a message that failed (same cid).
+    pub fn retry(&self, cid: &str) {
+        self.outbox.update_value(|o| {
+            o.retry(cid);
+        });
+        self.persist();
+        self.poke();
+    }
+
+    /// Sends a frame that needs no delivery guarantee (read marks, typing), if connected.
+    pub fn send_now(&self, frame: Frame) {
+        self.outbox.update_value(|o| o.push_transient(frame));
+        self.poke();
+    }
+
+    /// The outbox's messages not yet acknowledged, oldest first (pending bubbles after a
+    /// reload come from here).
+    pub fn unacked(&self) -> Vec<Frame> {
+        self.outbox
+            .with_value(|o| o.iter().map(|q| q.frame.clone()).collect())
+    }
+
+    fn poke(&self) {
+        self.wake.with_value(|w| {
+            #[cfg(feature = "hydrate")]
+            if let Some(tx) = w {
+                let _ = tx.unbounded_send(());
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = w;
+        });
+    }
+
+    /// Notes what a frame from the server means for the outbox: an ack removes the message,
+    /// an error for one of its cids marks it failed.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn settle(&self, frame: &Frame) {
+        let changed = match Cmd::from_code(frame.cmd) {
+            Some(Cmd::Ack) => self.outbox.try_update_value(|o| o.ack(&frame.cid)),
+            Some(Cmd::Error) if !frame.cid.is_empty() => {
+                self.outbox.try_update_value(|o| o.fail(&frame.cid))
+            }
+            _ => None,
+        };
+        if changed == Some(true) {
+            self.persist();
+        }
+    }
+
+    fn persist(&self) {
+        #[cfg(feature = "hydrate")]
+        browser::save(self);
+    }
+}
+
+/// The tab's socket, from context (provided by the chat shell).
+pub fn use_socket() -> Option<Socket> {
+    use_context::<Socket>()
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::{Socket, Status};
+    use crate::protocol::frame::Frame;
+    use crate::state::outbox::Outbox;
+    use futures::channel::mpsc;
+    use futures::{FutureExt, SinkExt, StreamExt};
+    use gloo_net::websocket::{futures::WebSocket, Message};
+    use leptos::prelude::*;
+
+    /// Heartbeat period: well inside the server's 90 s idle timeout.
+    const HEARTBEAT_MS: i32 = 25_000;
+    /// Reconnect delays: from 0.5 s, doubling, up to 20 s, each with random jitter so a
+    /// restarted server is not hit by every tab at once.
+    const BACKOFF_MIN_MS: f64 = 500.0;
+    const BACKOFF_MAX_MS: f64 = 20_000.0;
+
+    pub(super) fn start(socket: Socket) {
+        if let Some(saved) = storage()
+            .and_then(|s| s.get_item(&socket.storage_key.get_value()).ok().flatten())
+            .and_then(|json| Outbox::from_json(&json).ok())
+        {
+            socket.outbox.set_value(saved);
+        }
+        let (tx, rx) = mpsc::unbounded();
+        socket.wake.set_value(Some(tx));
+        leptos::task::spawn_local(run(socket, rx));
+    }
+
+    pub(super) fn save(socket: &Socket) {
+        if let (Some(s), Ok(json)) = (storage(), socket.outbox.with_value(Outbox::to_json)) {
+            let _ = s.set_item(&socket.storage_key.get_value(), &json);
+        }
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    fn url() -> Option<String> {
+        let loc = web_sys::window()?.location();
+        let scheme = if loc.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        Some(format!("{scheme}://{}/ws", loc.host().ok()?))
+    }
+
+    async fn sleep(ms: f64) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                // Whole milliseconds are plenty for a timer.
+                let ms = ms.clamp(0.0, f64::from(i32::MAX)).round();
+                let ms = format!("{ms}").parse::<i32>().unwrap_or(0);
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    fn encode(frame: &Frame) -> Option<Message> {
+        serde_json::to_string(frame).ok().map(Message::Text)
+    }
+
+    async fn run(socket: Socket, mut wake: mpsc::UnboundedReceiver<()>) {
+        let mut backoff = BACKOFF_MIN_MS;
+        let mut opened_before = false;
+        loop {
+            if let Some(ws) = url().and_then(|u| WebSocket::open(&u).ok()) {
+                let (mut write, read) = ws.split();
+                let mut read = read.fuse();
+                // The first write completes once the socket is open.
+                let hello = encode(&Frame::default());
+                let open = match hello {
+                    Some(m) => write.send(m).await.is_ok(),
+                    None => false,
+                };
+                if open {
+                    socket.status.set(Status::Open);
+                    backoff = BACKOFF_MIN_MS;
+                    if opened_before {
+                        socket.reconnects.update(|n| *n += 1);
+                    }
+                    opened_before = true;
+                    socket.outbox.update_value(|o| o.on_reconnect());
+                    'conn: loop {
+                        // Everything waiting goes out first, in order.
+                        while let Some(frame) =
+                            socket.outbox.try_update_value(|o| o.take_next()).flatten()
+                        {
+                            let Some(m) = encode(&frame) else { continue };
+                            if write.send(m).await.is_err() {
+                                break 'conn;
+                            }
+                        }
+                        let beat = sleep(f64::from(HEARTBEAT_MS)).fuse();
+                        futures::pin_mut!(beat);
+                        futures::select! {
+                            msg = read.next() => match msg {
+                                Some(Ok(Message::Text(t))) => {
+                                    if let Ok(frame) = serde_json::from_str::<Frame>(&t) {
+                                        socket.settle(&frame);
+                                        socket.dispatch(frame);
+                                    }
+                                }
+                                Some(Ok(Message::Bytes(_))) => {}
+                                Some(Err(_)) | None => break 'conn,
+                            },
+                            _ = wake.next() => {}
+                            () = beat => {
+                                let Some(m) = encode(&Frame::default()) else { continue };
+                                if write.send(m).await.is_err() {
+                                    break 'conn;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            socket.status.set(if opened_before {
+                Status::Reconnecting
+            } else {
+                Status::Connecting
+            });
+            let jitter = 0.5 + js_sys::Math::random();
+            sleep(backoff * jitter).await;
+            backoff = (backoff * 2.0).min(BACKOFF_MAX_MS);
+        }
+    }
+}
