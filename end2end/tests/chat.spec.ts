@@ -123,10 +123,12 @@ test('a friend conversation: composer, every media kind, inert hostile content, 
   const chats = page.getByRole('list', { name: 'Conversations' });
   const item = chats.getByRole('link', { name: b.nickname });
   await expect(item.getByLabel('10 unread')).toBeVisible();
+  await expect(page).toHaveTitle('(10) Parley');
   await item.click();
   await expect(page).toHaveURL((url) => url.searchParams.get('c') === conv(a, b));
   // Opening it marks it read: the badge clears.
   await expect(item.getByLabel(/unread/)).toHaveCount(0);
+  await expect(page).toHaveTitle('Parley');
 
   for (const k of kinds) {
     await expect(messages.locator(`.msg.theirs[data-media="${k.media}"]`)).toHaveCount(1);
@@ -223,4 +225,52 @@ test('two friends chat live: Enter sends, the other side sees it at once, both w
   await bot.dispose();
   await pa.context().close();
   await pb.context().close();
+});
+
+test('a message written while the socket is down waits, survives a reload, and arrives once', async ({
+  browser,
+  baseURL,
+}) => {
+  const a = await account(baseURL, 'Ola');
+  const b = await account(baseURL, 'Oli');
+  const bot = await playwrightRequest.newContext({ baseURL });
+  await api(bot, a, '/api/friends', { user_id: b.id });
+
+  // The socket "connects", but nothing reaches the server: like a dead network path.
+  const down = await browser.newContext({ baseURL });
+  await down.routeWebSocket(/\/ws$/, (ws) => {
+    ws.onMessage(() => {});
+  });
+  const page = await down.newPage();
+  await page.goto('/login');
+  await page.locator('input[name=username]').fill(a.username);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/');
+  await page.goto(`/?c=${conv(a, b)}`);
+  await hydrated(page);
+  await page.getByRole('textbox', { name: 'Message' }).fill('written in a tunnel');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.msg.mine')).toContainText('written in a tunnel');
+  await expect(page.getByRole('status').filter({ hasText: 'Sending…' })).toBeVisible();
+  // The tab goes away with the message unsent; its storage is all that is left.
+  const state = await down.storageState();
+  await down.close();
+
+  const back = await browser.newContext({ baseURL, storageState: state });
+  const again = await back.newPage();
+  await again.goto(`/?c=${conv(a, b)}`);
+  await hydrated(again);
+  await expect(again.locator('.msg.mine')).toContainText('written in a tunnel');
+  await expect(again.locator('.msg-status')).toHaveCount(0);
+  // Stored exactly once, whatever was resent.
+  const res = await bot.get(`/api/conversations/${conv(a, b)}/messages`, {
+    headers: { authorization: `Bearer ${b.token}` },
+  });
+  const history = await res.json();
+  expect(history.filter((m: { content: string }) => m.content === 'written in a tunnel')).toHaveLength(1);
+  await again.reload();
+  await expect(again.locator('.msg.mine')).toHaveCount(1);
+  await back.close();
+  await bot.dispose();
 });

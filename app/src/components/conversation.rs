@@ -13,6 +13,7 @@ use crate::protocol::{is_allowed_url, Conv, ConversationSummary, OpenConversatio
 use crate::state::timeline::{self, Item, LiveOutcome, Timeline};
 use crate::ws::use_socket;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// The conversation open in the pane, from the address (`?c=<key>`).
@@ -45,7 +46,20 @@ pub fn ChatsPanel() -> impl IntoView {
             n
         });
     }
+    // The tab's title counts what is unread, as people expect of a chat tab.
+    let title = move || {
+        let unread: i64 = list
+            .get()
+            .and_then(Result::ok)
+            .map_or(0, |rows| rows.iter().map(|r| r.unread).sum());
+        if unread > 0 {
+            format!("({unread}) Parley")
+        } else {
+            "Parley".to_owned()
+        }
+    };
     view! {
+        <Title text=title/>
         <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
