@@ -30,9 +30,10 @@ type Listener = (u64, Callback<Frame>);
 pub struct Socket {
     /// Connection state.
     pub status: RwSignal<Status>,
-    /// Bumped on every reconnect: views that hold server data refetch when it changes, so
-    /// whatever was missed while offline appears (each message once: views merge by seq).
-    pub reconnects: RwSignal<u32>,
+    /// Bumped every time the socket opens: views that hold server data refetch when it
+    /// changes, so whatever was missed before the socket was listening (messages, presence,
+    /// read marks) appears, each message once (views merge by seq).
+    pub opens: RwSignal<u32>,
     listeners: StoredValue<Vec<Listener>>,
     next_id: StoredValue<u64>,
     outbox: StoredValue<Outbox>,
@@ -63,7 +64,7 @@ impl Socket {
     pub fn start(me: crate::ids::UserId) -> Socket {
         let socket = Socket {
             status: RwSignal::new(Status::Connecting),
-            reconnects: RwSignal::new(0),
+            opens: RwSignal::new(0),
             listeners: StoredValue::new(Vec::new()),
             next_id: StoredValue::new(0),
             outbox: StoredValue::new(Outbox::default()),
@@ -246,9 +247,7 @@ mod browser {
                 if open {
                     socket.status.set(Status::Open);
                     backoff = BACKOFF_MIN_MS;
-                    if opened_before {
-                        socket.reconnects.update(|n| *n += 1);
-                    }
+                    socket.opens.update(|n| *n += 1);
                     opened_before = true;
                     socket.outbox.update_value(|o| o.on_reconnect());
                     'conn: loop {

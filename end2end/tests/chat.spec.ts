@@ -213,9 +213,14 @@ test('two friends chat live: Enter sends, the other side sees it at once, both w
   // No page load: the bubble appears and turns sent; the peer sees it live.
   const sent = pa.getByRole('list', { name: 'Messages' }).locator('.msg.mine');
   await expect(sent).toContainText('first line\nsecond line');
-  await expect(pa.locator('.msg-status')).toHaveCount(0);
+  await expect(pa.locator('.msg-status:not(.read)')).toHaveCount(0);
   const got = pb.getByRole('list', { name: 'Messages' }).locator('.msg.theirs');
   await expect(got).toContainText('first line\nsecond line');
+  // Ben has it on screen: Ann sees "Read"; she sees him online, then typing.
+  await expect(pa.locator('.msg-status.read')).toHaveText('Read');
+  await expect(pa.locator('.presence-line')).toHaveText('online');
+  await pb.getByRole('textbox', { name: 'Message' }).pressSequentially('got');
+  await expect(pa.locator('.presence-line')).toHaveText('typing…');
   await pb.getByRole('textbox', { name: 'Message' }).fill('got it 👍');
   await pb.getByRole('button', { name: 'Send' }).click();
   await expect(pa.getByRole('list', { name: 'Messages' }).locator('.msg.theirs')).toContainText('got it 👍');
@@ -262,7 +267,7 @@ test('a message written while the socket is down waits, survives a reload, and a
   await again.goto(`/?c=${conv(a, b)}`);
   await hydrated(again);
   await expect(again.locator('.msg.mine')).toContainText('written in a tunnel');
-  await expect(again.locator('.msg-status')).toHaveCount(0);
+  await expect(again.locator('.msg-status:not(.read)')).toHaveCount(0);
   // Stored exactly once, whatever was resent.
   const res = await bot.get(`/api/conversations/${conv(a, b)}/messages`, {
     headers: { authorization: `Bearer ${b.token}` },

@@ -80,7 +80,7 @@ impl AppState {
             config.max_owned_groups,
             config.max_group_members,
         );
-        let chat = Chat::new(store.clone(), bus, hub.clone());
+        let chat = Chat::new(store.clone(), bus, hub.clone(), announced.clone());
         Ok(AppState {
             config: Arc::new(config),
             store,

@@ -39,7 +39,7 @@ pub fn ChatsPanel() -> impl IntoView {
             }
         });
         Effect::new(move |seen: Option<u32>| {
-            let n = socket.reconnects.get();
+            let n = socket.opens.get();
             if seen.is_some_and(|s| s != n) {
                 list.refetch();
             }
@@ -164,15 +164,19 @@ struct Row {
     key: String,
     frame: Frame,
     pending: Option<timeline::Status>,
+    /// My newest message the peer has read (shows "Read" under it).
+    read: bool,
 }
 
-fn rows(t: &Timeline, me: UserId, conv: Conv) -> Vec<Row> {
-    t.items()
+fn rows(t: &Timeline, me: UserId, conv: Conv, peer_read: i64) -> Vec<Row> {
+    let mut rows: Vec<Row> = t
+        .items()
         .map(|item| match item {
             Item::Stored(f) => Row {
                 key: format!("s{}", f.seq),
                 frame: f.clone(),
                 pending: None,
+                read: false,
             },
             Item::Pending(p) => {
                 let mut frame = outgoing(conv, me, &p.cid, &p.body);
@@ -181,10 +185,21 @@ fn rows(t: &Timeline, me: UserId, conv: Conv) -> Vec<Row> {
                     key: format!("c{}", p.cid),
                     frame,
                     pending: Some(p.status.clone()),
+                    read: false,
                 }
             }
         })
-        .collect()
+        .collect();
+    if matches!(conv, Conv::Private { .. }) {
+        let newest_read = rows
+            .iter_mut()
+            .rev()
+            .find(|r| r.pending.is_none() && r.frame.userid == me.0 && r.frame.seq <= peer_read);
+        if let Some(r) = newest_read {
+            r.read = true;
+        }
+    }
+    rows
 }
 
 /// The cmd 10/11 frame that sends `body` to `conv` from `me`.
@@ -202,6 +217,11 @@ fn outgoing(conv: Conv, me: UserId, cid: &str, body: &MessageBody) -> Frame {
     body.write_to(&mut frame);
     frame
 }
+
+/// How long "typing…" shows after the peer's last typing signal.
+const TYPING_SHOWN_MS: u64 = 4000;
+/// How often typing is signalled while keys are pressed.
+const TYPING_EVERY_MS: i64 = 3000;
 
 /// A fresh client id for a message typed in this tab.
 #[cfg(feature = "hydrate")]
@@ -259,6 +279,12 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         t
     });
     let cid = RwSignal::new(open.next_cid.clone());
+    let peer = conv.peer_of(me);
+    let online = RwSignal::new(open.peer_online);
+    let peer_read = RwSignal::new(open.peer_read_seq);
+    let typing = RwSignal::new(false);
+    let typing_gen = StoredValue::new(0u64);
+    let last_typing_sent = StoredValue::new(0i64);
 
     // Pulls the newest page (after a reconnect, or to fill a gap) and merges it by seq.
     let pull = move || {
@@ -274,22 +300,45 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 timeline.update(|t| {
                     t.apply_page(fresh.messages);
                 });
+                online.set(fresh.peer_online);
+                peer_read.update(|r| *r = (*r).max(fresh.peer_read_seq));
             }
         });
     };
     if let Some(socket) = socket {
         let key = key.clone();
         socket.listen(move |f: Frame| match Cmd::from_code(f.cmd) {
-            Some(Cmd::Private | Cmd::Group) if f.conv == key => {
-                let outcome = timeline.try_update(|t| t.apply_live(&f));
-                if matches!(outcome, Some(LiveOutcome::Gap { .. })) {
-                    pull();
-                }
-            }
             Some(Cmd::Ack) if f.conv == key => {
                 timeline.update(|t| {
                     t.apply_ack(&f);
                 });
+            }
+            Some(Cmd::Presence) if peer.is_some_and(|p| p.0 == f.userid) => {
+                online.set(f.content == "online");
+            }
+            Some(Cmd::Read) if f.conv == key && peer.is_some_and(|p| p.0 == f.userid) => {
+                peer_read.update(|r| *r = (*r).max(f.seq));
+            }
+            Some(Cmd::Typing) if f.conv == key && peer.is_some_and(|p| p.0 == f.userid) => {
+                // Shown for a few seconds after the last signal; a newer signal extends it.
+                typing.set(true);
+                let generation = typing_gen.get_value() + 1;
+                typing_gen.set_value(generation);
+                set_timeout(
+                    move || {
+                        if typing_gen.try_get_value() == Some(generation) {
+                            typing.set(false);
+                        }
+                    },
+                    std::time::Duration::from_millis(TYPING_SHOWN_MS),
+                );
+            }
+            Some(Cmd::Private | Cmd::Group) if f.conv == key => {
+                typing.set(false);
+                let outcome = timeline.try_update(|t| t.apply_live(&f));
+                if matches!(outcome, Some(LiveOutcome::Gap { .. })) {
+                    pull();
+                }
             }
             Some(Cmd::Error) if !f.cid.is_empty() => {
                 let code = ErrorCode::parse(&f.code).unwrap_or(ErrorCode::Internal);
@@ -317,7 +366,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             }
         });
         Effect::new(move |seen: Option<u32>| {
-            let n = socket.reconnects.get();
+            let n = socket.opens.get();
             if seen.is_some_and(|s| s != n) {
                 pull();
             }
@@ -370,6 +419,21 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             }
         }
     };
+    // Tells the peer I am typing, at most every few seconds.
+    let on_input = move |_| {
+        let (Some(socket), Some(peer)) = (socket, peer) else {
+            return;
+        };
+        let now = now_ms();
+        if now - last_typing_sent.get_value() >= TYPING_EVERY_MS {
+            last_typing_sent.set_value(now);
+            socket.send_now(Frame {
+                cmd: Cmd::Typing.code(),
+                dstid: peer.0,
+                ..Frame::default()
+            });
+        }
+    };
     let retry = move |id: String| {
         timeline.update(|t| {
             t.retry(&id);
@@ -389,6 +453,17 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 <div class="who">
                     <h2 class="nickname"><bdi>{open.title.clone()}</bdi></h2>
                     {subtitle.map(|s| view! { <span class="username">{s}</span> })}
+                    {peer.map(|_| view! {
+                        <span class="username presence-line" role="status">
+                            {move || if typing.get() {
+                                "typing…"
+                            } else if online.get() {
+                                "online"
+                            } else {
+                                ""
+                            }}
+                        </span>
+                    })}
                 </div>
             </header>
             <div class="message-scroll">
@@ -396,10 +471,13 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                     <p class="empty">"No messages yet. Say hello!"</p>
                 </Show>
                 <ol class="messages" aria-label="Messages">
-                    <For each=move || timeline.with(|t| rows(t, me, conv)) key=|r| r.key.clone() let:row>
+                    <For each=move || timeline.with(|t| rows(t, me, conv, peer_read.get())) key=|r| (r.key.clone(), r.read) let:row>
                         {
                             let sender = senders.with_value(|s| s.iter().find(|u| u.id.0 == row.frame.userid).cloned());
                             let status = row.pending.clone();
+                            let read = row.read.then(|| view! {
+                                <li class="msg-status mine read">"Read"</li>
+                            });
                             let cid = row.frame.cid.clone();
                             view! {
                                 <MessageView frame=row.frame sender in_group me/>
@@ -414,6 +492,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                                         </li>
                                     }.into_any(),
                                 })}
+                                {read}
                             }
                         }
                     </For>
@@ -424,7 +503,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 <input type="hidden" name="conv" value=key/>
                 <input type="hidden" name="cid" value=move || cid.get()/>
                 <textarea name="content" aria-label="Message" placeholder="Message" rows="2"
-                    required maxlength="4000" node_ref=textarea on:keydown=on_keydown>{draft}</textarea>
+                    required maxlength="4000" node_ref=textarea on:keydown=on_keydown on:input=on_input>{draft}</textarea>
                 <button type="submit">"Send"</button>
             </form>
         </div>

@@ -189,6 +189,12 @@ pub struct OpenConversation {
     pub avatar: String,
     /// Members, for a group.
     pub member_count: Option<u32>,
+    /// In a 1:1: whether the peer is connected now.
+    #[serde(default)]
+    pub peer_online: bool,
+    /// In a 1:1: how far the peer has read (my messages up to it show "Read").
+    #[serde(default)]
+    pub peer_read_seq: i64,
     /// Messages in ascending seq (cmd 10/11 frames).
     pub messages: Vec<frame::Frame>,
     /// Everyone who sent one of `messages`, for names and avatars.

@@ -25,6 +25,7 @@ pub struct Chat {
     store: Store,
     bus: Arc<dyn Bus>,
     hub: Arc<crate::hub::Hub>,
+    announced: Arc<crate::rules::presence::Announced>,
 }
 
 /// The frame every participant receives for a stored message.
@@ -100,8 +101,18 @@ pub use app::protocol::ConversationSummary;
 
 impl Chat {
     /// Builds the service.
-    pub fn new(store: Store, bus: Arc<dyn Bus>, hub: Arc<crate::hub::Hub>) -> Chat {
-        Chat { store, bus, hub }
+    pub fn new(
+        store: Store,
+        bus: Arc<dyn Bus>,
+        hub: Arc<crate::hub::Hub>,
+        announced: Arc<crate::rules::presence::Announced>,
+    ) -> Chat {
+        Chat {
+            store,
+            bus,
+            hub,
+            announced,
+        }
     }
 
     /// The users of a conversation `me` may read: 404 if it names a user or group that does
@@ -263,12 +274,18 @@ impl Chat {
         before: Option<i64>,
     ) -> Result<OpenConversation, AppError> {
         self.participants(me, conv).await?;
+        let mut peer_online = false;
+        let mut peer_read_seq = 0;
         let (title, avatar, member_count) = match conv {
             Conv::Private { .. } => {
                 let peer = conv
                     .peer_of(me)
                     .ok_or(AppError::code(ErrorCode::Forbidden))?;
                 let u = self.store.user(peer).await?.ok_or_else(no_such_user)?;
+                // What friends were told (cmd 13), so a page agrees with the live dots even
+                // while the peer reloads within the presence grace period.
+                peer_online = self.hub.is_online(peer) || self.announced.contains(peer);
+                peer_read_seq = self.store.read_mark(conv, peer).await?;
                 (u.nickname, u.avatar, None)
             }
             Conv::Group(g) => {
@@ -291,6 +308,8 @@ impl Chat {
             title,
             avatar,
             member_count,
+            peer_online,
+            peer_read_seq,
             messages,
             senders,
             next_cid: new_cid(),

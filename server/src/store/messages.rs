@@ -560,6 +560,16 @@ impl Store {
         Ok(list)
     }
 
+    /// How far `user` has read `conv` (0 before any read mark).
+    pub async fn read_mark(&self, conv: Conv, user: UserId) -> Result<i64, StoreError> {
+        Ok(conv_read::Entity::find()
+            .filter(conv_read::Column::Conv.eq(conv.key()))
+            .filter(conv_read::Column::UserId.eq(user.0))
+            .one(&self.db)
+            .await?
+            .map_or(0, |r| r.read_seq))
+    }
+
     /// Moves `user`'s read mark in `conv` forward to `seq` (never back, never past the
     /// newest message); returns the mark now stored.
     pub async fn mark_read(&self, conv: Conv, user: UserId, seq: i64) -> Result<i64, StoreError> {

@@ -236,7 +236,12 @@ fn group(name: &str) -> NewGroup {
 
 fn chat_over(store: Store) -> Chat {
     let hub = Arc::new(Hub::new(Limits::default(), presence::channel().0));
-    Chat::new(store, Arc::new(LocalBus::new(hub.clone())), hub)
+    Chat::new(
+        store,
+        Arc::new(LocalBus::new(hub.clone())),
+        hub,
+        Arc::default(),
+    )
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
