@@ -179,8 +179,7 @@ fn rows(t: &Timeline, me: UserId, conv: Conv, peer_read: i64) -> Vec<Row> {
                 read: false,
             },
             Item::Pending(p) => {
-                let mut frame = outgoing(conv, me, &p.cid, &p.body);
-                frame.userid = me.0;
+                let frame = Frame::message(conv, me, &p.cid, &p.body);
                 Row {
                     key: format!("c{}", p.cid),
                     frame,
@@ -200,22 +199,6 @@ fn rows(t: &Timeline, me: UserId, conv: Conv, peer_read: i64) -> Vec<Row> {
         }
     }
     rows
-}
-
-/// The cmd 10/11 frame that sends `body` to `conv` from `me`.
-fn outgoing(conv: Conv, me: UserId, cid: &str, body: &MessageBody) -> Frame {
-    let (cmd, dstid) = match conv {
-        Conv::Private { .. } => (Cmd::Private, conv.peer_of(me).map_or(0, |u| u.0)),
-        Conv::Group(g) => (Cmd::Group, g.0),
-    };
-    let mut frame = Frame {
-        cmd: cmd.code(),
-        dstid,
-        cid: cid.to_owned(),
-        ..Frame::default()
-    };
-    body.write_to(&mut frame);
-    frame
 }
 
 /// How long "typing…" shows after the peer's last typing signal.
@@ -397,7 +380,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         match MessageBody::new(1, text, String::new(), String::new(), String::new(), 0) {
             Ok(body) => {
                 let id = cid.get_untracked();
-                let frame = outgoing(conv, me, &id, &body);
+                let frame = Frame::message(conv, me, &id, &body);
                 timeline.update(|t| {
                     t.add_pending(id, body, now_ms());
                 });

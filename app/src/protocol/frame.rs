@@ -77,6 +77,28 @@ pub struct Frame {
     pub code: String,
 }
 
+impl Frame {
+    /// A message `from` wrote in `conv`, in the shape every participant receives: cmd 10 with
+    /// the peer as `dstid`, or cmd 11 with the group. The server fills in `id`, `seq` and
+    /// `ts` when it stores it; a client sends it as it is (the server ignores `userid`).
+    pub fn message(conv: Conv, from: UserId, cid: &str, body: &MessageBody) -> Frame {
+        let (cmd, dstid) = match conv {
+            Conv::Private { .. } => (Cmd::Private, conv.peer_of(from).map_or(0, |u| u.0)),
+            Conv::Group(g) => (Cmd::Group, g.0),
+        };
+        let mut frame = Frame {
+            cmd: cmd.code(),
+            userid: from.0,
+            dstid,
+            cid: cid.to_owned(),
+            conv: conv.key(),
+            ..Frame::default()
+        };
+        body.write_to(&mut frame);
+        frame
+    }
+}
+
 /// The command codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cmd {

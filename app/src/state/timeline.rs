@@ -253,26 +253,12 @@ impl Timeline {
     /// The frame the server delivers to others for my acked message (the same shape as its
     /// `message_frame`): the ack gives id, seq and ts; the body is what I wrote.
     fn stored_frame(&self, mine: Pending, ack: &Frame) -> Frame {
-        let (cmd, dstid) = match self.conv {
-            Conv::Private { .. } => (
-                Cmd::Private,
-                self.conv.peer_of(self.me).map_or(0, |peer| peer.0),
-            ),
-            Conv::Group(g) => (Cmd::Group, g.0),
-        };
-        let mut frame = Frame {
-            cmd: cmd.code(),
+        Frame {
             id: ack.id,
-            userid: self.me.0,
-            dstid,
-            cid: mine.cid,
-            conv: ack.conv.clone(),
             seq: ack.seq,
             ts: ack.ts,
-            ..Frame::default()
-        };
-        mine.body.write_to(&mut frame);
-        frame
+            ..Frame::message(self.conv, self.me, &mine.cid, &mine.body)
+        }
     }
 }
 

@@ -30,23 +30,12 @@ pub struct Chat {
 
 /// The frame every participant receives for a stored message.
 pub fn message_frame(m: &StoredMessage) -> Frame {
-    let (cmd, dstid) = match m.conv {
-        Conv::Private { .. } => (Cmd::Private, m.conv.peer_of(m.sender).map_or(0, |u| u.0)),
-        Conv::Group(g) => (Cmd::Group, g.0),
-    };
-    let mut frame = Frame {
-        cmd: cmd.code(),
+    Frame {
         id: m.id,
-        userid: m.sender.0,
-        dstid,
-        cid: m.cid.clone(),
-        conv: m.conv.key(),
         seq: m.seq,
         ts: m.ts,
-        ..Frame::default()
-    };
-    m.body.write_to(&mut frame);
-    frame
+        ..Frame::message(m.conv, m.sender, &m.cid, &m.body)
+    }
 }
 
 fn ack(m: &StoredMessage) -> Frame {
