@@ -18,11 +18,22 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod ids;
+pub mod locale;
 pub mod pages;
 pub mod protocol;
 pub mod state;
 pub mod ws;
 
+/// The UI's strings in English and Simplified Chinese: `Locale`, `use_i18n`, `t!`,
+/// generated at build time from `locales/*.json` (see `build.rs`).
+// Generated code: its only `expect`s parse the locale names fixed at build time.
+#[allow(missing_docs, clippy::expect_used, clippy::unwrap_used)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+}
+pub use generated::i18n;
+
+use i18n::{t, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -34,7 +45,7 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -53,11 +64,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    locale::provide_clock();
     view! {
         <Stylesheet id="leptos" href="/pkg/parley.css"/>
         <Title text="Parley"/>
+        // The locale: the remembered choice (cookie), else the browser's Accept-Language;
+        // it also sets `<html lang>`.
+        <i18n::I18nContextProvider>
         <Router>
-            <Routes fallback=|| view! { <main class="auth"><p>"Page not found."</p></main> }>
+            <Routes fallback=|| view! { <main class="auth"><p>{t!(use_i18n(), page_not_found)}</p></main> }>
                 // In order: the whole page arrives as HTML, so it also works without JavaScript
                 // (out-of-order streaming swaps suspended parts in with a script).
                 <Route path=StaticSegment("") view=pages::chat::ChatPage ssr=SsrMode::InOrder/>
@@ -65,5 +80,6 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("register") view=pages::auth::RegisterPage/>
             </Routes>
         </Router>
+        </i18n::I18nContextProvider>
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{use_shell, Avatar, FriendsResource, NoticeText, RowAction, SearchDialog};
 use crate::api::social::{add_friend, search_users};
+use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::User;
 use leptos::prelude::*;
 
@@ -16,12 +17,14 @@ pub fn AddFriendDialog(
         return ().into_any();
     };
     let me = shell.me;
+    let i18n = use_i18n();
     let befriend = move |user: User| async move {
         add_friend(user.id).await?;
         friends.refetch();
-        let text = NoticeText::new()
-            .name(user.nickname)
-            .text(" is now your friend.");
+        let text = NoticeText::fill(
+            td_string!(i18n.get_locale_untracked(), friend_added),
+            &[("name", user.nickname)],
+        );
         Ok(Some(text))
     };
     // Read while the results render, so a result turns into "Friend" once the list refetches.
@@ -32,16 +35,16 @@ pub fn AddFriendDialog(
     };
     let row = move |user: User, add: RowAction<User>| {
         let control = if user.id == me {
-            view! { <span class="tag">"You"</span> }.into_any()
+            view! { <span class="tag">{t!(i18n, you)}</span> }.into_any()
         } else if is_friend(&user) {
-            view! { <span class="tag">"Friend"</span> }.into_any()
+            view! { <span class="tag">{t!(i18n, friend_tag)}</span> }.into_any()
         } else {
             let u = user.clone();
             view! {
                 <button type="button" class="small"
                     disabled=move || add.pending()
                     on:click=move |_| { add.run(u.clone()); }>
-                    "Add"
+                    {t!(i18n, add)}
                 </button>
             }
             .into_any()
@@ -61,8 +64,10 @@ pub fn AddFriendDialog(
     };
 
     view! {
-        <SearchDialog label="Name or id" placeholder="Name, @username or id"
-            no_match="Nobody matches" search=search_users act=befriend row/>
+        <SearchDialog label=td_string!(i18n.get_locale_untracked(), people_search_label)
+            placeholder=td_string!(i18n.get_locale_untracked(), people_search_placeholder)
+            no_match=td_string!(i18n.get_locale_untracked(), nobody_matches)
+            search=search_users act=befriend row/>
     }
     .into_any()
 }

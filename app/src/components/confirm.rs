@@ -8,10 +8,10 @@ use leptos::prelude::*;
 pub fn ConfirmButton(
     /// The label at rest, e.g. "Remove".
     #[prop(into)]
-    label: String,
+    label: Signal<String>,
     /// The label once armed, e.g. "Remove?"; clicking it runs `on_confirm`.
     #[prop(into)]
-    confirm: String,
+    confirm: Signal<String>,
     /// True while the action runs; the button is disabled meanwhile.
     #[prop(into)]
     pending: Signal<bool>,
@@ -36,7 +36,7 @@ pub fn ConfirmButton(
             on:click=on_click
             on:blur=move |_| armed.set(false)
             on:keydown=move |ev| if ev.key() == "Escape" { armed.set(false) }>
-            {move || if armed.get() { confirm.clone() } else { label.clone() }}
+            {move || if armed.get() { confirm.get() } else { label.get() }}
         </button>
     }
 }

@@ -4,14 +4,17 @@
 //! without JavaScript.
 
 use super::message::{preview, MessageView};
-use super::{conv_href, use_shell};
+use super::{conv_href, member_count, use_shell};
 use crate::api::chat::{list_conversations, load_conversation};
 use crate::error::ErrorCode;
+use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::UserId;
+use crate::locale::{day_label, list_time, local_day, now_ms, use_clock};
 use crate::protocol::frame::{Cmd, Frame, MessageBody, Outgoing};
 use crate::protocol::{is_allowed_url, Conv, ConversationSummary, OpenConversation};
 use crate::state::timeline::{self, Item, LiveOutcome, Timeline};
 use crate::ws::use_socket;
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -27,6 +30,7 @@ pub fn use_open_conv() -> Memo<Option<Conv>> {
 pub fn ChatsPanel() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_conversations());
     let open = use_open_conv();
+    let i18n = use_i18n();
     // Live: any message, ack or read mark changes order, previews or counts; the server's
     // list is the truth, so ask it again (and after a reconnect).
     if let Some(socket) = use_socket() {
@@ -52,25 +56,24 @@ pub fn ChatsPanel() -> impl IntoView {
             .get()
             .and_then(Result::ok)
             .map_or(0, |rows| rows.iter().map(|r| r.unread).sum());
+        let brand = td_string!(i18n.get_locale(), brand);
         if unread > 0 {
-            format!("({unread}) Parley")
+            format!("({unread}) {brand}")
         } else {
-            "Parley".to_owned()
+            brand.to_owned()
         }
     };
     view! {
         <Title text=title/>
-        <Transition fallback=|| view! { <p class="empty">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="empty">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(rows) if rows.is_empty() => view! {
-                        <p class="empty">
-                            "No conversations yet. Open a friend or a group to start one."
-                        </p>
+                        <p class="empty">{t!(i18n, no_conversations)}</p>
                     }
                     .into_any(),
                     Ok(rows) => view! {
-                        <ul class="list conversations" aria-label="Conversations">
+                        <ul class="list conversations" aria-label=move || td_string!(i18n.get_locale(), conversations)>
                             {rows
                                 .into_iter()
                                 .map(|row| view! { <ConversationRow row open/> })
@@ -90,10 +93,26 @@ pub fn ChatsPanel() -> impl IntoView {
 fn ConversationRow(row: ConversationSummary, open: Memo<Option<Conv>>) -> impl IntoView {
     let conv = row.conv;
     let current = move || open.get() == Some(conv);
-    let last = row.last.as_ref().map(preview).unwrap_or_default();
-    let badge = (row.unread > 0).then(|| {
-        let label = format!("{} unread", row.unread);
-        view! { <span class="badge unread" aria-label=label>{row.unread}</span> }
+    let i18n = use_i18n();
+    let clock = use_clock();
+    let last = row.last.clone();
+    let when = last.as_ref().map(|f| f.ts).filter(|ts| *ts > 0).map(|ts| {
+        let shown = move || {
+            clock
+                .map(|c| list_time(i18n.get_locale(), ts, c.now_ms.get(), c.offset_min.get()))
+                .unwrap_or_default()
+        };
+        view! { <time class="list-time">{shown}</time> }
+    });
+    let last = move || {
+        last.as_ref()
+            .map(|f| preview(i18n.get_locale(), f))
+            .unwrap_or_default()
+    };
+    let unread = row.unread;
+    let badge = (unread > 0).then(|| {
+        let label = move || td_string!(i18n.get_locale(), unread, count = unread).to_string();
+        view! { <span class="badge unread" aria-label=label>{unread}</span> }
     });
     let title = row.title.clone();
     let icon = conv_icon(conv, &row.title, &row.avatar);
@@ -106,7 +125,7 @@ fn ConversationRow(row: ConversationSummary, open: Memo<Option<Conv>>) -> impl I
                     <span class="nickname"><bdi>{row.title}</bdi></span>
                     <span class="username preview">{last}</span>
                 </span>
-                {badge}
+                <span class="row-end">{when}{badge}</span>
             </a>
         </li>
     }
@@ -141,8 +160,9 @@ pub fn ConversationPane(
         return ().into_any();
     };
     let data = Resource::new(move || conv, |c| load_conversation(c.key(), None));
+    let i18n = use_i18n();
     view! {
-        <Suspense fallback=|| view! { <p class="empty">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="empty">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(open) => view! { <ConversationView open me=shell.me/> }.into_any(),
@@ -166,9 +186,19 @@ struct Row {
     pending: Option<timeline::Status>,
     /// My newest message the peer has read (shows "Read" under it).
     read: bool,
+    /// Set on a day's first message: the separator above it shows this day.
+    day: Option<NaiveDate>,
 }
 
-fn rows(t: &Timeline, me: UserId, conv: Conv, peer_read: i64) -> Vec<Row> {
+/// The rows on screen; `now_ms` dates pending messages, `offset_min` is the reader's clock.
+fn rows(
+    t: &Timeline,
+    me: UserId,
+    conv: Conv,
+    peer_read: i64,
+    now_ms: i64,
+    offset_min: i32,
+) -> Vec<Row> {
     let mut rows: Vec<Row> = t
         .items()
         .map(|item| match item {
@@ -177,6 +207,7 @@ fn rows(t: &Timeline, me: UserId, conv: Conv, peer_read: i64) -> Vec<Row> {
                 frame: f.clone(),
                 pending: None,
                 read: false,
+                day: None,
             },
             Item::Pending(p) => {
                 let frame = Frame::message(conv, me, &p.cid, &p.body);
@@ -185,10 +216,20 @@ fn rows(t: &Timeline, me: UserId, conv: Conv, peer_read: i64) -> Vec<Row> {
                     frame,
                     pending: Some(p.status.clone()),
                     read: false,
+                    day: None,
                 }
             }
         })
         .collect();
+    let mut previous = None;
+    for r in &mut rows {
+        let ts = if r.frame.ts > 0 { r.frame.ts } else { now_ms };
+        let day = local_day(ts, offset_min);
+        if day != previous {
+            r.day = day;
+            previous = day;
+        }
+    }
     if matches!(conv, Conv::Private { .. }) {
         let newest_read = rows
             .iter_mut()
@@ -221,20 +262,6 @@ fn new_cid() -> String {
     String::new()
 }
 
-fn now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        // Whole milliseconds since the epoch fit an i64 exactly.
-        format!("{}", js_sys::Date::now().round())
-            .parse()
-            .unwrap_or(0)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        0
-    }
-}
-
 /// A loaded conversation: header, messages (live), composer.
 #[component]
 fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
@@ -248,13 +275,11 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     }));
     let draft = query.with_untracked(|q| q.get_str("draft").map(str::to_owned).unwrap_or_default());
     let in_group = matches!(conv, Conv::Group(_));
-    let subtitle = open.member_count.map(|n| {
-        if n == 1 {
-            "1 member".to_owned()
-        } else {
-            format!("{n} members")
-        }
-    });
+    let i18n = use_i18n();
+    let clock = use_clock();
+    let subtitle = open
+        .member_count
+        .map(|n| move || member_count(i18n.get_locale(), usize::try_from(n).unwrap_or(0)));
     let senders = StoredValue::new(open.senders.clone());
     let timeline = RwSignal::new({
         let mut t = Timeline::new(conv, me);
@@ -431,7 +456,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     view! {
         <div class="conversation">
             <header class="conv-head">
-                <a class="back" href="/" aria-label="Back to conversations">"‹"</a>
+                <a class="back" href="/" aria-label=move || td_string!(i18n.get_locale(), back_to_conversations)>"‹"</a>
                 {icon}
                 <div class="who">
                     <h2 class="nickname"><bdi>{open.title.clone()}</bdi></h2>
@@ -439,9 +464,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                     {peer.map(|_| view! {
                         <span class="username presence-line" role="status">
                             {move || if typing.get() {
-                                "typing…"
+                                td_string!(i18n.get_locale(), typing)
                             } else if online.get() {
-                                "online"
+                                td_string!(i18n.get_locale(), online)
                             } else {
                                 ""
                             }}
@@ -451,27 +476,40 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             </header>
             <div class="message-scroll">
                 <Show when=empty>
-                    <p class="empty">"No messages yet. Say hello!"</p>
+                    <p class="empty">{t!(i18n, no_messages)}</p>
                 </Show>
-                <ol class="messages" aria-label="Messages">
-                    <For each=move || timeline.with(|t| rows(t, me, conv, peer_read.get())) key=|r| (r.key.clone(), r.read) let:row>
+                <ol class="messages" aria-label=move || td_string!(i18n.get_locale(), messages)>
+                    <For each=move || {
+                        let (now, offset) = clock.map_or((0, 0), |c| (c.now_ms.get(), c.offset_min.get()));
+                        timeline.with(|t| rows(t, me, conv, peer_read.get(), now, offset))
+                    } key=|r| (r.key.clone(), r.read, r.day) let:row>
                         {
                             let sender = senders.with_value(|s| s.iter().find(|u| u.id.0 == row.frame.userid).cloned());
                             let status = row.pending.clone();
                             let read = row.read.then(|| view! {
-                                <li class="msg-status mine read">"Read"</li>
+                                <li class="msg-status mine read">{t!(i18n, read)}</li>
+                            });
+                            let separator = row.day.map(|day| {
+                                let label = move || {
+                                    let today = clock
+                                        .and_then(|c| local_day(c.now_ms.get(), c.offset_min.get()))
+                                        .unwrap_or(day);
+                                    day_label(i18n.get_locale(), day, today)
+                                };
+                                view! { <li class="day-sep" role="separator"><span>{label}</span></li> }
                             });
                             let cid = row.frame.cid.clone();
                             view! {
+                                {separator}
                                 <MessageView frame=row.frame sender in_group me/>
                                 {status.map(|s| match s {
                                     timeline::Status::Pending => view! {
-                                        <li class="msg-status mine" role="status">"Sending…"</li>
+                                        <li class="msg-status mine" role="status">{t!(i18n, sending)}</li>
                                     }.into_any(),
                                     timeline::Status::Failed { msg, .. } => view! {
                                         <li class="msg-status mine failed" role="alert">
                                             {msg}" "
-                                            <button type="button" class="small" on:click=move |_| retry(cid.clone())>"Retry"</button>
+                                            <button type="button" class="small" on:click=move |_| retry(cid.clone())>{t!(i18n, retry)}</button>
                                         </li>
                                     }.into_any(),
                                 })}
@@ -485,9 +523,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 {move || error.get().map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
                 <input type="hidden" name="conv" value=key/>
                 <input type="hidden" name="cid" value=move || cid.get()/>
-                <textarea name="content" aria-label="Message" placeholder="Message" rows="2"
+                <textarea name="content" aria-label=move || td_string!(i18n.get_locale(), message) placeholder=move || td_string!(i18n.get_locale(), message) rows="2"
                     required maxlength="4000" node_ref=textarea on:keydown=on_keydown on:input=on_input>{draft}</textarea>
-                <button type="submit">"Send"</button>
+                <button type="submit">{t!(i18n, send)}</button>
             </form>
         </div>
     }

@@ -4,6 +4,7 @@
 use super::{Notice, NoticeLine, NoticeText};
 use crate::api::social::create_group;
 use crate::error::Field;
+use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::MyGroup;
 use leptos::{ev::SubmitEvent, html, prelude::*};
 
@@ -17,6 +18,7 @@ pub fn CreateGroupDialog(
     let icon = RwSignal::new(String::new());
     let memo = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<Notice>);
+    let i18n = use_i18n();
     // The field the server refused: marked invalid and focused, so it can be fixed at once.
     let invalid = RwSignal::new(None::<Field>);
     let name_input = NodeRef::<html::Input>::new();
@@ -28,13 +30,13 @@ pub fn CreateGroupDialog(
         async move {
             match create_group(name, optional(icon), optional(memo)).await {
                 Ok(group) => {
-                    let text = NoticeText::new()
-                        .text("Created “")
-                        .name(group.group.name.clone())
-                        .text(format!(
-                            "”. Others can find it by name or by its id, {}.",
-                            group.group.id
-                        ));
+                    let text = NoticeText::fill(
+                        td_string!(i18n.get_locale_untracked(), group_created),
+                        &[
+                            ("name", group.group.name.clone()),
+                            ("id", group.group.id.to_string()),
+                        ],
+                    );
                     on_created.run((group, text));
                 }
                 Err(e) => {
@@ -67,25 +69,25 @@ pub fn CreateGroupDialog(
         <form class="stack" on:submit=on_submit>
             <NoticeLine notice/>
             <label>
-                "Name"
+                {t!(i18n, group_name)}
                 <input name="name" node_ref=name_input aria-invalid=is_invalid(Field::Name) autofocus required maxlength="64" autocomplete="off"
                     prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
-                <small>"1-64 characters"</small>
+                <small>{t!(i18n, group_name_hint)}</small>
             </label>
             <label>
-                "Icon URL (optional)"
+                {t!(i18n, group_icon)}
                 <input name="icon" node_ref=icon_input aria-invalid=is_invalid(Field::Icon) inputmode="url" maxlength="512" autocomplete="off"
                     placeholder="https://…"
                     prop:value=icon on:input=move |ev| icon.set(event_target_value(&ev))/>
             </label>
             <label>
-                "Description (optional)"
+                {t!(i18n, group_memo)}
                 <textarea name="memo" node_ref=memo_input aria-invalid=is_invalid(Field::Memo) rows="3" maxlength="512"
                     prop:value=memo on:input=move |ev| memo.set(event_target_value(&ev))></textarea>
-                <small>"Up to 512 characters"</small>
+                <small>{t!(i18n, group_memo_hint)}</small>
             </label>
             <button type="submit" disabled=move || pending.get()>
-                {move || if pending.get() { "Creating…" } else { "Create group" }}
+                {move || if pending.get() { t!(i18n, creating).into_any() } else { t!(i18n, create_group).into_any() }}
             </button>
         </form>
     }

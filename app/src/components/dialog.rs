@@ -1,6 +1,7 @@
 //! A modal dialog on the native `<dialog>` element: the browser keeps focus inside it, dims
 //! the page behind it and gives focus back to the opener when it closes; Escape closes it.
 
+use crate::i18n::{td_string, use_i18n};
 use leptos::{html, prelude::*};
 
 /// A modal with a heading and a close button. Its body is rendered only while it is open, so
@@ -12,7 +13,7 @@ pub fn Modal(
     open: RwSignal<bool>,
     /// The heading, which is also the dialog's accessible name.
     #[prop(into)]
-    title: String,
+    title: Signal<String>,
     /// The body.
     children: ChildrenFn,
 ) -> impl IntoView {
@@ -37,13 +38,13 @@ pub fn Modal(
         }
     });
     on_cleanup(move || escape.remove());
-    let label = title.clone();
+    let i18n = use_i18n();
 
     view! {
-        <dialog class="modal" node_ref=dialog aria-label=label on:close=move |_| open.set(false)>
+        <dialog class="modal" node_ref=dialog aria-label=title on:close=move |_| open.set(false)>
             <header class="modal-head">
                 <h2>{title}</h2>
-                <button type="button" class="icon" aria-label="Close"
+                <button type="button" class="icon" aria-label=move || td_string!(i18n.get_locale(), close)
                     on:click=move |_| open.set(false)>"×"</button>
             </header>
             <Show when=move || open.get()>{children()}</Show>

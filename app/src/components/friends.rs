@@ -7,6 +7,7 @@ use super::{
 };
 use crate::api::social::{list_friends, remove_friend};
 use crate::error::ApiError;
+use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::{Conv, Friend};
 use leptos::prelude::*;
 
@@ -17,6 +18,7 @@ pub type FriendsResource = Resource<Result<Vec<Friend>, ApiError>>;
 #[component]
 pub fn FriendsPanel() -> impl IntoView {
     let friends: FriendsResource = Resource::new(|| (), |_| list_friends());
+    let i18n = use_i18n();
     let notice = RwSignal::new(None::<Notice>);
     let adding = RwSignal::new(false);
     let remove = Action::new(move |friend: &Friend| {
@@ -24,9 +26,10 @@ pub fn FriendsPanel() -> impl IntoView {
         async move {
             match remove_friend(friend.user.id).await {
                 Ok(()) => {
-                    let text = NoticeText::new()
-                        .name(friend.user.nickname)
-                        .text(" is no longer your friend.");
+                    let text = NoticeText::fill(
+                        td_string!(i18n.get_locale_untracked(), friend_removed),
+                        &[("name", friend.user.nickname)],
+                    );
                     notice.set(Notice::ok(text));
                     friends.refetch();
                 }
@@ -41,22 +44,20 @@ pub fn FriendsPanel() -> impl IntoView {
             <button type="button" class="small" on:click=move |_| {
                 notice.set(None);
                 adding.set(true);
-            }>"Add friend"</button>
+            }>{t!(i18n, add_friend)}</button>
         </div>
         <NoticeLine notice/>
-        <Transition fallback=|| view! { <p class="muted-line">"Loading friends…"</p> }>
+        <Transition fallback=move || view! { <p class="muted-line">{t!(i18n, loading_friends)}</p> }>
             {move || Suspend::new(async move {
                 match friends.await {
                     Ok(list) if list.is_empty() => view! {
-                        <p class="empty">
-                            "No friends yet. Use “Add friend” to find people by name or id."
-                        </p>
+                        <p class="empty">{t!(i18n, no_friends)}</p>
                     }.into_any(),
                     Ok(mut list) => {
                         // Online first, then alphabetical: who can answer right now is on top.
                         list.sort_by_cached_key(|f| (!f.online, f.user.nickname.to_lowercase()));
                         view! {
-                            <ul class="list" aria-label="Friends">
+                            <ul class="list" aria-label=move || td_string!(i18n.get_locale(), friends)>
                                 {list.into_iter().map(|friend| view! {
                                     <FriendRow friend=friend.clone() pending=removing
                                         on_remove=Callback::new(move |()| {
@@ -72,7 +73,7 @@ pub fn FriendsPanel() -> impl IntoView {
                 }
             })}
         </Transition>
-        <Modal open=adding title="Add friend">
+        <Modal open=adding title=Signal::derive(move || td_string!(i18n.get_locale(), add_friend).to_owned())>
             <AddFriendDialog friends/>
         </Modal>
     }
@@ -90,7 +91,14 @@ fn FriendRow(
     let me = use_shell().map(|s| s.me);
     let nickname = user.nickname.clone();
     let username = user.username.clone();
-    let presence = if online { "online" } else { "offline" };
+    let i18n = use_i18n();
+    let presence = move || {
+        if online {
+            td_string!(i18n.get_locale(), online)
+        } else {
+            td_string!(i18n.get_locale(), offline)
+        }
+    };
     view! {
         <li class="row">
             <span class="avatar-wrap">
@@ -104,9 +112,11 @@ fn FriendRow(
                 </span>
             </span>
             {me.and_then(|me| Conv::private(me, id)).map(|c| view! {
-                <a class="button small" href=conv_href(c)>"Message"</a>
+                <a class="button small" href=conv_href(c)>{t!(i18n, send_message)}</a>
             })}
-            <ConfirmButton label="Remove" confirm="Remove?" pending on_confirm=on_remove
+            <ConfirmButton label=Signal::derive(move || td_string!(i18n.get_locale(), remove).to_owned())
+                confirm=Signal::derive(move || td_string!(i18n.get_locale(), remove_confirm).to_owned())
+                pending on_confirm=on_remove
                 class="small secondary danger"/>
         </li>
     }

@@ -1,5 +1,6 @@
 //! A group's round icon: its picture when it has a safe one, otherwise its initial.
 
+use crate::i18n::{td_string, Locale};
 use crate::protocol::{is_allowed_url, Group};
 use leptos::prelude::*;
 
@@ -28,11 +29,11 @@ pub fn GroupIcon(
 }
 
 /// "1 member" or "N members".
-pub fn member_count(n: usize) -> String {
+pub fn member_count(locale: Locale, n: usize) -> String {
     if n == 1 {
-        "1 member".to_owned()
+        td_string!(locale, one_member).to_owned()
     } else {
-        format!("{n} members")
+        td_string!(locale, n_members, count = n).to_string()
     }
 }
 
@@ -40,8 +41,10 @@ pub fn member_count(n: usize) -> String {
 mod tests {
     #[test]
     fn member_counts_agree_in_number() {
-        assert_eq!(super::member_count(1), "1 member");
-        assert_eq!(super::member_count(0), "0 members");
-        assert_eq!(super::member_count(2), "2 members");
+        use crate::i18n::Locale;
+        assert_eq!(super::member_count(Locale::en, 1), "1 member");
+        assert_eq!(super::member_count(Locale::en, 0), "0 members");
+        assert_eq!(super::member_count(Locale::en, 2), "2 members");
+        assert_eq!(super::member_count(Locale::zh_CN, 2), "2 位成员");
     }
 }

@@ -6,6 +6,7 @@ use super::{
     NoticeLine, NoticeText, ShellContext,
 };
 use crate::api::social::{dissolve_group, group_members, leave_group, transfer_group};
+use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::{GroupId, UserId};
 use crate::protocol::{Conv, GroupRole, Member, MyGroup};
 use leptos::prelude::*;
@@ -19,9 +20,10 @@ pub fn GroupPane() -> impl IntoView {
     };
     // Each group gets a fresh view (its own notice and members), rebuilt only when the open
     // group changes (`selected` is a memo).
+    let i18n = use_i18n();
     (move || match shell.selected.get() {
         None => view! {
-            <p class="empty">"Pick a group to see its members, or add a friend to get started."</p>
+            <p class="empty">{t!(i18n, pick_group)}</p>
         }
         .into_any(),
         Some(id) => view! { <GroupView id/> }.into_any(),
@@ -43,13 +45,17 @@ fn GroupView(id: GroupId) -> impl IntoView {
     };
     let members = Resource::new(|| (), move |_| group_members(id));
     let notice = RwSignal::new(None::<Notice>);
+    let i18n = use_i18n();
     // Leaving and dissolving close the pane, so they report in the Groups tab.
     let leave = Action::new(move |name: &String| {
         let name = name.clone();
         async move {
             match leave_group(id).await {
                 Ok(()) => {
-                    let text = NoticeText::new().text("You left “").name(name).text("”.");
+                    let text = NoticeText::fill(
+                        td_string!(i18n.get_locale_untracked(), group_left),
+                        &[("name", name)],
+                    );
                     list_notice.set(Notice::ok(text));
                     groups.refetch();
                     open_group.run(None);
@@ -63,10 +69,10 @@ fn GroupView(id: GroupId) -> impl IntoView {
         async move {
             match dissolve_group(id).await {
                 Ok(()) => {
-                    let text = NoticeText::new()
-                        .text("You dissolved “")
-                        .name(name)
-                        .text("”.");
+                    let text = NoticeText::fill(
+                        td_string!(i18n.get_locale_untracked(), group_dissolved),
+                        &[("name", name)],
+                    );
                     list_notice.set(Notice::ok(text));
                     groups.refetch();
                     open_group.run(None);
@@ -80,9 +86,10 @@ fn GroupView(id: GroupId) -> impl IntoView {
         async move {
             match transfer_group(id, to.user.id).await {
                 Ok(_) => {
-                    let text = NoticeText::new()
-                        .name(to.user.nickname)
-                        .text(" now owns this group.");
+                    let text = NoticeText::fill(
+                        td_string!(i18n.get_locale_untracked(), group_new_owner),
+                        &[("name", to.user.nickname)],
+                    );
                     notice.set(Notice::ok(text));
                     groups.refetch();
                     members.refetch();
@@ -96,7 +103,7 @@ fn GroupView(id: GroupId) -> impl IntoView {
     });
 
     view! {
-        <Transition fallback=|| view! { <p class="empty">"Loading group…"</p> }>
+        <Transition fallback=move || view! { <p class="empty">{t!(i18n, loading_group)}</p> }>
             {move || Suspend::new(async move {
                 let mine = groups.await;
                 let list = members.await;
@@ -108,7 +115,7 @@ fn GroupView(id: GroupId) -> impl IntoView {
                 };
                 let Some(mine) = mine else {
                     return view! {
-                        <p class="empty">"You are not in this group (any more)."</p>
+                        <p class="empty">{t!(i18n, not_in_group)}</p>
                     }.into_any();
                 };
                 view! {
@@ -138,6 +145,7 @@ fn GroupDetail(
         return ().into_any();
     };
     let MyGroup { group, role } = mine;
+    let i18n = use_i18n();
     let is_owner = role == GroupRole::Owner;
     let name = group.name.clone();
     let group_id = group.id;
@@ -147,19 +155,19 @@ fn GroupDetail(
             // The owner first, then by seniority.
             list.sort_by_key(|m| (m.role != GroupRole::Owner, m.joined_at));
             let others: Vec<Member> = list.iter().filter(|m| m.user.id != me).cloned().collect();
-            let count = member_count(list.len());
+            let n = list.len();
             let rows = list
                 .into_iter()
                 .map(|m| view! { <MemberRow member=m me/> })
                 .collect_view();
             (
-                count,
-                view! { <ul class="list members" aria-label="Members">{rows}</ul> }.into_any(),
+                n,
+                view! { <ul class="list members" aria-label=move || td_string!(i18n.get_locale(), members)>{rows}</ul> }.into_any(),
                 others,
             )
         }
         Err(e) => (
-            member_count(group.member_count as usize),
+            group.member_count as usize,
             view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any(),
             Vec::new(),
         ),
@@ -171,10 +179,10 @@ fn GroupDetail(
             <TransferForm others busy on_transfer/>
             <div class="action-row">
                 <div>
-                    <strong>"Dissolve group"</strong>
-                    <small>"Removes the group for every member. This cannot be undone."</small>
+                    <strong>{t!(i18n, dissolve_group)}</strong>
+                    <small>{t!(i18n, dissolve_hint)}</small>
                 </div>
-                <ConfirmButton label="Dissolve group" confirm="Dissolve for everyone?"
+                <ConfirmButton label=Signal::derive(move || td_string!(i18n.get_locale(), dissolve_group).to_owned()) confirm=Signal::derive(move || td_string!(i18n.get_locale(), dissolve_confirm).to_owned())
                     pending=busy class="small danger"
                     on_confirm=Callback::new(move |()| on_dissolve.run(dissolve_name.clone()))/>
             </div>
@@ -187,28 +195,28 @@ fn GroupDetail(
                 <GroupIcon group class="large"/>
                 <div class="who">
                     <h2 id="group-title"><bdi>{name}</bdi></h2>
-                    <span class="username">{count}" · id "{group_id.0}</span>
+                    <span class="username">{move || member_count(i18n.get_locale(), count)}" · id "{group_id.0}</span>
                 </div>
-                <a class="button" href=conv_href(Conv::group(group_id))>"Open chat"</a>
+                <a class="button" href=conv_href(Conv::group(group_id))>{t!(i18n, open_chat)}</a>
             </header>
             <NoticeLine notice/>
             {memo}
             <section aria-labelledby="members-title">
-                <h3 id="members-title">"Members"</h3>
+                <h3 id="members-title">{t!(i18n, members)}</h3>
                 {member_list}
             </section>
             <section class="group-actions" aria-labelledby="actions-title">
-                <h3 id="actions-title">"Settings"</h3>
+                <h3 id="actions-title">{t!(i18n, settings)}</h3>
                 <div class="action-row">
                     <div>
-                        <strong>"Leave group"</strong>
+                        <strong>{t!(i18n, leave_group)}</strong>
                         <small>{if is_owner {
-                            "As the owner, hand the group over or dissolve it instead."
+                            t!(i18n, leave_hint_owner).into_any()
                         } else {
-                            "You can join again later if the group has room."
+                            t!(i18n, leave_hint).into_any()
                         }}</small>
                     </div>
-                    <ConfirmButton label="Leave group" confirm="Leave?" pending=busy
+                    <ConfirmButton label=Signal::derive(move || td_string!(i18n.get_locale(), leave_group).to_owned()) confirm=Signal::derive(move || td_string!(i18n.get_locale(), leave_confirm).to_owned()) pending=busy
                         class="small secondary danger"
                         on_confirm=Callback::new(move |()| on_leave.run(leave_name.clone()))/>
                 </div>
@@ -223,10 +231,12 @@ fn GroupDetail(
 #[component]
 fn MemberRow(member: Member, me: UserId) -> impl IntoView {
     let Member { user, role, .. } = member;
-    let you = (user.id == me).then_some(" (you)");
+    let i18n = use_i18n();
+    let you = (user.id == me).then_some(move || td_string!(i18n.get_locale(), you_suffix));
     let nickname = user.nickname.clone();
     let username = user.username.clone();
-    let badge = (role == GroupRole::Owner).then(|| view! { <span class="badge">"owner"</span> });
+    let badge =
+        (role == GroupRole::Owner).then(|| view! { <span class="badge">{t!(i18n, owner)}</span> });
     view! {
         <li class="row">
             <Avatar user/>
@@ -246,12 +256,13 @@ fn TransferForm(
     busy: Signal<bool>,
     on_transfer: Callback<Member>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     if others.is_empty() {
         return view! {
             <div class="action-row">
                 <div>
-                    <strong>"Transfer ownership"</strong>
-                    <small>"Once someone else joins, you can hand the group to them."</small>
+                    <strong>{t!(i18n, transfer)}</strong>
+                    <small>{t!(i18n, transfer_hint)}</small>
                 </div>
             </div>
         }
@@ -270,11 +281,11 @@ fn TransferForm(
     view! {
         <div class="action-row">
             <label class="grow">
-                "Transfer ownership to"
+                {t!(i18n, transfer_to)}
                 <select name="new_owner" on:change=move |ev| {
                     chosen.set(event_target_value(&ev).parse().ok().map(UserId));
                 }>
-                    <option value="" selected>"Choose a member…"</option>
+                    <option value="" selected>{t!(i18n, choose_member)}</option>
                     {others.into_iter().map(|m| {
                         // An option holds text only: isolate the name with characters.
                         let label = format!("{} (@{})", isolate(&m.user.nickname), m.user.username);
@@ -282,7 +293,7 @@ fn TransferForm(
                     }).collect_view()}
                 </select>
             </label>
-            <ConfirmButton label="Transfer" confirm="Hand it over?" class="small"
+            <ConfirmButton label=Signal::derive(move || td_string!(i18n.get_locale(), transfer_button).to_owned()) confirm=Signal::derive(move || td_string!(i18n.get_locale(), transfer_confirm).to_owned()) class="small"
                 pending=Signal::derive(move || busy.get() || chosen.get().is_none())
                 on_confirm/>
         </div>

@@ -6,6 +6,7 @@ use super::{
     Notice, NoticeLine, NoticeText, ShellContext, Tab,
 };
 use crate::error::ApiError;
+use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::GroupId;
 use crate::protocol::{GroupRole, MyGroup};
 use leptos::prelude::*;
@@ -27,6 +28,7 @@ pub fn GroupsPanel() -> impl IntoView {
     else {
         return ().into_any();
     };
+    let i18n = use_i18n();
     let creating = RwSignal::new(false);
     let joining = RwSignal::new(false);
     // A dialog that worked closes, announces it here and opens the group.
@@ -43,21 +45,21 @@ pub fn GroupsPanel() -> impl IntoView {
             <button type="button" class="small" on:click=move |_| {
                 notice.set(None);
                 creating.set(true);
-            }>"Create group"</button>
+            }>{t!(i18n, create_group)}</button>
             <button type="button" class="small secondary" on:click=move |_| {
                 notice.set(None);
                 joining.set(true);
-            }>"Join group"</button>
+            }>{t!(i18n, join_group)}</button>
         </div>
         <NoticeLine notice/>
-        <Transition fallback=|| view! { <p class="muted-line">"Loading groups…"</p> }>
+        <Transition fallback=move || view! { <p class="muted-line">{t!(i18n, loading_groups)}</p> }>
             {move || Suspend::new(async move {
                 match groups.await {
                     Ok(list) if list.is_empty() => view! {
-                        <p class="empty">"No groups yet. Create one or join an existing group."</p>
+                        <p class="empty">{t!(i18n, no_groups)}</p>
                     }.into_any(),
                     Ok(list) => view! {
-                        <ul class="list" aria-label="Groups">
+                        <ul class="list" aria-label=move || td_string!(i18n.get_locale(), groups)>
                             {list.into_iter().map(|g| view! { <GroupRow mine=g selected/> })
                                 .collect_view()}
                         </ul>
@@ -66,10 +68,10 @@ pub fn GroupsPanel() -> impl IntoView {
                 }
             })}
         </Transition>
-        <Modal open=creating title="Create group">
+        <Modal open=creating title=Signal::derive(move || td_string!(i18n.get_locale(), create_group).to_owned())>
             <CreateGroupDialog on_created=done/>
         </Modal>
-        <Modal open=joining title="Join group">
+        <Modal open=joining title=Signal::derive(move || td_string!(i18n.get_locale(), join_group).to_owned())>
             <JoinGroupDialog on_joined=done open_group=Callback::new(move |id| {
                 joining.set(false);
                 open_group.run(Some(id));
@@ -84,9 +86,14 @@ pub fn GroupsPanel() -> impl IntoView {
 fn GroupRow(mine: MyGroup, selected: Memo<Option<GroupId>>) -> impl IntoView {
     let id = mine.group.id;
     let name = mine.group.name.clone();
-    let count = member_count(mine.group.member_count as usize);
-    let owner = (mine.role == GroupRole::Owner)
-        .then(|| view! { <span class="badge" title="You own this group">"owner"</span> });
+    let i18n = use_i18n();
+    let n = mine.group.member_count as usize;
+    let count = move || member_count(i18n.get_locale(), n);
+    let owner = (mine.role == GroupRole::Owner).then(|| {
+        view! {
+            <span class="badge" title=move || td_string!(i18n.get_locale(), you_own_group)>{t!(i18n, owner)}</span>
+        }
+    });
     view! {
         <li>
             <a class="row link" href=shell_href(Tab::Groups, Some(id))

@@ -3,6 +3,7 @@
 
 use super::{member_count, use_shell, GroupIcon, NoticeText, RowAction, SearchDialog};
 use crate::api::social::{join_group, search_groups};
+use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::GroupId;
 use crate::protocol::{Group, MyGroup};
 use leptos::prelude::*;
@@ -20,13 +21,14 @@ pub fn JoinGroupDialog(
         return ().into_any();
     };
     let groups = shell.groups;
+    let i18n = use_i18n();
     // `on_joined` closes the dialog, so the Groups tab announces the join, not the dialog.
     let join = move |group: Group| async move {
         let joined = join_group(group.id).await?;
-        let text = NoticeText::new()
-            .text("You joined “")
-            .name(joined.group.name.clone())
-            .text("”.");
+        let text = NoticeText::fill(
+            td_string!(i18n.get_locale_untracked(), group_joined),
+            &[("name", joined.group.name.clone())],
+        );
         on_joined.run((joined, text));
         Ok(None)
     };
@@ -38,9 +40,9 @@ pub fn JoinGroupDialog(
         let id = group.id;
         let control = if is_mine(id) {
             view! {
-                <span class="tag">"Joined"</span>
+                <span class="tag">{t!(i18n, joined_tag)}</span>
                 <button type="button" class="small secondary"
-                    on:click=move |_| open_group.run(id)>"Open"</button>
+                    on:click=move |_| open_group.run(id)>{t!(i18n, open)}</button>
             }
             .into_any()
         } else {
@@ -48,12 +50,13 @@ pub fn JoinGroupDialog(
             view! {
                 <button type="button" class="small"
                     disabled=move || join.pending()
-                    on:click=move |_| { join.run(g.clone()); }>"Join"</button>
+                    on:click=move |_| { join.run(g.clone()); }>{t!(i18n, join)}</button>
             }
             .into_any()
         };
         let name = group.name.clone();
-        let count = member_count(group.member_count as usize);
+        let n = group.member_count as usize;
+        let count = move || member_count(i18n.get_locale(), n);
         view! {
             <GroupIcon group/>
             <span class="who">
@@ -66,8 +69,10 @@ pub fn JoinGroupDialog(
     };
 
     view! {
-        <SearchDialog label="Group name or id" placeholder="Group name or id"
-            no_match="No group matches" search=search_groups act=join row/>
+        <SearchDialog label=td_string!(i18n.get_locale_untracked(), group_search_label)
+            placeholder=td_string!(i18n.get_locale_untracked(), group_search_label)
+            no_match=td_string!(i18n.get_locale_untracked(), no_group_matches)
+            search=search_groups act=join row/>
     }
     .into_any()
 }

@@ -4,7 +4,9 @@
 //! `javascript:` link can never render, even from an old or foreign row.
 
 use super::conv_href;
+use crate::i18n::{td_string, use_i18n, Locale};
 use crate::ids::UserId;
+use crate::locale::{clock_time, use_clock};
 use crate::protocol::frame::{Frame, Media};
 use crate::protocol::{is_allowed_url, Conv, User};
 use leptos::prelude::*;
@@ -60,7 +62,7 @@ pub fn pieces(text: &str) -> Vec<Piece> {
 }
 
 /// A one-line summary of a message for the conversation list.
-pub fn preview(frame: &Frame) -> String {
+pub fn preview(locale: Locale, frame: &Frame) -> String {
     let short = |s: &str| {
         let mut t: String = s.chars().take(60).collect();
         if s.chars().count() > 60 {
@@ -70,14 +72,30 @@ pub fn preview(frame: &Frame) -> String {
     };
     match Media::from_code(frame.media) {
         Some(Media::Text) | Some(Media::Emoji) => short(&frame.content),
-        Some(Media::News) => format!("[News] {}", short(&frame.content)),
-        Some(Media::Voice) => format!("[Voice] {}\"", frame.amount),
-        Some(Media::Image) => "[Image]".to_owned(),
-        Some(Media::RedPacket) => format!("[Red packet] {}", short(&frame.memo)),
-        Some(Media::Link) => format!("[Link] {}", short(&frame.url)),
-        Some(Media::Video) => "[Video]".to_owned(),
-        Some(Media::Contact) => format!("[Contact] {}", short(&frame.memo)),
-        Some(Media::Custom) | None => "[Message]".to_owned(),
+        Some(Media::News) => format!(
+            "{} {}",
+            td_string!(locale, kind_news),
+            short(&frame.content)
+        ),
+        Some(Media::Voice) => format!("{} {}\"", td_string!(locale, kind_voice), frame.amount),
+        Some(Media::Image) => td_string!(locale, kind_image).to_owned(),
+        Some(Media::RedPacket) => {
+            format!(
+                "{} {}",
+                td_string!(locale, kind_red_packet),
+                short(&frame.memo)
+            )
+        }
+        Some(Media::Link) => format!("{} {}", td_string!(locale, kind_link), short(&frame.url)),
+        Some(Media::Video) => td_string!(locale, kind_video).to_owned(),
+        Some(Media::Contact) => {
+            format!(
+                "{} {}",
+                td_string!(locale, kind_contact),
+                short(&frame.memo)
+            )
+        }
+        Some(Media::Custom) | None => td_string!(locale, kind_message).to_owned(),
     }
 }
 
@@ -101,7 +119,19 @@ pub fn MessageView(
     #[prop(optional)]
     in_group: bool,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let mine = frame.userid == me.0;
+    let ts = frame.ts;
+    let time = (ts > 0).then(|| {
+        let clock = use_clock();
+        let shown = move || {
+            clock
+                .map(|c| clock_time(ts, c.offset_min.get()))
+                .unwrap_or_default()
+        };
+        view! { <time class="msg-time">{shown}</time> }
+    });
     let side = if mine { "msg mine" } else { "msg theirs" };
     let who = (in_group && !mine).then(|| {
         let name = sender
@@ -125,14 +155,15 @@ pub fn MessageView(
             {avatar}
             <div class="msg-body">
                 {name.map(|n| view! { <span class="sender"><bdi>{n}</bdi></span> })}
-                <div class=body_class>{content(&frame, me)}</div>
+                <div class=body_class>{content(locale, &frame, me)}</div>
+                {time}
             </div>
         </li>
     }
 }
 
 /// The body of a message by its media kind.
-fn content(f: &Frame, me: UserId) -> AnyView {
+fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
     match Media::from_code(f.media) {
         Some(Media::Text) => pieces(&f.content)
             .into_iter()
@@ -166,7 +197,7 @@ fn content(f: &Frame, me: UserId) -> AnyView {
             let thumb = safe(&f.pic).or_else(|| full.clone());
             view! {
                 <a class="image" href=full target="_blank" rel=EXTERNAL>
-                    <img src=thumb alt="Image" loading="lazy"/>
+                    <img src=thumb alt=td_string!(locale, image) loading="lazy"/>
                 </a>
             }
             .into_any()
@@ -175,7 +206,7 @@ fn content(f: &Frame, me: UserId) -> AnyView {
             <div class="red-packet">
                 <span class="icon" aria-hidden="true">"🧧"</span>
                 <div>
-                    <strong>{if f.memo.is_empty() { "Best wishes".to_owned() } else { f.memo.clone() }}</strong>
+                    <strong>{if f.memo.is_empty() { td_string!(locale, best_wishes).to_owned() } else { f.memo.clone() }}</strong>
                     <span class="amount">{format!("¥{}", money(f.amount))}</span>
                 </div>
             </div>
@@ -197,7 +228,7 @@ fn content(f: &Frame, me: UserId) -> AnyView {
             let name = if f.memo.is_empty() { f.content.clone() } else { f.memo.clone() };
             let action = id
                 .and_then(|id| Conv::private(me, id))
-                .map(|c| view! { <a class="small-link" href=conv_href(c)>"Message"</a> });
+                .map(|c| view! { <a class="small-link" href=conv_href(c)>{td_string!(locale, send_message)}</a> });
             view! {
                 <div class="contact-card">
                     {match safe(&f.pic) {
@@ -211,7 +242,7 @@ fn content(f: &Frame, me: UserId) -> AnyView {
                     }}
                     <div class="who">
                         <span class="nickname"><bdi>{name.clone()}</bdi></span>
-                        <span class="username">"Contact card"</span>
+                        <span class="username">{td_string!(locale, contact_card)}</span>
                     </div>
                     {action}
                 </div>
@@ -219,7 +250,7 @@ fn content(f: &Frame, me: UserId) -> AnyView {
             .into_any()
         }
         Some(Media::Custom) | None => view! {
-            <div class="custom"><span class="muted">"Message"</span><code>{f.content.clone()}</code></div>
+            <div class="custom"><span class="muted">{td_string!(locale, custom_message)}</span><code>{f.content.clone()}</code></div>
         }
         .into_any(),
     }
@@ -268,10 +299,11 @@ mod tests {
             memo: "恭喜发财".into(),
             ..Frame::default()
         };
-        assert_eq!(preview(&f(1, "hi\nthere")), "hi there");
-        assert_eq!(preview(&f(3, "")), "[Voice] 5\"");
-        assert_eq!(preview(&f(5, "")), "[Red packet] 恭喜发财");
-        assert!(preview(&f(1, &"x".repeat(100))).ends_with('…'));
+        assert_eq!(preview(Locale::en, &f(1, "hi\nthere")), "hi there");
+        assert_eq!(preview(Locale::en, &f(3, "")), "[Voice] 5\"");
+        assert_eq!(preview(Locale::en, &f(5, "")), "[Red packet] 恭喜发财");
+        assert_eq!(preview(Locale::zh_CN, &f(5, "")), "[红包] 恭喜发财");
+        assert!(preview(Locale::en, &f(1, &"x".repeat(100))).ends_with('…'));
         assert_eq!(money(888), "8.88");
         assert_eq!(money(5), "0.05");
     }

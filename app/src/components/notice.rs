@@ -2,6 +2,7 @@
 //! (the server's own words), so screen readers announce each the way it deserves.
 
 use crate::error::ApiError;
+use crate::i18n::{td_string, use_i18n};
 use leptos::{either::Either, prelude::*};
 
 /// What an action ended with, as shown to the user.
@@ -45,8 +46,41 @@ impl NoticeText {
 
     /// Appends our own words.
     pub fn text(mut self, words: impl Into<String>) -> Self {
-        self.0.push(Part::Words(words.into()));
+        // Adjacent words are one text node, as if written in one piece.
+        match self.0.last_mut() {
+            Some(Part::Words(w)) => w.push_str(&words.into()),
+            _ => self.0.push(Part::Words(words.into())),
+        }
         self
+    }
+
+    /// A translated sentence with `{placeholders}`: `{name}` becomes an isolated name,
+    /// any other placeholder its value as plain words.
+    pub fn fill(template: &str, values: &[(&str, String)]) -> Self {
+        let mut out = NoticeText::new();
+        let mut rest = template;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
+            let key = &rest[start + 1..start + len];
+            let Some((_, value)) = values.iter().find(|(k, _)| *k == key) else {
+                out = out.text(&rest[..=start]);
+                rest = &rest[start + 1..];
+                continue;
+            };
+            out = out.text(&rest[..start]);
+            out = if key == "name" {
+                out.name(value.clone())
+            } else {
+                out.text(value.clone())
+            };
+            rest = &rest[start + len + 1..];
+        }
+        if !rest.is_empty() {
+            out = out.text(rest);
+        }
+        out
     }
 
     /// Appends a user-chosen name (a nickname, a group name).
@@ -85,6 +119,7 @@ pub fn NoticeLine(
     /// The notice to show; the dismiss button sets it back to `None`.
     notice: RwSignal<Option<Notice>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         notice.get().map(|n| {
             let (class, role, text) = match n {
@@ -94,7 +129,7 @@ pub fn NoticeLine(
             view! {
                 <div class=class>
                     <p class="notice-text" role=role>{text}</p>
-                    <button type="button" class="icon" aria-label="Dismiss"
+                    <button type="button" class="icon" aria-label=move || td_string!(i18n.get_locale(), dismiss)
                         on:click=move |_| notice.set(None)>"×"</button>
                 </div>
             }
@@ -115,5 +150,23 @@ mod tests {
             .text("”.");
         let html = text.into_view().to_html();
         assert!(html.contains("You joined “<bdi>צוות</bdi>”."), "{html}");
+    }
+
+    #[test]
+    fn translated_templates_keep_names_isolated() {
+        let filled = NoticeText::fill(
+            "已创建“{name}”。id {id}，{unknown}",
+            &[("name", "{id}".to_owned()), ("id", "7".to_owned())],
+        );
+        let expected = NoticeText::new()
+            .text("已创建“")
+            .name("{id}")
+            .text("”。id 7，{unknown}");
+        assert_eq!(filled, expected);
+        let html = filled.into_view().to_html();
+        assert!(
+            html.contains("已创建“<bdi>{id}</bdi>”。id 7，{unknown}"),
+            "{html}"
+        );
     }
 }

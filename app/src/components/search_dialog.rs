@@ -4,6 +4,7 @@
 
 use super::{Notice, NoticeLine, NoticeText};
 use crate::error::ApiError;
+use crate::i18n::{t, td_string, use_i18n};
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -69,6 +70,7 @@ where
     AFut: Future<Output = Result<Option<NoticeText>, ApiError>> + Send + 'static,
     R: Fn(T, RowAction<T>) -> AnyView + Send + Sync + 'static,
 {
+    let i18n = use_i18n();
     let query = NodeRef::<html::Input>::new();
     let searched = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<Notice>);
@@ -118,7 +120,7 @@ where
                 .map(|item| view! { <li class="row">{row(item, row_action)}</li> })
                 .collect_view();
             Some(
-                view! { <ul class="list results" aria-label="Search results">{rows}</ul> }
+                view! { <ul class="list results" aria-label=move || td_string!(i18n.get_locale(), search_results)>{rows}</ul> }
                     .into_any(),
             )
         }
@@ -128,7 +130,7 @@ where
         <form class="search" role="search" on:submit=on_submit>
             <input type="search" name="q" node_ref=query autofocus required maxlength="64"
                 aria-label=label placeholder=placeholder/>
-            <button type="submit" disabled=move || lookup.pending().get()>"Search"</button>
+            <button type="submit" disabled=move || lookup.pending().get()>{t!(i18n, search)}</button>
         </form>
         <NoticeLine notice/>
         {results}

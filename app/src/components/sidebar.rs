@@ -4,6 +4,7 @@
 //! (`/?tab=groups&group=7`, `/?c=p:3:9`), so a reload, the back button or a copied link shows
 //! the same thing, and the server renders it.
 
+use crate::i18n::{td_string, use_i18n, Locale};
 use crate::ids::GroupId;
 use crate::protocol::Conv;
 use leptos::{html, prelude::*};
@@ -40,11 +41,11 @@ impl Tab {
         }
     }
 
-    fn label(self) -> &'static str {
+    fn label(self, locale: Locale) -> &'static str {
         match self {
-            Tab::Chats => "Chats",
-            Tab::Friends => "Friends",
-            Tab::Groups => "Groups",
+            Tab::Chats => td_string!(locale, tab_chats),
+            Tab::Friends => td_string!(locale, tab_friends),
+            Tab::Groups => td_string!(locale, tab_groups),
         }
     }
 
@@ -105,6 +106,7 @@ pub fn SidebarTabs(
     /// Shows another tab.
     on_select: Callback<Tab>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let chats = NodeRef::<html::Button>::new();
     let friends = NodeRef::<html::Button>::new();
     let groups = NodeRef::<html::Button>::new();
@@ -137,12 +139,12 @@ pub fn SidebarTabs(
                 aria-selected=move || if tab.get() == t { "true" } else { "false" }
                 tabindex=move || if tab.get() == t { "0" } else { "-1" }
                 on:click=move |_| on_select.run(t)>
-                {t.label()}
+                {move || t.label(i18n.get_locale())}
             </button>
         }
     };
     view! {
-        <div class="tabs" role="tablist" aria-label="Contacts" on:keydown=on_keydown>
+        <div class="tabs" role="tablist" aria-label=move || td_string!(i18n.get_locale(), contacts) on:keydown=on_keydown>
             {button(Tab::Chats, chats)}
             {button(Tab::Friends, friends)}
             {button(Tab::Groups, groups)}

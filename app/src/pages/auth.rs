@@ -5,8 +5,9 @@
 //! rebuilt from the shared error table so both paths show the same words.
 
 use crate::api::{Login, Register};
-use crate::components::{go_to, FormError};
+use crate::components::{go_to, FormError, LanguageSwitch};
 use crate::error::ApiError;
+use crate::i18n::{t, use_i18n};
 use crate::protocol::User;
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use leptos_router::hooks::use_query_map;
@@ -53,6 +54,7 @@ pub fn LoginPage() -> impl IntoView {
     let password = NodeRef::<html::Input>::new();
     let error = outcome(action.value());
     let pending = action.pending();
+    let i18n = use_i18n();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let (Some(u), Some(p)) = (username.get(), password.get()) {
@@ -65,25 +67,26 @@ pub fn LoginPage() -> impl IntoView {
 
     view! {
         <main class="auth">
+            <LanguageSwitch/>
             <h1 class="brand">"Parley"</h1>
             <form class="card" method="post" action="/login" on:submit=on_submit>
-                <h2>"Log in"</h2>
+                <h2>{t!(i18n, log_in)}</h2>
                 <FormError error/>
                 <label>
-                    "Username"
+                    {t!(i18n, username)}
                     <input name="username" node_ref=username autocomplete="username" required
                         value=query_username()/>
                 </label>
                 <label>
-                    "Password"
+                    {t!(i18n, password)}
                     <input type="password" name="password" node_ref=password
                         autocomplete="current-password" required/>
                 </label>
                 <button type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
+                    {move || if pending.get() { t!(i18n, logging_in).into_any() } else { t!(i18n, log_in).into_any() }}
                 </button>
             </form>
-            <p class="switch">"New to Parley? " <a href="/register">"Create an account"</a></p>
+            <p class="switch">{t!(i18n, new_to_parley)}" "<a href="/register">{t!(i18n, create_an_account)}</a></p>
         </main>
     }
 }
@@ -97,6 +100,7 @@ pub fn RegisterPage() -> impl IntoView {
     let password = NodeRef::<html::Input>::new();
     let error = outcome(action.value());
     let pending = action.pending();
+    let i18n = use_i18n();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let (Some(u), Some(n), Some(p)) = (username.get(), nickname.get(), password.get()) {
@@ -110,31 +114,32 @@ pub fn RegisterPage() -> impl IntoView {
 
     view! {
         <main class="auth">
+            <LanguageSwitch/>
             <h1 class="brand">"Parley"</h1>
             <form class="card" method="post" action="/register" on:submit=on_submit>
-                <h2>"Create an account"</h2>
+                <h2>{t!(i18n, create_an_account)}</h2>
                 <FormError error/>
                 <label>
-                    "Username"
+                    {t!(i18n, username)}
                     <input name="username" node_ref=username autocomplete="username" required
                         minlength="3" maxlength="32" value=query_username()/>
-                    <small>"3-32 letters, digits, _ . - or a mobile number like +8613800138000"</small>
+                    <small>{t!(i18n, username_hint)}</small>
                 </label>
                 <label>
-                    "Nickname (optional)"
+                    {t!(i18n, nickname_optional)}
                     <input name="nickname" node_ref=nickname autocomplete="nickname" maxlength="32"/>
                 </label>
                 <label>
-                    "Password"
+                    {t!(i18n, password)}
                     <input type="password" name="password" node_ref=password
                         autocomplete="new-password" required minlength="8"/>
-                    <small>"At least 8 characters"</small>
+                    <small>{t!(i18n, password_hint)}</small>
                 </label>
                 <button type="submit" disabled=move || pending.get()>
-                    {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                    {move || if pending.get() { t!(i18n, creating_account).into_any() } else { t!(i18n, create_account).into_any() }}
                 </button>
             </form>
-            <p class="switch">"Already have an account? " <a href="/login">"Log in"</a></p>
+            <p class="switch">{t!(i18n, have_account)}" "<a href="/login">{t!(i18n, log_in)}</a></p>
         </main>
     }
 }

@@ -7,8 +7,9 @@ use crate::api::social::list_groups;
 use crate::api::{current_user, Logout};
 use crate::components::{
     go_to, shell_href, use_open_conv, Avatar, ChatsPanel, ConversationPane, FriendsPanel,
-    GroupPane, GroupsPanel, GroupsResource, Notice, ShellContext, SidebarTabs, Tab,
+    GroupPane, GroupsPanel, GroupsResource, LanguageSwitch, Notice, ShellContext, SidebarTabs, Tab,
 };
+use crate::i18n::{t, use_i18n};
 use crate::ids::GroupId;
 use crate::protocol::User;
 use crate::ws::{Socket, Status};
@@ -20,14 +21,15 @@ use leptos_router::{hooks::use_navigate, hooks::use_query_map, NavigateOptions};
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
+    let i18n = use_i18n();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(user)) => view! { <ChatShell user/> }.into_any(),
                     Ok(None) => view! {
                         <main class="auth">
-                            <p>"Your session has ended. " <a href="/login">"Log in again"</a></p>
+                            <p>{t!(i18n, session_ended)}" "<a href="/login">{t!(i18n, log_in_again)}</a></p>
                         </main>
                     }.into_any(),
                     Err(e) => view! {
@@ -43,6 +45,7 @@ pub fn ChatPage() -> impl IntoView {
 #[component]
 fn ChatShell(user: User) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
+    let i18n = use_i18n();
     let on_logout = move |ev: SubmitEvent| {
         ev.prevent_default();
         logout.dispatch(Logout {});
@@ -88,7 +91,7 @@ fn ChatShell(user: User) -> impl IntoView {
     provide_context(socket);
     let banner = move || {
         (socket.status.get() == Status::Reconnecting)
-            .then(|| view! { <p class="banner" role="status">"Reconnecting…"</p> })
+            .then(|| view! { <p class="banner" role="status">{t!(i18n, reconnecting)}</p> })
     };
     provide_context(ShellContext {
         me,
@@ -107,9 +110,10 @@ fn ChatShell(user: User) -> impl IntoView {
                     <span class="username">"@"<bdi>{username}</bdi></span>
                 </div>
                 {error}
+                <LanguageSwitch/>
                 <form method="post" action="/logout" on:submit=on_logout>
                     <button type="submit" class="secondary" disabled=move || logout.pending().get()>
-                        "Log out"
+                        {t!(i18n, log_out)}
                     </button>
                 </form>
             </header>
