@@ -7,6 +7,7 @@
 //! labels update in place. One offset serves every date on the page: a message from before a
 //! daylight-saving change shows an hour off, which a chat list can live with.
 
+use crate::error::{ApiError, ErrorCode, Field};
 use crate::i18n::{td_string, Locale};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Weekday};
 use leptos::prelude::*;
@@ -241,6 +242,65 @@ pub fn list_time(locale: Locale, ts_ms: i64, now_ms: i64, offset_min: i32) -> St
     }
 }
 
+/// An error as the reader should see it. In English that is the server's own message (it may
+/// be more specific than its code); in Chinese the code's (or the field rule's) translation.
+pub fn error_text(locale: Locale, e: &ApiError) -> String {
+    match (locale, e.field) {
+        (Locale::en, _) => e.msg.clone(),
+        (_, Some(field)) if e.code == ErrorCode::InvalidField => {
+            field_rule(locale, field).to_owned()
+        }
+        _ => code_text(locale, e.code).to_owned(),
+    }
+}
+
+fn code_text(locale: Locale, code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::InvalidField => td_string!(locale, error.invalid_field),
+        ErrorCode::InvalidBody => td_string!(locale, error.invalid_body),
+        ErrorCode::Unauthorized => td_string!(locale, error.unauthorized),
+        ErrorCode::InvalidCredentials => td_string!(locale, error.invalid_credentials),
+        ErrorCode::UsernameTaken => td_string!(locale, error.username_taken),
+        ErrorCode::TooManyAttempts => td_string!(locale, error.too_many_attempts),
+        ErrorCode::NotFound => td_string!(locale, error.not_found),
+        ErrorCode::Forbidden => td_string!(locale, error.forbidden),
+        ErrorCode::CannotFriendSelf => td_string!(locale, error.cannot_friend_self),
+        ErrorCode::AlreadyFriends => td_string!(locale, error.already_friends),
+        ErrorCode::NotFriends => td_string!(locale, error.not_friends),
+        ErrorCode::AlreadyMember => td_string!(locale, error.already_member),
+        ErrorCode::NotMember => td_string!(locale, error.not_member),
+        ErrorCode::NotOwner => td_string!(locale, error.not_owner),
+        ErrorCode::OwnerCannotLeave => td_string!(locale, error.owner_cannot_leave),
+        ErrorCode::GroupFull => td_string!(locale, error.group_full),
+        ErrorCode::OwnedGroupsLimit => td_string!(locale, error.owned_groups_limit),
+        ErrorCode::BadFrame => td_string!(locale, error.bad_frame),
+        ErrorCode::FrameTooLarge => td_string!(locale, error.frame_too_large),
+        ErrorCode::UnknownCmd => td_string!(locale, error.unknown_cmd),
+        ErrorCode::InvalidMedia => td_string!(locale, error.invalid_media),
+        ErrorCode::InvalidPayload => td_string!(locale, error.invalid_payload),
+        ErrorCode::NotFriendsLimit => td_string!(locale, error.not_friends_limit),
+        ErrorCode::CidConflict => td_string!(locale, error.cid_conflict),
+        ErrorCode::CrossOrigin => td_string!(locale, error.cross_origin),
+        ErrorCode::TooManyConnections => td_string!(locale, error.too_many_connections),
+        ErrorCode::Unavailable => td_string!(locale, error.unavailable),
+        ErrorCode::Internal => td_string!(locale, error.internal),
+    }
+}
+
+fn field_rule(locale: Locale, field: Field) -> &'static str {
+    match field {
+        Field::Username => td_string!(locale, field_rule.username),
+        Field::Password => td_string!(locale, field_rule.password),
+        Field::Nickname => td_string!(locale, field_rule.nickname),
+        Field::Avatar => td_string!(locale, field_rule.avatar),
+        Field::Q => td_string!(locale, field_rule.q),
+        Field::UserId => td_string!(locale, field_rule.user_id),
+        Field::Name => td_string!(locale, field_rule.name),
+        Field::Icon => td_string!(locale, field_rule.icon),
+        Field::Memo => td_string!(locale, field_rule.memo),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +354,27 @@ mod tests {
             day_label(Locale::zh_CN, day(24 * 365), today),
             "2025年11月24日 星期一"
         );
+    }
+
+    #[test]
+    fn errors_in_both_languages() {
+        let e = ApiError::with_msg(ErrorCode::NotFriendsLimit, "specific words");
+        assert_eq!(error_text(Locale::en, &e), "specific words");
+        assert_eq!(
+            error_text(Locale::zh_CN, &e),
+            "对方回复前，你最多可以给非好友发 3 条消息。"
+        );
+        let e = ApiError::invalid(Field::Password);
+        assert_eq!(error_text(Locale::en, &e), Field::Password.rule());
+        assert_eq!(error_text(Locale::zh_CN, &e), "密码须为 8 到 1024 个字符。");
+        // The English table is the code's own default message, word for word.
+        for &code in ErrorCode::ALL {
+            assert_eq!(code_text(Locale::en, code), code.default_msg());
+            assert!(!code_text(Locale::zh_CN, code).is_empty());
+        }
+        for field in Field::ALL {
+            assert_eq!(field_rule(Locale::en, field), field.rule());
+        }
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub fn ChatsPanel() -> impl IntoView {
                         </ul>
                     }
                     .into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any(),
                 }
             })}
         </Transition>
@@ -167,7 +167,7 @@ pub fn ConversationPane(
                 match data.await {
                     Ok(open) => view! { <ConversationView open me=shell.me/> }.into_any(),
                     Err(e) => view! {
-                        <p class="empty" role="alert">{e.msg}</p>
+                        <p class="empty" role="alert"><super::ErrorText error=e/></p>
                     }
                     .into_any(),
                 }
@@ -271,7 +271,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     let query = use_query_map();
     let error = RwSignal::new(query.with_untracked(|q| {
         q.get_str("error")
-            .map(|code| crate::error::ApiError::from_query(code, None).msg)
+            .map(|code| crate::error::ApiError::from_query(code, None))
     }));
     let draft = query.with_untracked(|q| q.get_str("draft").map(str::to_owned).unwrap_or_default());
     let in_group = matches!(conv, Conv::Group(_));
@@ -414,7 +414,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 error.set(None);
                 cid.set(new_cid());
             }
-            Err(e) => error.set(Some(e.msg)),
+            Err(e) => error.set(Some(e)),
         }
     };
     // Enter sends, Shift+Enter is a new line, and nothing is sent while an input method is
@@ -506,9 +506,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                                     timeline::Status::Pending => view! {
                                         <li class="msg-status mine" role="status">{t!(i18n, sending)}</li>
                                     }.into_any(),
-                                    timeline::Status::Failed { msg, .. } => view! {
+                                    timeline::Status::Failed { code, msg } => view! {
                                         <li class="msg-status mine failed" role="alert">
-                                            {msg}" "
+                                            <super::ErrorText error=crate::error::ApiError::with_msg(code, msg)/>" "
                                             <button type="button" class="small" on:click=move |_| retry(cid.clone())>{t!(i18n, retry)}</button>
                                         </li>
                                     }.into_any(),
@@ -520,7 +520,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 </ol>
             </div>
             <form class="composer" method="post" action="/send" node_ref=form on:submit=on_submit>
-                {move || error.get().map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
+                {move || error.get().map(|error| view! { <p class="form-error" role="alert"><super::ErrorText error/></p> })}
                 <input type="hidden" name="conv" value=key/>
                 <input type="hidden" name="cid" value=move || cid.get()/>
                 <textarea name="content" aria-label=move || td_string!(i18n.get_locale(), message) placeholder=move || td_string!(i18n.get_locale(), message) rows="2"

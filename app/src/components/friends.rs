@@ -68,7 +68,7 @@ pub fn FriendsPanel() -> impl IntoView {
                         }.into_any()
                     }
                     Err(e) => view! {
-                        <p class="form-error" role="alert">{e.msg}</p>
+                        <p class="form-error" role="alert"><super::ErrorText error=e/></p>
                     }.into_any(),
                 }
             })}

@@ -110,7 +110,7 @@ fn GroupView(id: GroupId) -> impl IntoView {
                 let mine = match mine {
                     Ok(all) => all.into_iter().find(|g| g.group.id == id),
                     Err(e) => {
-                        return view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any()
+                        return view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any()
                     }
                 };
                 let Some(mine) = mine else {
@@ -168,7 +168,7 @@ fn GroupDetail(
         }
         Err(e) => (
             group.member_count as usize,
-            view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any(),
+            view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any(),
             Vec::new(),
         ),
     };

@@ -64,7 +64,7 @@ pub fn GroupsPanel() -> impl IntoView {
                                 .collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any(),
                 }
             })}
         </Transition>

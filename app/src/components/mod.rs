@@ -36,20 +36,33 @@ pub use search_dialog::{RowAction, SearchDialog};
 pub use shell::{use_shell, ShellContext};
 pub use sidebar::{conv_href, shell_href, SidebarTabs, Tab};
 
+use crate::error::ApiError;
+use crate::i18n::use_i18n;
+use crate::locale::error_text;
 use leptos::prelude::*;
 
-/// The alert line above a form: shows the server's message when there is one.
+/// The alert line above a form: shows the error when there is one.
 #[component]
 pub fn FormError(
-    /// The message to show; nothing is rendered while it is `None`.
+    /// The error to show; nothing is rendered while it is `None`.
     #[prop(into)]
-    error: Signal<Option<String>>,
+    error: Signal<Option<ApiError>>,
 ) -> impl IntoView {
     move || {
         error
             .get()
-            .map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })
+            .map(|error| view! { <p class="form-error" role="alert"><ErrorText error/></p> })
     }
+}
+
+/// An error's words in the reader's language (see [`error_text`]).
+#[component]
+pub fn ErrorText(
+    /// The error.
+    error: ApiError,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    move || error_text(i18n.get_locale(), &error)
 }
 
 /// The round avatar: the picture when the user has one, otherwise their initial.

@@ -11,7 +11,7 @@ pub enum Notice {
     /// It worked; shown in a `role=status` region.
     Success(NoticeText),
     /// It failed; shown in a `role=alert` region.
-    Error(String),
+    Error(ApiError),
 }
 
 impl Notice {
@@ -22,7 +22,7 @@ impl Notice {
 
     /// A failure showing the server's message.
     pub fn failed(e: ApiError) -> Option<Notice> {
-        Some(Notice::Error(e.msg))
+        Some(Notice::Error(e))
     }
 }
 
@@ -124,7 +124,11 @@ pub fn NoticeLine(
         notice.get().map(|n| {
             let (class, role, text) = match n {
                 Notice::Success(t) => ("notice notice-ok", "status", Either::Left(t.into_view())),
-                Notice::Error(t) => ("notice form-error", "alert", Either::Right(t)),
+                Notice::Error(error) => (
+                    "notice form-error",
+                    "alert",
+                    Either::Right(view! { <super::ErrorText error/> }),
+                ),
             };
             view! {
                 <div class=class>

@@ -109,7 +109,9 @@ where
     };
     let results = move || match lookup.value().get() {
         None => None,
-        Some(Err(e)) => Some(view! { <p class="form-error" role="alert">{e.msg}</p> }.into_any()),
+        Some(Err(e)) => Some(
+            view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any(),
+        ),
         Some(Ok(found)) if found.is_empty() => {
             let q = searched.get_untracked();
             Some(view! { <p class="muted-line">{no_match}" “"<bdi>{q}</bdi>"”."</p> }.into_any())

@@ -13,12 +13,12 @@ use leptos::{ev::SubmitEvent, html, prelude::*};
 use leptos_router::hooks::use_query_map;
 
 /// The error a no-JavaScript redirect put in the query string, if any.
-fn query_error() -> Signal<Option<String>> {
+fn query_error() -> Signal<Option<ApiError>> {
     let query = use_query_map();
     Signal::derive(move || {
         query.with(|q| {
             q.get("error")
-                .map(|code| ApiError::from_query(&code, q.get("field").as_deref()).msg)
+                .map(|code| ApiError::from_query(&code, q.get("field").as_deref()))
         })
     })
 }
@@ -27,7 +27,7 @@ fn query_error() -> Signal<Option<String>> {
 /// show: the action's error, or before any submit, the one a no-JavaScript redirect carried.
 fn outcome(
     value: impl Get<Value = Option<Result<User, ApiError>>> + Copy + Send + Sync + 'static,
-) -> Signal<Option<String>> {
+) -> Signal<Option<ApiError>> {
     let from_query = query_error();
     Effect::new(move |_| {
         if let Some(Ok(_)) = value.get() {
@@ -35,7 +35,7 @@ fn outcome(
         }
     });
     Signal::derive(move || match value.get() {
-        Some(Err(e)) => Some(e.msg),
+        Some(Err(e)) => Some(e),
         Some(Ok(_)) => None,
         None => from_query.get(),
     })

@@ -6,8 +6,9 @@
 use crate::api::social::list_groups;
 use crate::api::{current_user, Logout};
 use crate::components::{
-    go_to, shell_href, use_open_conv, Avatar, ChatsPanel, ConversationPane, FriendsPanel,
-    GroupPane, GroupsPanel, GroupsResource, LanguageSwitch, Notice, ShellContext, SidebarTabs, Tab,
+    go_to, shell_href, use_open_conv, Avatar, ChatsPanel, ConversationPane, ErrorText,
+    FriendsPanel, GroupPane, GroupsPanel, GroupsResource, LanguageSwitch, Notice, ShellContext,
+    SidebarTabs, Tab,
 };
 use crate::i18n::{t, use_i18n};
 use crate::ids::GroupId;
@@ -33,7 +34,7 @@ pub fn ChatPage() -> impl IntoView {
                         </main>
                     }.into_any(),
                     Err(e) => view! {
-                        <main class="auth"><p class="form-error" role="alert">{e.msg}</p></main>
+                        <main class="auth"><p class="form-error" role="alert"><ErrorText error=e/></p></main>
                     }.into_any(),
                 }
             })}
@@ -56,7 +57,7 @@ fn ChatShell(user: User) -> impl IntoView {
         }
     });
     let error = move || match logout.value().get() {
-        Some(Err(e)) => Some(view! { <p class="form-error" role="alert">{e.msg}</p> }),
+        Some(Err(e)) => Some(view! { <p class="form-error" role="alert"><ErrorText error=e/></p> }),
         _ => None,
     };
     let me = user.id;
