@@ -116,10 +116,8 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         match hash_file(&leptos) {
             Some(path) if path.is_file() => {}
             other => {
-                let shown = other.map_or_else(
-                    || leptos.hash_file.to_string(),
-                    |p| p.display().to_string(),
-                );
+                let shown =
+                    other.map_or_else(|| leptos.hash_file.to_string(), |p| p.display().to_string());
                 return Err(StartError::HashFile(shown));
             }
         }

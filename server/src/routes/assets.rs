@@ -89,9 +89,18 @@ mod tests {
         assert!(is_hashed("__wasm_split.abcdefghijklmnopqrstuv.js"));
         assert!(!is_hashed("parley.wasm"));
         assert!(!is_hashed("parley_bg.wasm"));
-        assert!(!is_hashed("abcdefghijklmnopqrstuv.js"), "a hash needs a stem");
-        assert!(!is_hashed("parley.abcdefghijklmnopqrstu.js"), "21 characters");
-        assert!(!is_hashed("parley.abcdefghijklmnopqrst+v.js"), "not URL-safe base64");
+        assert!(
+            !is_hashed("abcdefghijklmnopqrstuv.js"),
+            "a hash needs a stem"
+        );
+        assert!(
+            !is_hashed("parley.abcdefghijklmnopqrstu.js"),
+            "21 characters"
+        );
+        assert!(
+            !is_hashed("parley.abcdefghijklmnopqrst+v.js"),
+            "not URL-safe base64"
+        );
         assert!(!is_hashed("inline0.js"));
     }
 }

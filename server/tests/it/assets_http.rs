@@ -10,8 +10,8 @@ use reqwest::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, IF_MODIFIED_SINCE,
     LAST_MODIFIED,
 };
-use std::path::Path;
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,12 +29,16 @@ fn fake_site(root: &Path) -> usize {
         wasm.extend_from_slice(format!("fn_{}:", i % 500).as_bytes());
     }
     std::fs::write(pkg.join(HASHED_WASM), &wasm).unwrap();
-    std::fs::write(pkg.join(HASHED_JS), "export default function init() {}\n".repeat(200)).unwrap();
+    std::fs::write(
+        pkg.join(HASHED_JS),
+        "export default function init() {}\n".repeat(200),
+    )
+    .unwrap();
     std::fs::write(pkg.join("parley.css"), "body { margin: 0 }\n").unwrap();
     wasm.len()
 }
 
-fn header<'a>(res: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'a str {
+fn header(res: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
     res.headers()
         .get(&name)
         .map_or("", |v| v.to_str().unwrap_or(""))
@@ -49,13 +53,25 @@ async fn hashed_files_are_immutable_pages_are_revalidated_and_big_assets_compres
 
     // Hashed bundle files: kept for a year, never revalidated.
     for name in [HASHED_WASM, HASHED_JS] {
-        let res = c.get(srv.url(&format!("/pkg/{name}"))).send().await.unwrap();
+        let res = c
+            .get(srv.url(&format!("/pkg/{name}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200, "{name}");
         assert_eq!(header(&res, CACHE_CONTROL), IMMUTABLE, "{name}");
     }
-    let res = c.get(srv.url(&format!("/pkg/{HASHED_WASM}"))).send().await.unwrap();
+    let res = c
+        .get(srv.url(&format!("/pkg/{HASHED_WASM}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(header(&res, CONTENT_TYPE), "application/wasm");
-    assert_eq!(header(&res, CONTENT_ENCODING), "", "no Accept-Encoding, no compression");
+    assert_eq!(
+        header(&res, CONTENT_ENCODING),
+        "",
+        "no Accept-Encoding, no compression"
+    );
     assert_eq!(res.bytes().await.unwrap().len(), wasm_len);
 
     // Compressed for a client that accepts brotli (or gzip), and still immutable.
@@ -70,7 +86,11 @@ async fn hashed_files_are_immutable_pages_are_revalidated_and_big_assets_compres
         assert_eq!(header(&res, CONTENT_ENCODING), encoding, "{accept}");
         assert_eq!(header(&res, CACHE_CONTROL), IMMUTABLE);
         let body = res.bytes().await.unwrap();
-        assert!(body.len() * 4 < wasm_len, "{accept}: {} of {wasm_len} bytes", body.len());
+        assert!(
+            body.len() * 4 < wasm_len,
+            "{accept}: {} of {wasm_len} bytes",
+            body.len()
+        );
     }
 
     // An unhashed file changes under its name: revalidated, and a revalidation is cheap.
@@ -142,6 +162,11 @@ fn a_hashed_build_without_its_hash_file_does_not_start() {
     };
     assert!(!status.success());
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert!(err.contains("no-such-hash-file.txt"), "{err}");
 }
