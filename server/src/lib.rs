@@ -48,6 +48,14 @@ pub enum StartError {
         /// What failed.
         source: StoreError,
     },
+    /// The bundle's file names are hashed but the list of hashes is not beside the binary
+    /// (Leptos would fail on the first page).
+    #[error(
+        "{0}: missing; this build hashes the bundle's file names, so keep the hash.txt that \
+         `cargo leptos build` wrote beside the binary (or set LEPTOS_HASH_FILES=false for an \
+         unhashed site)"
+    )]
+    HashFile(String),
     /// The services could not be built.
     #[error("{0}")]
     App(#[from] crate::error::AppError),
@@ -72,7 +80,25 @@ fn leptos_options(config: &Config) -> LeptosOptions {
     };
     opts.site_addr = config.addr;
     opts.site_root = config.site_root.to_string_lossy().as_ref().into();
+    // `cargo leptos build` hashes the bundle's file names (workspace `hash-files`) and tells
+    // the server build so; the binary must name those files even when started by hand or by
+    // Playwright, without cargo-leptos's run-time environment.
+    // The run-time variables, when set, win (as they do for Leptos under cargo-leptos).
+    opts.hash_files = match std::env::var("LEPTOS_HASH_FILES") {
+        Ok(v) => v.trim().eq_ignore_ascii_case("true"),
+        Err(_) => option_env!("LEPTOS_HASH_FILES") == Some("true"),
+    };
+    if let Ok(name) = std::env::var("LEPTOS_HASH_FILE_NAME") {
+        opts.hash_file = name.into();
+    }
     opts
+}
+
+/// Where Leptos reads the bundle's hashed file names: beside the running binary, where
+/// cargo-leptos writes them.
+fn hash_file(opts: &LeptosOptions) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.join(opts.hash_file.as_ref()))
 }
 
 /// Opens and migrates the database and builds the shared state.
@@ -86,6 +112,16 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         .map_err(store_err)?;
     store.migrate().await.map_err(store_err)?;
     let leptos = leptos_options(&config);
+    if leptos.hash_files {
+        match hash_file(&leptos) {
+            Some(path) if path.is_file() => {}
+            other => {
+                let shown =
+                    other.map_or_else(|| leptos.hash_file.to_string(), |p| p.display().to_string());
+                return Err(StartError::HashFile(shown));
+            }
+        }
+    }
     Ok(AppState::new(config, store, leptos)?)
 }
 

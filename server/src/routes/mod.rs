@@ -1,6 +1,7 @@
 //! HTTP routing: thin handlers that extract, call one service method and respond.
 
 pub mod api;
+pub mod assets;
 pub mod backend;
 pub mod conversations;
 pub mod csrf;
@@ -30,6 +31,8 @@ pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = Arc::new(state.clone());
     let context = move || provide_context(backend.clone());
     let leptos_options = state.leptos.clone();
+    let pkg_route = format!("/{}", state.leptos.site_pkg_dir);
+    let pkg_files = assets::pkg_dir_service(&state.config.site_root, &state.leptos.site_pkg_dir);
 
     let pages = Router::new()
         .leptos_routes_with_context(&state, generate_route_list(app::App), context, move || {
@@ -73,11 +76,16 @@ pub fn router(state: AppState) -> Router {
         .route("/register", post(forms::register))
         .route("/logout", post(forms::logout))
         .route("/send", post(forms::send))
+        .nest_service(&pkg_route, pkg_files)
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            assets::cache_control,
+        ))
         // Pages, JSON and the WASM bundle shrink several-fold; clients that send no
         // Accept-Encoding get them as they are.
         .layer(CompressionLayer::new().gzip(true).br(true))

@@ -6,6 +6,7 @@
 mod common;
 
 mod accounts_http;
+mod assets_http;
 mod crash_safety;
 mod docs;
 mod hardening;

@@ -1,0 +1,97 @@
+// A live group chat: three people, each in their own browser context, write into the same
+// group at nearly the same moment; every page ends up with the same three messages in the
+// same (server) order, and names the sender of every message that is not its own.
+
+import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
+import { account, api, browserFor } from './helpers';
+
+/** Waits until the WASM bundle has loaded and hydrated the page. */
+async function hydrated(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
+      ),
+    )
+    .toBe(true);
+}
+
+/** The open conversation's messages, top to bottom: sender label (if shown) and text. */
+function rows(page: Page): Promise<{ sender: string | null; text: string; mine: boolean }[]> {
+  return page
+    .getByRole('list', { name: 'Messages' })
+    .locator('.msg')
+    .evaluateAll((els) =>
+      els.map((e) => ({
+        sender: e.querySelector('.sender')?.textContent?.trim() ?? null,
+        text: (e.querySelector('.bubble')?.textContent ?? '').trim(),
+        mine: e.classList.contains('mine'),
+      })),
+    );
+}
+
+test('three people in a group chat live: same order everywhere, senders named', async ({
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(60_000);
+  const people = [
+    await account(baseURL, 'Gia'),
+    await account(baseURL, 'Hal'),
+    await account(baseURL, 'Ivo'),
+  ];
+  const [owner, ...others] = people;
+  const bot = await playwrightRequest.newContext({ baseURL });
+  const created = await api(bot, owner, '/api/groups', { name: `Trio ${owner.username.slice(-4)}` });
+  const group: { id: number } = await created.json();
+  for (const p of others) {
+    await api(bot, p, `/api/groups/${group.id}/join`, {});
+  }
+
+  const pages: Page[] = [];
+  for (const p of people) {
+    const page = await browserFor(browser, baseURL, p);
+    await page.goto(`/?c=g:${group.id}`);
+    await hydrated(page);
+    pages.push(page);
+  }
+  const texts = people.map((p) => `hello from ${p.nickname}`);
+  // Everyone types first, then all press Enter together: the server decides the order.
+  for (const [i, page] of pages.entries()) {
+    await page.getByRole('textbox', { name: 'Message' }).fill(texts[i]);
+  }
+  await Promise.all(pages.map((page) => page.keyboard.press('Enter')));
+
+  // The order the server stored them in.
+  await expect
+    .poll(async () => {
+      const r = await bot.get(`/api/conversations/g:${group.id}/messages`, {
+        headers: { authorization: `Bearer ${owner.token}` },
+      });
+      return ((await r.json()) as unknown[]).length;
+    })
+    .toBe(3);
+  const stored: { userid: number; content: string }[] = await (
+    await bot.get(`/api/conversations/g:${group.id}/messages`, {
+      headers: { authorization: `Bearer ${owner.token}` },
+    })
+  ).json();
+  expect(stored.map((m) => m.content).sort()).toEqual([...texts].sort());
+
+  for (const [i, page] of pages.entries()) {
+    const me = people[i];
+    const expected = stored.map((m) => {
+      const sender = people.find((p) => p.id === m.userid);
+      const mine = m.userid === me.id;
+      return { sender: mine ? null : (sender?.nickname ?? null), text: m.content, mine };
+    });
+    await expect.poll(() => rows(page), { message: `${me.nickname}'s page` }).toEqual(expected);
+    await expect(page.locator('.msg-status:not(.read)')).toHaveCount(0);
+  }
+
+  await bot.dispose();
+  for (const page of pages) {
+    await page.context().close();
+  }
+});
