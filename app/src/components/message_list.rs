@@ -45,6 +45,10 @@ pub struct ListScroll {
     anchor: StoredValue<Option<Anchor>>,
     /// Set by an arrival that must bring the view down (my own message), until applied.
     stick: StoredValue<bool>,
+    /// True from a change to the list until the frame that settles the view: a scroll event
+    /// in between is the browser moving the content, not the reader, and must not move the
+    /// anchor (scroll events are dispatched before animation-frame callbacks).
+    settling: StoredValue<bool>,
     timeline: RwSignal<Timeline>,
     senders: StoredValue<Vec<User>>,
     conv: Conv,
@@ -64,6 +68,7 @@ impl ListScroll {
             older: RwSignal::new(Older::default()),
             anchor: StoredValue::new(None),
             stick: StoredValue::new(false),
+            settling: StoredValue::new(false),
             timeline,
             senders,
             conv,
@@ -102,7 +107,13 @@ impl ListScroll {
     /// painted): to the bottom when following, else back onto the anchor; then, if the top
     /// is near (a short list, or the reader is there), the next older page.
     fn settle(self) {
+        if self.settling.get_value() {
+            // The frame already asked for settles this change too.
+            return;
+        }
+        self.settling.set_value(true);
         request_animation_frame(move || {
+            self.settling.try_set_value(false);
             let stick = self.stick.try_get_value().unwrap_or(false);
             self.stick.try_set_value(false);
             let pinned = self
@@ -124,8 +135,16 @@ impl ListScroll {
     /// The scroll handler: notes where the reader is, clears the unseen count at the bottom,
     /// and loads older messages near the top.
     pub fn on_scroll(self) {
+        if self.settling.get_value() {
+            return;
+        }
         let at_bottom = self.at_bottom();
-        self.follow.update(|f| f.scrolled(at_bottom));
+        // Scroll events come many a second: only a real change re-renders the button.
+        self.follow.maybe_update(|f| {
+            let before = *f;
+            f.scrolled(at_bottom);
+            *f != before
+        });
         self.note_anchor();
         if self.near_top() {
             self.load_older();
