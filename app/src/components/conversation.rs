@@ -3,7 +3,10 @@
 //! before any script runs, and the composer is a plain form (`POST /send`) that works
 //! without JavaScript.
 
+use super::lightbox::{Lightbox, LightboxContext};
 use super::message::{preview, MessageView};
+use super::message_list::{HistoryStatus, ListScroll, NewMessagesButton};
+use super::typing_line::GroupTyping;
 use super::{conv_href, member_count, use_shell};
 use crate::api::chat::{list_conversations, load_conversation};
 use crate::error::ErrorCode;
@@ -286,6 +289,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         t.apply_page(open.messages.clone());
         t
     });
+    let scroll = ListScroll::new(conv, timeline, senders);
+    let full_image = RwSignal::new(None);
+    provide_context(LightboxContext(full_image));
     let cid = RwSignal::new(open.next_cid.clone());
     let peer = conv.peer_of(me);
     let online = RwSignal::new(open.peer_online);
@@ -344,6 +350,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             Some(Cmd::Private | Cmd::Group) if f.conv == key => {
                 typing.set(false);
                 let outcome = timeline.try_update(|t| t.apply_live(&f));
+                if matches!(outcome, Some(LiveOutcome::Added | LiveOutcome::Gap { .. })) {
+                    scroll.arrived(f.userid == me.0);
+                }
                 if matches!(outcome, Some(LiveOutcome::Gap { .. })) {
                     pull();
                 }
@@ -392,6 +401,8 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         });
     }
 
+    scroll.start();
+
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let form = NodeRef::<leptos::html::Form>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -427,18 +438,25 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             }
         }
     };
-    // Tells the peer I am typing, at most every few seconds.
+    // Tells the peer (or the group) I am typing, at most every few seconds.
     let on_input = move |_| {
-        let (Some(socket), Some(peer)) = (socket, peer) else {
+        let Some(socket) = socket else {
             return;
         };
         let now = now_ms();
         if now - last_typing_sent.get_value() >= TYPING_EVERY_MS {
             last_typing_sent.set_value(now);
-            socket.send_now(Frame {
-                cmd: Cmd::Typing.code(),
-                dstid: peer.0,
-                ..Frame::default()
+            socket.send_now(match peer {
+                Some(peer) => Frame {
+                    cmd: Cmd::Typing.code(),
+                    dstid: peer.0,
+                    ..Frame::default()
+                },
+                None => Frame {
+                    cmd: Cmd::Typing.code(),
+                    conv: conv.key(),
+                    ..Frame::default()
+                },
             });
         }
     };
@@ -461,6 +479,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 <div class="who">
                     <h2 class="nickname"><bdi>{open.title.clone()}</bdi></h2>
                     {subtitle.map(|s| view! { <span class="username">{s}</span> })}
+                    {in_group.then(|| view! { <GroupTyping conv me senders/> })}
                     {peer.map(|_| view! {
                         <span class="username presence-line" role="status">
                             {move || if typing.get() {
@@ -474,11 +493,12 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                     })}
                 </div>
             </header>
-            <div class="message-scroll">
+            <div class="message-area">
+            <div class="message-scroll" node_ref=scroll.scroller on:scroll=move |_| scroll.on_scroll()>
                 <Show when=empty>
                     <p class="empty">{t!(i18n, no_messages)}</p>
                 </Show>
-                <ol class="messages" aria-label=move || td_string!(i18n.get_locale(), messages)>
+                <ol class="messages" aria-label=move || td_string!(i18n.get_locale(), messages) node_ref=scroll.list>
                     <For each=move || {
                         let (now, offset) = clock.map_or((0, 0), |c| (c.now_ms.get(), c.offset_min.get()));
                         timeline.with(|t| rows(t, me, conv, peer_read.get(), now, offset))
@@ -518,7 +538,12 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                         }
                     </For>
                 </ol>
+                // Listed after the messages: the column is reversed, so this shows above them.
+                <HistoryStatus scroll/>
             </div>
+            <NewMessagesButton scroll/>
+            </div>
+            <Lightbox image=full_image/>
             <form class="composer" method="post" action="/send" node_ref=form on:submit=on_submit>
                 {move || error.get().map(|error| view! { <p class="form-error" role="alert"><super::ErrorText error/></p> })}
                 <input type="hidden" name="conv" value=key/>

@@ -4,6 +4,7 @@
 //! `javascript:` link can never render, even from an old or foreign row.
 
 use super::conv_href;
+use super::lightbox::{FullImage, LightboxContext};
 use crate::i18n::{td_string, use_i18n, Locale};
 use crate::ids::UserId;
 use crate::locale::{clock_time, use_clock};
@@ -193,10 +194,28 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
         }
         .into_any(),
         Some(Media::Image) => {
-            let full = safe(&f.url);
+            let original = safe(&f.url);
+            let full = original.clone().or_else(|| safe(&f.pic));
             let thumb = safe(&f.pic).or_else(|| full.clone());
+            // With script, the full view opens in the page; a plain or modified click
+            // without it (or a new-tab click) follows the link.
+            let lightbox = use_context::<LightboxContext>();
+            let shown = full.clone();
+            let open = move |ev: leptos::ev::MouseEvent| {
+                let plain = ev.button() == 0
+                    && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key());
+                if let (Some(LightboxContext(image)), Some(src), true) =
+                    (lightbox, shown.clone(), plain)
+                {
+                    ev.prevent_default();
+                    image.set(Some(FullImage {
+                        src,
+                        original: original.clone(),
+                    }));
+                }
+            };
             view! {
-                <a class="image" href=full target="_blank" rel=EXTERNAL>
+                <a class="image" href=full target="_blank" rel=EXTERNAL on:click=open>
                     <img src=thumb alt=td_string!(locale, image) loading="lazy"/>
                 </a>
             }

@@ -13,11 +13,14 @@ mod group_pane;
 mod groups;
 mod join_group;
 mod language;
+mod lightbox;
 pub mod message;
+mod message_list;
 mod notice;
 mod search_dialog;
 mod shell;
 mod sidebar;
+mod typing_line;
 
 pub use add_friend::AddFriendDialog;
 pub use bidi::isolate;

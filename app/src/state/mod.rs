@@ -6,6 +6,9 @@
 //!   sends merged by `seq` and `cid`, with gap detection.
 //! - [`outbox`]: my messages not yet acked, in send order, kept across reloads as JSON.
 //! - [`conversations`]: the conversation list, newest activity first, with unread counts.
+//! - [`history`]: loading older pages on scroll-up, one at a time, down to seq 1.
+//! - [`follow`]: whether the message list follows the newest message; unseen arrivals.
+//! - [`typing`]: who is typing in the open conversation.
 //!
 //! How frames reach them (the wiring the socket code is expected to do):
 //! - composing: `outbox.push(frame)` and `timeline.add_pending(cid, body, now)`, then send
@@ -21,5 +24,8 @@
 //!   its row's `last_seq`.
 
 pub mod conversations;
+pub mod follow;
+pub mod history;
 pub mod outbox;
 pub mod timeline;
+pub mod typing;

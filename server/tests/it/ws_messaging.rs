@@ -341,3 +341,66 @@ async fn group_messages_from_concurrent_senders_arrive_complete_and_in_order() {
         1600.0 / elapsed.as_secs_f64()
     );
 }
+
+#[tokio::test]
+async fn group_typing_reaches_the_other_online_members_only() {
+    let srv = common::spawn().await;
+    let (a, b, c, d) = (
+        person(&srv, "typa").await,
+        person(&srv, "typb").await,
+        person(&srv, "typc").await,
+        person(&srv, "typd").await,
+    );
+    let gid = common::group(&srv, &a, "typists").await;
+    common::join_group(&srv, &b, gid).await;
+    common::join_group(&srv, &c, gid).await;
+    let mut a1 = Ws::messages_only(&srv.base, &a.token).await;
+    let mut a2 = Ws::messages_only(&srv.base, &a.token).await;
+    let mut bw = Ws::messages_only(&srv.base, &b.token).await;
+    let mut cw = Ws::messages_only(&srv.base, &c.token).await;
+    // Not a member: never told who types there.
+    let mut dw = Ws::messages_only(&srv.base, &d.token).await;
+
+    let conv = format!("g:{gid}");
+    a1.send(&Frame {
+        cmd: 16,
+        conv: conv.clone(),
+        ..Frame::default()
+    })
+    .await;
+    // Every other member's connections get it, as do my other devices; not the typing one.
+    for ws in [&mut bw, &mut cw, &mut a2] {
+        let got = ws.recv().await;
+        assert_eq!(
+            (got.cmd, got.userid, got.dstid, got.conv.as_str()),
+            (16, a.id, gid, conv.as_str())
+        );
+        assert_eq!(got.seq, 0, "typing is never stored");
+    }
+    a1.expect_silence().await;
+    dw.expect_silence().await;
+
+    // A member who left is not told any more.
+    let res = common::api(
+        &srv,
+        &c,
+        reqwest::Method::POST,
+        &format!("/api/groups/{gid}/leave"),
+        None,
+    )
+    .await;
+    assert!(res.status().is_success());
+    bw.send(&Frame {
+        cmd: 16,
+        conv: conv.clone(),
+        ..Frame::default()
+    })
+    .await;
+    assert_eq!(a1.recv().await.userid, b.id);
+    assert_eq!(a2.recv().await.userid, b.id);
+    cw.expect_silence().await;
+    bw.expect_silence().await;
+    // Nothing of it shows in the history.
+    let history = common::get_json(&srv, &a, &format!("/api/conversations/{conv}/messages")).await;
+    assert_eq!(history, json!([]));
+}

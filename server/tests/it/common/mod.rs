@@ -311,6 +311,19 @@ pub async fn group(srv: &TestServer, owner: &Person, name: &str) -> i64 {
     res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
+/// `who` joins group `gid`.
+pub async fn join_group(srv: &TestServer, who: &Person, gid: i64) {
+    let res = api(
+        srv,
+        who,
+        reqwest::Method::POST,
+        &format!("/api/groups/{gid}/join"),
+        None,
+    )
+    .await;
+    assert!(res.status().is_success(), "join group: {}", res.status());
+}
+
 /// The conversation key of two users.
 pub fn pconv(a: &Person, b: &Person) -> String {
     format!("p:{}:{}", a.id.min(b.id), a.id.max(b.id))

@@ -1,0 +1,85 @@
+//! The header line of a group conversation naming who is typing ("Ann is typing…",
+//! "2 people are typing…"), from the typing signals (cmd 16) the server relays to members.
+
+use crate::api::social::group_members;
+use crate::i18n::use_i18n;
+use crate::ids::UserId;
+use crate::locale::now_ms;
+use crate::protocol::frame::{Cmd, Frame};
+use crate::protocol::{Conv, User};
+use crate::state::typing::{typing_line, Typers};
+use crate::ws::use_socket;
+use leptos::prelude::*;
+
+/// How long someone shows as typing after their last signal (they signal every 3 s).
+const TYPING_SHOWN_MS: i64 = 4000;
+
+/// Who is typing in group `conv`, by name: senders already known, else the group's members
+/// (fetched once, the first time someone not known yet types).
+#[component]
+pub fn GroupTyping(
+    /// The group conversation.
+    conv: Conv,
+    /// Who is reading (my own other tabs' signals are not shown).
+    me: UserId,
+    /// Senders known from the loaded pages.
+    senders: StoredValue<Vec<User>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let typers = RwSignal::new(Typers::default());
+    let members = RwSignal::new(Vec::<User>::new());
+    let asked = StoredValue::new(false);
+    let key = conv.key();
+    let name_of = move |id: UserId| {
+        senders
+            .with_value(|s| s.iter().find(|u| u.id == id).map(|u| u.nickname.clone()))
+            .or_else(|| members.with(|m| m.iter().find(|u| u.id == id).map(|u| u.nickname.clone())))
+    };
+    if let Some(socket) = use_socket() {
+        socket.listen(move |f: Frame| {
+            if f.conv != key || f.userid == me.0 {
+                return;
+            }
+            let who = UserId(f.userid);
+            match Cmd::from_code(f.cmd) {
+                Some(Cmd::Typing) => {
+                    typers.update(|t| t.note(who, now_ms(), TYPING_SHOWN_MS));
+                    if name_of(who).is_none() && !asked.get_value() {
+                        asked.set_value(true);
+                        if let Conv::Group(g) = conv {
+                            leptos::task::spawn_local(async move {
+                                if let Ok(list) = group_members(g).await {
+                                    members.try_set(list.into_iter().map(|m| m.user).collect());
+                                }
+                            });
+                        }
+                    }
+                    // A little after the deadline, so the newest signal's own timer clears it.
+                    set_timeout(
+                        move || {
+                            typers.try_update(|t| t.expire(now_ms()));
+                        },
+                        std::time::Duration::from_millis(TYPING_SHOWN_MS.unsigned_abs() + 50),
+                    );
+                }
+                Some(Cmd::Group) => {
+                    typers.update(|t| {
+                        t.stopped(who);
+                    });
+                }
+                _ => {}
+            }
+        });
+    }
+    let line = move || {
+        let names: Vec<String> = typers.with(|t| {
+            t.who()
+                .map(|id| name_of(id).unwrap_or_else(|| format!("#{}", id.0)))
+                .collect()
+        });
+        typing_line(i18n.get_locale(), &names)
+    };
+    view! {
+        <span class="username typing-line" role="status">{line}</span>
+    }
+}
