@@ -2,71 +2,8 @@
 // form, every media kind rendered (sent over the REST API, as a bot would), hostile content
 // rendered inert, unread badges in the Chats tab; and the same page with JavaScript off.
 
-import {
-  test,
-  expect,
-  request as playwrightRequest,
-  type APIRequestContext,
-  type Browser,
-  type Page,
-} from '@playwright/test';
-
-const PASSWORD = 'correct-horse-42';
-
-interface Account {
-  id: number;
-  username: string;
-  nickname: string;
-  token: string;
-}
-
-/** A username no other test (or earlier run against the same server) uses. */
-function uniqueUsername(): string {
-  return `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
-}
-
-/**
- * Registers and logs in through the REST API (the browser part starts after), like a bot:
- * in a client of its own, so no session cookie rides along (a cookie-carrying POST without
- * our Origin is refused as cross-site, as it should be).
- */
-async function account(baseURL: string | undefined, name: string): Promise<Account> {
-  const request = await playwrightRequest.newContext({ baseURL });
-  const username = uniqueUsername();
-  const nickname = `${name} ${username.slice(-4)}`;
-  const reg = await request.post('/api/register', { data: { username, password: PASSWORD, nickname } });
-  expect(reg.status()).toBe(201);
-  const login = await request.post('/api/login', { data: { username, password: PASSWORD } });
-  expect(login.status()).toBe(200);
-  const body = await login.json();
-  await request.dispose();
-  return { id: body.user.id, username, nickname, token: body.token };
-}
-
-async function api(request: APIRequestContext, who: Account, path: string, data: object) {
-  const res = await request.post(path, { data, headers: { authorization: `Bearer ${who.token}` } });
-  expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBeTruthy();
-  return res;
-}
-
-/** A browser context logged in as `who` through the login form. */
-async function browserFor(browser: Browser, baseURL: string | undefined, who: Account): Promise<Page> {
-  const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  page.on('dialog', (d) => {
-    throw new Error(`unexpected dialog: ${d.message()}`);
-  });
-  await page.goto('/login');
-  await page.locator('input[name=username]').fill(who.username);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL((url) => url.pathname === '/');
-  return page;
-}
-
-function conv(a: Account, b: Account): string {
-  return `p:${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`;
-}
+import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
+import { PASSWORD, account, api, browserFor, conv } from './helpers';
 
 test('a friend conversation: composer, every media kind, inert hostile content, unread badge', async ({
   browser,
@@ -87,7 +24,7 @@ test('a friend conversation: composer, every media kind, inert hostile content, 
   await expect(pane).toContainText('No messages yet.');
 
   await page.getByRole('textbox', { name: 'Message' }).fill('Hello Ben!\nSecond line.');
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
   const messages = page.getByRole('list', { name: 'Messages' });
   await expect(messages.locator('.msg.mine')).toHaveCount(1);
   await expect(messages.locator('.msg.mine')).toContainText('Hello Ben!\nSecond line.');
@@ -173,7 +110,7 @@ test('without JavaScript the conversation shows its history and the form sends',
   const messages = page.getByRole('list', { name: 'Messages' });
   await expect(messages.locator('.msg.theirs')).toContainText('Are you there?');
   await page.getByRole('textbox', { name: 'Message' }).fill('Yes, without any script.');
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(messages.locator('.msg.mine')).toContainText('Yes, without any script.');
   await context.close();
 });
@@ -222,7 +159,7 @@ test('two friends chat live: Enter sends, the other side sees it at once, both w
   await pb.getByRole('textbox', { name: 'Message' }).pressSequentially('got');
   await expect(pa.locator('.presence-line')).toHaveText('typing…');
   await pb.getByRole('textbox', { name: 'Message' }).fill('got it 👍');
-  await pb.getByRole('button', { name: 'Send' }).click();
+  await pb.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(pa.getByRole('list', { name: 'Messages' }).locator('.msg.theirs')).toContainText('got it 👍');
   // The Chats list follows live too, and a reload shows each message once.
   await pa.reload();

@@ -3,6 +3,8 @@
 //! before any script runs, and the composer is a plain form (`POST /send`) that works
 //! without JavaScript.
 
+use super::composer_tools::ComposerTools;
+use super::draft;
 use super::message::{preview, MessageView};
 use super::{conv_href, use_shell};
 use crate::api::chat::{list_conversations, load_conversation};
@@ -369,8 +371,23 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
 
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let form = NodeRef::<leptos::html::Form>::new();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+    // Every message composed here, whatever its kind, goes the same way: a pending bubble,
+    // then the outbox (which survives reloads and resends until acked).
+    let send_body = move |body: MessageBody| {
         let Some(socket) = socket else { return };
+        let id = cid.get_untracked();
+        let frame = Frame::message(conv, me, &id, &body);
+        timeline.update(|t| {
+            t.add_pending(id, body, now_ms());
+        });
+        socket.send_message(frame);
+        error.set(None);
+        cid.set(new_cid());
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if socket.is_none() {
+            return;
+        }
         ev.prevent_default();
         let Some(area) = textarea.get() else { return };
         let text = area.value();
@@ -379,19 +396,24 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         }
         match MessageBody::new(1, text, String::new(), String::new(), String::new(), 0) {
             Ok(body) => {
-                let id = cid.get_untracked();
-                let frame = Frame::message(conv, me, &id, &body);
-                timeline.update(|t| {
-                    t.add_pending(id, body, now_ms());
-                });
-                socket.send_message(frame);
+                send_body(body);
                 area.set_value("");
-                error.set(None);
-                cid.set(new_cid());
+                draft::clear(conv);
             }
             Err(e) => error.set(Some(e.msg)),
         }
     };
+    // The server cannot know this browser's draft: it comes back after hydration, unless the
+    // no-JS error path already filled the box (`?draft=`).
+    Effect::new(move |_| {
+        if let Some(area) = textarea.get() {
+            if area.value().is_empty() {
+                if let Some(saved) = draft::load(conv) {
+                    area.set_value(&saved);
+                }
+            }
+        }
+    });
     // Enter sends, Shift+Enter is a new line, and nothing is sent while an input method is
     // still composing a character.
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -404,6 +426,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     };
     // Tells the peer I am typing, at most every few seconds.
     let on_input = move |_| {
+        if let Some(area) = textarea.get_untracked() {
+            draft::save(conv, &area.value());
+        }
         let (Some(socket), Some(peer)) = (socket, peer) else {
             return;
         };
@@ -481,6 +506,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                     </For>
                 </ol>
             </div>
+            <ComposerTools textarea send=Callback::new(send_body)/>
             <form class="composer" method="post" action="/send" node_ref=form on:submit=on_submit>
                 {move || error.get().map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
                 <input type="hidden" name="conv" value=key/>
