@@ -1,5 +1,5 @@
-// Helpers the browser specs share: accounts made over the REST API (like a bot), a logged-in
-// browser context per account, authenticated API calls and 1:1 conversation keys.
+// Helpers the specs share: accounts made over the REST API (as a bot would), authenticated
+// API calls, a browser logged in through the login form, and conversation keys.
 
 import {
   expect,

@@ -424,7 +424,8 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             }
         }
     };
-    // Tells the peer I am typing, at most every few seconds.
+    // Keeps the draft (per conversation, in this browser) and tells the peer I am typing, at
+    // most every few seconds.
     let on_input = move |_| {
         if let Some(area) = textarea.get_untracked() {
             draft::save(conv, &area.value());
