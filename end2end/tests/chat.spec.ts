@@ -24,7 +24,7 @@ test('a friend conversation: composer, every media kind, inert hostile content, 
   await expect(pane).toContainText('No messages yet.');
 
   await page.getByRole('textbox', { name: 'Message' }).fill('Hello Ben!\nSecond line.');
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
   const messages = page.getByRole('list', { name: 'Messages' });
   await expect(messages.locator('.msg.mine')).toHaveCount(1);
   await expect(messages.locator('.msg.mine')).toContainText('Hello Ben!\nSecond line.');
@@ -110,7 +110,7 @@ test('without JavaScript the conversation shows its history and the form sends',
   const messages = page.getByRole('list', { name: 'Messages' });
   await expect(messages.locator('.msg.theirs')).toContainText('Are you there?');
   await page.getByRole('textbox', { name: 'Message' }).fill('Yes, without any script.');
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(messages.locator('.msg.mine')).toContainText('Yes, without any script.');
   await context.close();
 });
@@ -159,7 +159,7 @@ test('two friends chat live: Enter sends, the other side sees it at once, both w
   await pb.getByRole('textbox', { name: 'Message' }).pressSequentially('got');
   await expect(pa.locator('.presence-line')).toHaveText('typing…');
   await pb.getByRole('textbox', { name: 'Message' }).fill('got it 👍');
-  await pb.getByRole('button', { name: 'Send' }).click();
+  await pb.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(pa.getByRole('list', { name: 'Messages' }).locator('.msg.theirs')).toContainText('got it 👍');
   // The Chats list follows live too, and a reload shows each message once.
   await pa.reload();

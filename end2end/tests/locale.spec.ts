@@ -85,7 +85,7 @@ test('a conversation in Chinese on a Shanghai clock: day separator, times, error
   await expect(messages.getByRole('separator')).toHaveText('今天');
   await expect(messages.locator('.msg.theirs .msg-time')).toHaveText(shanghai);
   await expect(page.getByRole('textbox', { name: '消息' })).toBeVisible();
-  await expect(page.getByRole('button', { name: '发送' })).toBeVisible();
+  await expect(page.getByRole('button', { name: '发送', exact: true })).toBeVisible();
   // After the first visit the server knows the clock too: the HTML already has the right time.
   const html = await (await page.request.get(`/?c=${conv(a, b)}`)).text();
   expect(html).toContain(`>${shanghai}</time>`);

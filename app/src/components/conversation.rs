@@ -3,6 +3,8 @@
 //! before any script runs, and the composer is a plain form (`POST /send`) that works
 //! without JavaScript.
 
+use super::composer_tools::ComposerTools;
+use super::draft;
 use super::lightbox::{Lightbox, LightboxContext};
 use super::message::{preview, MessageView};
 use super::message_list::{HistoryStatus, ListScroll, NewMessagesButton};
@@ -405,8 +407,23 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
 
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let form = NodeRef::<leptos::html::Form>::new();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+    // Every message composed here, whatever its kind, goes the same way: a pending bubble,
+    // then the outbox (which survives reloads and resends until acked).
+    let send_body = move |body: MessageBody| {
         let Some(socket) = socket else { return };
+        let id = cid.get_untracked();
+        let frame = Frame::message(conv, me, &id, &body);
+        timeline.update(|t| {
+            t.add_pending(id, body, now_ms());
+        });
+        socket.send_message(frame);
+        error.set(None);
+        cid.set(new_cid());
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if socket.is_none() {
+            return;
+        }
         ev.prevent_default();
         let Some(area) = textarea.get() else { return };
         let text = area.value();
@@ -415,19 +432,24 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         }
         match MessageBody::new(1, text, String::new(), String::new(), String::new(), 0) {
             Ok(body) => {
-                let id = cid.get_untracked();
-                let frame = Frame::message(conv, me, &id, &body);
-                timeline.update(|t| {
-                    t.add_pending(id, body, now_ms());
-                });
-                socket.send_message(frame);
+                send_body(body);
                 area.set_value("");
-                error.set(None);
-                cid.set(new_cid());
+                draft::clear(conv);
             }
             Err(e) => error.set(Some(e)),
         }
     };
+    // The server cannot know this browser's draft: it comes back after hydration, unless the
+    // no-JS error path already filled the box (`?draft=`).
+    Effect::new(move |_| {
+        if let Some(area) = textarea.get() {
+            if area.value().is_empty() {
+                if let Some(saved) = draft::load(conv) {
+                    area.set_value(&saved);
+                }
+            }
+        }
+    });
     // Enter sends, Shift+Enter is a new line, and nothing is sent while an input method is
     // still composing a character.
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -438,8 +460,12 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             }
         }
     };
-    // Tells the peer (or the group) I am typing, at most every few seconds.
+    // Keeps the draft (per conversation, in this browser) and tells the peer (or the group)
+    // I am typing, at most every few seconds.
     let on_input = move |_| {
+        if let Some(area) = textarea.get_untracked() {
+            draft::save(conv, &area.value());
+        }
         let Some(socket) = socket else {
             return;
         };
@@ -544,6 +570,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             <NewMessagesButton scroll/>
             </div>
             <Lightbox image=full_image/>
+            <ComposerTools textarea send=Callback::new(send_body)/>
             <form class="composer" method="post" action="/send" node_ref=form on:submit=on_submit>
                 {move || error.get().map(|error| view! { <p class="form-error" role="alert"><super::ErrorText error/></p> })}
                 <input type="hidden" name="conv" value=key/>

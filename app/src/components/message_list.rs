@@ -11,11 +11,11 @@
 //! upwards).
 
 use crate::api::chat::load_conversation;
+use crate::i18n::{td_string, use_i18n};
 use crate::protocol::{Conv, User};
 use crate::state::follow::{Arrival, Follow};
 use crate::state::history::{merge_senders, Older};
 use crate::state::timeline::Timeline;
-use crate::i18n::{td_string, use_i18n};
 use leptos::{html, prelude::*};
 
 /// How close to the top (px of list still above the view) an older page starts loading, so

@@ -3,10 +3,14 @@
 
 mod add_friend;
 mod bidi;
+mod composer_tools;
 mod confirm;
+mod contact_picker;
 mod conversation;
 mod create_group;
 mod dialog;
+mod draft;
+mod emoji_picker;
 mod friends;
 mod group_icon;
 mod group_pane;
@@ -17,6 +21,7 @@ mod lightbox;
 pub mod message;
 mod message_list;
 mod notice;
+mod red_packet;
 mod search_dialog;
 mod shell;
 mod sidebar;
