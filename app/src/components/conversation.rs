@@ -11,12 +11,14 @@ use super::message_list::{HistoryStatus, ListScroll, NewMessagesButton};
 use super::typing_line::GroupTyping;
 use super::{conv_href, member_count, use_shell};
 use crate::api::chat::{list_conversations, load_conversation};
+use crate::api::social::group_members;
 use crate::error::ErrorCode;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::UserId;
 use crate::locale::{day_label, list_time, local_day, now_ms, use_clock};
 use crate::protocol::frame::{Cmd, Frame, MessageBody, Outgoing};
 use crate::protocol::{is_allowed_url, Conv, ConversationSummary, OpenConversation};
+use crate::state::history::merge_senders;
 use crate::state::timeline::{self, Item, LiveOutcome, Timeline};
 use crate::ws::use_socket;
 use chrono::NaiveDate;
@@ -285,7 +287,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     let subtitle = open
         .member_count
         .map(|n| move || member_count(i18n.get_locale(), usize::try_from(n).unwrap_or(0)));
-    let senders = StoredValue::new(open.senders.clone());
+    let senders = RwSignal::new(open.senders.clone());
     let timeline = RwSignal::new({
         let mut t = Timeline::new(conv, me);
         t.apply_page(open.messages.clone());
@@ -306,18 +308,30 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     let pull = move || {
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = load_conversation(conv.key(), None).await {
-                senders.update_value(|s| {
-                    for u in fresh.senders {
-                        if !s.iter().any(|x| x.id == u.id) {
-                            s.push(u);
-                        }
-                    }
-                });
+                senders.update(|s| merge_senders(s, fresh.senders));
                 timeline.update(|t| {
                     t.apply_page(fresh.messages);
                 });
                 online.set(fresh.peer_online);
                 peer_read.update(|r| *r = (*r).max(fresh.peer_read_seq));
+            }
+        });
+    };
+    // A group member who is in none of the loaded pages (new, or quiet so far) is named from
+    // the member list, asked once per such sender.
+    let asked = StoredValue::new(Vec::<i64>::new());
+    let learn_sender = move |id: i64| {
+        let Conv::Group(group) = conv else { return };
+        let known = senders.with_untracked(|s| s.iter().any(|u| u.id.0 == id));
+        if known || asked.with_value(|a| a.contains(&id)) {
+            return;
+        }
+        asked.update_value(|a| a.push(id));
+        leptos::task::spawn_local(async move {
+            if let Ok(members) = group_members(group).await {
+                senders.try_update(|s| {
+                    merge_senders(s, members.into_iter().map(|m| m.user).collect())
+                });
             }
         });
     };
@@ -351,6 +365,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             }
             Some(Cmd::Private | Cmd::Group) if f.conv == key => {
                 typing.set(false);
+                learn_sender(f.userid);
                 let outcome = timeline.try_update(|t| t.apply_live(&f));
                 if matches!(outcome, Some(LiveOutcome::Added | LiveOutcome::Gap { .. })) {
                     scroll.arrived(f.userid == me.0);
@@ -530,7 +545,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                         timeline.with(|t| rows(t, me, conv, peer_read.get(), now, offset))
                     } key=|r| (r.key.clone(), r.read, r.day) let:row>
                         {
-                            let sender = senders.with_value(|s| s.iter().find(|u| u.id.0 == row.frame.userid).cloned());
+                            let from = row.frame.userid;
+                            let sender = Memo::new(move |_| senders.with(|s| s.iter().find(|u| u.id.0 == from).cloned()));
+                            let frame = row.frame.clone();
                             let status = row.pending.clone();
                             let read = row.read.then(|| view! {
                                 <li class="msg-status mine read">{t!(i18n, read)}</li>
@@ -547,7 +564,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                             let cid = row.frame.cid.clone();
                             view! {
                                 {separator}
-                                <MessageView frame=row.frame sender in_group me/>
+                                {move || view! { <MessageView frame=frame.clone() sender=sender.get() in_group me/> }}
                                 {status.map(|s| match s {
                                     timeline::Status::Pending => view! {
                                         <li class="msg-status mine" role="status">{t!(i18n, sending)}</li>

@@ -51,7 +51,7 @@ pub struct ListScroll {
     /// anchor (scroll events are dispatched before animation-frame callbacks).
     settling: StoredValue<bool>,
     timeline: RwSignal<Timeline>,
-    senders: StoredValue<Vec<User>>,
+    senders: RwSignal<Vec<User>>,
     conv: Conv,
 }
 
@@ -60,7 +60,7 @@ impl ListScroll {
     pub fn new(
         conv: Conv,
         timeline: RwSignal<Timeline>,
-        senders: StoredValue<Vec<User>>,
+        senders: RwSignal<Vec<User>>,
     ) -> ListScroll {
         ListScroll {
             scroller: NodeRef::new(),
@@ -174,8 +174,7 @@ impl ListScroll {
             // A failed page is simply asked for again on the next scroll.
             if let Ok(page) = load_conversation(key, Some(before)).await {
                 // Senders first: rows render their sender's name when they are created.
-                self.senders
-                    .try_update_value(|s| merge_senders(s, page.senders));
+                self.senders.try_update(|s| merge_senders(s, page.senders));
                 self.timeline.try_update(|t| t.apply_page(page.messages));
             }
             self.older.try_update(Older::finish);

@@ -23,7 +23,7 @@ pub fn GroupTyping(
     /// Who is reading (my own other tabs' signals are not shown).
     me: UserId,
     /// Senders known from the loaded pages.
-    senders: StoredValue<Vec<User>>,
+    senders: RwSignal<Vec<User>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let typers = RwSignal::new(Typers::default());
@@ -32,7 +32,7 @@ pub fn GroupTyping(
     let key = conv.key();
     let name_of = move |id: UserId| {
         senders
-            .with_value(|s| s.iter().find(|u| u.id == id).map(|u| u.nickname.clone()))
+            .with(|s| s.iter().find(|u| u.id == id).map(|u| u.nickname.clone()))
             .or_else(|| members.with(|m| m.iter().find(|u| u.id == id).map(|u| u.nickname.clone())))
     };
     if let Some(socket) = use_socket() {
