@@ -1,8 +1,8 @@
 // Screenshots of the chat shell for people to look at (not a test): starts the release
 // binary on a free port with a fresh data directory, seeds users with Chinese, Arabic and
 // Latin names through the REST API, then photographs the shell at 1280 and 360 px wide in
-// light and dark. Usage: node end2end/scripts/screenshots.mjs [out-dir]  (from the repo root,
-// after `make build`). Output: <out-dir>/<view>-<width>-<scheme>.png (default /tmp/parley-shots).
+// light and dark, in English and Chinese, on a Shanghai clock. Usage: node end2end/scripts/screenshots.mjs [out-dir]  (from the repo root,
+// after `make build`). Output: <out-dir>/<view>-<width>-<scheme>-<locale>.png (default /tmp/parley-shots).
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -84,24 +84,41 @@ try {
   });
   for (const scheme of ['light', 'dark']) {
     for (const [width, height] of [[1280, 800], [360, 740]]) {
-      const context = await browser.newContext({ baseURL: base, colorScheme: scheme, viewport: { width, height }, locale: 'zh-CN' });
-      const page = await context.newPage();
-      await page.goto('/login');
-      await page.locator('input[name=username]').fill('zhangwei');
-      await page.locator('input[name=password]').fill('shots-password');
-      await page.locator('form[action="/login"] button[type=submit]').click();
-      await page.waitForURL((u) => u.pathname === '/');
-      for (const [view, href] of [
-        ['chats', '/'],
-        ['conversation', `/?c=g:${group.id}`],
-        ['friends', '/?tab=friends'],
-        ['group', `/?tab=groups&group=${group.id}`],
-      ]) {
-        await page.goto(href);
+      for (const locale of ['en', 'zh-CN']) {
+        const context = await browser.newContext({
+          baseURL: base,
+          colorScheme: scheme,
+          viewport: { width, height },
+          locale,
+          timezoneId: 'Asia/Shanghai',
+        });
+        const page = await context.newPage();
+        await page.goto('/login');
+        await page.locator('input[name=username]').fill('zhangwei');
+        await page.locator('input[name=password]').fill('shots-password');
+        await page.locator('form[action="/login"] button[type=submit]').click();
+        await page.waitForURL((u) => u.pathname === '/');
+        const shot = (view) =>
+          page.screenshot({ path: path.join(out, `${view}-${width}-${scheme}-${locale}.png`), fullPage: true });
+        for (const [view, href] of [
+          ['chats', '/'],
+          ['conversation', `/?c=g:${group.id}`],
+          ['private', `/?c=${p('zhangwei', 'liuyang')}`],
+          ['friends', '/?tab=friends'],
+          ['group', `/?tab=groups&group=${group.id}`],
+        ]) {
+          await page.goto(href);
+          await page.waitForLoadState('networkidle');
+          await shot(view);
+        }
+        // The emoji picker over the group conversation.
+        await page.goto(`/?c=g:${group.id}`);
         await page.waitForLoadState('networkidle');
-        await page.screenshot({ path: path.join(out, `${view}-${width}-${scheme}.png`), fullPage: true });
+        await page.locator('.emoji-picker > button').click();
+        await page.locator('.emoji-panel').waitFor();
+        await shot('emoji');
+        await context.close();
       }
-      await context.close();
     }
   }
   await browser.close();
