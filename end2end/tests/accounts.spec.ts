@@ -3,6 +3,7 @@
 // @nojs).
 
 import { test as base, expect, type Page } from '@playwright/test';
+import { hydrated } from './helpers';
 
 // Every test fails if the page threw an uncaught exception (a WASM panic during hydration
 // shows up here).
@@ -33,21 +34,6 @@ function uniqueUsername(): string {
 /** Waits until the page is at `pathname` (any query string). */
 async function expectPath(page: Page, pathname: string): Promise<void> {
   await expect(page).toHaveURL((url) => url.pathname === pathname);
-}
-
-/**
- * Waits until the WASM bundle has loaded and hydrated the page. Hydration runs right after
- * the module is instantiated, so "network idle and a .wasm was fetched" is enough.
- */
-async function waitForHydration(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
-      ),
-    )
-    .toBe(true);
 }
 
 function formError(page: Page) {
@@ -90,7 +76,7 @@ test('register with a nickname, log out, and log back in', async ({ page }) => {
   const nickname = `élise ${username.slice(-4)}`;
 
   await page.goto('/register');
-  await waitForHydration(page);
+  await hydrated(page);
   await fillRegister(page, { username, nickname, password: PASSWORD });
   await page.getByRole('button', { name: 'Create account' }).click();
   await expectLoggedInAs(page, { username, nickname });
@@ -106,7 +92,7 @@ test('register with a nickname, log out, and log back in', async ({ page }) => {
   await expectPath(page, '/login');
   await expect(page.getByRole('button', { name: 'Log in' })).toBeVisible();
 
-  await waitForHydration(page);
+  await hydrated(page);
   await fillLogin(page, username, PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expectLoggedInAs(page, { username, nickname });
@@ -125,7 +111,7 @@ test('form errors show the server rule', async ({ page, request }) => {
 
   // Wrong password: stays on /login with the message.
   await page.goto('/login');
-  await waitForHydration(page);
+  await hydrated(page);
   await fillLogin(page, username, 'not-the-password');
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(formError(page)).toHaveText(WRONG_CREDENTIALS);
@@ -133,7 +119,7 @@ test('form errors show the server rule', async ({ page, request }) => {
 
   // The username is already registered.
   await page.goto('/register');
-  await waitForHydration(page);
+  await hydrated(page);
   await fillRegister(page, { username, password: PASSWORD });
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(formError(page)).toContainText('already taken');
@@ -141,7 +127,7 @@ test('form errors show the server rule', async ({ page, request }) => {
 
   // A password the server refuses; drop the browser's own minlength check so it reaches it.
   await page.goto('/register');
-  await waitForHydration(page);
+  await hydrated(page);
   await page.locator('input[name=password]').evaluate((el) => el.removeAttribute('minlength'));
   await fillRegister(page, { username: uniqueUsername(), password: '1234567' });
   await page.getByRole('button', { name: 'Create account' }).click();
@@ -150,7 +136,7 @@ test('form errors show the server rule', async ({ page, request }) => {
 
   // A username the browser accepts but the server's rule does not.
   await page.goto('/register');
-  await waitForHydration(page);
+  await hydrated(page);
   await fillRegister(page, { username: 'has space', password: PASSWORD });
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(formError(page)).toHaveText(USERNAME_RULE);
@@ -218,7 +204,7 @@ test('the login form is hydrated: errors arrive without a page load', async ({
   // Hydrated: the submit becomes a server-function call, the page is never reloaded and the
   // URL stays bare.
   await page.goto('/login');
-  await waitForHydration(page);
+  await hydrated(page);
   await page.evaluate(() => {
     (window as unknown as { __e2eSamePage: boolean }).__e2eSamePage = true;
   });

@@ -3,7 +3,7 @@
 // rendered inert, unread badges in the Chats tab; and the same page with JavaScript off.
 
 import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, PASSWORD } from './helpers';
+import { account, api, browserFor, conv, PASSWORD, hydrated } from './helpers';
 
 test('a friend conversation: composer, every media kind, inert hostile content, unread badge', async ({
   browser,
@@ -114,18 +114,6 @@ test('without JavaScript the conversation shows its history and the form sends',
   await expect(messages.locator('.msg.mine')).toContainText('Yes, without any script.');
   await context.close();
 });
-
-/** Waits until the WASM bundle has loaded and hydrated the page. */
-async function hydrated(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
-      ),
-    )
-    .toBe(true);
-}
 
 test('two friends chat live: Enter sends, the other side sees it at once, both ways', async ({
   browser,

@@ -4,19 +4,11 @@
 // its dark palette and how long it takes to open.
 
 import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
-import { account, api, browserFor, conv } from './helpers';
+import { account, api, browserFor, conv, hydrated } from './helpers';
 
-/** Waits until the WASM bundle has loaded and hydrated the page. */
-async function hydrated(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
-      ),
-    )
-    .toBe(true);
-  // The composer's tools appear once the page is live.
+/** Waits until the page is hydrated and the composer's tools are live. */
+async function live(page: Page): Promise<void> {
+  await hydrated(page);
   await expect(page.getByRole('toolbar', { name: 'Message tools' })).toBeVisible();
 }
 
@@ -31,7 +23,7 @@ async function friendsChatting(browser: import('@playwright/test').Browser, base
   const pb = await browserFor(browser, baseURL, b);
   for (const p of [pa, pb]) {
     await p.goto(`/?c=${conv(a, b)}`);
-    await hydrated(p);
+    await live(p);
   }
   return { a, b, pa, pb };
 }
@@ -170,14 +162,14 @@ test('a draft survives a reload, stays with its conversation and is cleared by s
   const box = pa.getByRole('textbox', { name: 'Message' });
   await box.pressSequentially('half a thought');
   await pa.reload();
-  await hydrated(pa);
+  await live(pa);
   await expect(box).toHaveValue('half a thought');
   // Another conversation has its own (empty) draft.
   await pa.goto(`/?c=${conv(a, c)}`);
-  await hydrated(pa);
+  await live(pa);
   await expect(box).toHaveValue('');
   await pa.goto(`/?c=${key}`);
-  await hydrated(pa);
+  await live(pa);
   await expect(box).toHaveValue('half a thought');
   await box.pressSequentially(', finished');
   await box.press('Enter');
@@ -187,7 +179,7 @@ test('a draft survives a reload, stays with its conversation and is cleared by s
   );
   expect(await pa.evaluate((k) => localStorage.getItem(`parley.draft.${k}`), key)).toBeNull();
   await pa.reload();
-  await hydrated(pa);
+  await live(pa);
   await expect(box).toHaveValue('');
   await pa.context().close();
   await pb.context().close();

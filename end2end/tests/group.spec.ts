@@ -3,19 +3,7 @@
 // same (server) order, and names the sender of every message that is not its own.
 
 import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
-import { account, api, browserFor } from './helpers';
-
-/** Waits until the WASM bundle has loaded and hydrated the page. */
-async function hydrated(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
-      ),
-    )
-    .toBe(true);
-}
+import { account, api, browserFor, hydrated } from './helpers';
 
 /** The open conversation's messages, top to bottom: sender label (if shown) and text. */
 function rows(page: Page): Promise<{ sender: string | null; text: string; mine: boolean }[]> {

@@ -65,3 +65,18 @@ export async function browserFor(browser: Browser, baseURL: string | undefined, 
 export function conv(a: Account, b: Account): string {
   return `p:${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`;
 }
+
+/**
+ * Waits until the page is hydrated: the bundle's script runs synchronously once the module is
+ * instantiated, so "network idle and a .wasm was fetched" is enough.
+ */
+export async function hydrated(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
+      ),
+    )
+    .toBe(true);
+}

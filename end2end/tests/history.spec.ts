@@ -5,19 +5,7 @@
 // see who is typing.
 
 import { test, expect, request as playwrightRequest, type Locator, type Page } from '@playwright/test';
-import { PASSWORD, account, api, browserFor, conv } from './helpers';
-
-/** Waits until the WASM bundle has loaded and hydrated the page. */
-async function hydrated(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
-      ),
-    )
-    .toBe(true);
-}
+import { PASSWORD, account, api, browserFor, conv, hydrated } from './helpers';
 
 interface InView {
   seq: string;

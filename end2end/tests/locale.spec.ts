@@ -3,7 +3,7 @@
 // show on the reader's clock, and at 360 px the list and the conversation take turns.
 
 import { test, expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
-import { account, api, conv, PASSWORD, type Account } from './helpers';
+import { account, api, conv, hydrated, PASSWORD, type Account } from './helpers';
 
 /** A fresh browser context with `options`, logged in as `who` through the login form. */
 async function loggedIn(
@@ -21,13 +21,6 @@ async function loggedIn(
   await page.getByRole('button', { name: logIn }).click();
   await expect(page).toHaveURL((url) => url.pathname === '/');
   return page;
-}
-
-/** Waits until the page is hydrated (the socket-driven parts need the WASM). */
-async function hydrated(page: Page) {
-  await page.waitForFunction(() =>
-    performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
-  );
 }
 
 test('Chinese from the browser, the switch to English is remembered, and back', async ({

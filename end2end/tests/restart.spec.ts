@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { account, api, browserFor, conv } from './helpers';
+import { account, api, browserFor, conv, hydrated } from './helpers';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const bin = path.resolve(repoRoot, process.env.PARLEY_BIN ?? 'target/release/parley');
@@ -137,18 +137,6 @@ class Gate {
     for (const s of this.sockets) s.destroy();
     await new Promise((resolve) => this.server.close(resolve));
   }
-}
-
-/** Waits until the WASM bundle has loaded and hydrated the page. */
-async function hydrated(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
-      ),
-    )
-    .toBe(true);
 }
 
 /** The text bubbles of a page's open conversation, top to bottom. */

@@ -3,6 +3,7 @@
 // Hydrated app only (the sidebar's dialogs need JavaScript).
 
 import { test, expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { hydrated } from './helpers';
 
 const PASSWORD = 'correct-horse-42';
 const GROUP_NAME_RULE = 'Group name must be 1-64 characters, without control characters.';
@@ -16,21 +17,6 @@ function uniqueUsername(): string {
 /** Waits until the page is at `pathname` (any query string). */
 async function expectPath(page: Page, pathname: string): Promise<void> {
   await expect(page).toHaveURL((url) => url.pathname === pathname);
-}
-
-/**
- * Waits until the WASM bundle has loaded and hydrated the page. Hydration runs right after
- * the module is instantiated, so "network idle and a .wasm was fetched" is enough.
- */
-async function waitForHydration(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle');
-  await expect
-    .poll(() =>
-      page.evaluate(() =>
-        performance.getEntriesByType('resource').some((e) => /\.wasm([?#]|$)/.test(e.name)),
-      ),
-    )
-    .toBe(true);
 }
 
 interface Person {
@@ -55,14 +41,14 @@ async function signUp(
   const nickname = `${name} ${username.slice(-4)}`;
 
   await page.goto('/register');
-  await waitForHydration(page);
+  await hydrated(page);
   await page.locator('input[name=username]').fill(username);
   await page.locator('input[name=nickname]').fill(nickname);
   await page.locator('input[name=password]').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expectPath(page, '/');
   await expect(page.locator('header.topbar').getByTestId('nickname')).toHaveText(nickname);
-  await waitForHydration(page);
+  await hydrated(page);
   return { page, username, nickname, errors };
 }
 
@@ -186,7 +172,7 @@ test('two people befriend each other and share a group', async ({ browser, baseU
   await expect(row(aFriends, `@${b.username}`)).toContainText(b.nickname);
 
   await b.page.goto('/?tab=friends');
-  await waitForHydration(b.page);
+  await hydrated(b.page);
   const bFriends = panel(b.page, 'Friends').getByRole('list', { name: 'Friends' });
   await expect(row(bFriends, `@${a.username}`)).toContainText(a.nickname);
 
@@ -245,7 +231,7 @@ test('two people befriend each other and share a group', async ({ browser, baseU
   const url = a.page.url();
   expect(new URL(url).searchParams.get('group')).not.toBeNull();
   await a.page.reload();
-  await waitForHydration(a.page);
+  await hydrated(a.page);
   await expect(tab(a.page, 'Groups')).toHaveAttribute('aria-selected', 'true');
   await expect(row(aGroups, groupName)).toContainText('2 members');
   await expectGroupDetail(a.page, groupName, a, [a, b]);
@@ -269,7 +255,7 @@ test('the owner hands a group over, the new owner dissolves it; friends can be r
 
   // A hands the group to B (pick a member, then confirm).
   await a.page.reload();
-  await waitForHydration(a.page);
+  await hydrated(a.page);
   await expectGroupDetail(a.page, groupName, a, [a, b]);
   await pane(a.page)
     .getByLabel('Transfer ownership to')
@@ -284,7 +270,7 @@ test('the owner hands a group over, the new owner dissolves it; friends can be r
 
   // B, now the owner, dissolves it; it disappears from both lists.
   await b.page.reload();
-  await waitForHydration(b.page);
+  await hydrated(b.page);
   await expectGroupDetail(b.page, groupName, b, [a, b]);
   await pane(b.page).getByRole('button', { name: 'Dissolve group' }).click();
   await pane(b.page).getByRole('button', { name: 'Dissolve for everyone?' }).click();
