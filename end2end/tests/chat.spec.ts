@@ -204,3 +204,28 @@ test('a message written while the socket is down waits, survives a reload, and a
   await back.close();
   await bot.dispose();
 });
+
+test('a contact card offers "Add friend" for a stranger and "Message" for a friend', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const [a, b, c] = [await account(baseURL, 'Ann'), await account(baseURL, 'Ben'), await account(baseURL, 'Cy')];
+  await api(request, a, '/api/friends', { user_id: b.id });
+  const path = `/api/conversations/${conv(a, b)}/messages`;
+  await api(request, b, path, { cid: 'cc1', media: 9, content: String(c.id), memo: c.nickname });
+  await api(request, b, path, { cid: 'cc2', media: 9, content: String(b.id), memo: b.nickname });
+  const page = await browserFor(browser, baseURL, a);
+  await page.goto(`/?c=${conv(a, b)}`);
+  await hydrated(page);
+  const cards = page.getByRole('list', { name: 'Messages' }).locator('.contact-card');
+  const stranger = cards.filter({ hasText: c.nickname });
+  const friend = cards.filter({ hasText: b.nickname });
+  await expect(friend.getByRole('link', { name: 'Message' })).toBeVisible();
+  await expect(friend.getByRole('button', { name: 'Add friend' })).toHaveCount(0);
+  await stranger.getByRole('button', { name: 'Add friend' }).click();
+  // Added: the card now opens the conversation with them.
+  await expect(stranger.getByRole('link', { name: 'Message' })).toHaveAttribute('href', `/?c=${conv(a, c)}`);
+  await expect(stranger.getByRole('button', { name: 'Add friend' })).toHaveCount(0);
+  await page.context().close();
+});

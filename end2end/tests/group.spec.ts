@@ -83,3 +83,19 @@ test('three people in a group chat live: same order everywhere, senders named', 
     await page.context().close();
   }
 });
+
+test('a member joining shows as a grey line in the open group conversation', async ({ browser, baseURL }) => {
+  const [owner, newcomer] = [await account(baseURL, 'Jo'), await account(baseURL, 'Kai')];
+  const bot = await playwrightRequest.newContext({ baseURL });
+  const created = await api(bot, owner, '/api/groups', { name: `Duo ${owner.username.slice(-4)}` });
+  const group: { id: number; name: string } = await created.json();
+  const page = await browserFor(browser, baseURL, owner);
+  await page.goto(`/?c=g:${group.id}`);
+  await hydrated(page);
+  await api(bot, newcomer, `/api/groups/${group.id}/join`, {});
+  const line = page.getByRole('list', { name: 'Messages' }).getByRole('note');
+  await expect(line).toContainText(`${newcomer.nickname} joined`);
+  await expect(line).toHaveCSS('text-align', 'center');
+  await bot.dispose();
+  await page.context().close();
+});

@@ -197,9 +197,13 @@ struct Row {
     day: Option<NaiveDate>,
 }
 
-/// The rows on screen; `now_ms` dates pending messages, `offset_min` is the reader's clock.
+/// The rows on screen: messages in seq order with the system notices that arrived while the
+/// conversation was open placed by time; `now_ms` dates pending messages, `offset_min` is the
+/// reader's clock.
+#[allow(clippy::too_many_arguments)]
 fn rows(
     t: &Timeline,
+    notices: &[Frame],
     me: UserId,
     conv: Conv,
     peer_read: i64,
@@ -228,6 +232,22 @@ fn rows(
             }
         })
         .collect();
+    for n in notices {
+        let at = rows
+            .iter()
+            .position(|r| r.pending.is_some() || r.frame.ts > n.ts)
+            .unwrap_or(rows.len());
+        rows.insert(
+            at,
+            Row {
+                key: format!("n{}", n.id),
+                frame: n.clone(),
+                pending: None,
+                read: false,
+                day: None,
+            },
+        );
+    }
     let mut previous = None;
     for r in &mut rows {
         let ts = if r.frame.ts > 0 { r.frame.ts } else { now_ms };
@@ -238,10 +258,12 @@ fn rows(
         }
     }
     if matches!(conv, Conv::Private { .. }) {
-        let newest_read = rows
-            .iter_mut()
-            .rev()
-            .find(|r| r.pending.is_none() && r.frame.userid == me.0 && r.frame.seq <= peer_read);
+        let newest_read = rows.iter_mut().rev().find(|r| {
+            r.pending.is_none()
+                && r.frame.cmd != Cmd::Notice.code()
+                && r.frame.userid == me.0
+                && r.frame.seq <= peer_read
+        });
         if let Some(r) = newest_read {
             r.read = true;
         }
@@ -301,6 +323,8 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     let online = RwSignal::new(open.peer_online);
     let peer_read = RwSignal::new(open.peer_read_seq);
     let typing = RwSignal::new(false);
+    // System notices about this conversation (a member joined, ...) seen while it is open.
+    let notices = RwSignal::new(Vec::<Frame>::new());
     let typing_gen = StoredValue::new(0u64);
     let last_typing_sent = StoredValue::new(0i64);
 
@@ -338,6 +362,13 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     if let Some(socket) = socket {
         let key = key.clone();
         socket.listen(move |f: Frame| match Cmd::from_code(f.cmd) {
+            Some(Cmd::Notice) if f.conv == key => {
+                notices.update(|n| {
+                    if !n.iter().any(|x| x.id == f.id) {
+                        n.push(f.clone());
+                    }
+                });
+            }
             Some(Cmd::Ack) if f.conv == key => {
                 timeline.update(|t| {
                     t.apply_ack(&f);
@@ -542,7 +573,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 <ol class="messages" aria-label=move || td_string!(i18n.get_locale(), messages) node_ref=scroll.list>
                     <For each=move || {
                         let (now, offset) = clock.map_or((0, 0), |c| (c.now_ms.get(), c.offset_min.get()));
-                        timeline.with(|t| rows(t, me, conv, peer_read.get(), now, offset))
+                        notices.with(|n| timeline.with(|t| rows(t, n, me, conv, peer_read.get(), now, offset)))
                     } key=|r| (r.key.clone(), r.read, r.day) let:row>
                         {
                             let from = row.frame.userid;
@@ -564,7 +595,12 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                             let cid = row.frame.cid.clone();
                             view! {
                                 {separator}
-                                {move || view! { <MessageView frame=frame.clone() sender=sender.get() in_group me/> }}
+                                {if frame.cmd == Cmd::Notice.code() {
+                                    // A system notice: the server's own words, as a centred line.
+                                    view! { <li class="sys-notice" role="note">{frame.content.clone()}</li> }.into_any()
+                                } else {
+                                    (move || view! { <MessageView frame=frame.clone() sender=sender.get() in_group me/> }).into_any()
+                                }}
                                 {status.map(|s| match s {
                                     timeline::Status::Pending => view! {
                                         <li class="msg-status mine" role="status">{t!(i18n, sending)}</li>

@@ -5,7 +5,7 @@ use super::{
     conv_href, use_shell, AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine,
     NoticeText,
 };
-use crate::api::social::{list_friends, remove_friend};
+use crate::api::social::remove_friend;
 use crate::error::ApiError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::{Conv, Friend};
@@ -17,7 +17,10 @@ pub type FriendsResource = Resource<Result<Vec<Friend>, ApiError>>;
 /// The Friends tab's content.
 #[component]
 pub fn FriendsPanel() -> impl IntoView {
-    let friends: FriendsResource = Resource::new(|| (), |_| list_friends());
+    let Some(shell) = use_shell() else {
+        return ().into_any();
+    };
+    let friends = shell.friends;
     let i18n = use_i18n();
     let notice = RwSignal::new(None::<Notice>);
     let adding = RwSignal::new(false);
@@ -77,6 +80,7 @@ pub fn FriendsPanel() -> impl IntoView {
             <AddFriendDialog friends/>
         </Modal>
     }
+    .into_any()
 }
 
 /// One friend: avatar with a presence dot, names, and the remove button.

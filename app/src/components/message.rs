@@ -5,7 +5,8 @@
 
 use super::conv_href;
 use super::lightbox::{FullImage, LightboxContext};
-use crate::i18n::{td_string, use_i18n, Locale};
+use crate::api::social::add_friend;
+use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::ids::UserId;
 use crate::locale::{clock_time, use_clock};
 use crate::protocol::frame::{Frame, Media};
@@ -245,9 +246,7 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
         Some(Media::Contact) => {
             let id = f.content.parse::<i64>().ok().map(UserId);
             let name = if f.memo.is_empty() { f.content.clone() } else { f.memo.clone() };
-            let action = id
-                .and_then(|id| Conv::private(me, id))
-                .map(|c| view! { <a class="small-link" href=conv_href(c)>{td_string!(locale, send_message)}</a> });
+            let action = id.filter(|id| *id != me).map(|id| view! { <ContactAction id me/> });
             view! {
                 <div class="contact-card">
                     {match safe(&f.pic) {
@@ -273,6 +272,58 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
         }
         .into_any(),
     }
+}
+
+/// A contact card's action: "Message" for a friend, "Add friend" for anyone else (then
+/// "Message" once added). Decided from my friends list, inside a transition so the server's
+/// HTML and the hydrated page agree.
+#[component]
+fn ContactAction(id: UserId, me: UserId) -> impl IntoView {
+    let Some(shell) = super::use_shell() else {
+        return ().into_any();
+    };
+    let friends = shell.friends;
+    let i18n = use_i18n();
+    let add = Action::new(move |_: &()| async move {
+        let outcome = add_friend(id).await;
+        if outcome.is_ok() {
+            friends.refetch();
+        }
+        outcome
+    });
+    let message = Conv::private(me, id).map(|c| {
+        view! { <a class="small-link" href=conv_href(c)>{t!(i18n, send_message)}</a> }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let message = message.clone();
+                Suspend::new(async move {
+                    let is_friend = friends
+                        .await
+                        .is_ok_and(|list| list.iter().any(|f| f.user.id == id));
+                    if is_friend {
+                        message.into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="small" disabled=move || add.pending().get()
+                                on:click=move |_| { add.dispatch(()); }>
+                                {t!(i18n, add_friend)}
+                            </button>
+                            {move || match add.value().get() {
+                                Some(Err(error)) => Some(view! {
+                                    <span class="form-error" role="alert"><super::ErrorText error/></span>
+                                }),
+                                _ => None,
+                            }}
+                        }
+                        .into_any()
+                    }
+                })
+            }}
+        </Transition>
+    }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! the Groups tab's notice. [`ChatShell`](crate::pages::chat) provides it once as a Leptos
 //! context, so the panels and the pane read it instead of threading it through their props.
 
-use super::{GroupsResource, Notice};
+use super::{FriendsResource, GroupsResource, Notice};
 use crate::ids::{GroupId, UserId};
 use leptos::prelude::*;
 
@@ -15,6 +15,9 @@ pub struct ShellContext {
     /// My groups: the Groups tab lists them, the pane reads my role from them, and both
     /// refetch them after a change.
     pub groups: GroupsResource,
+    /// My friends: the Friends tab lists them and changes them; contact cards read them to
+    /// offer "Add friend" or "Message".
+    pub friends: FriendsResource,
     /// The group open in the pane, from the address.
     pub selected: Memo<Option<GroupId>>,
     /// Opens a group in the pane (`None` closes it) by changing the address.

@@ -3,7 +3,7 @@
 //! come from the query string ([`shell_href`], `?c=`), so the server renders exactly what
 //! the browser will show.
 
-use crate::api::social::list_groups;
+use crate::api::social::{list_friends, list_groups};
 use crate::api::{current_user, Logout};
 use crate::components::{
     go_to, shell_href, use_open_conv, Avatar, ChatsPanel, ConversationPane, ErrorText,
@@ -97,6 +97,7 @@ fn ChatShell(user: User) -> impl IntoView {
     provide_context(ShellContext {
         me,
         groups,
+        friends: Resource::new(|| (), |_| list_friends()),
         selected,
         open_group,
         group_notice: RwSignal::new(None::<Notice>),
