@@ -94,8 +94,19 @@ test('a member joining shows as a grey line in the open group conversation', asy
   await hydrated(page);
   await api(bot, newcomer, `/api/groups/${group.id}/join`, {});
   const line = page.getByRole('list', { name: 'Messages' }).getByRole('note');
-  await expect(line).toContainText(`${newcomer.nickname} joined`);
+  await expect(line).toContainText(`${newcomer.nickname} joined ${group.name}`);
   await expect(line).toHaveCSS('text-align', 'center');
+  // The page itself brings the notice back after a reload, between the same messages...
+  await api(bot, owner, `/api/conversations/g:${group.id}/messages`, { cid: 'after-join', media: 1, content: 'welcome' });
+  await page.reload();
+  await hydrated(page);
+  const rows = page.getByRole('list', { name: 'Messages' }).locator(':scope > li:not(.day-sep)');
+  await expect(rows.first()).toHaveText(`${newcomer.nickname} joined ${group.name}`);
+  await expect(rows.nth(1)).toContainText('welcome');
+  // ...and words it in the reader's language.
+  await page.context().addCookies([{ name: 'i18n_pref_locale', value: 'zh-CN', url: baseURL! }]);
+  await page.reload();
+  await expect(line).toHaveText(`${newcomer.nickname} 加入了群聊“${group.name}”`);
   await bot.dispose();
   await page.context().close();
 });

@@ -9,7 +9,7 @@ use super::lightbox::{Lightbox, LightboxContext};
 use super::message::{preview, MessageView};
 use super::message_list::{HistoryStatus, ListScroll, NewMessagesButton};
 use super::typing_line::GroupTyping;
-use super::{conv_href, member_count, use_shell};
+use super::{conv_href, member_count, use_shell, SysNotice};
 use crate::api::chat::{list_conversations, load_conversation};
 use crate::api::social::group_members;
 use crate::error::ErrorCode;
@@ -18,7 +18,7 @@ use crate::ids::UserId;
 use crate::locale::{day_label, list_time, local_day, now_ms, use_clock};
 use crate::protocol::frame::{Cmd, Frame, MessageBody, Outgoing};
 use crate::protocol::{is_allowed_url, Conv, ConversationSummary, OpenConversation};
-use crate::state::history::merge_senders;
+use crate::state::history::{merge_notices, merge_senders};
 use crate::state::timeline::{self, Item, LiveOutcome, Timeline};
 use crate::ws::use_socket;
 use chrono::NaiveDate;
@@ -197,8 +197,7 @@ struct Row {
     day: Option<NaiveDate>,
 }
 
-/// The rows on screen: messages in seq order with the system notices that arrived while the
-/// conversation was open placed by time; `now_ms` dates pending messages, `offset_min` is the
+/// The rows on screen: messages in seq order with the system notices placed by time; `now_ms` dates pending messages, `offset_min` is the
 /// reader's clock.
 #[allow(clippy::too_many_arguments)]
 fn rows(
@@ -315,7 +314,10 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         t.apply_page(open.messages.clone());
         t
     });
-    let scroll = ListScroll::new(conv, timeline, senders);
+    // System notices about this conversation (a member joined, ...): those of the loaded
+    // pages, then the ones that arrive while it is open.
+    let notices = RwSignal::new(open.notices.clone());
+    let scroll = ListScroll::new(conv, timeline, senders, notices);
     let full_image = RwSignal::new(None);
     provide_context(LightboxContext(full_image));
     let cid = RwSignal::new(open.next_cid.clone());
@@ -323,8 +325,6 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     let online = RwSignal::new(open.peer_online);
     let peer_read = RwSignal::new(open.peer_read_seq);
     let typing = RwSignal::new(false);
-    // System notices about this conversation (a member joined, ...) seen while it is open.
-    let notices = RwSignal::new(Vec::<Frame>::new());
     let typing_gen = StoredValue::new(0u64);
     let last_typing_sent = StoredValue::new(0i64);
 
@@ -333,6 +333,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = load_conversation(conv.key(), None).await {
                 senders.update(|s| merge_senders(s, fresh.senders));
+                notices.update(|n| merge_notices(n, fresh.notices));
                 timeline.update(|t| {
                     t.apply_page(fresh.messages);
                 });
@@ -363,11 +364,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         let key = key.clone();
         socket.listen(move |f: Frame| match Cmd::from_code(f.cmd) {
             Some(Cmd::Notice) if f.conv == key => {
-                notices.update(|n| {
-                    if !n.iter().any(|x| x.id == f.id) {
-                        n.push(f.clone());
-                    }
-                });
+                notices.update(|n| merge_notices(n, vec![f.clone()]));
             }
             Some(Cmd::Ack) if f.conv == key => {
                 timeline.update(|t| {
@@ -596,8 +593,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                             view! {
                                 {separator}
                                 {if frame.cmd == Cmd::Notice.code() {
-                                    // A system notice: the server's own words, as a centred line.
-                                    view! { <li class="sys-notice" role="note">{frame.content.clone()}</li> }.into_any()
+                                    view! { <SysNotice notice=frame.clone() me/> }.into_any()
                                 } else {
                                     (move || view! { <MessageView frame=frame.clone() sender=sender.get() in_group me/> }).into_any()
                                 }}

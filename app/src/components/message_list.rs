@@ -12,9 +12,10 @@
 
 use crate::api::chat::load_conversation;
 use crate::i18n::{td_string, use_i18n};
+use crate::protocol::frame::Frame;
 use crate::protocol::{Conv, User};
 use crate::state::follow::{Arrival, Follow};
-use crate::state::history::{merge_senders, Older};
+use crate::state::history::{merge_notices, merge_senders, Older};
 use crate::state::timeline::Timeline;
 use leptos::{html, prelude::*};
 
@@ -52,15 +53,18 @@ pub struct ListScroll {
     settling: StoredValue<bool>,
     timeline: RwSignal<Timeline>,
     senders: RwSignal<Vec<User>>,
+    notices: RwSignal<Vec<Frame>>,
     conv: Conv,
 }
 
 impl ListScroll {
-    /// The scrolling of `conv`'s list, over its timeline and the senders known so far.
+    /// The scrolling of `conv`'s list, over its timeline, the senders known so far and the
+    /// system notices placed among the messages.
     pub fn new(
         conv: Conv,
         timeline: RwSignal<Timeline>,
         senders: RwSignal<Vec<User>>,
+        notices: RwSignal<Vec<Frame>>,
     ) -> ListScroll {
         ListScroll {
             scroller: NodeRef::new(),
@@ -72,6 +76,7 @@ impl ListScroll {
             settling: StoredValue::new(false),
             timeline,
             senders,
+            notices,
             conv,
         }
     }
@@ -175,6 +180,7 @@ impl ListScroll {
             if let Ok(page) = load_conversation(key, Some(before)).await {
                 // Senders first: rows render their sender's name when they are created.
                 self.senders.try_update(|s| merge_senders(s, page.senders));
+                self.notices.try_update(|n| merge_notices(n, page.notices));
                 self.timeline.try_update(|t| t.apply_page(page.messages));
             }
             self.older.try_update(Older::finish);

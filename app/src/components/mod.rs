@@ -25,6 +25,7 @@ mod red_packet;
 mod search_dialog;
 mod shell;
 mod sidebar;
+mod sys_notice;
 mod typing_line;
 
 pub use add_friend::AddFriendDialog;
@@ -43,6 +44,7 @@ pub use notice::{Notice, NoticeLine, NoticeText};
 pub use search_dialog::{RowAction, SearchDialog};
 pub use shell::{use_shell, ShellContext};
 pub use sidebar::{conv_href, shell_href, SidebarTabs, Tab};
+pub use sys_notice::SysNotice;
 
 use crate::error::ApiError;
 use crate::i18n::use_i18n;

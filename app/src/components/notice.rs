@@ -54,8 +54,8 @@ impl NoticeText {
         self
     }
 
-    /// A translated sentence with `{placeholders}`: `{name}` becomes an isolated name,
-    /// any other placeholder its value as plain words.
+    /// A translated sentence with `{placeholders}`: `{name}` and `{group}` become isolated
+    /// names, any other placeholder its value as plain words.
     pub fn fill(template: &str, values: &[(&str, String)]) -> Self {
         let mut out = NoticeText::new();
         let mut rest = template;
@@ -70,7 +70,7 @@ impl NoticeText {
                 continue;
             };
             out = out.text(&rest[..start]);
-            out = if key == "name" {
+            out = if key == "name" || key == "group" {
                 out.name(value.clone())
             } else {
                 out.text(value.clone())
@@ -90,7 +90,7 @@ impl NoticeText {
     }
 
     /// The message's markup: the words as text, each name in its own `<bdi>`.
-    fn into_view(self) -> impl IntoView {
+    pub(crate) fn into_view(self) -> impl IntoView {
         self.0
             .into_iter()
             .map(|p| match p {

@@ -75,6 +75,9 @@ pub struct Frame {
     /// Error code (cmd 2).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub code: String,
+    /// Who and what a system notice (cmd 12) names, for wording it in the reader's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<super::NoticeNames>,
 }
 
 impl Frame {

@@ -176,6 +176,30 @@ pub struct AddFriendRequest {
     pub user_id: UserId,
 }
 
+/// Who and what a system notice (cmd 12) names, so each reader's browser words it in the
+/// reader's own language (the frame's `content` keeps the server's English for clients that
+/// do not know these names). An id is 0 where the notice names nobody in that role.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeNames {
+    /// Who did it.
+    pub actor_id: i64,
+    /// Their nickname at the time.
+    pub actor: String,
+    /// The other person (a friendship's other side, a group's new owner).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub peer_id: i64,
+    /// Their nickname at the time.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub peer: String,
+    /// The group's name at the time.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group: String,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
 /// A conversation as the chat pane opens it: who or what it is with, its newest page of
 /// messages (or the page before `before`), the senders of that page, and a fresh `cid` for
 /// the no-JavaScript composer form.
@@ -199,6 +223,10 @@ pub struct OpenConversation {
     pub messages: Vec<frame::Frame>,
     /// Everyone who sent one of `messages`, for names and avatars.
     pub senders: Vec<User>,
+    /// My system notices about this conversation (cmd 12 frames, ascending id) from the time
+    /// of the page's oldest message on, so they sit between the messages they came between.
+    #[serde(default)]
+    pub notices: Vec<frame::Frame>,
     /// A cid no message has yet, for the plain form's next send (a double submit stores once).
     pub next_cid: String,
 }

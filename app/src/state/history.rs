@@ -3,6 +3,7 @@
 //! wrote long ago.
 
 use super::timeline::Timeline;
+use crate::protocol::frame::Frame;
 use crate::protocol::User;
 
 /// Where loading older pages stands for one open conversation.
@@ -51,11 +52,24 @@ pub fn merge_senders(known: &mut Vec<User>, page: Vec<User>) {
     }
 }
 
+/// Adds the system notices of `page` not yet in `known` (by id), keeping `known` in id order,
+/// which is the order they happened in.
+pub fn merge_notices(known: &mut Vec<Frame>, page: Vec<Frame>) {
+    let before = known.len();
+    for n in page {
+        if !known.iter().any(|k| k.id == n.id) {
+            known.push(n);
+        }
+    }
+    if known.len() != before {
+        known.sort_by_key(|n| n.id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ids::{GroupId, UserId};
-    use crate::protocol::frame::Frame;
     use crate::protocol::Conv;
 
     const ME: UserId = UserId(1);
@@ -125,5 +139,21 @@ mod tests {
         assert_eq!(names, ["Bea", "Cal", "Dee"]);
         merge_senders(&mut known, Vec::new());
         assert_eq!(known.len(), 3);
+    }
+
+    #[test]
+    fn notices_of_each_page_are_added_once_in_id_order() {
+        let notice = |id: i64| Frame {
+            cmd: 12,
+            id,
+            ts: id,
+            ..Frame::default()
+        };
+        // A live notice first, then the newest page's, then an older page's.
+        let mut known = vec![notice(9)];
+        merge_notices(&mut known, vec![notice(7), notice(9)]);
+        merge_notices(&mut known, vec![notice(3), notice(7)]);
+        let ids: Vec<i64> = known.iter().map(|n| n.id).collect();
+        assert_eq!(ids, [3, 7, 9]);
     }
 }

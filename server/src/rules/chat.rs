@@ -52,6 +52,8 @@ fn ack(m: &StoredMessage) -> Frame {
 
 /// Messages the chat pane shows when it opens a conversation.
 const OPEN_PAGE: u64 = 30;
+/// Most system notices sent with a page of a conversation.
+const OPEN_NOTICES: u64 = 100;
 
 /// A fresh, unguessable client id for a message the server's own form will send.
 fn new_cid() -> String {
@@ -292,6 +294,21 @@ impl Chat {
         ids.sort_unstable();
         ids.dedup();
         let senders = self.store.users(&ids).await?;
+        // Notices sit among the messages by time: those from the page's oldest message on
+        // (all of them once the page reaches the first message). The newest page wants the
+        // latest notices; an older page the ones just after its start, which also covers the
+        // stretch up to the next page (the browser drops the ones it already has).
+        let since = match messages.first() {
+            Some(m) if m.seq > 1 => m.ts,
+            _ => 0,
+        };
+        let notices = self
+            .store
+            .conv_notices(me, &conv.key(), since, before.is_some(), OPEN_NOTICES)
+            .await?
+            .iter()
+            .map(crate::rules::social::notice_frame)
+            .collect();
         Ok(OpenConversation {
             conv,
             title,
@@ -301,6 +318,7 @@ impl Chat {
             peer_read_seq,
             messages,
             senders,
+            notices,
             next_cid: new_cid(),
         })
     }

@@ -49,6 +49,7 @@ pub fn notice_frame(n: &Notice) -> Frame {
         memo: n.kind.as_str().to_owned(),
         conv: n.conv.clone().unwrap_or_default(),
         ts: n.ts,
+        names: n.names.clone(),
         ..Frame::default()
     }
 }

@@ -4,7 +4,7 @@
 use super::entities::notice;
 use super::{Store, StoreError};
 use app::ids::UserId;
-use app::protocol::{Group, User};
+use app::protocol::{Group, NoticeNames, User};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -71,6 +71,19 @@ pub struct Event<'a> {
     pub group: Option<&'a Group>,
 }
 
+impl Event<'_> {
+    /// Who and what the event names, for a browser to word it in its reader's language.
+    pub fn names(&self) -> NoticeNames {
+        NoticeNames {
+            actor_id: self.actor.id.0,
+            actor: self.actor.nickname.clone(),
+            peer_id: self.peer.map_or(0, |p| p.id.0),
+            peer: self.peer.map(|p| p.nickname.clone()).unwrap_or_default(),
+            group: self.group.map(|g| g.name.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 /// How the rules word a notice. The store calls it once per recipient inside the change's
 /// transaction, so the words are stored with the change and never depend on a later read.
 pub type Wording = fn(&Event<'_>) -> String;
@@ -90,6 +103,8 @@ pub struct Notice {
     pub conv: Option<String>,
     /// When it happened, ms since the epoch.
     pub ts: i64,
+    /// Who and what it names; `None` for notices recorded before names were kept.
+    pub names: Option<NoticeNames>,
 }
 
 /// The result of a change plus the notices it recorded, for the caller to deliver live
@@ -113,6 +128,8 @@ pub(super) async fn notify(
     now_ms: i64,
 ) -> Result<Vec<Notice>, StoreError> {
     let mut told = Vec::new();
+    let names = serde_json::to_string(&event.names())
+        .map_err(|e| StoreError::Inconsistent(format!("notice names: {e}")))?;
     // One insert per row: a multi-row insert does not report every id on every backend.
     for to in users {
         let row = notice::ActiveModel {
@@ -121,6 +138,7 @@ pub(super) async fn notify(
             content: Set(word(&Event { to, ..event })),
             conv: Set(conv.clone()),
             created_at: Set(now_ms),
+            names: Set(Some(names.clone())),
             ..Default::default()
         }
         .insert(txn)
@@ -144,6 +162,8 @@ impl TryFrom<notice::Model> for Notice {
             content: n.content,
             conv: n.conv,
             ts: n.created_at,
+            // Unreadable names only cost the translation: the stored words still show.
+            names: n.names.and_then(|j| serde_json::from_str(&j).ok()),
         })
     }
 }
@@ -163,6 +183,30 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
+        rows.into_iter().map(Notice::try_from).collect()
+    }
+
+    /// `user`'s notices about `conv` recorded at `since_ms` or later, in id order: the
+    /// newest `limit` of them, or with `oldest` the first `limit`.
+    pub async fn conv_notices(
+        &self,
+        user: UserId,
+        conv: &str,
+        since_ms: i64,
+        oldest: bool,
+        limit: u64,
+    ) -> Result<Vec<Notice>, StoreError> {
+        let query = notice::Entity::find()
+            .filter(notice::Column::UserId.eq(user.0))
+            .filter(notice::Column::Conv.eq(conv))
+            .filter(notice::Column::CreatedAt.gte(since_ms));
+        let query = if oldest {
+            query.order_by_asc(notice::Column::Id)
+        } else {
+            query.order_by_desc(notice::Column::Id)
+        };
+        let mut rows = query.limit(limit).all(&self.db).await?;
+        rows.sort_by_key(|n| n.id);
         rows.into_iter().map(Notice::try_from).collect()
     }
 

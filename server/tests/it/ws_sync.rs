@@ -362,6 +362,17 @@ async fn social_changes_arrive_as_live_notices() {
         (to_b.cmd, to_b.memo.as_str(), to_b.content.as_str()),
         (12, "friend_added", "nadia added you as a friend")
     );
+    // The names travel with the words, so a browser can word it in its reader's language.
+    let names = to_b.names.clone().expect("notice names");
+    assert_eq!(
+        (
+            names.actor_id,
+            names.actor.as_str(),
+            names.peer_id,
+            names.peer.as_str()
+        ),
+        (a.id, "nadia", b.id, "omar")
+    );
     assert_eq!(
         to_b.conv,
         format!("p:{}:{}", a.id.min(b.id), a.id.max(b.id))
@@ -396,6 +407,11 @@ async fn social_changes_arrive_as_live_notices() {
             (12, "member_joined", "omar joined Lounge")
         );
         assert_eq!(n.conv, format!("g:{gid}"));
+        let names = n.names.expect("notice names");
+        assert_eq!(
+            (names.actor_id, names.actor.as_str(), names.group.as_str()),
+            (b.id, "omar", "Lounge")
+        );
     }
     // Membership takes effect on the live socket at once: omar can write to the group now.
     bw.send(&text(11, gid, "first", "hello lounge")).await;
@@ -414,4 +430,86 @@ async fn social_changes_arrive_as_live_notices() {
     bw.send(&text(11, gid, "after-leave", "still here?")).await;
     assert_eq!(bw.recv().await.code, "not_member");
     aw.expect_silence().await;
+}
+
+/// Opens `conv` as `who` through the page's server function (the newest page, or the one
+/// before `before`).
+async fn open(
+    srv: &common::TestServer,
+    who: &common::Person,
+    conv: &str,
+    before: Option<i64>,
+) -> Value {
+    let mut form = vec![("conv", conv.to_owned())];
+    if let Some(b) = before {
+        form.push(("before", b.to_string()));
+    }
+    let res = who
+        .req(srv, reqwest::Method::POST, "/sfn/load_conversation")
+        .header("accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// The actors of the notices in an opened page, in order.
+fn notice_actors(page: &Value) -> Vec<String> {
+    page["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            format!(
+                "{} {}",
+                n["memo"].as_str().unwrap(),
+                n["names"]["actor"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_opened_conversation_carries_the_notices_of_its_pages() {
+    let srv = common::spawn().await;
+    let (a, b, c) = (
+        person(&srv, "anna").await,
+        person(&srv, "boris").await,
+        person(&srv, "cleo").await,
+    );
+    let gid = common::group(&srv, &a, "Den").await;
+    common::join_group(&srv, &b, gid).await;
+    // Notices and messages are placed by their millisecond times.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let conv = format!("g:{gid}");
+    for i in 1..=35 {
+        let res = api(
+            &srv,
+            &a,
+            reqwest::Method::POST,
+            &format!("/api/conversations/{conv}/messages"),
+            Some(json!({"cid": format!("m{i}"), "media": 1, "content": format!("message {i}")})),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    common::join_group(&srv, &c, gid).await;
+
+    // The newest page (seq 6-35) holds only what happened from its oldest message on.
+    let latest = open(&srv, &a, &conv, None).await;
+    assert_eq!(latest["messages"][0]["seq"], 6);
+    assert_eq!(notice_actors(&latest), ["member_joined cleo"]);
+    // The page that reaches seq 1 holds everything before it too.
+    let first = open(&srv, &a, &conv, Some(6)).await;
+    assert_eq!(first["messages"][0]["seq"], 1);
+    assert_eq!(
+        notice_actors(&first),
+        ["member_joined boris", "member_joined cleo"]
+    );
+    // Notices are the reader's own: cleo was not told that boris joined.
+    let cleos = open(&srv, &c, &conv, Some(6)).await;
+    assert_eq!(notice_actors(&cleos), ["member_joined cleo"]);
 }

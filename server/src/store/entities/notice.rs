@@ -20,6 +20,10 @@ pub struct Model {
     /// The conversation it concerns (`p:a:b` or `g:id`), if any (cmd 12 `conv`).
     pub conv: Option<String>,
     pub created_at: i64,
+    /// Who and what it names (JSON of `app::protocol::NoticeNames`, cmd 12 `names`); `NULL`
+    /// on notices recorded before names were kept.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub names: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
