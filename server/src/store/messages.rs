@@ -353,8 +353,10 @@ impl Store {
             }),
         })
         .on_conflict(
+            // `do_nothing_on` names a column because MySQL has no DO NOTHING: there it
+            // becomes `ON DUPLICATE KEY UPDATE conv = conv`.
             OnConflict::column(conversation::Column::Conv)
-                .do_nothing()
+                .do_nothing_on([conversation::Column::Conv])
                 .to_owned(),
         )
         .exec_without_returning(&txn)
@@ -617,7 +619,7 @@ async fn upsert_read(
         })
         .on_conflict(
             OnConflict::columns([conv_read::Column::Conv, conv_read::Column::UserId])
-                .do_nothing()
+                .do_nothing_on([conv_read::Column::Conv])
                 .to_owned(),
         )
         .exec_without_returning(txn)

@@ -355,14 +355,21 @@ async fn the_participants_migration_backfills_existing_conversations() {
     for db in common::databases_migrated(Some(3)).await {
         let s = &db.store;
         // Written before the migration: users and a group through the store (those tables do
-        // not change), conversations, messages and read marks as that schema held them.
+        // not change), the membership, conversations, messages and read marks as that schema held them.
         let (me, ann, bob) = (
             user(s, "me").await,
             user(s, "ann").await,
             user(s, "bob").await,
         );
         let club = s.create_group(&ann, group("club"), 10, 1).await.unwrap();
-        s.join_group(club.id, &me, 10, word, 1).await.unwrap();
+        // The membership as rows: joining through the store would record a notice in the
+        // shape of the latest schema.
+        insert_rows(
+            &db,
+            "group_members (group_id, user_id, role, joined_at)",
+            &[format!("({}, {}, 'member', 1)", club.id.0, me.id.0)],
+        )
+        .await;
         let with_ann = Conv::private(me.id, ann.id).unwrap().key();
         let with_bob = Conv::private(me.id, bob.id).unwrap().key();
         let club_key = Conv::group(club.id).key();

@@ -142,17 +142,31 @@ pub struct TestDb {
     /// API would never produce.
     pub raw: DatabaseConnection,
     pg: Option<(String, String)>,
+    /// MySQL/MariaDB: the server's URL and the database made for this test.
+    mysql: Option<(String, String)>,
     _dir: Option<TempDir>,
 }
 
 impl TestDb {
     pub async fn cleanup(self) {
-        let TestDb { store, pg, raw, .. } = self;
+        let TestDb {
+            store,
+            pg,
+            mysql,
+            raw,
+            ..
+        } = self;
         store.close().await.unwrap();
         raw.close().await.unwrap();
         if let Some((url, schema)) = pg {
             let db = Database::connect(url).await.unwrap();
             db.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .await
+                .unwrap();
+        }
+        if let Some((url, name)) = mysql {
+            let db = Database::connect(url).await.unwrap();
+            db.execute_unprepared(&format!("DROP DATABASE `{name}`"))
                 .await
                 .unwrap();
         }
@@ -176,6 +190,7 @@ pub async fn databases_migrated(steps: Option<u32>) -> Vec<TestDb> {
         store: sqlite,
         raw,
         pg: None,
+        mysql: None,
         _dir: Some(dir),
     }];
     if let Ok(url) = std::env::var("PARLEY_TEST_DATABASE_URL") {
@@ -200,6 +215,33 @@ pub async fn databases_migrated(steps: Option<u32>) -> Vec<TestDb> {
             store,
             raw,
             pg: Some((url, schema)),
+            mysql: None,
+            _dir: None,
+        });
+    }
+    // MySQL/MariaDB (e.g. `mysql://root@127.0.0.1:3306`): a database of its own per test.
+    if let Ok(url) = std::env::var("PARLEY_TEST_MYSQL_URL") {
+        let url = url.trim_end_matches('/').to_owned();
+        let name = format!("parley_t_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(url.clone()).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let db_url = format!("{url}/{name}");
+        let store = Store::connect(&db_url, None).await.unwrap();
+        let raw = Database::connect(db_url).await.unwrap();
+        migrate(&store, &raw, steps).await;
+        if steps.is_none() {
+            store.migrate().await.unwrap();
+        }
+        dbs.push(TestDb {
+            label: "mysql",
+            store,
+            raw,
+            pg: None,
+            mysql: Some((url, name)),
             _dir: None,
         });
     }
