@@ -229,6 +229,8 @@ impl Chat {
             url: req.url,
             memo: req.memo,
             amount: req.amount,
+            width: req.width,
+            height: req.height,
             ..Frame::default()
         };
         self.send(from, None, Outgoing::from_frame(&frame)?).await

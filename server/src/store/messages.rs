@@ -76,6 +76,9 @@ impl TryFrom<message::Model> for StoredMessage {
                 url: m.url,
                 memo: m.memo,
                 amount: m.amount,
+                // Written from a checked u32 (<= MAX_DIMENSION); anything else reads as unknown.
+                width: u32::try_from(m.width).unwrap_or(0),
+                height: u32::try_from(m.height).unwrap_or(0),
             },
             ts: m.created_at,
         })
@@ -162,10 +165,12 @@ struct ListRow {
     m_memo: Option<String>,
     m_amount: Option<i64>,
     m_created_at: Option<i64>,
+    m_width: Option<i32>,
+    m_height: Option<i32>,
 }
 
 /// The message columns of a [`ListRow`], in the order the queries select them.
-const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 11] = [
+const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 13] = [
     (message::Column::Id, "m_id"),
     (message::Column::Seq, "m_seq"),
     (message::Column::SenderId, "m_sender_id"),
@@ -177,6 +182,8 @@ const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 11] = [
     (message::Column::Memo, "m_memo"),
     (message::Column::Amount, "m_amount"),
     (message::Column::CreatedAt, "m_created_at"),
+    (message::Column::Width, "m_width"),
+    (message::Column::Height, "m_height"),
 ];
 
 impl ListRow {
@@ -199,6 +206,8 @@ impl ListRow {
                     memo: self.m_memo.ok_or_else(null)?,
                     amount: self.m_amount.ok_or_else(null)?,
                     created_at: self.m_created_at.ok_or_else(null)?,
+                    width: self.m_width.ok_or_else(null)?,
+                    height: self.m_height.ok_or_else(null)?,
                 })?)
             }
         };
@@ -403,6 +412,9 @@ impl Store {
             memo: Set(body.memo),
             amount: Set(body.amount),
             created_at: Set(new.now_ms),
+            // At most MAX_DIMENSION, so the conversion never saturates in practice.
+            width: Set(i32::try_from(body.width).unwrap_or(i32::MAX)),
+            height: Set(i32::try_from(body.height).unwrap_or(i32::MAX)),
             ..Default::default()
         }
         .insert(&txn)

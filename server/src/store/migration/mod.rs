@@ -6,6 +6,7 @@ mod m20261123_000001_accounts;
 mod m20261123_000002_social;
 mod m20261123_000003_messages;
 mod m20261124_000004_participants;
+mod m20261125_000005_message_size;
 
 /// All of Parley's migrations.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_social::Migration),
             Box::new(m20261123_000003_messages::Migration),
             Box::new(m20261124_000004_participants::Migration),
+            Box::new(m20261125_000005_message_size::Migration),
         ]
     }
 }
