@@ -18,12 +18,19 @@ pub const MAX_CID_CHARS: usize = 64;
 pub const MAX_CONTENT_CHARS: usize = 4000;
 /// Longest `memo` of any message.
 pub const MAX_MEMO_CHARS: usize = 1000;
+/// Largest `width` or `height` a message may state, in pixels: far above any real picture,
+/// low enough that no layout is asked to reserve an absurd box.
+pub const MAX_DIMENSION: u32 = 100_000;
 
 fn is_zero_i64(v: &i64) -> bool {
     *v == 0
 }
 
 fn is_zero_u16(v: &u16) -> bool {
+    *v == 0
+}
+
+fn is_zero_u32(v: &u32) -> bool {
     *v == 0
 }
 
@@ -75,6 +82,13 @@ pub struct Frame {
     /// Error code (cmd 2).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub code: String,
+    /// Pixel width of an image (media 4) or of a video's poster (media 8), so the bubble
+    /// keeps its size while loading; 0 (not sent) when unknown or for other kinds.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub width: u32,
+    /// Pixel height, as `width`.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub height: u32,
     /// Who and what a system notice (cmd 12) names, for wording it in the reader's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names: Option<super::NoticeNames>,
@@ -275,6 +289,10 @@ pub struct MessageBody {
     pub memo: String,
     /// Seconds (voice) or cents (red packet).
     pub amount: i64,
+    /// Pixel width of an image (media 4) or a video's poster (media 8); 0 when unknown.
+    pub width: u32,
+    /// Pixel height, as `width`; both are set or neither.
+    pub height: u32,
 }
 
 impl MessageBody {
@@ -342,7 +360,23 @@ impl MessageBody {
             url,
             memo,
             amount,
+            width: 0,
+            height: 0,
         })
+    }
+
+    /// The same body with the pixel size of its image (media 4) or video poster (media 8),
+    /// each at most [`MAX_DIMENSION`]. The size only means something for those two kinds, so
+    /// it is dropped (kept 0) for every other kind, and when either side is 0 (unknown).
+    pub fn with_size(mut self, width: u32, height: u32) -> Result<MessageBody, ApiError> {
+        if width > MAX_DIMENSION || height > MAX_DIMENSION {
+            return Err(payload(
+                "`width` and `height` must be at most 100000 pixels.",
+            ));
+        }
+        let sized = matches!(self.media, Media::Image | Media::Video) && width > 0 && height > 0;
+        (self.width, self.height) = if sized { (width, height) } else { (0, 0) };
+        Ok(self)
     }
 
     /// The body a frame carries, checked.
@@ -354,7 +388,8 @@ impl MessageBody {
             frame.url.clone(),
             frame.memo.clone(),
             frame.amount,
-        )
+        )?
+        .with_size(frame.width, frame.height)
     }
 
     /// Copies the body into a frame's payload fields.
@@ -365,6 +400,8 @@ impl MessageBody {
         frame.url.clone_from(&self.url);
         frame.memo.clone_from(&self.memo);
         frame.amount = self.amount;
+        frame.width = self.width;
+        frame.height = self.height;
     }
 }
 
@@ -391,6 +428,12 @@ pub struct SendRequest {
     /// Seconds (voice) or cents (red packet).
     #[serde(default)]
     pub amount: i64,
+    /// Pixel width of an image or a video's poster (media 4/8), 0 when unknown.
+    #[serde(default)]
+    pub width: u32,
+    /// Pixel height, as `width`.
+    #[serde(default)]
+    pub height: u32,
 }
 
 /// Where a message or a typing indicator goes, as the client names it.
@@ -820,5 +863,62 @@ mod tests {
             }),
             ErrorCode::InvalidPayload
         );
+    }
+
+    #[test]
+    fn pictures_carry_their_size_and_nothing_else_does() {
+        let image = |w: u32, h: u32| {
+            Outgoing::from_frame(&Frame {
+                url: "/media/abc.jpg".into(),
+                width: w,
+                height: h,
+                ..msg(4)
+            })
+        };
+        let body = image(640, 480).unwrap().body;
+        assert_eq!((body.width, body.height), (640, 480));
+        let mut f = Frame::default();
+        body.write_to(&mut f);
+        assert_eq!((f.width, f.height), (640, 480));
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(
+            (json["width"].clone(), json["height"].clone()),
+            (640.into(), 480.into())
+        );
+        // Unknown sizes are not sent at all.
+        let json = serde_json::to_string(&Frame {
+            cmd: 10,
+            ..Frame::default()
+        })
+        .unwrap();
+        assert!(
+            !json.contains("width") && !json.contains("height"),
+            "{json}"
+        );
+        assert_eq!(
+            image(100_001, 5).unwrap_err().code,
+            ErrorCode::InvalidPayload
+        );
+        // Half a size is no size.
+        let body = image(640, 0).unwrap().body;
+        assert_eq!((body.width, body.height), (0, 0));
+        // Only images and videos are sized.
+        let text = Outgoing::from_frame(&Frame {
+            content: "hi".into(),
+            width: 5,
+            height: 5,
+            ..msg(1)
+        })
+        .unwrap();
+        assert_eq!((text.body.width, text.body.height), (0, 0));
+        let video = Outgoing::from_frame(&Frame {
+            url: "/media/v.webm".into(),
+            pic: "/media/p.jpg".into(),
+            width: 1280,
+            height: 720,
+            ..msg(8)
+        })
+        .unwrap();
+        assert_eq!((video.body.width, video.body.height), (1280, 720));
     }
 }

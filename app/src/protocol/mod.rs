@@ -1,9 +1,11 @@
 //! The wire types that browser and server share (protocol.md sections 1-2), and the input
 //! rules both sides apply: the browser to explain early, the server to enforce.
-//! WebSocket frames (section 3) live in [`frame`].
+//! WebSocket frames (section 3) live in [`frame`]; the upload answer and `/media/` keys in
+//! [`upload`].
 
 pub mod conv;
 pub mod frame;
+pub mod upload;
 
 pub use conv::Conv;
 

@@ -6,7 +6,9 @@
 //! (`conv_members` for 1:1s, `group_members` through `conversations.group_id` for groups),
 //! written when a conversation's first message is stored.
 
-use super::entities::{conv_member, conv_read, conversation, group, group_member, message, user};
+use super::entities::{
+    conv_member, conv_read, conversation, group, group_member, message, message_media, user,
+};
 use super::{classify, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::UserId;
@@ -76,6 +78,9 @@ impl TryFrom<message::Model> for StoredMessage {
                 url: m.url,
                 memo: m.memo,
                 amount: m.amount,
+                // Written from a checked u32 (<= MAX_DIMENSION); anything else reads as unknown.
+                width: u32::try_from(m.width).unwrap_or(0),
+                height: u32::try_from(m.height).unwrap_or(0),
             },
             ts: m.created_at,
         })
@@ -162,10 +167,12 @@ struct ListRow {
     m_memo: Option<String>,
     m_amount: Option<i64>,
     m_created_at: Option<i64>,
+    m_width: Option<i32>,
+    m_height: Option<i32>,
 }
 
 /// The message columns of a [`ListRow`], in the order the queries select them.
-const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 11] = [
+const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 13] = [
     (message::Column::Id, "m_id"),
     (message::Column::Seq, "m_seq"),
     (message::Column::SenderId, "m_sender_id"),
@@ -177,6 +184,8 @@ const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 11] = [
     (message::Column::Memo, "m_memo"),
     (message::Column::Amount, "m_amount"),
     (message::Column::CreatedAt, "m_created_at"),
+    (message::Column::Width, "m_width"),
+    (message::Column::Height, "m_height"),
 ];
 
 impl ListRow {
@@ -199,6 +208,8 @@ impl ListRow {
                     memo: self.m_memo.ok_or_else(null)?,
                     amount: self.m_amount.ok_or_else(null)?,
                     created_at: self.m_created_at.ok_or_else(null)?,
+                    width: self.m_width.ok_or_else(null)?,
+                    height: self.m_height.ok_or_else(null)?,
                 })?)
             }
         };
@@ -274,6 +285,32 @@ async fn add_participants(
         )
         .exec_without_returning(txn)
         .await?;
+    Ok(())
+}
+
+/// Records which uploads (`/media/<key>` in `url` or `pic`) a new message points at, so the
+/// participants of its conversation may fetch them (see `store::media`).
+async fn add_media_refs(
+    txn: &sea_orm::DatabaseTransaction,
+    m: &StoredMessage,
+) -> Result<(), StoreError> {
+    let mut keys: Vec<&str> = [&m.body.url, &m.body.pic]
+        .into_iter()
+        .filter_map(|u| app::protocol::upload::media_key(u))
+        .collect();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let conv = m.conv.key();
+    message_media::Entity::insert_many(keys.into_iter().map(|k| message_media::ActiveModel {
+        media_key: Set(k.to_owned()),
+        conv: Set(conv.clone()),
+        message_id: Set(m.id),
+        ..Default::default()
+    }))
+    .exec_without_returning(txn)
+    .await?;
     Ok(())
 }
 
@@ -405,6 +442,9 @@ impl Store {
             memo: Set(body.memo),
             amount: Set(body.amount),
             created_at: Set(new.now_ms),
+            // At most MAX_DIMENSION, so the conversion never saturates in practice.
+            width: Set(i32::try_from(body.width).unwrap_or(i32::MAX)),
+            height: Set(i32::try_from(body.height).unwrap_or(i32::MAX)),
             ..Default::default()
         }
         .insert(&txn)
@@ -421,6 +461,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        add_media_refs(&txn, &stored).await?;
         // The sender has read their own message.
         upsert_read(&txn, &key, stored.sender, stored.seq).await?;
         txn.commit().await?;

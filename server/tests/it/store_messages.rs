@@ -272,3 +272,57 @@ async fn history_pages_and_read_marks() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn pictures_keep_their_size_in_history_and_the_list() {
+    for db in common::databases().await {
+        let s = db.store.clone();
+        let a = user(&s, "pa").await;
+        let b = user(&s, "pb").await;
+        let conv = Conv::private(a, b).unwrap();
+        let body = MessageBody::new(
+            4,
+            String::new(),
+            String::new(),
+            "/media/x.jpg".into(),
+            String::new(),
+            0,
+        )
+        .unwrap()
+        .with_size(1024, 768)
+        .unwrap();
+        let new = NewMessage {
+            conv,
+            sender: a,
+            cid: "img".into(),
+            body,
+            now_ms: 5,
+        };
+        let Stored::New(stored) = s.store_message(new, None).await.unwrap() else {
+            panic!("{}: not new", db.label)
+        };
+        assert_eq!((stored.body.width, stored.body.height), (1024, 768));
+        let page = s.history(conv, Page::Latest, 10).await.unwrap();
+        assert_eq!(
+            (page[0].body.width, page[0].body.height),
+            (1024, 768),
+            "{}",
+            db.label
+        );
+        let list = s.conversation_list(b).await.unwrap();
+        let last = list[0].last.as_ref().unwrap();
+        assert_eq!(
+            (last.body.width, last.body.height),
+            (1024, 768),
+            "{}",
+            db.label
+        );
+        // A text message stores no size.
+        s.store_message(text(&conv.key(), b, "t"), None)
+            .await
+            .unwrap();
+        let page = s.history(conv, Page::Latest, 10).await.unwrap();
+        assert_eq!((page[1].body.width, page[1].body.height), (0, 0));
+        db.cleanup().await;
+    }
+}

@@ -20,6 +20,9 @@ pub struct Model {
     pub memo: String,
     pub amount: i64,
     pub created_at: i64,
+    /// Pixel size of an image or a video's poster (0 when unknown or another kind).
+    pub width: i32,
+    pub height: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
