@@ -106,7 +106,9 @@ test('a member joining shows as a grey line in the open group conversation', asy
   // ...and words it in the reader's language.
   await page.context().addCookies([{ name: 'i18n_pref_locale', value: 'zh-CN', url: baseURL! }]);
   await page.reload();
-  await expect(line).toHaveText(`${newcomer.nickname} 加入了群聊“${group.name}”`);
+  await expect(page.getByRole('list', { name: '消息' }).getByRole('note')).toHaveText(
+    `${newcomer.nickname} 加入了群聊“${group.name}”`,
+  );
   await bot.dispose();
   await page.context().close();
 });
