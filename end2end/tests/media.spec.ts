@@ -260,6 +260,23 @@ test('camera photo, a voice note that plays, a recorded video and a picked video
   baseURL,
 }) => {
   const { pa, pb } = await friendsChatting(browser, baseURL);
+  // Every stream the page opens is noted, to check the camera and microphone are released.
+  await pa.evaluate(() => {
+    const w = window as unknown as { openStreams: MediaStream[] };
+    w.openStreams = [];
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      const s = await original(c);
+      w.openStreams.push(s);
+      return s;
+    };
+  });
+  const liveTracks = () =>
+    pa.evaluate(() =>
+      (window as unknown as { openStreams: MediaStream[] }).openStreams
+        .flatMap((s) => s.getTracks())
+        .filter((t) => t.readyState === 'live').length,
+    );
 
   // A photo: live preview, Take photo, sent as an image with its size.
   await pa.getByRole('button', { name: 'Camera', exact: true }).click();
@@ -268,9 +285,7 @@ test('camera photo, a voice note that plays, a recorded video and a picked video
   await camera.getByRole('button', { name: 'Take photo' }).click();
   await expect(camera).toBeHidden();
   // The camera is released once the dialog closes.
-  await expect
-    .poll(() => pa.evaluate(() => (document.querySelector('.camera-preview') as HTMLVideoElement | null)?.srcObject ?? null))
-    .toBeNull();
+  await expect.poll(liveTracks).toBe(0);
   const photo = theirs(pb, 4).locator('img');
   await expect(photo).toHaveAttribute('style', /aspect-ratio/);
   await loaded(photo);
@@ -282,8 +297,10 @@ test('camera photo, a voice note that plays, a recorded video and a picked video
   await expect(bar.getByRole('button', { name: 'Send voice note' })).toBeFocused();
   await expect(bar.getByRole('meter', { name: 'Microphone level' })).toBeVisible();
   await expect(bar.getByRole('timer')).toContainText('0:02 / 1:00', { timeout: 5000 });
+  expect(await liveTracks()).toBe(1);
   await bar.getByRole('button', { name: 'Send voice note' }).click();
   await expect(bar).toBeHidden();
+  await expect.poll(liveTracks).toBe(0);
   await expect(mine(pa, 3)).toHaveCount(1);
   const note = theirs(pb, 3);
   await expect(note.locator('.duration')).toHaveText(/^[23]"$/);
@@ -296,6 +313,7 @@ test('camera photo, a voice note that plays, a recorded video and a picked video
 
   // A recorded video: poster and size on the other side, and it plays.
   await recordVideo(pa, 1500);
+  await expect.poll(liveTracks).toBe(0);
   const clip = theirs(pb, 8).locator('video');
   await expect(clip).toHaveAttribute('poster', /^\/media\//);
   await expect(clip).toHaveAttribute('style', /aspect-ratio/);
