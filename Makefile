@@ -7,13 +7,15 @@ WASM_BINDGEN_VERSION := 0.2.130
 BINARYEN_VERSION     := 132.0.0
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-# wasm-opt from npm's binaryen (Debian's breaks hydration), then cargo-installed tools.
-export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# wasm-opt from npm's binaryen (Debian's breaks hydration), moto's S3 server (for the S3
+# storage tests) from its own venv, then cargo-installed tools.
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/.tools/moto/bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: setup run build test test-rust test-e2e lint
 
-## Install whatever is missing: wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Chromium, npm packages.
+## Install whatever is missing: wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Chromium, npm packages,
+## moto's S3 server (a venv under .tools/moto: Debian's Python refuses system-wide pip installs).
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@cargo leptos --version 2>/dev/null | grep -q '$(CARGO_LEPTOS_VERSION)' \
@@ -26,6 +28,8 @@ setup:
 	  || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei fonts-noto-color-emoji; }
 	@[ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ] \
 	  || (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+	@command -v moto_server >/dev/null \
+	  || { python3 -m venv .tools/moto && .tools/moto/bin/pip install --quiet 'moto[server]'; }
 
 ## Build (release) and serve on http://127.0.0.1:3000 with the embedded SQLite default.
 run: setup

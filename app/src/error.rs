@@ -92,6 +92,21 @@ error_codes! {
     /// The same sender reused a `cid` in another conversation: a cid names one message.
     CidConflict = "cid_conflict", 409,
         "That message id (cid) was already used for a message in another conversation.";
+    /// An upload over `PARLEY_MAX_UPLOAD_BYTES`; `msg` names the cap.
+    FileTooLarge = "file_too_large", 413, "That file is too large.";
+    /// An upload whose content is not an accepted type (pictures, sound, video, PDF), or a
+    /// picture that cannot be read.
+    UnsupportedMedia = "unsupported_media", 415,
+        "That kind of file cannot be sent. Send a picture, a sound, a video or a PDF.";
+    /// A picture with more pixels than `PARLEY_MAX_IMAGE_PIXELS`.
+    ImageTooLarge = "image_too_large", 422, "That picture has too many pixels.";
+    /// Too many uploads in a minute; `Retry-After` says when to try again.
+    TooManyUploads = "too_many_uploads", 429,
+        "You are sending files too fast. Please wait a moment and try again.";
+    /// A message whose `url` or `pic` names a `/media/` file that does not exist or that the
+    /// sender did not upload.
+    MediaNotFound = "media_not_found", 400,
+        "That attachment is not one of your uploads. Please upload it again.";
     /// A cookie-authenticated change that did not come from Parley's own pages (CSRF guard).
     CrossOrigin = "cross_origin", 403,
         "This request did not come from this site's own pages, so it was refused.";

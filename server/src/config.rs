@@ -36,6 +36,29 @@ pub enum ConfigError {
     /// A duration or count that must be positive was zero.
     #[error("{0}: must be greater than zero")]
     Zero(&'static str),
+    /// `PARLEY_MEDIA_DIR` cannot be created.
+    #[error("PARLEY_MEDIA_DIR: cannot create {path}: {source}")]
+    MediaDir {
+        /// The directory that was asked for.
+        path: PathBuf,
+        /// Why it could not be created.
+        source: std::io::Error,
+    },
+    /// A setting S3 storage needs is missing.
+    #[error("{0}: required when PARLEY_STORAGE=s3")]
+    Required(&'static str),
+    /// `PARLEY_S3_ENDPOINT` is not an http(s) URL.
+    #[error("PARLEY_S3_ENDPOINT: {0}")]
+    S3Endpoint(String),
+}
+
+/// Where uploaded files are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StorageKind {
+    /// A directory on this machine (`PARLEY_MEDIA_DIR`).
+    Local,
+    /// An S3-compatible bucket (`PARLEY_S3_*`).
+    S3,
 }
 
 /// How log lines are written.
@@ -194,6 +217,88 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_LOG_FORMAT", value_name = "PARLEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Where uploaded files are kept: `local` (a directory) or `s3` (S3-compatible storage).
+    #[arg(long, env = "PARLEY_STORAGE", value_name = "PARLEY_STORAGE", value_enum, default_value_t = StorageKind::Local)]
+    pub storage: StorageKind,
+
+    /// Directory of uploaded files with local storage; default: `media` in the data dir.
+    #[arg(long, env = "PARLEY_MEDIA_DIR", value_name = "PARLEY_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+
+    /// S3 bucket of uploaded files (required with `PARLEY_STORAGE=s3`).
+    #[arg(long, env = "PARLEY_S3_BUCKET", value_name = "PARLEY_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// S3 endpoint URL for S3-compatible services (MinIO, Ceph...); default: AWS.
+    #[arg(long, env = "PARLEY_S3_ENDPOINT", value_name = "PARLEY_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 region.
+    #[arg(
+        long,
+        env = "PARLEY_S3_REGION",
+        value_name = "PARLEY_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub s3_region: String,
+
+    /// S3 access key id; unset: the usual AWS credential sources (instance role...).
+    #[arg(
+        long,
+        env = "PARLEY_S3_ACCESS_KEY_ID",
+        value_name = "PARLEY_S3_ACCESS_KEY_ID"
+    )]
+    pub s3_access_key_id: Option<String>,
+
+    /// S3 secret access key.
+    #[arg(
+        long,
+        env = "PARLEY_S3_SECRET_ACCESS_KEY",
+        value_name = "PARLEY_S3_SECRET_ACCESS_KEY"
+    )]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Path-style S3 URLs (`endpoint/bucket/key`), which most S3-compatible servers need;
+    /// otherwise virtual-hosted style (`bucket.endpoint/key`).
+    #[arg(
+        long,
+        env = "PARLEY_S3_PATH_STYLE",
+        value_name = "PARLEY_S3_PATH_STYLE",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true"
+    )]
+    pub s3_path_style: bool,
+
+    /// Largest upload, in bytes.
+    #[arg(
+        long,
+        env = "PARLEY_MAX_UPLOAD_BYTES",
+        value_name = "PARLEY_MAX_UPLOAD_BYTES",
+        default_value_t = 25 * 1024 * 1024
+    )]
+    pub max_upload_bytes: u64,
+
+    /// Uploads one user may make per minute (429 past it).
+    #[arg(
+        long,
+        env = "PARLEY_UPLOADS_PER_MINUTE",
+        value_name = "PARLEY_UPLOADS_PER_MINUTE",
+        default_value_t = 30
+    )]
+    pub uploads_per_minute: u32,
+
+    /// Most pixels an uploaded picture may have (width x height); larger ones are refused
+    /// before they are decoded.
+    #[arg(
+        long,
+        env = "PARLEY_MAX_IMAGE_PIXELS",
+        value_name = "PARLEY_MAX_IMAGE_PIXELS",
+        default_value_t = 50_000_000
+    )]
+    pub max_image_pixels: u64,
+
     /// Where the built site (WASM, JS, CSS, public assets) is served from.
     #[arg(
         long,
@@ -231,9 +336,79 @@ impl fmt::Debug for Settings {
             .field("notice_ttl_days", &self.notice_ttl_days)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("log_format", &self.log_format)
+            .field("storage", &self.storage)
+            .field("media_dir", &self.media_dir)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field(
+                "s3_secret_access_key",
+                &self.s3_secret_access_key.as_ref().map(|_| "***"),
+            )
+            .field("s3_path_style", &self.s3_path_style)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("uploads_per_minute", &self.uploads_per_minute)
+            .field("max_image_pixels", &self.max_image_pixels)
             .field("site_root", &self.site_root)
             .finish()
     }
+}
+
+/// An S3-compatible bucket.
+#[derive(Clone)]
+pub struct S3Config {
+    /// Bucket name.
+    pub bucket: String,
+    /// Endpoint URL; `None` for AWS itself.
+    pub endpoint: Option<String>,
+    /// Region.
+    pub region: String,
+    /// Access key id; `None` for the usual AWS credential sources.
+    pub access_key_id: Option<String>,
+    /// Secret access key.
+    pub secret_access_key: Option<String>,
+    /// Path-style requests (`endpoint/bucket/key`).
+    pub path_style: bool,
+}
+
+// Hand-written so the secret key never reaches the logs.
+impl fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Config")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "***"),
+            )
+            .field("path_style", &self.path_style)
+            .finish()
+    }
+}
+
+/// Where uploaded files are kept, resolved.
+#[derive(Clone, Debug)]
+pub enum StorageConfig {
+    /// This directory (created at start-up).
+    Local(PathBuf),
+    /// This bucket.
+    S3(S3Config),
+}
+
+/// Upload settings, resolved.
+#[derive(Clone, Debug)]
+pub struct MediaConfig {
+    /// Where files are kept.
+    pub storage: StorageConfig,
+    /// Largest upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// Uploads per user per minute.
+    pub uploads_per_minute: u32,
+    /// Most pixels of an uploaded picture.
+    pub max_image_pixels: u64,
 }
 
 /// Settings checked and completed with their derived defaults.
@@ -271,6 +446,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Built site directory.
     pub site_root: PathBuf,
+    /// Uploads.
+    pub media: MediaConfig,
 }
 
 impl fmt::Debug for Config {
@@ -288,6 +465,7 @@ impl fmt::Debug for Config {
             .field("presence_grace", &self.presence_grace)
             .field("notice_ttl", &self.notice_ttl)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("media", &self.media)
             .finish_non_exhaustive()
     }
 }
@@ -323,6 +501,18 @@ impl Settings {
         if self.max_group_members < 2 {
             return Err(ConfigError::TooSmall("MAX_GROUP_MEMBERS", 2));
         }
+        for (name, v) in [
+            ("PARLEY_MAX_UPLOAD_BYTES", self.max_upload_bytes),
+            (
+                "PARLEY_UPLOADS_PER_MINUTE",
+                u64::from(self.uploads_per_minute),
+            ),
+            ("PARLEY_MAX_IMAGE_PIXELS", self.max_image_pixels),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::Zero(name));
+            }
+        }
         let public_origin = match &self.public_origin {
             Some(o) => normalize_origin(o)?,
             None => derived_origin(self.addr),
@@ -345,7 +535,59 @@ impl Settings {
                 format!("sqlite://{}?mode=rwc", dir.join("parley.db").display())
             }
         };
+        let storage = match self.storage {
+            StorageKind::Local => {
+                let dir = self
+                    .media_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("media"));
+                std::fs::create_dir_all(&dir).map_err(|source| ConfigError::MediaDir {
+                    path: dir.clone(),
+                    source,
+                })?;
+                StorageConfig::Local(dir)
+            }
+            StorageKind::S3 => {
+                let bucket = self
+                    .s3_bucket
+                    .clone()
+                    .filter(|b| !b.trim().is_empty())
+                    .ok_or(ConfigError::Required("PARLEY_S3_BUCKET"))?;
+                if let Some(endpoint) = &self.s3_endpoint {
+                    let ok = url::Url::parse(endpoint)
+                        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+                    if !ok {
+                        return Err(ConfigError::S3Endpoint(format!(
+                            "{endpoint:?} must be an http:// or https:// URL"
+                        )));
+                    }
+                }
+                if self.s3_access_key_id.is_some() != self.s3_secret_access_key.is_some() {
+                    let missing = if self.s3_access_key_id.is_some() {
+                        "PARLEY_S3_SECRET_ACCESS_KEY"
+                    } else {
+                        "PARLEY_S3_ACCESS_KEY_ID"
+                    };
+                    return Err(ConfigError::Required(missing));
+                }
+                StorageConfig::S3(S3Config {
+                    bucket,
+                    endpoint: self.s3_endpoint.clone(),
+                    region: self.s3_region.clone(),
+                    access_key_id: self.s3_access_key_id.clone(),
+                    secret_access_key: self.s3_secret_access_key.clone(),
+                    path_style: self.s3_path_style,
+                })
+            }
+        };
+        let media = MediaConfig {
+            storage,
+            max_upload_bytes: self.max_upload_bytes,
+            uploads_per_minute: self.uploads_per_minute,
+            max_image_pixels: self.max_image_pixels,
+        };
         Ok(Config {
+            media,
             addr: self.addr,
             data_dir: self.data_dir,
             database_url,
@@ -535,5 +777,78 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("***"));
+    }
+
+    #[test]
+    fn media_settings_default_to_a_local_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("d");
+        let cfg = parse(&["--data-dir", data.to_str().unwrap()])
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert!(matches!(&cfg.media.storage, StorageConfig::Local(p) if p == &data.join("media")));
+        assert!(data.join("media").is_dir());
+        assert_eq!(cfg.media.max_upload_bytes, 26_214_400);
+        let d = data.to_str().unwrap();
+        let err = |args: &[&str]| {
+            parse(&[&["--data-dir", d][..], args].concat())
+                .unwrap()
+                .resolve()
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        assert!(err(&["--storage", "s3"]).starts_with("PARLEY_S3_BUCKET"));
+        assert!(err(&[
+            "--storage",
+            "s3",
+            "--s3-bucket",
+            "b",
+            "--s3-endpoint",
+            "ftp://x"
+        ])
+        .starts_with("PARLEY_S3_ENDPOINT"));
+        assert!(err(&[
+            "--storage",
+            "s3",
+            "--s3-bucket",
+            "b",
+            "--s3-access-key-id",
+            "k"
+        ])
+        .starts_with("PARLEY_S3_SECRET_ACCESS_KEY"));
+        assert!(err(&["--max-upload-bytes", "0"]).starts_with("PARLEY_MAX_UPLOAD_BYTES"));
+        let bad = parse(&["--s3-path-style", "perhaps"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            bad.contains("PARLEY_S3_PATH_STYLE") || bad.contains("--s3-path-style"),
+            "{bad}"
+        );
+        let s3 = parse(&[
+            "--data-dir",
+            d,
+            "--storage",
+            "s3",
+            "--s3-bucket",
+            "b",
+            "--s3-endpoint",
+            "http://127.0.0.1:9000",
+            "--s3-access-key-id",
+            "AKID",
+            "--s3-secret-access-key",
+            "s3-secret-value",
+            "--s3-path-style",
+        ])
+        .unwrap();
+        assert!(s3.s3_path_style);
+        assert!(!format!("{s3:?}").contains("s3-secret-value"));
+        let cfg = s3.resolve().unwrap();
+        assert!(
+            matches!(&cfg.media.storage, StorageConfig::S3(c) if c.path_style && c.bucket == "b")
+        );
+        assert!(!format!("{cfg:?}").contains("s3-secret-value"));
     }
 }

@@ -15,9 +15,9 @@ pub enum AppError {
     /// The client's fault, explained to the client.
     #[error(transparent)]
     Rejected(#[from] ApiError),
-    /// Too many failed logins; retry after the given time.
-    #[error("throttled for {0:?}")]
-    Throttled(Duration),
+    /// Too many attempts (failed logins, uploads); the code says which, and when to retry.
+    #[error("{0} throttled for {1:?}")]
+    Throttled(ErrorCode, Duration),
     /// The database failed.
     #[error(transparent)]
     Store(crate::store::StoreError),
@@ -41,7 +41,7 @@ impl AppError {
                 }
                 e.clone()
             }
-            AppError::Throttled(_) => ApiError::new(ErrorCode::TooManyAttempts),
+            AppError::Throttled(code, _) => ApiError::new(*code),
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
                 ApiError::new(ErrorCode::Internal)
@@ -79,7 +79,7 @@ impl IntoResponse for AppError {
         let status = StatusCode::from_u16(body.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, Json(body)).into_response();
-        if let AppError::Throttled(wait) = self {
+        if let AppError::Throttled(_, wait) = self {
             // Round up so a client that waits exactly this long is let in.
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

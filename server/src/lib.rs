@@ -7,7 +7,9 @@
 //! - [`session`]: one WebSocket connection; frames are parsed once into `ClientCmd`.
 //! - [`rules`]: `accounts`, `throttle`, `social`, `chat`, `presence`, side by side.
 //! - [`store`]: SeaORM persistence split by domain (users, sessions, friends, groups,
-//!   notices, messages) and migrations.
+//!   notices, messages, media) and migrations.
+//! - [`media`]: uploaded files: storage (local directory or S3), streaming upload with
+//!   content sniffing and thumbnails, and who may fetch a file.
 //! - delivery: [`hub`] (node-local registry and fan-out, socket caps) and [`bus`] (across
 //!   nodes; in-process for now).
 //! - [`state`]: the handles every request shares; [`error`]: the service error and its HTTP form.
@@ -22,6 +24,7 @@ pub mod bus;
 pub mod config;
 pub mod error;
 pub mod hub;
+pub mod media;
 pub mod routes;
 pub mod rules;
 pub mod session;

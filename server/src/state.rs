@@ -27,6 +27,8 @@ pub struct AppState {
     pub social: Social,
     /// Messaging rules.
     pub chat: Chat,
+    /// Uploaded files.
+    pub media: crate::media::Media,
     /// This node's connections.
     pub hub: Arc<Hub>,
     /// Who friends have been told is online.
@@ -81,12 +83,16 @@ impl AppState {
             config.max_group_members,
         );
         let chat = Chat::new(store.clone(), bus, hub.clone(), announced.clone());
+        let storage = crate::media::Storage::open(&config.media.storage)
+            .map_err(|e| AppError::Internal(format!("media storage: {e}")))?;
+        let media = crate::media::Media::new(storage, store.clone(), &config.media);
         Ok(AppState {
             config: Arc::new(config),
             store,
             accounts,
             social,
             chat,
+            media,
             hub,
             announced,
             leptos,

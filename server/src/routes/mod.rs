@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod extract;
 pub mod forms;
 pub mod health;
+pub mod media;
 pub mod metrics;
 pub mod notices;
 pub mod pages;
@@ -16,6 +17,7 @@ pub mod ws;
 
 use crate::state::AppState;
 use app::api::backend::SharedBackend;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::routing::{any, delete, get, post};
 use axum::{middleware, Router};
@@ -25,6 +27,17 @@ use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+
+/// The request body limit of `POST /api/upload`: the file cap plus 64 KiB for the multipart
+/// framing and small fields around the file.
+fn upload_body_limit(state: &AppState) -> usize {
+    let cap = state
+        .config
+        .media
+        .max_upload_bytes
+        .saturating_add(64 * 1024);
+    usize::try_from(cap).unwrap_or(usize::MAX)
+}
 
 /// The whole HTTP surface: REST API, form posts, pages, server functions and static files.
 pub fn router(state: AppState) -> Router {
@@ -70,6 +83,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/conversations/{conv}/read", post(conversations::read))
         .route("/api/notices", get(notices::list))
+        .route(
+            "/api/upload",
+            // The file is streamed and its exact cap enforced while it arrives; this outer
+            // limit only stops a body far beyond it (the cap plus room for multipart headers).
+            post(media::upload).layer(DefaultBodyLimit::max(upload_body_limit(&state))),
+        )
         .route("/metrics", get(metrics::metrics))
         .route("/api/{*rest}", any(api::not_found))
         .route("/login", post(forms::login))
@@ -89,6 +108,9 @@ pub fn router(state: AppState) -> Router {
         // Pages, JSON and the WASM bundle shrink several-fold; clients that send no
         // Accept-Encoding get them as they are.
         .layer(CompressionLayer::new().gzip(true).br(true))
+        // Added after the compression layer, so outside it: pictures, sound and video are
+        // compressed already, and byte ranges (seeking) must address the stored bytes.
+        .route("/media/{key}", get(media::serve))
         .layer(
             TraceLayer::new_for_http()
                 // The path only: a query may carry a token (`/ws?token=`), and no secret may

@@ -171,7 +171,7 @@ impl Accounts {
         let key = username_key(&req.username);
         self.throttle
             .check(&key, addr)
-            .map_err(AppError::Throttled)?;
+            .map_err(|wait| AppError::Throttled(ErrorCode::TooManyAttempts, wait))?;
 
         let creds = self.store.credentials(&req.username).await?;
         let phc = creds

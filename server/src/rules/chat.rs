@@ -11,7 +11,8 @@ use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
-use app::protocol::frame::{Cmd, Frame, Outgoing, SendRequest, TypingTo};
+use app::protocol::frame::{Cmd, Frame, MessageBody, Outgoing, SendRequest, TypingTo};
+use app::protocol::upload::{media_key, MEDIA_PREFIX};
 use app::protocol::{Conv, OpenConversation, User};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -56,6 +57,18 @@ const OPEN_PAGE: u64 = 30;
 /// A fresh, unguessable client id for a message the server's own form will send.
 fn new_cid() -> String {
     format!("w{:032x}", rand::random::<u128>())
+}
+
+/// The upload keys a message points at (its `url` and `pic` under `/media/`). A `/media/`
+/// path that cannot be a key names no upload, so it is refused like a missing one.
+fn media_keys(body: &MessageBody) -> Result<Vec<&str>, AppError> {
+    let mut keys = Vec::new();
+    for url in [&body.url, &body.pic] {
+        if url.starts_with(MEDIA_PREFIX) {
+            keys.push(media_key(url).ok_or(AppError::code(ErrorCode::MediaNotFound))?);
+        }
+    }
+    Ok(keys)
 }
 
 fn no_such_user() -> AppError {
@@ -172,6 +185,13 @@ impl Chat {
             ),
             None => (self.participants(from.id, conv).await?, None),
         };
+        // A message may point only at files its sender uploaded: nobody can make a file of
+        // someone else's visible to a conversation by naming its key. (The store records
+        // the message's keys with it, which is what lets the participants fetch them.)
+        let keys = media_keys(&out.body)?;
+        if !self.store.media_all_owned_by(&keys, from.id).await? {
+            return Err(AppError::code(ErrorCode::MediaNotFound));
+        }
         let stored = self
             .store
             .store_message(

@@ -1,4 +1,4 @@
-//! Login throttling: counts failed logins per (account, client address) and per client
+//! Throttles. Login throttling counts failed logins per (account, client address) and per client
 //! address inside a window, and refuses further attempts on a key that reached its limit
 //! until the window since its first failure has passed.
 //!
@@ -9,6 +9,9 @@
 //!
 //! Node-local on purpose: it bounds guessing speed per process, which is what it is for; a
 //! cluster multiplies the budget by its node count, noted in the README.
+//!
+//! [`RateLimit`] is the plain kind: a budget of events per key and window (uploads per user
+//! per minute), with the wait until the window ends when it is spent.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -110,6 +113,59 @@ impl LoginThrottle {
     }
 }
 
+/// Events counted in a key's current window.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    count: u32,
+    since: Instant,
+}
+
+/// A budget of events per key and window (uploads per user per minute): the window starts
+/// at a key's first event, and once the budget is spent further events wait for its end.
+/// Node-local, like [`LoginThrottle`].
+#[derive(Debug)]
+pub struct RateLimit<K> {
+    per_window: u32,
+    window: Duration,
+    // A plain mutex: every critical section is a map lookup, never held across an await.
+    windows: Mutex<HashMap<K, Window>>,
+}
+
+impl<K: std::hash::Hash + Eq> RateLimit<K> {
+    /// A limit of `per_window` events per key per `window`.
+    pub fn new(per_window: u32, window: Duration) -> RateLimit<K> {
+        RateLimit {
+            per_window,
+            window,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts an event for `key`; `Err(wait)` (and not counted) when its budget is spent.
+    pub fn hit(&self, key: K) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= SWEEP_AT {
+            map.retain(|_, w| now.saturating_duration_since(w.since) < self.window);
+        }
+        let w = map.entry(key).or_insert(Window {
+            count: 0,
+            since: now,
+        });
+        let elapsed = now.saturating_duration_since(w.since);
+        if elapsed >= self.window {
+            *w = Window {
+                count: 0,
+                since: now,
+            };
+        } else if w.count >= self.per_window {
+            return Err(self.window - elapsed);
+        }
+        w.count = w.count.saturating_add(1);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +204,16 @@ mod tests {
         assert!(t.check("bob", Some(ip)).is_err());
         std::thread::sleep(Duration::from_millis(60));
         assert!(t.check("bob", Some(ip)).is_ok());
+    }
+
+    #[test]
+    fn a_rate_limit_counts_per_key_and_window() {
+        let r = RateLimit::new(2, Duration::from_millis(50));
+        assert!(r.hit(1).is_ok() && r.hit(1).is_ok());
+        let wait = r.hit(1).unwrap_err();
+        assert!(wait <= Duration::from_millis(50));
+        assert!(r.hit(2).is_ok(), "another key has its own budget");
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(r.hit(1).is_ok());
     }
 }

@@ -6,7 +6,9 @@
 //! (`conv_members` for 1:1s, `group_members` through `conversations.group_id` for groups),
 //! written when a conversation's first message is stored.
 
-use super::entities::{conv_member, conv_read, conversation, group, group_member, message, user};
+use super::entities::{
+    conv_member, conv_read, conversation, group, group_member, message, message_media, user,
+};
 use super::{classify, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::UserId;
@@ -286,6 +288,32 @@ async fn add_participants(
     Ok(())
 }
 
+/// Records which uploads (`/media/<key>` in `url` or `pic`) a new message points at, so the
+/// participants of its conversation may fetch them (see `store::media`).
+async fn add_media_refs(
+    txn: &sea_orm::DatabaseTransaction,
+    m: &StoredMessage,
+) -> Result<(), StoreError> {
+    let mut keys: Vec<&str> = [&m.body.url, &m.body.pic]
+        .into_iter()
+        .filter_map(|u| app::protocol::upload::media_key(u))
+        .collect();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let conv = m.conv.key();
+    message_media::Entity::insert_many(keys.into_iter().map(|k| message_media::ActiveModel {
+        media_key: Set(k.to_owned()),
+        conv: Set(conv.clone()),
+        message_id: Set(m.id),
+        ..Default::default()
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
 /// Which way a history page reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
@@ -431,6 +459,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        add_media_refs(&txn, &stored).await?;
         // The sender has read their own message.
         upsert_read(&txn, &key, stored.sender, stored.seq).await?;
         txn.commit().await?;

@@ -3,11 +3,12 @@
 //! [`Store`] offers domain-shaped methods (one call = one statement or one transaction) and
 //! returns `app::protocol` types, so nothing above this module sees an entity or a query.
 //! One file per domain: [`users`], [`sessions`], [`friends`], [`groups`], [`notices`],
-//! [`messages`].
+//! [`messages`], [`media`].
 
 pub mod entities;
 pub mod friends;
 pub mod groups;
+pub mod media;
 pub mod messages;
 pub mod migration;
 pub mod notices;

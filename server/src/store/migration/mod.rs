@@ -7,6 +7,7 @@ mod m20261123_000002_social;
 mod m20261123_000003_messages;
 mod m20261124_000004_participants;
 mod m20261125_000005_message_size;
+mod m20261125_000006_media;
 
 /// All of Parley's migrations.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_messages::Migration),
             Box::new(m20261124_000004_participants::Migration),
             Box::new(m20261125_000005_message_size::Migration),
+            Box::new(m20261125_000006_media::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Shared test harness: the real server on an ephemeral port over a temporary SQLite file,
 //! HTTP clients, and the list of databases store tests run against.
 
+pub mod s3;
 pub mod ws;
 
 use clap::Parser;
@@ -67,6 +68,31 @@ pub async fn spawn_with(extra: &[&str]) -> TestServer {
 impl TestServer {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The server's data directory (the SQLite file, and `media/` with local storage).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("data")
+    }
+
+    /// Counts rows with a raw query on the server's SQLite file (`SELECT COUNT(*) ...`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        let url = format!(
+            "sqlite://{}?mode=ro",
+            self.data_dir().join("parley.db").display()
+        );
+        let db = Database::connect(url).await.unwrap();
+        let row = db
+            .query_one(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                sql.to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let n: i64 = row.try_get_by_index(0).unwrap();
+        db.close().await.unwrap();
+        n
     }
 
     /// Registers `username` with `password` and returns the user JSON.
@@ -248,6 +274,25 @@ impl Person {
         let text = res.text().await.unwrap();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
+}
+
+/// Uploads `bytes` as multipart field `file` named `name` with the claimed `content_type`.
+pub async fn upload(
+    srv: &TestServer,
+    who: &Person,
+    name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str(content_type)
+        .unwrap();
+    who.req(srv, reqwest::Method::POST, "/api/upload")
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Registers and logs in `name`.
