@@ -147,7 +147,11 @@ fn code_for_status(status: u16) -> ErrorCode {
         401 => ErrorCode::Unauthorized,
         403 => ErrorCode::Forbidden,
         404 => ErrorCode::NotFound,
-        400 | 422 => ErrorCode::InvalidBody,
+        413 => ErrorCode::FileTooLarge,
+        415 => ErrorCode::UnsupportedMedia,
+        422 => ErrorCode::ImageTooLarge,
+        429 => ErrorCode::TooManyUploads,
+        400 => ErrorCode::InvalidBody,
         503 => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     }
@@ -595,6 +599,16 @@ mod tests {
             panic!("refused")
         };
         assert_eq!(e.code, ErrorCode::Unavailable);
+        let Err(UploadError::Server(e)) = read_answer(413, "Payload Too Large") else {
+            panic!("refused")
+        };
+        assert_eq!(
+            (e.code, e.msg.as_str()),
+            (
+                ErrorCode::FileTooLarge,
+                ErrorCode::FileTooLarge.default_msg()
+            )
+        );
         // A success without a usable body is no success.
         assert_eq!(read_answer(200, "{}"), Err(UploadError::Network));
         assert_eq!(read_answer(201, "nope"), Err(UploadError::Network));
