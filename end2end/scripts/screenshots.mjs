@@ -5,6 +5,7 @@
 // (from the repo root, after `make build`; `media` photographs only the media views: a
 // conversation with image, voice and video messages, the composer's tools, the camera dialog,
 // a voice note recording and an upload in progress, with Chromium's fake camera and microphone).
+// PARLEY_BIN names the server binary (default target/release/parley).
 // Output: <out-dir>/<view>-<width>-<scheme>-<locale>.png (default /tmp/parley-shots).
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
@@ -99,7 +100,7 @@ const port = await new Promise((resolve) => {
 });
 const base = `http://127.0.0.1:${port}`;
 const data = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-shots-'));
-const server = spawn('target/release/parley', [], {
+const server = spawn(process.env.PARLEY_BIN ?? 'target/release/parley', [], {
   env: { ...process.env, PARLEY_ADDR: `127.0.0.1:${port}`, PARLEY_DATA_DIR: data, RUST_LOG: 'warn' },
   stdio: 'inherit',
 });
