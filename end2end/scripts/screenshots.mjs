@@ -249,14 +249,15 @@ try {
             await page.locator('.more-button').click();
           }
           // The camera dialog with the (fake) live picture.
-          await page.locator('.more-tools button').first().click();
+          if (width < 480) await page.locator('.more-button').click();
+          await page.locator('.tool-camera').click();
           await page.locator('.camera-preview').waitFor();
           await page.waitForFunction(() => document.querySelector('.camera-preview')?.readyState >= 2);
           await page.waitForTimeout(300);
           await shot('camera');
           await page.keyboard.press('Escape');
           // A voice note recording.
-          await page.locator('.composer-tools button.tool').nth(1).click();
+          await page.locator('.tool-voice').click();
           await page.locator('.voice-bar').waitFor();
           await page.waitForTimeout(1600);
           await shot('voice');

@@ -106,17 +106,17 @@ pub fn ComposerTools(
             node_ref=row on:keydown=menu_escape>
             <Show when=move || voice.with(Option::is_none) fallback=move || view! { <VoiceBar attachments voice/> }>
                 <EmojiPicker textarea/>
-                <button type="button" class="icon tool" aria-label=label(|l| td_string!(l, attach)) title=label(|l| td_string!(l, attach_hint))
+                <button type="button" class="icon tool tool-attach" aria-label=label(|l| td_string!(l, attach)) title=label(|l| td_string!(l, attach_hint))
                     on:click=pick>"📎"</button>
-                <button type="button" class="icon tool" aria-label=label(|l| td_string!(l, record_voice)) title=label(|l| td_string!(l, record_voice))
+                <button type="button" class="icon tool tool-voice" aria-label=label(|l| td_string!(l, record_voice)) title=label(|l| td_string!(l, record_voice))
                     on:click=record>"🎤"</button>
                 <button type="button" class="icon tool more-button" aria-label=label(|l| td_string!(l, more_tools)) title=label(|l| td_string!(l, more_tools))
                     aria-expanded=move || if more.get() { "true" } else { "false" } aria-controls="more-tools"
                     on:click=move |_| more.update(|m| *m = !*m)>"＋"</button>
                 <div class="more-tools" id="more-tools" class:open=move || more.get()>
-                    <button type="button" class="icon tool" aria-label=label(|l| td_string!(l, camera)) title=label(|l| td_string!(l, camera))
+                    <button type="button" class="icon tool tool-camera" aria-label=label(|l| td_string!(l, camera)) title=label(|l| td_string!(l, camera))
                         on:click=move |_| open_tool(camera)>"📷"</button>
-                    <button type="button" class="icon tool" aria-label=label(|l| td_string!(l, record_video)) title=label(|l| td_string!(l, record_video))
+                    <button type="button" class="icon tool tool-video" aria-label=label(|l| td_string!(l, record_video)) title=label(|l| td_string!(l, record_video))
                         on:click=move |_| open_tool(video)>"🎬"</button>
                     <button type="button" class="icon tool" aria-label=label(|l| td_string!(l, send_contact)) title=label(|l| td_string!(l, send_contact))
                         on:click=move |_| open_tool(contact)>"👤"</button>
