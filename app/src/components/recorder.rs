@@ -61,8 +61,10 @@ pub fn VoiceBar(
         // A few minutes at most: exact.
         #[allow(clippy::cast_possible_truncation)]
         let s = (ms / 1000.0).floor() as i64;
-        format!("{} / {}", clock(s), clock(VOICE_MAX_SECS))
+        clock(s)
     };
+    // The cap, which a narrow screen leaves out.
+    let cap = format!(" / {}", clock(VOICE_MAX_SECS));
     let level = move || {
         let l = voice.with(|v| v.map_or(0.0, |v| v.level));
         // 0..=100 for the meter.
@@ -73,7 +75,9 @@ pub fn VoiceBar(
     view! {
         <div class="voice-bar" role="group" aria-label=move || td_string!(i18n.get_locale(), recording_voice)>
             <span class="rec-dot" aria-hidden="true"></span>
-            <span class="rec-time" role="timer" aria-label=move || td_string!(i18n.get_locale(), recording_time)>{shown}</span>
+            <span class="rec-time" role="timer" aria-label=move || td_string!(i18n.get_locale(), recording_time)>
+                {shown}<span class="rec-cap">{cap}</span>
+            </span>
             <span class="level" role="meter" aria-label=move || td_string!(i18n.get_locale(), mic_level)
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow=level>
                 <span style=move || format!("width:{}%", level())></span>
