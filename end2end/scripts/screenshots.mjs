@@ -242,6 +242,9 @@ try {
           await page.waitForLoadState('networkidle');
           await page.waitForFunction(() => [...document.images].every((i) => i.complete));
           await shot('media');
+          // Further up: my voice note and a portrait picture.
+          await page.locator('.msg.mine[data-media="3"]').scrollIntoViewIfNeeded();
+          await shot('media-up');
           // The tools: on a narrow screen, the "+" menu opened.
           if (width < 480) {
             await page.locator('.more-button').click();
