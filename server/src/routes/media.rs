@@ -188,3 +188,34 @@ pub async fn serve(
     *res.body_mut() = Body::from_stream(stream);
     Ok(res.into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(spec: &str) -> headers::Range {
+        let mut h = HeaderMap::new();
+        h.insert(header::RANGE, HeaderValue::from_str(spec).unwrap());
+        h.typed_get().unwrap()
+    }
+
+    #[test]
+    fn byte_ranges_follow_rfc_9110() {
+        assert_eq!(byte_range(&range("bytes=0-9"), 100), Ok(Some((0, 9))));
+        assert_eq!(byte_range(&range("bytes=90-"), 100), Ok(Some((90, 99))));
+        assert_eq!(byte_range(&range("bytes=50-1000"), 100), Ok(Some((50, 99))));
+        assert_eq!(byte_range(&range("bytes=-10"), 100), Ok(Some((90, 99))));
+        // A suffix longer than the file is the whole file.
+        assert_eq!(byte_range(&range("bytes=-500"), 100), Ok(Some((0, 99))));
+        // Several ranges: the whole file (200), as the RFC allows.
+        assert_eq!(byte_range(&range("bytes=0-1,5-6"), 100), Ok(None));
+        for unsatisfiable in ["bytes=100-", "bytes=100-200", "bytes=-0", "bytes=9-2"] {
+            assert_eq!(
+                byte_range(&range(unsatisfiable), 100),
+                Err(()),
+                "{unsatisfiable}"
+            );
+        }
+        assert_eq!(byte_range(&range("bytes=0-0"), 0), Err(()));
+    }
+}
