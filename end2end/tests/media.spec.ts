@@ -321,3 +321,35 @@ test('a denied microphone and camera are explained in the composer and nothing i
     await denying.close();
   }
 });
+
+test('at 360 px camera, video, contact and red packet fold into the "+" menu', async ({ browser, baseURL }) => {
+  const { pa, pb } = await friendsChatting(browser, baseURL);
+  await pb.context().close();
+  await pa.setViewportSize({ width: 360, height: 740 });
+  const more = pa.getByRole('button', { name: 'More tools' });
+  const camera = pa.getByRole('button', { name: 'Camera', exact: true });
+  // Attach and voice stay in the row; the rest wait behind "+".
+  await expect(pa.getByRole('button', { name: 'Attach', exact: true })).toBeVisible();
+  await expect(pa.getByRole('button', { name: 'Record voice', exact: true })).toBeVisible();
+  await expect(camera).toBeHidden();
+  await expect(more).toHaveAttribute('aria-expanded', 'false');
+  await more.click();
+  await expect(more).toHaveAttribute('aria-expanded', 'true');
+  await expect(camera).toBeVisible();
+  for (const name of ['Record video', 'Send contact', 'Send red packet']) {
+    await expect(pa.getByRole('button', { name, exact: true })).toBeVisible();
+  }
+  // The menu fits the screen.
+  const box = await pa.locator('.more-tools').boundingBox();
+  expect(box && box.x >= 0 && box.x + box.width <= 360).toBe(true);
+  // Escape closes it; a tool picked from it closes it too.
+  await pa.keyboard.press('Escape');
+  await expect(camera).toBeHidden();
+  await more.click();
+  await camera.click();
+  await expect(more).toHaveAttribute('aria-expanded', 'false');
+  await expect(pa.getByRole('dialog', { name: 'Camera' })).toBeVisible();
+  await pa.getByRole('dialog', { name: 'Camera' }).getByRole('button', { name: 'Cancel' }).click();
+  await expect(pa.getByRole('dialog', { name: 'Camera' })).toBeHidden();
+  await pa.context().close();
+});
