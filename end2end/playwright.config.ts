@@ -73,6 +73,10 @@ export default defineConfig({
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        // A fake camera and microphone (a test pattern and a beep) that every page may use
+        // without a prompt: media.spec records with them; other specs never ask for them.
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
       ],
     },
   },

@@ -7,6 +7,8 @@
 //! - [`state`]: the chat state the UI shows (timelines, outbox, conversation list), plain
 //!   synchronous data merged from frames and pages.
 //! - [`api`]: server functions (thin adapters to the server's `Backend`).
+//! - `capture` (browser build only): camera, microphone, recorders, still frames and
+//!   uploads with progress, as futures over the browser's callbacks.
 //! - [`pages`], [`components`]: the UI.
 //!
 //! Features: `ssr` for the server build, `hydrate` for the browser build.
@@ -15,6 +17,8 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "hydrate")]
+pub mod capture;
 pub mod components;
 pub mod error;
 pub mod ids;

@@ -173,7 +173,7 @@ mod browser {
     use crate::state::outbox::Outbox;
     use futures::channel::mpsc;
     use futures::{FutureExt, SinkExt, StreamExt};
-    use gloo_net::websocket::{futures::WebSocket, Message};
+    use gloo_net::websocket::{futures::WebSocket, Message, State};
     use leptos::prelude::*;
 
     /// Heartbeat period: well inside the server's 90 s idle timeout.
@@ -235,15 +235,17 @@ mod browser {
         let mut backoff = BACKOFF_MIN_MS;
         let mut opened_before = false;
         loop {
-            if let Some(ws) = url().and_then(|u| WebSocket::open(&u).ok()) {
-                let (mut write, read) = ws.split();
-                let mut read = read.fuse();
-                // The first write completes once the socket is open.
+            if let Some(mut ws) = url().and_then(|u| WebSocket::open(&u).ok()) {
+                // The first write waits for the handshake to end, whichever way it ends (a
+                // refused handshake also lets it through, and a send on a closed socket is
+                // silently dropped), so only a socket that is then open counts as opened.
                 let hello = encode(&Frame::default());
                 let open = match hello {
-                    Some(m) => write.send(m).await.is_ok(),
+                    Some(m) => ws.send(m).await.is_ok() && matches!(ws.state(), State::Open),
                     None => false,
                 };
+                let (mut write, read) = ws.split();
+                let mut read = read.fuse();
                 if open {
                     socket.status.set(Status::Open);
                     backoff = BACKOFF_MIN_MS;

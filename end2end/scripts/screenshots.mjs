@@ -1,14 +1,94 @@
 // Screenshots of the chat shell for people to look at (not a test): starts the release
 // binary on a free port with a fresh data directory, seeds users with Chinese, Arabic and
 // Latin names through the REST API, then photographs the shell at 1280 and 360 px wide in
-// light and dark, in English and Chinese, on a Shanghai clock. Usage: node end2end/scripts/screenshots.mjs [out-dir]  (from the repo root,
-// after `make build`). Output: <out-dir>/<view>-<width>-<scheme>-<locale>.png (default /tmp/parley-shots).
+// light and dark, in English and Chinese, on a Shanghai clock. Usage: node end2end/scripts/screenshots.mjs [out-dir] [media]
+// (from the repo root, after `make build`; `media` photographs only the media views: a
+// conversation with image, voice and video messages, the composer's tools, the camera dialog,
+// a voice note recording and an upload in progress, with Chromium's fake camera and microphone).
+// PARLEY_BIN names the server binary (default target/release/parley).
+// Output: <out-dir>/<view>-<width>-<scheme>-<locale>.png (default /tmp/parley-shots).
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
+
+const onlyMedia = process.argv[3] === 'media';
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (buf) => {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+const chunk = (type, data) => {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+};
+/** A landscape-ish picture: sky, sun and hills, `w`×`h`. */
+function scenePng(w, h) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header[8] = 8;
+  header[9] = 2;
+  const rows = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * (w * 3 + 1) + 1 + x * 3;
+      const hill = h * (0.62 + 0.08 * Math.sin(x / (w / 6)));
+      const sun = (x - w * 0.72) ** 2 + (y - h * 0.3) ** 2 < (h * 0.09) ** 2;
+      let rgb;
+      if (sun) rgb = [255, 214, 102];
+      else if (y > hill) rgb = [60 + (40 * y) / h, 130 - (50 * (y - hill)) / h, 70];
+      else rgb = [120 + (100 * y) / h, 170 + (60 * y) / h, 235];
+      rows[i] = rgb[0];
+      rows[i + 1] = rgb[1];
+      rows[i + 2] = rgb[2];
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+/** `secs` seconds of a soft two-tone chime as 16-bit mono WAV. */
+function wav(secs) {
+  const rate = 8000;
+  const n = rate * secs;
+  const data = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const v = 0.3 * Math.sin(2 * Math.PI * 440 * t) * Math.exp(-(t % 1) * 3);
+    data.writeInt16LE(Math.round(v * 32767), i * 2);
+  }
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0);
+  head.writeUInt32LE(36 + data.length, 4);
+  head.write('WAVEfmt ', 8);
+  head.writeUInt32LE(16, 16);
+  head.writeUInt16LE(1, 20);
+  head.writeUInt16LE(1, 22);
+  head.writeUInt32LE(rate, 24);
+  head.writeUInt32LE(rate * 2, 28);
+  head.writeUInt16LE(2, 32);
+  head.writeUInt16LE(16, 34);
+  head.write('data', 36);
+  head.writeUInt32LE(data.length, 40);
+  return Buffer.concat([head, data]);
+}
 
 const out = process.argv[2] ?? '/tmp/parley-shots';
 fs.mkdirSync(out, { recursive: true });
@@ -20,7 +100,7 @@ const port = await new Promise((resolve) => {
 });
 const base = `http://127.0.0.1:${port}`;
 const data = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-shots-'));
-const server = spawn('target/release/parley', [], {
+const server = spawn(process.env.PARLEY_BIN ?? 'target/release/parley', [], {
   env: { ...process.env, PARLEY_ADDR: `127.0.0.1:${port}`, PARLEY_DATA_DIR: data, RUST_LOG: 'warn' },
   stdio: 'inherit',
 });
@@ -80,8 +160,65 @@ try {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
   });
+
+  // Media: files uploaded as the people themselves would (a picture, a voice note, a clip
+  // recorded from the fake camera with its poster), then a 1:1 conversation holding them.
+  const upload = async (who, name, type, bytes) => {
+    const form = new FormData();
+    form.append('file', new Blob([bytes], { type }), name);
+    const res = await fetch(`${base}/api/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${people[who].token}` },
+      body: form,
+    });
+    if (!res.ok) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const recorder = await browser.newPage();
+  await recorder.goto(`${base}/healthz`);
+  const clip = await recorder.evaluate(async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+    const video = document.createElement('video');
+    video.muted = true;
+    video.srcObject = stream;
+    await video.play();
+    await new Promise((r) => setTimeout(r, 300));
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext('2d').drawImage(video, 0, 0);
+    const poster = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.85));
+    const rec = new MediaRecorder(stream, { mimeType: 'video/webm' });
+    const parts = [];
+    rec.ondataavailable = (e) => parts.push(e.data);
+    rec.start();
+    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => {
+      rec.onstop = r;
+      rec.stop();
+    });
+    stream.getTracks().forEach((t) => t.stop());
+    const bytes = async (b) => [...new Uint8Array(await b.arrayBuffer())];
+    return { video: await bytes(new Blob(parts, { type: 'video/webm' })), poster: await bytes(poster), w: canvas.width, h: canvas.height };
+  });
+  await recorder.close();
+  const mp = p('zhangwei', 'liuyang');
+  const photo = await upload('liuyang', 'xiangshan.png', 'image/png', scenePng(1200, 800));
+  await say('liuyang', mp, 'm1', { media: 1, content: '上周末拍的香山 🍁' });
+  await say('liuyang', mp, 'm2', { media: 4, url: photo.url, pic: photo.pic ?? '', width: photo.width ?? 0, height: photo.height ?? 0 });
+  const voice = await upload('zhangwei', 'voice.wav', 'audio/wav', wav(4));
+  await say('zhangwei', mp, 'm3', { media: 3, url: voice.url, amount: 4 });
+  const tall = await upload('zhangwei', 'tall.png', 'image/png', scenePng(600, 900));
+  await say('zhangwei', mp, 'm4', { media: 4, url: tall.url, pic: tall.pic ?? '', width: tall.width ?? 0, height: tall.height ?? 0 });
+  const poster = await upload('liuyang', 'poster.jpg', 'image/jpeg', Buffer.from(clip.poster));
+  const video = await upload('liuyang', 'clip.webm', 'video/webm', Buffer.from(clip.video));
+  await say('liuyang', mp, 'm5', { media: 8, url: video.url, pic: poster.url, width: clip.w, height: clip.h });
+  const reply = await upload('liuyang', 'reply.wav', 'audio/wav', wav(12));
+  await say('liuyang', mp, 'm6', { media: 3, url: reply.url, amount: 12 });
+
   for (const scheme of ['light', 'dark']) {
     for (const [width, height] of [[1280, 800], [360, 740]]) {
       for (const locale of ['en', 'zh-CN']) {
@@ -100,6 +237,47 @@ try {
         await page.waitForURL((u) => u.pathname === '/');
         const shot = (view) =>
           page.screenshot({ path: path.join(out, `${view}-${width}-${scheme}-${locale}.png`), fullPage: true });
+        const mediaViews = async () => {
+          await page.goto(`/?c=${mp}`);
+          await page.waitForLoadState('networkidle');
+          await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+          await shot('media');
+          // Further up: my voice note and a portrait picture.
+          await page.locator('.msg.mine[data-media="3"]').scrollIntoViewIfNeeded();
+          await shot('media-up');
+          // The tools: on a narrow screen, the "+" menu opened.
+          if (width < 480) {
+            await page.locator('.more-button').click();
+            await shot('tools');
+            await page.locator('.more-button').click();
+          }
+          // The camera dialog with the (fake) live picture.
+          if (width < 480) await page.locator('.more-button').click();
+          await page.locator('.tool-camera').click();
+          await page.locator('.camera-preview').waitFor();
+          await page.waitForFunction(() => document.querySelector('.camera-preview')?.readyState >= 2);
+          await page.waitForTimeout(300);
+          await shot('camera');
+          await page.keyboard.press('Escape');
+          // A voice note recording.
+          await page.locator('.tool-voice').click();
+          await page.locator('.voice-bar').waitFor();
+          await page.waitForTimeout(1600);
+          await shot('voice');
+          await page.locator('.voice-bar button.secondary').click();
+          // An upload in progress (held at the network) over the conversation.
+          await page.route('**/api/upload', () => {});
+          await page.locator('input.file-picker').setInputFiles({ name: 'p.png', mimeType: 'image/png', buffer: scenePng(800, 600) });
+          await page.locator('.msg.upload').waitFor();
+          await shot('upload');
+          await page.locator('.msg.upload ~ .msg-status button').click();
+          await page.unroute('**/api/upload');
+        };
+        if (onlyMedia) {
+          await mediaViews();
+          await context.close();
+          continue;
+        }
         for (const [view, href] of [
           ['chats', '/'],
           ['conversation', `/?c=g:${group.id}`],
@@ -117,6 +295,8 @@ try {
         await page.locator('.emoji-picker > button').click();
         await page.locator('.emoji-panel').waitFor();
         await shot('emoji');
+        await page.keyboard.press('Escape');
+        await mediaViews();
         await context.close();
       }
     }

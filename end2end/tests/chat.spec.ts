@@ -3,7 +3,7 @@
 // rendered inert, unread badges in the Chats tab; and the same page with JavaScript off.
 
 import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, PASSWORD, hydrated } from './helpers';
+import { account, api, browserFor, conv, PASSWORD, hydrated, png, upload } from './helpers';
 
 test('a friend conversation: composer, every media kind, inert hostile content, unread badge', async ({
   browser,
@@ -33,15 +33,18 @@ test('a friend conversation: composer, every media kind, inert hostile content, 
   await page.goto('/?tab=friends');
   // Ben's bot sends every media kind, and two hostile texts.
   const path = `/api/conversations/${conv(a, b)}/messages`;
+  // A message may name only files its sender uploaded under /media/; the voice note and the
+  // clip are external addresses (nothing plays here).
+  const photo = await upload(request, b, 'photo.png', 'image/png', png(64, 48));
   const kinds = [
     { media: 1, content: '<img src=x onerror=alert(1)> see https://example.com/page and javascript:alert(2)' },
     { media: 2, content: 'Parley 1.0 released', url: 'https://example.com/news', memo: 'What is new' },
-    { media: 3, url: '/media/voice-note.webm', amount: 7 },
-    { media: 4, url: '/media/photo.png', pic: '/media/photo-thumb.png' },
+    { media: 3, url: 'https://example.com/voice-note.webm', amount: 7 },
+    { media: 4, url: photo.url, pic: photo.pic },
     { media: 5, amount: 888, memo: '恭喜发财' },
     { media: 6, content: '🎉' },
     { media: 7, url: 'https://example.com/article' },
-    { media: 8, url: '/media/clip.webm', pic: '/media/clip-poster.jpg' },
+    { media: 8, url: 'https://example.com/clip.webm', pic: photo.url },
     { media: 9, content: String(a.id), memo: a.nickname },
     { media: 100, content: '{"kind":"poll","q":"Lunch?"}' },
   ];
@@ -81,8 +84,9 @@ test('a friend conversation: composer, every media kind, inert hostile content, 
   await expect(messages.locator('[data-media="2"] a')).toHaveAttribute('target', '_blank');
   await expect(messages.locator('[data-media="5"]')).toContainText('¥8.88');
   await expect(messages.locator('[data-media="6"] .emoji-big')).toHaveText('🎉');
-  await expect(messages.locator('[data-media="3"] audio')).toHaveAttribute('src', '/media/voice-note.webm');
-  await expect(messages.locator('[data-media="8"] video')).toHaveAttribute('poster', '/media/clip-poster.jpg');
+  await expect(messages.locator('[data-media="3"] audio')).toHaveAttribute('src', 'https://example.com/voice-note.webm');
+  await expect(messages.locator('[data-media="3"] .duration')).toHaveText('7"');
+  await expect(messages.locator('[data-media="8"] video')).toHaveAttribute('poster', photo.url);
   await expect(messages.locator('[data-media="9"]')).toContainText(a.nickname);
   await page.context().close();
 });

@@ -8,6 +8,7 @@ import {
   type Browser,
   type Page,
 } from '@playwright/test';
+import zlib from 'node:zlib';
 
 export const PASSWORD = 'correct-horse-42';
 
@@ -79,4 +80,67 @@ export async function hydrated(page: Page): Promise<void> {
       ),
     )
     .toBe(true);
+}
+
+// ---- A PNG made here, so specs need no binary fixture. ----
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A `width`×`height` RGB PNG: a diagonal gradient tinted by `tint` (so each differs). */
+export function png(width: number, height: number, tint = 0): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x++) {
+      rows[row + 1 + x * 3] = (x * 255) / width;
+      rows[row + 2 + x * 3] = (y * 255) / height;
+      rows[row + 3 + x * 3] = tint;
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Uploads `bytes` as `who` (`POST /api/upload`, bearer auth): the server's answer. */
+export async function upload(
+  request: APIRequestContext,
+  who: Account,
+  name: string,
+  mimeType: string,
+  bytes: Buffer,
+): Promise<{ url: string; pic?: string; width?: number; height?: number }> {
+  const res = await request.post('/api/upload', {
+    multipart: { file: { name, mimeType, buffer: bytes } },
+    headers: { authorization: `Bearer ${who.token}` },
+  });
+  expect(res.status(), `upload ${name}: ${await res.text()}`).toBe(201);
+  return res.json();
 }

@@ -5,7 +5,7 @@
 // see who is typing.
 
 import { test, expect, request as playwrightRequest, type Locator, type Page } from '@playwright/test';
-import { PASSWORD, account, api, browserFor, conv, hydrated } from './helpers';
+import { PASSWORD, account, api, browserFor, conv, hydrated, png, upload } from './helpers';
 
 interface InView {
   seq: string;
@@ -147,20 +147,22 @@ test('an image opens in a full view that Escape, Close and the backdrop close', 
   const b = await account(baseURL, 'Ike');
   await api(request, a, '/api/friends', { user_id: b.id });
   const path = `/api/conversations/${conv(a, b)}/messages`;
-  await api(request, b, path, { cid: 'img', media: 4, url: '/media/photo.png', pic: '/media/photo-thumb.png' });
+  // A message may only name files its sender uploaded.
+  const photo = await upload(request, b, 'photo.png', 'image/png', png(64, 48));
+  await api(request, b, path, { cid: 'img', media: 4, url: photo.url, pic: photo.pic });
 
   const page = await browserFor(browser, baseURL, a);
   await page.goto(`/?c=${conv(a, b)}`);
   await hydrated(page);
   const thumb = page.locator('.msg[data-seq="1"] a.image');
-  await expect(thumb).toHaveAttribute('href', '/media/photo.png');
+  await expect(thumb).toHaveAttribute('href', photo.url);
   const dialog = page.getByRole('dialog', { name: 'Image' });
 
   await thumb.click();
   await expect(dialog).toBeVisible();
-  await expect(dialog.locator('img')).toHaveAttribute('src', '/media/photo.png');
+  await expect(dialog.locator('img')).toHaveAttribute('src', photo.url);
   const original = dialog.getByRole('link', { name: 'Open original' });
-  await expect(original).toHaveAttribute('href', '/media/photo.png');
+  await expect(original).toHaveAttribute('href', photo.url);
   await expect(original).toHaveAttribute('target', '_blank');
   await expect(original).toHaveAttribute('rel', /noopener/);
   await page.keyboard.press('Escape');
@@ -189,11 +191,12 @@ test('without JavaScript an image thumbnail is a link to the image', { tag: '@no
   const a = await account(baseURL, 'Jo');
   const b = await account(baseURL, 'Jay');
   await api(request, a, '/api/friends', { user_id: b.id });
+  const photo = await upload(request, b, 'photo.png', 'image/png', png(64, 48));
   await api(request, b, `/api/conversations/${conv(a, b)}/messages`, {
     cid: 'img',
     media: 4,
-    url: '/media/photo.png',
-    pic: '/media/photo-thumb.png',
+    url: photo.url,
+    pic: photo.pic,
   });
   const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
   const page = await context.newPage();
@@ -204,8 +207,8 @@ test('without JavaScript an image thumbnail is a link to the image', { tag: '@no
   await expect(page).toHaveURL((url) => url.pathname === '/');
   await page.goto(`/?c=${conv(a, b)}`);
   const thumb = page.locator('.msg[data-media="4"] a.image');
-  await expect(thumb).toHaveAttribute('href', '/media/photo.png');
-  await expect(thumb.locator('img')).toHaveAttribute('src', '/media/photo-thumb.png');
+  await expect(thumb).toHaveAttribute('href', photo.url);
+  await expect(thumb.locator('img')).toHaveAttribute('src', photo.pic ?? '');
   await page.context().close();
 });
 

@@ -3,6 +3,7 @@
 //! before any script runs, and the composer is a plain form (`POST /send`) that works
 //! without JavaScript.
 
+use super::attachments::{Attachments, UploadBubble};
 use super::composer_tools::ComposerTools;
 use super::draft;
 use super::lightbox::{Lightbox, LightboxContext};
@@ -270,6 +271,19 @@ fn rows(
     rows
 }
 
+/// True when a drag carries files (not text or a link being dragged around the page).
+fn carries_files(ev: &leptos::ev::DragEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        super::attachments::carries_files(ev)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        false
+    }
+}
+
 /// How long "typing…" shows after the peer's last typing signal.
 const TYPING_SHOWN_MS: u64 = 4000;
 /// How often typing is signalled while keys are pressed.
@@ -277,7 +291,7 @@ const TYPING_EVERY_MS: i64 = 3000;
 
 /// A fresh client id for a message typed in this tab.
 #[cfg(feature = "hydrate")]
-fn new_cid() -> String {
+pub(super) fn new_cid() -> String {
     let a = js_sys::Math::random().to_bits();
     let b = js_sys::Math::random().to_bits();
     format!("b{a:016x}{b:016x}")
@@ -286,7 +300,7 @@ fn new_cid() -> String {
 /// The server renders the form with its own fresh cid; this is only called from event
 /// handlers, which run in the browser.
 #[cfg(not(feature = "hydrate"))]
-fn new_cid() -> String {
+pub(super) fn new_cid() -> String {
     String::new()
 }
 
@@ -452,16 +466,73 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     // Every message composed here, whatever its kind, goes the same way: a pending bubble,
     // then the outbox (which survives reloads and resends until acked).
-    let send_body = move |body: MessageBody| {
+    let send_as = move |id: String, body: MessageBody| {
         let Some(socket) = socket else { return };
-        let id = cid.get_untracked();
         let frame = Frame::message(conv, me, &id, &body);
         timeline.update(|t| {
             t.add_pending(id, body, now_ms());
         });
         socket.send_message(frame);
         error.set(None);
+    };
+    let send_body = move |body: MessageBody| {
+        send_as(cid.get_untracked(), body);
         cid.set(new_cid());
+    };
+    // Attachments carry their own cid from the moment their upload starts.
+    let attachments = Attachments::new(Callback::new(move |(id, body)| send_as(id, body)));
+    on_cleanup(move || attachments.close());
+    // A new upload of mine brings the list down to it, as a sent message does.
+    Effect::new(move |seen: Option<usize>| {
+        let n = attachments.jobs.with(Vec::len);
+        if seen.is_some_and(|s| n > s) {
+            scroll.show_mine();
+        }
+        n
+    });
+    // Files dragged over the conversation: highlighted while over it, sent when dropped.
+    let dropping = RwSignal::new(false);
+    let drag_depth = StoredValue::new(0i32);
+    let on_dragenter = move |ev: leptos::ev::DragEvent| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+            drag_depth.update_value(|d| *d += 1);
+            dropping.set(true);
+        }
+    };
+    let on_dragover = move |ev: leptos::ev::DragEvent| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+        }
+    };
+    let on_dragleave = move |_: leptos::ev::DragEvent| {
+        drag_depth.update_value(|d| *d -= 1);
+        if drag_depth.get_value() <= 0 {
+            drag_depth.set_value(0);
+            dropping.set(false);
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        drag_depth.set_value(0);
+        dropping.set(false);
+        if carries_files(&ev) {
+            ev.prevent_default();
+            #[cfg(feature = "hydrate")]
+            attachments.add_files(super::attachments::dropped_files(&ev));
+        }
+    };
+    // A picture pasted into the composer is sent as one (text pastes as text).
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            let files = super::attachments::pasted_files(&ev);
+            if !files.is_empty() {
+                ev.prevent_default();
+                attachments.add_files(files);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         if socket.is_none() {
@@ -539,9 +610,12 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     };
 
     let icon = conv_icon(conv, &open.title, &open.avatar);
-    let empty = move || timeline.with(|t| t.items().next().is_none());
+    let empty = move || {
+        timeline.with(|t| t.items().next().is_none()) && attachments.jobs.with(Vec::is_empty)
+    };
     view! {
-        <div class="conversation">
+        <div class="conversation" class:dropping=move || dropping.get()
+            on:dragenter=on_dragenter on:dragover=on_dragover on:dragleave=on_dragleave on:drop=on_drop>
             <header class="conv-head">
                 <a class="back" href="/" aria-label=move || td_string!(i18n.get_locale(), back_to_conversations)>"‹"</a>
                 {icon}
@@ -612,20 +686,25 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                             }
                         }
                     </For>
+                    <For each=move || attachments.jobs.with(|j| j.iter().map(|u| u.id).collect::<Vec<_>>())
+                        key=|id| *id let:id>
+                        <UploadBubble attachments id/>
+                    </For>
                 </ol>
                 // Listed after the messages: the column is reversed, so this shows above them.
                 <HistoryStatus scroll/>
             </div>
             <NewMessagesButton scroll/>
+            <div class="drop-hint" aria-hidden="true"><span>{t!(i18n, drop_to_send)}</span></div>
             </div>
             <Lightbox image=full_image/>
-            <ComposerTools textarea send=Callback::new(send_body)/>
+            <ComposerTools textarea send=Callback::new(send_body) attachments/>
             <form class="composer" method="post" action="/send" node_ref=form on:submit=on_submit>
                 {move || error.get().map(|error| view! { <p class="form-error" role="alert"><super::ErrorText error/></p> })}
                 <input type="hidden" name="conv" value=key/>
                 <input type="hidden" name="cid" value=move || cid.get()/>
                 <textarea name="content" aria-label=move || td_string!(i18n.get_locale(), message) placeholder=move || td_string!(i18n.get_locale(), message) rows="2"
-                    required maxlength="4000" node_ref=textarea on:keydown=on_keydown on:input=on_input>{draft}</textarea>
+                    required maxlength="4000" node_ref=textarea on:keydown=on_keydown on:input=on_input on:paste=on_paste>{draft}</textarea>
                 <button type="submit">{t!(i18n, send)}</button>
             </form>
         </div>

@@ -11,7 +11,8 @@ use crate::ids::UserId;
 use crate::locale::{clock_time, use_clock};
 use crate::protocol::frame::{Frame, Media};
 use crate::protocol::{is_allowed_url, Conv, User};
-use leptos::prelude::*;
+use crate::state::upload::{fit, voice_width};
+use leptos::{html, prelude::*};
 
 /// `rel` for links that leave Parley: no access to this page, no referrer, no endorsement.
 const EXTERNAL: &str = "noopener noreferrer nofollow";
@@ -106,6 +107,66 @@ pub fn money(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, (cents % 100).abs())
 }
 
+/// The largest box an image message shows in, in CSS pixels (width, height).
+const IMAGE_BOX: (u32, u32) = (260, 260);
+/// The largest box a video message shows in.
+const VIDEO_BOX: (u32, u32) = (300, 240);
+
+/// The inline size of a picture or video of `width`×`height` pixels inside `max`: its width
+/// and aspect ratio (CSS shrinks it further in a narrow bubble, keeping the ratio). `None`
+/// when the message does not say its size.
+fn sized(width: u32, height: u32, max: (u32, u32)) -> Option<String> {
+    fit(width, height, max.0, max.1).map(|(w, h)| format!("width:{w}px;aspect-ratio:{w}/{h}"))
+}
+
+/// A voice note: a play/pause button, the note's length and a real `<audio>` underneath
+/// (with its own controls until the page's script runs). Longer notes draw longer bubbles.
+#[component]
+fn VoiceNote(
+    /// The recording, if its URL passes the rule.
+    src: Option<String>,
+    /// Its length in seconds.
+    seconds: i64,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let audio = NodeRef::<html::Audio>::new();
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    let playing = RwSignal::new(false);
+    let toggle = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(a) = audio.get() {
+            if a.paused() {
+                let _ = a.play();
+            } else {
+                let _ = a.pause();
+            }
+        }
+    };
+    let label = move || {
+        let l = i18n.get_locale();
+        if playing.get() {
+            td_string!(l, pause_voice)
+        } else {
+            td_string!(l, play_voice)
+        }
+    };
+    let style = format!("min-width:{}px", voice_width(seconds));
+    view! {
+        <div class="voice" class:playing=move || playing.get() style=style
+            role="group" aria-label=move || td_string!(i18n.get_locale(), voice_note)>
+            <button type="button" class="voice-play" hidden=move || !live.get() aria-label=label on:click=toggle>
+                <span aria-hidden="true">{move || if playing.get() { "❚❚" } else { "▶" }}</span>
+            </button>
+            <span class="voice-wave" aria-hidden="true"><i></i><i></i><i></i><i></i><i></i></span>
+            <span class="duration">{format!("{seconds}\"")}</span>
+            <audio preload="none" src=src node_ref=audio controls=move || !live.get()
+                on:play=move |_| playing.set(true) on:pause=move |_| playing.set(false)
+                on:ended=move |_| playing.set(false)></audio>
+        </div>
+    }
+}
+
 /// One message bubble: mine on the right, theirs on the left; in groups, theirs carry the
 /// sender's name and avatar.
 #[component]
@@ -187,13 +248,7 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
             </a>
         }
         .into_any(),
-        Some(Media::Voice) => view! {
-            <div class="voice">
-                <audio controls preload="none" src=safe(&f.url)></audio>
-                <span class="duration">{format!("{}\"", f.amount)}</span>
-            </div>
-        }
-        .into_any(),
+        Some(Media::Voice) => view! { <VoiceNote src=safe(&f.url) seconds=f.amount/> }.into_any(),
         Some(Media::Image) => {
             let original = safe(&f.url);
             let full = original.clone().or_else(|| safe(&f.pic));
@@ -215,9 +270,11 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
                     }));
                 }
             };
+            // The picture's box is reserved from its size, so the list does not jump as it
+            // loads.
             view! {
                 <a class="image" href=full target="_blank" rel=EXTERNAL on:click=open>
-                    <img src=thumb alt=td_string!(locale, image) loading="lazy"/>
+                    <img src=thumb alt=td_string!(locale, image) loading="lazy" style=sized(f.width, f.height, IMAGE_BOX)/>
                 </a>
             }
             .into_any()
@@ -240,7 +297,8 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
         }
         .into_any(),
         Some(Media::Video) => view! {
-            <video controls preload="none" poster=safe(&f.pic) src=safe(&f.url)></video>
+            <video controls preload="none" playsinline poster=safe(&f.pic) src=safe(&f.url)
+                aria-label=td_string!(locale, video) style=sized(f.width, f.height, VIDEO_BOX)></video>
         }
         .into_any(),
         Some(Media::Contact) => {
@@ -376,5 +434,18 @@ mod tests {
         assert!(preview(Locale::en, &f(1, &"x".repeat(100))).ends_with('…'));
         assert_eq!(money(888), "8.88");
         assert_eq!(money(5), "0.05");
+    }
+
+    #[test]
+    fn pictures_reserve_a_capped_box() {
+        assert_eq!(
+            sized(4000, 3000, IMAGE_BOX).as_deref(),
+            Some("width:260px;aspect-ratio:260/195")
+        );
+        assert_eq!(
+            sized(1280, 720, VIDEO_BOX).as_deref(),
+            Some("width:300px;aspect-ratio:300/168")
+        );
+        assert_eq!(sized(0, 0, IMAGE_BOX), None);
     }
 }

@@ -101,6 +101,12 @@ impl ListScroll {
         });
     }
 
+    /// Something of mine was added below the messages (an upload starting): down to it.
+    pub fn show_mine(self) {
+        self.arrived(true);
+        self.settle();
+    }
+
     /// A message from someone else arrived live; `mine` for one I wrote.
     pub fn arrived(self, mine: bool) {
         let arrival = self.follow.try_update(|f| f.arrived(1, mine));

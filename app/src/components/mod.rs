@@ -2,6 +2,7 @@
 //! notices) and the chat shell's sidebar panels and group pane, one component per file.
 
 mod add_friend;
+mod attachments;
 mod bidi;
 mod composer_tools;
 mod confirm;
@@ -21,6 +22,7 @@ mod lightbox;
 pub mod message;
 mod message_list;
 mod notice;
+mod recorder;
 mod red_packet;
 mod search_dialog;
 mod shell;

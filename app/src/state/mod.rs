@@ -9,6 +9,8 @@
 //! - [`history`]: loading older pages on scroll-up, one at a time, down to seq 1.
 //! - [`follow`]: whether the message list follows the newest message; unseen arrivals.
 //! - [`typing`]: who is typing in the open conversation.
+//! - [`upload`]: attachments on their way out: files uploaded (with progress, retry that
+//!   never repeats a stored file), then one message frame.
 //!
 //! How frames reach them (the wiring the socket code is expected to do):
 //! - composing: `outbox.push(frame)` and `timeline.add_pending(cid, body, now)`, then send
@@ -29,3 +31,4 @@ pub mod history;
 pub mod outbox;
 pub mod timeline;
 pub mod typing;
+pub mod upload;
