@@ -441,9 +441,13 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                 }
             }
         });
+        // Every (re)connection pulls what it may have missed. That includes a socket that
+        // was already open when the view mounted: the page's data was read before this
+        // view listened, and a frame in between (a friend coming online while the page
+        // loaded) reached nobody.
         Effect::new(move |seen: Option<u32>| {
             let n = socket.opens.get();
-            if seen.is_some_and(|s| s != n) {
+            if seen.map_or(n > 0, |s| s != n) {
                 pull();
             }
             n
