@@ -254,6 +254,34 @@ async function many(kind, n) {
   }
 }
 
+// A reader that stops reading is closed by the hub; its sender is not held up.
+async function slowReader(kind) {
+  const tag = `${kind}/forward slow reader`;
+  const hub = await startHub(kind, 'forward');
+  const { addr } = hub;
+  try {
+    const [fast, slow, other] = await Promise.all([connect(addr, 1), connect(addr, 2), connect(addr, 3)]);
+    slow.ws._socket.pause();
+    const text = JSON.stringify({ cmd: 10, dstid: 2, content: 'x'.repeat(1000) });
+    const total = 40000; // ~40 MB: past the kernel's buffers, the queue and 8 MiB
+    for (let i = 0; i < total; i++) {
+      fast.ws.send(text);
+      if (i % 1000 === 999) await sleep(5);
+    }
+    await sleep(500);
+    // The sender still gets through to someone else.
+    const [g] = await exchange(fast, JSON.stringify({ cmd: 10, dstid: 3, content: 'still here' }), [other]);
+    slow.ws._socket.resume();
+    for (let i = 0; i < 100 && !slow.closed; i++) await sleep(50);
+    check(`${tag}: the stalled reader is closed`, slow.closed && slow.frames.length < total, `closed ${slow.closed}, got ${slow.frames.length}/${total}`);
+    check(`${tag}: the sender is unaffected`, !fast.closed && g.length === 1, `closed ${fast.closed}, got ${g.length}`);
+    console.log(`     ${tag}: stalled reader got ${slow.frames.length} of ${total} before the close; hub RSS ${rssKiB(hub.child.pid)} KiB`);
+    for (const c of [fast, other]) c.ws.close();
+  } finally {
+    await stopHub(hub);
+  }
+}
+
 const encoded = [];
 for (const kind of ['go', 'node']) {
   for (const mode of ['forward', 'reencode']) {
@@ -263,6 +291,7 @@ for (const kind of ['go', 'node']) {
 if (encoded.length === 2) {
   check('go and node reencode a message to the same JSON', encoded[0].text === encoded[1].text, JSON.stringify(encoded));
 }
+for (const kind of ['go', 'node']) await slowReader(kind);
 if (conns > 0) {
   for (const kind of ['go', 'node']) await many(kind, conns);
 }
