@@ -58,6 +58,7 @@ async function startHub(kind, mode) {
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
+  if (process.env.CHECK_SHOW_HUB_LOG) child.stderr.on('data', (d) => process.stderr.write(d));
   for (let i = 0; i < 100; i++) {
     try {
       const res = await fetch(`http://${addr}/healthz`);
@@ -203,6 +204,16 @@ async function behaviour(kind, mode, encoded) {
     });
     check(`${tag}: /chat without an id is refused`, bad === 'error');
 
+    // A bad join body is refused.
+    const jb = await fetch(`http://${addr}/bench/join`, { method: 'POST', body: '{"group":' });
+    check(`${tag}: /bench/join with bad JSON answers 400`, jb.status === 400, String(jb.status));
+
+    // A frame over 64 KiB closes its connection.
+    const big = await connect(addr, 6);
+    big.ws.send(JSON.stringify({ cmd: 10, dstid: 2, content: 'x'.repeat(70 * 1024) }));
+    for (let i = 0; i < 40 && !big.closed; i++) await sleep(25);
+    check(`${tag}: a frame over 64 KiB closes the connection`, big.closed);
+
     for (const c of [u1, u4, u5, u2b]) c.ws.close();
     const lines = hub.log().trim().split('\n');
     check(`${tag}: logs one line`, lines.length === 1 && lines[0].includes(addr) && lines[0].includes(mode), hub.log());
@@ -270,7 +281,10 @@ async function slowReader(kind) {
     }
     await sleep(500);
     // The sender still gets through to someone else.
-    const [g] = await exchange(fast, JSON.stringify({ cmd: 10, dstid: 3, content: 'still here' }), [other]);
+    // (the hub may still be working through the backlog: wait up to 10 s)
+    fast.ws.send(JSON.stringify({ cmd: 10, dstid: 3, content: 'still here' }));
+    for (let i = 0; i < 200 && other.frames.length === 0; i++) await sleep(50);
+    const g = other.frames;
     slow.ws._socket.resume();
     for (let i = 0; i < 100 && !slow.closed; i++) await sleep(50);
     check(`${tag}: the stalled reader is closed`, slow.closed && slow.frames.length < total, `closed ${slow.closed}, got ${slow.frames.length}/${total}`);
