@@ -213,6 +213,19 @@ pub struct Settings {
     )]
     pub metrics_token: Option<String>,
 
+    /// Benchmark only: keep messages nowhere (in-memory seq counters), to compare the hub
+    /// with hubs that store nothing. Messages sent with it are lost at restart.
+    #[arg(
+        long,
+        env = "PARLEY_BENCH_NO_PERSIST",
+        value_name = "PARLEY_BENCH_NO_PERSIST",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true"
+    )]
+    pub bench_no_persist: bool,
+
     /// Log format.
     #[arg(long, env = "PARLEY_LOG_FORMAT", value_name = "PARLEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -335,6 +348,7 @@ impl fmt::Debug for Settings {
             .field("presence_grace_ms", &self.presence_grace_ms)
             .field("notice_ttl_days", &self.notice_ttl_days)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("bench_no_persist", &self.bench_no_persist)
             .field("log_format", &self.log_format)
             .field("storage", &self.storage)
             .field("media_dir", &self.media_dir)
@@ -442,6 +456,8 @@ pub struct Config {
     pub notice_ttl: Duration,
     /// Token `/metrics` requires; `None` disables it.
     pub metrics_token: Option<String>,
+    /// Where messages are kept: the database, or nowhere for the benchmark.
+    pub persistence: crate::rules::writer::Persistence,
     /// Log format.
     pub log_format: LogFormat,
     /// Built site directory.
@@ -465,6 +481,7 @@ impl fmt::Debug for Config {
             .field("presence_grace", &self.presence_grace)
             .field("notice_ttl", &self.notice_ttl)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("persistence", &self.persistence)
             .field("media", &self.media)
             .finish_non_exhaustive()
     }
@@ -606,6 +623,11 @@ impl Settings {
             presence_grace: Duration::from_millis(self.presence_grace_ms),
             notice_ttl: Duration::from_secs(u64::from(self.notice_ttl_days) * 86_400),
             metrics_token: self.metrics_token,
+            persistence: if self.bench_no_persist {
+                crate::rules::writer::Persistence::BenchmarkNone
+            } else {
+                crate::rules::writer::Persistence::Durable
+            },
             log_format: self.log_format,
             site_root: self.site_root,
         })

@@ -5,6 +5,11 @@ use clap::Parser;
 use server::config::{LogFormat, Settings};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc gives freed memory back to the system, so what a burst of logins (argon2) or
+/// uploads took does not stay with the process (docs/benchmarks.md, S7).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Settings::parse().resolve()?;

@@ -82,7 +82,19 @@ impl AppState {
             config.max_owned_groups,
             config.max_group_members,
         );
-        let chat = Chat::new(store.clone(), bus, hub.clone(), announced.clone());
+        if config.persistence == crate::rules::writer::Persistence::BenchmarkNone {
+            tracing::warn!(
+                "PARLEY_BENCH_NO_PERSIST is set: messages are NOT stored and are lost at restart \
+                 (benchmark only)"
+            );
+        }
+        let chat = Chat::new(
+            store.clone(),
+            bus,
+            hub.clone(),
+            announced.clone(),
+            config.persistence,
+        );
         let storage = crate::media::Storage::open(&config.media.storage)
             .map_err(|e| AppError::Internal(format!("media storage: {e}")))?;
         let media = crate::media::Media::new(storage, store.clone(), &config.media);

@@ -267,6 +267,8 @@ pub struct Counters {
     pub connections_refused: AtomicU64,
     /// Messages stored from clients.
     pub messages_in: AtomicU64,
+    /// Batches the message writer stored (each one transaction).
+    pub message_batches: AtomicU64,
     /// Frames queued to connections.
     pub frames_out: AtomicU64,
     /// Connections cut because their queue was full (once per connection).

@@ -62,6 +62,12 @@ pub async fn metrics(
             c.messages_in.load(Ordering::Relaxed),
         ),
         (
+            "parley_message_batches_total",
+            "counter",
+            "Batches the message writer stored (messages_in / batches = messages per commit).",
+            c.message_batches.load(Ordering::Relaxed),
+        ),
+        (
             "parley_frames_out_total",
             "counter",
             "Frames queued to connections.",

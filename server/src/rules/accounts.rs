@@ -50,9 +50,11 @@ pub struct Accounts {
     store: Store,
     throttle: Arc<LoginThrottle>,
     session_ttl: Duration,
-    /// Bounds concurrent argon2 runs (each takes ~19 MiB and a core for tens of ms), so a
-    /// burst of logins queues instead of exhausting memory.
+    /// Bounds the argon2 runs waiting or running, so a burst of logins is refused work
+    /// queued instead of piling up without end.
     hashing: Arc<Semaphore>,
+    /// The threads argon2 runs on (each run takes ~19 MiB and a core for tens of ms).
+    hashers: HashPool,
     /// A real hash to verify against when the user does not exist, so an unknown username
     /// costs the same time as a wrong password.
     decoy_hash: Arc<str>,
@@ -94,6 +96,59 @@ fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Argon2 runs that may wait or run at once.
+const HASH_QUEUE: usize = 64;
+
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads that run argon2 and nothing else. Each run allocates its ~19 MiB
+/// working memory on one of these few threads, so the allocator keeps (and reuses) at most
+/// that many buffers, instead of one per thread of tokio's blocking pool, which grows to
+/// hundreds under a burst of logins and kept that memory after it.
+#[derive(Clone)]
+struct HashPool {
+    jobs: std::sync::mpsc::Sender<HashJob>,
+}
+
+impl HashPool {
+    fn start(threads: usize) -> Result<HashPool, AppError> {
+        let (jobs, queue) = std::sync::mpsc::channel::<HashJob>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || loop {
+                    // The lock is held only to take a job; the pool ends with its last handle.
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                })
+                .map_err(|e| AppError::Internal(format!("argon2 thread: {e}")))?;
+        }
+        Ok(HashPool { jobs })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(work());
+            }))
+            .map_err(|_| AppError::Internal("argon2 threads stopped".into()))?;
+        rx.await
+            .map_err(|_| AppError::Internal("argon2 job dropped".into()))
+    }
+}
+
 impl Accounts {
     /// Builds the service.
     pub fn new(
@@ -101,12 +156,13 @@ impl Accounts {
         throttle: LoginThrottle,
         session_ttl: Duration,
     ) -> Result<Accounts, AppError> {
-        let permits = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Accounts {
             store,
             throttle: Arc::new(throttle),
             session_ttl,
-            hashing: Arc::new(Semaphore::new(permits)),
+            hashing: Arc::new(Semaphore::new(HASH_QUEUE)),
+            hashers: HashPool::start(cores)?,
             decoy_hash: hash_password("decoy password, never matches")?.into(),
         })
     }
@@ -121,9 +177,7 @@ impl Accounts {
             .acquire()
             .await
             .map_err(|e| AppError::Internal(format!("hashing semaphore: {e}")))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| AppError::Internal(format!("hashing task: {e}")))
+        self.hashers.run(work).await
     }
 
     /// Creates an account. 400 names a bad field; 409 when the username is taken.

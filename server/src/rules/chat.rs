@@ -7,6 +7,8 @@ use crate::bus::Bus;
 use crate::error::AppError;
 use crate::hub::ConnId;
 use crate::rules::accounts::now_ms;
+use crate::rules::writer::{Persistence, Writer};
+use crate::store::batch::Pending;
 use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode};
@@ -14,7 +16,6 @@ use app::ids::UserId;
 use app::protocol::frame::{Cmd, Frame, MessageBody, Outgoing, SendRequest, TypingTo};
 use app::protocol::upload::{media_key, MEDIA_PREFIX};
 use app::protocol::{Conv, OpenConversation, User};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Messages a user may send to a non-friend until that person replies (seed rule).
@@ -27,6 +28,7 @@ pub struct Chat {
     bus: Arc<dyn Bus>,
     hub: Arc<crate::hub::Hub>,
     announced: Arc<crate::rules::presence::Announced>,
+    writer: Writer,
 }
 
 /// The frame every participant receives for a stored message.
@@ -104,18 +106,21 @@ impl Sent {
 pub use app::protocol::ConversationSummary;
 
 impl Chat {
-    /// Builds the service.
+    /// Builds the service and starts its message writer (inside the tokio runtime).
     pub fn new(
         store: Store,
         bus: Arc<dyn Bus>,
         hub: Arc<crate::hub::Hub>,
         announced: Arc<crate::rules::presence::Announced>,
+        persistence: Persistence,
     ) -> Chat {
+        let writer = Writer::start(store.clone(), bus.clone(), hub.clone(), persistence);
         Chat {
             store,
             bus,
             hub,
             announced,
+            writer,
         }
     }
 
@@ -127,17 +132,20 @@ impl Chat {
                 let peer = conv
                     .peer_of(me)
                     .ok_or(AppError::code(ErrorCode::Forbidden))?;
-                // A key may name anyone: no read marks or receipts for users that do not exist.
-                if self.store.user(peer).await?.is_none() {
+                // A key may name anyone: no read marks or receipts for users that do not
+                // exist. A friend exists (the cache answers without a query).
+                if !self.store.friend_set(me).await?.contains(&peer)
+                    && self.store.user(peer).await?.is_none()
+                {
                     return Err(no_such_user());
                 }
                 Ok(vec![low, high])
             }
             Conv::Group(g) => {
-                // One query on the send path; the second only to explain a refusal.
-                let members = self.store.group_member_ids(g).await?;
-                if members.contains(&me) {
-                    Ok(members)
+                // From the cache on the send path; a query only to explain a refusal.
+                let members = self.store.member_set(g).await?;
+                if members.binary_search(&me).is_ok() {
+                    Ok(members.to_vec())
                 } else if self.store.group(g).await?.is_some() {
                     Err(AppError::code(ErrorCode::NotMember))
                 } else {
@@ -154,14 +162,14 @@ impl Chat {
         from: UserId,
         peer: UserId,
     ) -> Result<Option<(UserId, u64)>, AppError> {
+        // Friends (the usual case) cost no query: the cache knows them, and they exist.
+        if self.store.friend_set(from).await?.contains(&peer) {
+            return Ok(None);
+        }
         if self.store.user(peer).await?.is_none() {
             return Err(no_such_user());
         }
-        if self.store.are_friends(from, peer).await? {
-            Ok(None)
-        } else {
-            Ok(Some((peer, NON_FRIEND_ALLOWANCE)))
-        }
+        Ok(Some((peer, NON_FRIEND_ALLOWANCE)))
     }
 
     /// Sends a checked message as `from` (the session's user, never the frame's `userid`):
@@ -174,6 +182,20 @@ impl Chat {
         origin: Option<ConnId>,
         out: Outgoing,
     ) -> Result<Sent, AppError> {
+        self.submit(from, origin, out).await?.await
+    }
+
+    /// The first half of [`Chat::send`]: checks the right to write and queues the message
+    /// for the writer, in the order calls are made. The returned future resolves once the
+    /// message is stored (then delivered) or refused, so one connection can have many
+    /// sends in flight while keeping their order.
+    pub async fn submit(
+        &self,
+        from: &User,
+        origin: Option<ConnId>,
+        out: Outgoing,
+    ) -> Result<impl std::future::Future<Output = Result<Sent, AppError>> + Send + 'static, AppError>
+    {
         let conv = out.to.conv(from.id).ok_or_else(|| {
             AppError::from(ApiError::with_msg(
                 ErrorCode::InvalidPayload,
@@ -194,34 +216,33 @@ impl Chat {
         if !self.store.media_all_owned_by(&keys, from.id).await? {
             return Err(AppError::code(ErrorCode::MediaNotFound));
         }
-        let stored = self
-            .store
-            .store_message(
-                NewMessage {
-                    conv,
-                    sender: from.id,
-                    cid: out.cid,
-                    body: out.body,
-                    now_ms: now_ms(),
+        let pending = Pending {
+            new: NewMessage {
+                conv,
+                sender: from.id,
+                cid: out.cid,
+                body: out.body,
+                now_ms: now_ms(),
+            },
+            allowance,
+        };
+        let answer = self
+            .writer
+            .submit(pending, recipients, origin)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(async move {
+            let stored = answer
+                .await
+                .map_err(|_| AppError::Internal("the message writer dropped a send".into()))??;
+            Ok(match stored {
+                Stored::New(message) => Sent { message, new: true },
+                Stored::Duplicate(message) => Sent {
+                    message,
+                    new: false,
                 },
-                allowance,
-            )
-            .await?;
-        match stored {
-            Stored::New(message) => {
-                self.hub
-                    .counters
-                    .messages_in
-                    .fetch_add(1, Ordering::Relaxed);
-                self.bus
-                    .publish(&recipients, &message_frame(&message), origin);
-                Ok(Sent { message, new: true })
-            }
-            Stored::Duplicate(message) => Ok(Sent {
-                message,
-                new: false,
-            }),
-        }
+            })
+        })
     }
 
     /// Sends to conversation `conv` (as REST and the no-JavaScript form name it): the same

@@ -5,7 +5,8 @@
 //! - [`accounts`]: registration, login, sessions and profiles; [`throttle`] bounds password
 //!   guessing.
 //! - [`social`]: friends and groups, and the words of their notices.
-//! - [`chat`]: the right to write, sending, history, read marks, typing.
+//! - [`chat`]: the right to write, sending, history, read marks, typing; [`writer`] stores
+//!   concurrent sends as one batch (group commit) and delivers them in seq order.
 //! - [`presence`]: what friends are told when someone comes and goes.
 
 pub mod accounts;
@@ -13,3 +14,4 @@ pub mod chat;
 pub mod presence;
 pub mod social;
 pub mod throttle;
+pub mod writer;

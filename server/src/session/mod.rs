@@ -2,6 +2,11 @@
 //! [`ClientCmd`] and calls the chat rules, and a writer task that drains the connection's
 //! bounded queue and pings.
 //!
+//! Sends are pipelined: the reader checks a send and queues it for the message writer in
+//! the order the frames came, then goes on reading while up to [`MAX_IN_FLIGHT`] of them
+//! wait for their commit. Each ack goes out when its message is stored and carries its
+//! `cid`, so acks of different messages may come back in any order.
+//!
 //! Answers to the connection's own frames are queued with backpressure: when the queue is
 //! full the reader stops reading until the writer makes room, so a client that pipelines is
 //! slowed down, never cut. Only deliveries from others (pushed by the hub without waiting)
@@ -20,7 +25,8 @@ use app::error::{ApiError, ErrorCode};
 use app::protocol::frame::{ClientCmd, Cmd, Frame, MAX_FRAME_BYTES};
 use app::protocol::User;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::stream::SplitSink;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -38,6 +44,9 @@ pub const MAX_UNREADABLE: u32 = 10;
 /// client can never make the server buffer more than this per socket. Beyond it the
 /// connection is closed with 1009.
 pub const MAX_WIRE_FRAME: usize = MAX_FRAME_BYTES + 4 * 1024;
+/// Sends of one connection that may wait for their commit at once; past it the reader
+/// waits for the oldest answers before reading on.
+pub const MAX_IN_FLIGHT: usize = 64;
 /// How long a closing connection may take to send what is queued and its close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
@@ -109,6 +118,8 @@ async fn serve(
     tokio::pin!(expiry);
 
     let mut unreadable = 0u32;
+    // Answers to sends waiting for their commit.
+    let mut in_flight: FuturesUnordered<BoxFuture<'static, Frame>> = FuturesUnordered::new();
     loop {
         let next = tokio::select! {
             biased;
@@ -117,7 +128,14 @@ async fn serve(
                 outlet.close(CloseReason::SessionEnded);
                 break;
             }
-            next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
+            Some(reply) = in_flight.next(), if !in_flight.is_empty() => {
+                if !answer(outlet, &reply).await {
+                    break;
+                }
+                continue;
+            }
+            next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()),
+                if in_flight.len() < MAX_IN_FLIGHT => next,
         };
         let text = match next {
             Err(_) => {
@@ -182,15 +200,36 @@ async fn serve(
                 continue;
             }
         };
-        let reply = match dispatch(state, &login.user, outlet, cmd).await {
-            Ok(reply) => reply,
-            Err(e) => Some(error_frame(&e.to_api(), &cid)),
+        let reply = match cmd {
+            ClientCmd::Send(out) => {
+                match state.chat.submit(&login.user, Some(outlet.id), out).await {
+                    Ok(stored) => {
+                        in_flight.push(Box::pin(async move {
+                            match stored.await {
+                                Ok(sent) => sent.ack(),
+                                Err(e) => error_frame(&e.to_api(), &cid),
+                            }
+                        }));
+                        None
+                    }
+                    Err(e) => Some(error_frame(&e.to_api(), &cid)),
+                }
+            }
+            cmd => match dispatch(state, &login.user, outlet, cmd).await {
+                Ok(reply) => reply,
+                Err(e) => Some(error_frame(&e.to_api(), &cid)),
+            },
         };
         if let Some(reply) = reply {
             if !answer(outlet, &reply).await {
                 break;
             }
         }
+    }
+    // Sends already queued are stored whatever happens; their acks still go out if the
+    // client is there to read them.
+    while let Some(reply) = in_flight.next().await {
+        let _ = answer(outlet, &reply).await;
     }
     reader_done.cancel();
     // The writer ends by itself once the close frame is out; a peer that stopped reading
@@ -233,11 +272,8 @@ async fn dispatch(
 ) -> Result<Option<Frame>, AppError> {
     match cmd {
         ClientCmd::Heartbeat => Ok(Some(Frame::default())),
-        ClientCmd::Send(out) => state
-            .chat
-            .send(user, Some(outlet.id), out)
-            .await
-            .map(|sent| Some(sent.ack())),
+        // Pipelined by the reader (see `serve`); never reaches here.
+        ClientCmd::Send(_) => Err(AppError::Internal("send dispatched unpipelined".into())),
         ClientCmd::Read { conv, seq } => state.chat.mark_read(user, conv, seq).await.map(|_| None),
         ClientCmd::Typing(to) => state
             .chat
@@ -248,6 +284,26 @@ async fn dispatch(
 }
 
 type Sink = SplitSink<WebSocket, Message>;
+
+/// Frames written before one flush: what queued up while the socket was busy goes out in
+/// as few writes as the buffer allows, instead of one system call per frame.
+const WRITE_BATCH: usize = 64;
+
+/// Sends `first` and whatever else is already queued (up to [`WRITE_BATCH`]), then flushes.
+async fn send_queued(
+    sink: &mut Sink,
+    rx: &mut mpsc::Receiver<Message>,
+    first: Message,
+) -> Result<(), axum::Error> {
+    sink.feed(first).await?;
+    for _ in 1..WRITE_BATCH {
+        match rx.try_recv() {
+            Ok(m) => sink.feed(m).await?,
+            Err(_) => break,
+        }
+    }
+    sink.flush().await
+}
 
 /// The writer half: sends queued frames and pings until the outlet closes, then (unless the
 /// client is gone or not reading) what the reader still queued, then the close frame.
@@ -264,7 +320,7 @@ async fn write(
             biased;
             () = outlet.closed.cancelled() => break,
             msg = rx.recv() => match msg {
-                Some(m) => if sink.send(m).await.is_err() { return },
+                Some(m) => if send_queued(&mut sink, &mut rx, m).await.is_err() { return },
                 None => break,
             },
             _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { return },

@@ -44,6 +44,7 @@ impl Store {
         };
         let notices = notify(&txn, [b.id, a.id], event, word, conv, now_ms).await?;
         txn.commit().await?;
+        self.cache.friends_changed(&[a.id, b.id]);
         Ok(Noticed { value: (), notices })
     }
 
@@ -85,6 +86,7 @@ impl Store {
         };
         let notices = notify(&txn, [b.id, a.id], event, word, conv, now_ms).await?;
         txn.commit().await?;
+        self.cache.friends_changed(&[a.id, b.id]);
         Ok(Noticed { value: (), notices })
     }
 

@@ -152,6 +152,7 @@ impl Store {
         .insert(&txn)
         .await?;
         txn.commit().await?;
+        self.cache.members_changed(GroupId(created.id));
         Ok(created.into())
     }
 
@@ -304,6 +305,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        self.cache.members_changed(g);
         Ok(Noticed {
             value: MyGroup {
                 group,
@@ -363,6 +365,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        self.cache.members_changed(g);
         Ok(Noticed { value: (), notices })
     }
 
@@ -486,6 +489,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        self.cache.members_changed(g);
         Ok(Noticed { value: (), notices })
     }
 }

@@ -92,7 +92,7 @@ fn stored(rows: Vec<message::Model>) -> Result<Vec<StoredMessage>, StoreError> {
 }
 
 /// How many of `sender`'s messages in `conv` came after `peer`'s last one.
-async fn unanswered(
+pub(super) async fn unanswered(
     conn: &impl ConnectionTrait,
     conv: &str,
     sender: UserId,
@@ -113,6 +113,28 @@ async fn unanswered(
         .filter(message::Column::Seq.gt(answered.unwrap_or(0)))
         .count(conn)
         .await?)
+}
+
+/// The row of a new message with its seq (the id comes from the database).
+pub(super) fn message_row(new: &NewMessage, seq: i64) -> message::ActiveModel {
+    let body = new.body.clone();
+    message::ActiveModel {
+        conv: Set(new.conv.key()),
+        seq: Set(seq),
+        sender_id: Set(new.sender.0),
+        cid: Set(new.cid.clone()),
+        media: Set(i32::from(body.media.code())),
+        content: Set(body.content),
+        pic: Set(body.pic),
+        url: Set(body.url),
+        memo: Set(body.memo),
+        amount: Set(body.amount),
+        created_at: Set(new.now_ms),
+        // At most MAX_DIMENSION, so the conversion never saturates in practice.
+        width: Set(i32::try_from(body.width).unwrap_or(i32::MAX)),
+        height: Set(i32::try_from(body.height).unwrap_or(i32::MAX)),
+        ..Default::default()
+    }
 }
 
 /// What storing a message did.
@@ -265,7 +287,7 @@ fn with_counters_and_last(q: &mut SelectStatement, me: UserId) {
 }
 
 /// Adds the two rows that list a new 1:1 for each of its sides.
-async fn add_participants(
+pub(super) async fn add_participants(
     txn: &sea_orm::DatabaseTransaction,
     conv: &str,
     low: UserId,
@@ -290,7 +312,7 @@ async fn add_participants(
 
 /// Records which uploads (`/media/<key>` in `url` or `pic`) a new message points at, so the
 /// participants of its conversation may fetch them (see `store::media`).
-async fn add_media_refs(
+pub(super) async fn add_media_refs(
     txn: &sea_orm::DatabaseTransaction,
     m: &StoredMessage,
 ) -> Result<(), StoreError> {
@@ -429,27 +451,7 @@ impl Store {
             }
         }
 
-        let body = new.body.clone();
-        let inserted = message::ActiveModel {
-            conv: Set(key.clone()),
-            seq: Set(seq),
-            sender_id: Set(new.sender.0),
-            cid: Set(new.cid.clone()),
-            media: Set(i32::from(body.media.code())),
-            content: Set(body.content),
-            pic: Set(body.pic),
-            url: Set(body.url),
-            memo: Set(body.memo),
-            amount: Set(body.amount),
-            created_at: Set(new.now_ms),
-            // At most MAX_DIMENSION, so the conversion never saturates in practice.
-            width: Set(i32::try_from(body.width).unwrap_or(i32::MAX)),
-            height: Set(i32::try_from(body.height).unwrap_or(i32::MAX)),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(classify);
+        let inserted = message_row(&new, seq).insert(&txn).await.map_err(classify);
         let stored = match inserted {
             Ok(m) => StoredMessage::try_from(m)?,
             // The same cid raced in from another connection and won: answer as a resend.

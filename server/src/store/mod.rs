@@ -5,6 +5,8 @@
 //! One file per domain: [`users`], [`sessions`], [`friends`], [`groups`], [`notices`],
 //! [`messages`], [`media`].
 
+pub mod batch;
+pub mod cache;
 pub mod entities;
 pub mod friends;
 pub mod groups;
@@ -61,10 +63,12 @@ fn on_duplicate(code: app::error::ErrorCode) -> impl Fn(DbErr) -> StoreError {
     }
 }
 
-/// A handle to the database; cheap to clone (it shares the connection pool).
+/// A handle to the database; cheap to clone (it shares the connection pool and the
+/// social-graph cache).
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    cache: std::sync::Arc<cache::SocialCache>,
 }
 
 impl Store {
@@ -84,7 +88,10 @@ impl Store {
             // so setting it once per start is enough.
             db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         }
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            cache: Default::default(),
+        })
     }
 
     /// Brings the schema up to date; run at every start-up.

@@ -16,6 +16,7 @@ mod rest_send;
 mod social_http;
 mod startup;
 mod store_accounts;
+mod store_batch;
 mod store_media;
 mod store_messages;
 mod store_social;

@@ -404,3 +404,35 @@ async fn group_typing_reaches_the_other_online_members_only() {
     let history = common::get_json(&srv, &a, &format!("/api/conversations/{conv}/messages")).await;
     assert_eq!(history, json!([]));
 }
+
+#[tokio::test]
+async fn the_right_to_write_follows_friendship_changes_at_once() {
+    // The send path authorises from a cache of friends; every change must reach it.
+    let srv = common::spawn().await;
+    let (a, b) = (
+        person(&srv, "fcache-a").await,
+        person(&srv, "fcache-b").await,
+    );
+    befriend(&srv, &a, &b).await;
+    let mut aw = Ws::messages_only(&srv.base, &a.token).await;
+    for i in 0..4 {
+        aw.send(&text(10, b.id, &format!("f{i}"), "hi friend"))
+            .await;
+        assert_eq!(aw.recv().await.cmd, 1, "friends write freely");
+    }
+    let res = common::api(
+        &srv,
+        &a,
+        reqwest::Method::DELETE,
+        &format!("/api/friends/{}", b.id),
+        None,
+    )
+    .await;
+    assert!(res.status().is_success(), "unfriend: {}", res.status());
+    // No longer friends: four unanswered messages are past the non-friend allowance.
+    aw.send(&text(10, b.id, "after", "still there?")).await;
+    assert_eq!(aw.recv().await.code, "not_friends_limit");
+    befriend(&srv, &b, &a).await;
+    aw.send(&text(10, b.id, "again", "friends again")).await;
+    assert_eq!(aw.recv().await.cmd, 1);
+}

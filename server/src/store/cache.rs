@@ -1,0 +1,149 @@
+//! The parts of the social graph every send is authorised against (a user's friends, a
+//! group's members), kept in memory so a message costs no query for them.
+//!
+//! Coherence: the store methods that change friendships or memberships invalidate the
+//! entries they touch *after* their transaction commits, and bump a generation counter.
+//! A miss loads from the database and keeps the result only if no invalidation happened
+//! while it loaded, so a load that raced a change can never leave the old answer cached.
+//! (With several nodes the invalidations must also travel between them; today one node
+//! owns its database.)
+
+use super::{Store, StoreError};
+use app::ids::{GroupId, UserId};
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// Entries kept per map before it is emptied and refilled on demand: a bound on memory, not
+/// a tuning knob (each entry is one user's friends or one group's members).
+const MAX_ENTRIES: usize = 100_000;
+
+/// A group's members, sorted by id (membership is a binary search).
+pub type Members = Arc<[UserId]>;
+
+/// One map of the cache.
+#[derive(Debug)]
+struct Map<K, V>(RwLock<HashMap<K, V>>);
+
+impl<K: Eq + Hash + Copy, V: Clone> Map<K, V> {
+    fn get(&self, k: K) -> Option<V> {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&k)
+            .cloned()
+    }
+
+    fn put(&self, k: K, v: V) {
+        let mut map = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(k, v);
+    }
+
+    fn forget(&self, keys: &[K]) {
+        let mut map = self.0.write().unwrap_or_else(|p| p.into_inner());
+        for k in keys {
+            map.remove(k);
+        }
+    }
+}
+
+impl<K, V> Default for Map<K, V> {
+    fn default() -> Self {
+        Map(RwLock::new(HashMap::new()))
+    }
+}
+
+/// Friends per user and members per group.
+#[derive(Debug, Default)]
+pub(crate) struct SocialCache {
+    generation: AtomicU64,
+    friends: Map<UserId, Arc<HashSet<UserId>>>,
+    members: Map<GroupId, Members>,
+}
+
+impl SocialCache {
+    /// Forgets the friends of `users` (call after the change committed).
+    pub(crate) fn friends_changed(&self, users: &[UserId]) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.friends.forget(users);
+    }
+
+    /// Forgets the members of `group` (call after the change committed).
+    pub(crate) fn members_changed(&self, group: GroupId) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.members.forget(&[group]);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+}
+
+impl Store {
+    /// The ids of `me`'s friends, from the cache (one query on a miss).
+    pub async fn friend_set(&self, me: UserId) -> Result<Arc<HashSet<UserId>>, StoreError> {
+        if let Some(hit) = self.cache.friends.get(me) {
+            return Ok(hit);
+        }
+        let before = self.cache.generation();
+        let set: Arc<HashSet<UserId>> = Arc::new(self.friend_ids(me).await?.into_iter().collect());
+        if self.cache.generation() == before {
+            self.cache.friends.put(me, set.clone());
+        }
+        Ok(set)
+    }
+
+    /// The members of group `g`, sorted, from the cache (one query on a miss); empty when
+    /// the group does not exist.
+    pub async fn member_set(&self, g: GroupId) -> Result<Members, StoreError> {
+        if let Some(hit) = self.cache.members.get(g) {
+            return Ok(hit);
+        }
+        let before = self.cache.generation();
+        let mut ids = self.group_member_ids(g).await?;
+        ids.sort_unstable();
+        let members: Members = ids.into();
+        if self.cache.generation() == before {
+            self.cache.members.put(g, members.clone());
+        }
+        Ok(members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_forgets_entries_and_moves_the_generation() {
+        let cache = SocialCache::default();
+        cache
+            .friends
+            .put(UserId(1), Arc::new(HashSet::from([UserId(2)])));
+        cache.members.put(GroupId(7), Arc::from(vec![UserId(1)]));
+        let g0 = cache.generation();
+        cache.friends_changed(&[UserId(1), UserId(2)]);
+        assert!(cache.friends.get(UserId(1)).is_none());
+        assert!(cache.members.get(GroupId(7)).is_some());
+        cache.members_changed(GroupId(7));
+        assert!(cache.members.get(GroupId(7)).is_none());
+        assert_eq!(cache.generation(), g0 + 2);
+    }
+
+    #[test]
+    fn the_map_stays_bounded() {
+        let map: Map<u64, u64> = Map::default();
+        for i in 0..(MAX_ENTRIES as u64 + 10) {
+            map.put(i, i);
+        }
+        assert!(map.0.read().unwrap().len() <= MAX_ENTRIES);
+        assert_eq!(
+            map.get(MAX_ENTRIES as u64 + 9),
+            Some(MAX_ENTRIES as u64 + 9)
+        );
+    }
+}
