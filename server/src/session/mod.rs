@@ -202,7 +202,9 @@ async fn serve(
         };
         let reply = match cmd {
             ClientCmd::Send(out) => {
-                match state.chat.submit(&login.user, Some(outlet.id), out).await {
+                // Boxed, like `dispatch` below: an idle connection's task then holds only
+                // the small reading state, not the largest query future (a few KiB each).
+                match Box::pin(state.chat.submit(&login.user, Some(outlet.id), out)).await {
                     Ok(stored) => {
                         in_flight.push(Box::pin(async move {
                             match stored.await {
@@ -215,7 +217,7 @@ async fn serve(
                     Err(e) => Some(error_frame(&e.to_api(), &cid)),
                 }
             }
-            cmd => match dispatch(state, &login.user, outlet, cmd).await {
+            cmd => match Box::pin(dispatch(state, &login.user, outlet, cmd)).await {
                 Ok(reply) => reply,
                 Err(e) => Some(error_frame(&e.to_api(), &cid)),
             },

@@ -82,6 +82,13 @@ impl Store {
         if let Some(schema) = schema {
             opts.set_schema_search_path(schema.to_owned());
         }
+        // Per SQLite connection: statement journals (a multi-row insert inside the message
+        // writer's transaction makes one) in memory, not in a temporary file, and a page
+        // cache large enough for a batch's index pages (the default is 2 MB).
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.pragma("temp_store", "memory")
+                .pragma("cache_size", "-16384")
+        });
         let db = Database::connect(opts).await?;
         if db.get_database_backend() == DbBackend::Sqlite {
             // WAL lets readers proceed while a writer commits; it is a property of the file,
