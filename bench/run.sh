@@ -115,6 +115,7 @@ start_server() {
         RUST_LOG=warn
         PARLEY_MAX_SOCKETS=50000 PARLEY_MAX_SOCKETS_PER_ADDR=50000 PARLEY_MAX_SOCKETS_PER_USER=1000
         MAX_GROUP_MEMBERS=5000 MAX_OWNED_GROUPS=5000
+        PARLEY_LOGIN_MAX_FAILURES=100000 PARLEY_LOGIN_MAX_FAILURES_PER_ADDR=100000
       )
       [ "$sys" = postgres ] && env+=("DATABASE_URL=postgres://postgres@127.0.0.1:5432/$pg_db")
       [ "$sys" = nopersist ] && env+=(PARLEY_BENCH_NO_PERSIST=1)

@@ -7,10 +7,9 @@
 use crate::report::{self, ms, rss_kib, table, Progress};
 use crate::setup::{self, Account, Parley};
 use crate::target::{System, Target, Who};
-use crate::traffic::{self, Conn, Errors, Latency, Route, SenderSpec, Shared, StepPlan, StepResult};
+use crate::traffic::{self, Conn, Errors, Hist, Latency, Route, SenderSpec, Shared, StepPlan, StepResult};
 use anyhow::{bail, Context, Result};
 use futures_util::stream::{self, StreamExt};
-use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -210,7 +209,7 @@ impl TrafficResult {
         } else {
             format!("group of {}", self.size)
         };
-        let mut rows = vec![
+        let mut rows: Vec<(String, String)> = vec![
             ("system".into(), format!("{:?}", self.system).to_lowercase()),
             ("load".into(), what),
             ("offered rate".into(), format!("{:.0} msg/s", r.offered_rate)),
@@ -613,21 +612,11 @@ impl StormResult {
 }
 
 fn latency_of(samples: impl IntoIterator<Item = Duration>) -> Latency {
-    let mut h = match Histogram::<u64>::new_with_bounds(1, 600_000_000, 3) {
-        Ok(h) => h,
-        Err(_) => return Latency::default(),
-    };
+    let mut h = Hist::default();
     for d in samples {
-        h.saturating_record(u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        h.record_ns(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
     }
-    let f = |us: u64| us as f64 / 1000.0;
-    Latency {
-        count: h.len(),
-        p50_ms: f(h.value_at_quantile(0.5)),
-        p99_ms: f(h.value_at_quantile(0.99)),
-        p999_ms: f(h.value_at_quantile(0.999)),
-        max_ms: f(h.max()),
-    }
+    h.latency()
 }
 
 /// S5: with every token ready, opens `conns` (default 2,000) sockets `concurrency` at a time

@@ -148,21 +148,19 @@ impl<'a> Parley<'a> {
                 return Ok(acc);
             }
         }
-        let acc = match self.login(username).await? {
-            Some(acc) => acc,
-            None => {
-                let body = json!({"username": username, "password": PASSWORD});
-                let (status, v) = self
-                    .call(Method::POST, "/api/register", None, Some(&body))
-                    .await?;
-                if status != StatusCode::CREATED && status != StatusCode::CONFLICT {
-                    bail!("register {username}: {status} {v}");
-                }
-                self.login(username)
-                    .await?
-                    .with_context(|| format!("login {username} refused after registering"))?
-            }
-        };
+        // Register first: a login for an unknown name counts as a failed attempt, and
+        // Parley throttles an address after a few of those.
+        let body = json!({"username": username, "password": PASSWORD});
+        let (status, v) = self
+            .call(Method::POST, "/api/register", None, Some(&body))
+            .await?;
+        if status != StatusCode::CREATED && status != StatusCode::CONFLICT {
+            bail!("register {username}: {status} {v}");
+        }
+        let acc = self
+            .login(username)
+            .await?
+            .with_context(|| format!("login {username} refused (an account of that name with another password?)"))?;
         self.state
             .lock()
             .map_err(|_| anyhow::anyhow!("state lock"))?

@@ -373,8 +373,29 @@ pub struct Latency {
     pub max_ms: f64,
 }
 
-impl Latency {
-    fn of(h: &Histogram<u64>) -> Latency {
+/// A latency histogram in microseconds (1 us .. 10 min, 3 significant digits).
+pub struct Hist(Option<Histogram<u64>>);
+
+impl Default for Hist {
+    fn default() -> Hist {
+        // The bounds are constants that hdrhistogram accepts; None only if that ever changed.
+        Hist(Histogram::new_with_bounds(1, 600_000_000, 3).ok())
+    }
+}
+
+impl Hist {
+    /// Records one sample, in nanoseconds (clamped into the bounds).
+    pub fn record_ns(&mut self, ns: u64) {
+        if let Some(h) = &mut self.0 {
+            h.saturating_record((ns / 1000).max(1));
+        }
+    }
+
+    /// The percentiles so far.
+    pub fn latency(&self) -> Latency {
+        let Some(h) = &self.0 else {
+            return Latency::default();
+        };
         let ms = |us: u64| us as f64 / 1000.0;
         Latency {
             count: h.len(),
@@ -384,11 +405,6 @@ impl Latency {
             max_ms: ms(h.max()),
         }
     }
-}
-
-fn histogram() -> Histogram<u64> {
-    // 1 us .. 10 min at 3 significant digits; the bounds are constants that are valid.
-    Histogram::new_with_bounds(1, 600_000_000, 3).unwrap_or_else(|_| Histogram::new(3).unwrap_or_default())
 }
 
 /// One step at a fixed offered rate.
@@ -589,8 +605,8 @@ async fn send_loop(
 }
 
 fn summarize(rec: &Record, plan: StepPlan, senders: usize) -> StepResult {
-    let mut ack = histogram();
-    let mut delivery = histogram();
+    let mut ack = Hist::default();
+    let mut delivery = Hist::default();
     let (mut sent, mut acked, mut deliveries) = (0u64, 0u64, 0u64);
     let expected = u64::from(rec.expected);
     for i in 0..usize::try_from(rec.sent()).unwrap_or(0) {
@@ -606,12 +622,12 @@ fn summarize(rec: &Record, plan: StepPlan, senders: usize) -> StepResult {
         let a = rec.ack[i].load(Relaxed);
         if a > 0 {
             acked += 1;
-            ack.saturating_record(a.saturating_sub(sched) / 1000);
+            ack.record_ns(a.saturating_sub(sched));
         }
         let c = u64::from(rec.count[i].load(Relaxed));
         deliveries += c.min(expected);
         if c >= expected && expected > 0 {
-            delivery.saturating_record(rec.last[i].load(Relaxed).saturating_sub(sched) / 1000);
+            delivery.record_ns(rec.last[i].load(Relaxed).saturating_sub(sched));
         }
     }
     let expected_deliveries = sent * expected;
@@ -620,7 +636,7 @@ fn summarize(rec: &Record, plan: StepPlan, senders: usize) -> StepResult {
     } else {
         deliveries as f64 * 100.0 / expected_deliveries as f64
     };
-    let delivery = Latency::of(&delivery);
+    let delivery = delivery.latency();
     StepResult {
         offered_rate: plan.rate,
         duration_s: plan.duration,
@@ -633,7 +649,7 @@ fn summarize(rec: &Record, plan: StepPlan, senders: usize) -> StepResult {
         delivered_pct,
         msgs_per_s: sent as f64 / plan.duration,
         deliveries_per_s: deliveries as f64 / plan.duration,
-        ack: plan.acks.then(|| Latency::of(&ack)),
+        ack: plan.acks.then(|| ack.latency()),
         passed: expected_deliveries > 0 && delivered_pct >= 99.9 && delivery.p99_ms <= 100.0,
         delivery,
     }
