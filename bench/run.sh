@@ -190,8 +190,8 @@ for sys in $systems; do
     mkdir -p "$dir"
     largest=${s3_sizes##* }
     scenario s7 --scenario s7 --logins 1
-    scenario s2 --scenario s2 --pairs "$s2_pairs" --rate 100 --duration 0.5 --warmup 0
-    scenario s3 --scenario s3 --group-size "$largest" --rate 10 --duration 0.5 --warmup 0
+    scenario s2 --scenario s2 --pairs "$s2_pairs" --rate 100 --duration 0.5
+    scenario s3 --scenario s3 --group-size "$largest" --rate 10 --duration 0.5
     scenario s1 --scenario s1 --conns 100 --settle-secs 1
     scenario s6 --scenario s6 --conversations "$s6_conv" --requests 1
     stop_server

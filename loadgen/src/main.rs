@@ -7,6 +7,8 @@ use loadgen::scenarios::{self, Opts, Outcome};
 
 #[derive(Parser)]
 #[command(about = "Load generator for Parley and the peer hubs (issue 10)")]
+// A later option overrides an earlier one, so a script can pass defaults first.
+#[command(args_override_self = true)]
 struct Cli {
     #[command(subcommand)]
     cmd: Command,
@@ -15,6 +17,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs one scenario.
+    #[command(args_override_self = true)]
     Run {
         /// Which scenario.
         #[arg(long, value_enum)]
