@@ -53,7 +53,11 @@ def dig(obj, path):
 
 
 def median(data, system, scenario, path):
-    vals = [dig(r, path) for r in data.get(system, {}).get(scenario, [])]
+    runs = data.get(system, {}).get(scenario, [])
+    if "max" in scenario and path[0] == "result":
+        # "At that rate" only where some rate held.
+        runs = [r for r in runs if r.get("max_rate") is not None]
+    vals = [dig(r, path) for r in runs]
     vals = [v for v in vals if isinstance(v, (int, float))]
     return statistics.median(vals) if vals else None
 
@@ -126,6 +130,14 @@ def main():
     cpu = sh("lscpu | sed -n 's/^Model name: *//p' | head -1")
     w(f"- CPU: {cpu or 'unknown'}, {os.cpu_count()} cores; kernel {platform.release()}")
     w(f"- {sh('rustc --version')}; {sh('go version')}; node {sh('node --version')}; {sh('psql --version')}")
+    loadavg = ""
+    try:
+        with open(os.path.join(a.results, "loadavg")) as f:
+            loadavg = f.read().split()[0]
+    except OSError:
+        pass
+    if loadavg:
+        w(f"- Load average when the run started: {loadavg} (the machine may be shared; other work on it shows up as noise)")
     w(f"- Server pinned to core 0, loadgen to core 1 (`taskset`); PostgreSQL was given core 1 too, "
       f"so on PostgreSQL it shares that core with loadgen.")
     w(f"- Medians of {runs} run(s) per system. S1: {a.s1_conns} idle sockets (Parley: 100 users x 100 "
@@ -180,7 +192,7 @@ def main():
             w("| scenario | " + " | ".join(heads) + " |")
             w("|---|" + "---|" * len(heads))
             for metric in ms:
-                if metric[6]:
+                if metric[6] or metric[2][-1] == "delivered_pct":
                     continue
                 cells = []
                 for k in parleys:

@@ -6,7 +6,7 @@
 # bench/report.py writes the medians, ratios and targets to docs/benchmarks.md, and every
 # run's JSON stays under target/bench/.
 #
-#   bash bench/run.sh                  # full report (about 45 minutes on 2 cores)
+#   bash bench/run.sh                  # full report (about 50 minutes on 2 cores)
 #   BENCH_QUICK=1 bash bench/run.sh    # one short run with small sizes, to try it
 #   BENCH_SYSTEMS="sqlite go-forward" bash bench/run.sh   # a subset of the systems
 set -euo pipefail
@@ -27,7 +27,7 @@ if [ "$quick" = 1 ]; then
   s7_logins=100 warmup=0.5 duration=3 step=2 max_steps=6
 else
   runs=3 s1_n=10000 s2_pairs=100 s3_sizes="100 500 2000" s3_find="100 500" s5_n=2000
-  s6_conv=1000 s7_logins=1000 warmup=1 duration=5 step=3 max_steps=9
+  s6_conv=1000 s7_logins=1000 warmup=0.5 duration=3 step=2 max_steps=7
 fi
 # Each step of a max-rate search starts here and doubles until one fails, then bisects.
 start_rate=2000
@@ -166,6 +166,7 @@ scenario() {
 
 rm -rf "$out/results"
 mkdir -p "$out/results"
+cp /proc/loadavg "$out/results/loadavg"
 start_all=$(date +%s)
 for sys in $systems; do
   case $sys in
@@ -200,7 +201,7 @@ for sys in $systems; do
     dir=$out/results/$sys/run$run
     mkdir -p "$dir"
     start_server "$sys"
-    scenario s1 --scenario s1 --conns "$s1_n"
+    scenario s1 --scenario s1 --conns "$s1_n" --settle-secs 15
     # S7 only on SQLite: login memory does not depend on the message store.
     [ "$sys" = sqlite ] && scenario s7 --scenario s7 --logins "$s7_logins"
     scenario s5 --scenario s5 --conns "$s5_n"
