@@ -17,9 +17,9 @@ impl Progress {
             ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden())
         } else {
             let bar = ProgressBar::new(len);
-            if let Ok(style) =
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-            {
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+            ) {
                 bar.set_style(style);
             }
             bar

@@ -7,7 +7,9 @@
 use crate::report::{self, ms, rss_kib, table, Progress};
 use crate::setup::{self, Account, Parley};
 use crate::target::{System, Target, Who};
-use crate::traffic::{self, Conn, Errors, Hist, Latency, Route, SenderSpec, Shared, StepPlan, StepResult};
+use crate::traffic::{
+    self, Conn, Errors, Hist, Latency, Route, SenderSpec, Shared, StepPlan, StepResult,
+};
 use anyhow::{bail, Context, Result};
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
@@ -131,7 +133,9 @@ impl Opts {
     }
 
     fn names(&self, what: &str, n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("{}_{what}{i}", self.prefix)).collect()
+        (0..n)
+            .map(|i| format!("{}_{what}{i}", self.prefix))
+            .collect()
     }
 
     fn rss(&self) -> Option<u64> {
@@ -212,7 +216,10 @@ impl TrafficResult {
         let mut rows: Vec<(String, String)> = vec![
             ("system".into(), format!("{:?}", self.system).to_lowercase()),
             ("load".into(), what),
-            ("offered rate".into(), format!("{:.0} msg/s", r.offered_rate)),
+            (
+                "offered rate".into(),
+                format!("{:.0} msg/s", r.offered_rate),
+            ),
             ("sent (window)".into(), r.sent.to_string()),
             (
                 "acked".into(),
@@ -230,7 +237,12 @@ impl TrafficResult {
             (
                 "ack p50/p99/p999".into(),
                 r.ack.as_ref().map_or("n/a".into(), |a| {
-                    format!("{} / {} / {}", ms(Some(a.p50_ms)), ms(Some(a.p99_ms)), ms(Some(a.p999_ms)))
+                    format!(
+                        "{} / {} / {}",
+                        ms(Some(a.p50_ms)),
+                        ms(Some(a.p99_ms)),
+                        ms(Some(a.p999_ms))
+                    )
                 }),
             ),
             (
@@ -267,7 +279,14 @@ impl TrafficResult {
             }
         }
         rows.push(("errors".into(), errors_line(&self.errors)));
-        table(&format!("{} ({})", self.scenario.to_uppercase(), what_title(&self.scenario)), &rows)
+        table(
+            &format!(
+                "{} ({})",
+                self.scenario.to_uppercase(),
+                what_title(&self.scenario)
+            ),
+            &rows,
+        )
     }
 }
 
@@ -325,7 +344,10 @@ async fn drive(
             );
         }
         if r.passed {
-            if best.as_ref().is_none_or(|b| r.offered_rate > b.offered_rate) {
+            if best
+                .as_ref()
+                .is_none_or(|b| r.offered_rate > b.offered_rate)
+            {
                 best = Some(r.clone());
             }
         } else {
@@ -344,9 +366,7 @@ async fn drive(
         };
     }
     let max_rate = best.as_ref().map(|b| b.offered_rate);
-    let result = best
-        .or_else(|| steps.last().cloned())
-        .unwrap_or_default();
+    let result = best.or_else(|| steps.last().cloned()).unwrap_or_default();
     (steps, result, max_rate)
 }
 
@@ -420,7 +440,11 @@ pub async fn s3(o: &Opts) -> Result<TrafficResult> {
             let ids: Vec<i64> = (1..=n as i64).collect();
             let gid = n as i64;
             setup::peer_join(&target, gid, &ids).await?;
-            (ids.iter().map(|&id| (Who::PeerId(id), id)).collect(), ids, gid)
+            (
+                ids.iter().map(|&id| (Who::PeerId(id), id)).collect(),
+                ids,
+                gid,
+            )
         }
     };
     let conns = all_open(open_all(&shared, &target, whos, o.concurrency, o.quiet).await)?;
@@ -495,7 +519,10 @@ impl IdleResult {
             "S1 (idle connections)",
             &[
                 ("system".into(), format!("{:?}", self.system).to_lowercase()),
-                ("opened".into(), format!("{} / {}", self.opened, self.requested)),
+                (
+                    "opened".into(),
+                    format!("{} / {}", self.opened, self.requested),
+                ),
                 ("alive after settling".into(), self.alive.to_string()),
                 ("server RSS before".into(), kib(self.rss_before_kib)),
                 ("server RSS with all open".into(), kib(self.rss_after_kib)),
@@ -597,13 +624,23 @@ impl StormResult {
             "S5 (connection storm)",
             &[
                 ("system".into(), format!("{:?}", self.system).to_lowercase()),
-                ("opened".into(), format!("{} / {}", self.opened, self.requested)),
+                (
+                    "opened".into(),
+                    format!("{} / {}", self.opened, self.requested),
+                ),
                 ("concurrency".into(), self.concurrency.to_string()),
                 ("elapsed".into(), format!("{:.3} s", self.elapsed_s)),
-                ("handshakes/s".into(), format!("{:.0}", self.handshakes_per_s)),
+                (
+                    "handshakes/s".into(),
+                    format!("{:.0}", self.handshakes_per_s),
+                ),
                 (
                     "handshake p50/p99".into(),
-                    format!("{} / {}", ms(Some(self.handshake.p50_ms)), ms(Some(self.handshake.p99_ms))),
+                    format!(
+                        "{} / {}",
+                        ms(Some(self.handshake.p50_ms)),
+                        ms(Some(self.handshake.p99_ms))
+                    ),
                 ),
                 ("errors".into(), errors_line(&self.errors)),
             ],
@@ -734,15 +771,19 @@ impl LoginMemoryResult {
             "S7 (memory across logins)",
             &[
                 ("RSS before".into(), kib(self.rss_before_kib)),
-                ("RSS after the first login".into(), kib(self.rss_first_login_kib)),
+                (
+                    "RSS after the first login".into(),
+                    kib(self.rss_first_login_kib),
+                ),
                 (
                     format!("RSS after {} more", self.logins),
                     kib(self.rss_after_kib),
                 ),
                 (
                     "growth".into(),
-                    self.growth_kib
-                        .map_or("n/a".into(), |g| format!("{g} KiB ({:.1} MiB)", g as f64 / 1024.0)),
+                    self.growth_kib.map_or("n/a".into(), |g| {
+                        format!("{g} KiB ({:.1} MiB)", g as f64 / 1024.0)
+                    }),
                 ),
                 (
                     "logins/s".into(),
@@ -796,9 +837,7 @@ pub async fn s7(o: &Opts) -> Result<LoginMemoryResult> {
         rss_first_login_kib: rss_first,
         rss_after_kib: rss_after,
         logins: o.logins,
-        growth_kib: rss_first
-            .zip(rss_after)
-            .map(|(f, a)| a as i64 - f as i64),
+        growth_kib: rss_first.zip(rss_after).map(|(f, a)| a as i64 - f as i64),
         elapsed_s: elapsed,
     })
 }

@@ -60,8 +60,8 @@ impl<'a> Parley<'a> {
     ) -> Result<Parley<'a>> {
         let state = match &path {
             Some(p) if p.exists() => {
-                let text =
-                    std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
                 // A state file that does not parse is only a cache: start over.
                 serde_json::from_str(&text).unwrap_or_default()
             }
@@ -84,7 +84,10 @@ impl<'a> Parley<'a> {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         let text = {
-            let state = self.state.lock().map_err(|_| anyhow::anyhow!("state lock"))?;
+            let state = self
+                .state
+                .lock()
+                .map_err(|_| anyhow::anyhow!("state lock"))?;
             serde_json::to_string_pretty(&*state)?
         };
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
@@ -98,7 +101,10 @@ impl<'a> Parley<'a> {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Result<(StatusCode, Value)> {
-        let mut req = self.target.http.request(method.clone(), self.target.url(path));
+        let mut req = self
+            .target
+            .http
+            .request(method.clone(), self.target.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -110,7 +116,10 @@ impl<'a> Parley<'a> {
             .await
             .with_context(|| format!("{method} {path}"))?;
         let status = res.status();
-        let text = res.text().await.with_context(|| format!("{method} {path}"))?;
+        let text = res
+            .text()
+            .await
+            .with_context(|| format!("{method} {path}"))?;
         Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
     }
 
@@ -157,10 +166,9 @@ impl<'a> Parley<'a> {
         if status != StatusCode::CREATED && status != StatusCode::CONFLICT {
             bail!("register {username}: {status} {v}");
         }
-        let acc = self
-            .login(username)
-            .await?
-            .with_context(|| format!("login {username} refused (an account of that name with another password?)"))?;
+        let acc = self.login(username).await?.with_context(|| {
+            format!("login {username} refused (an account of that name with another password?)")
+        })?;
         self.state
             .lock()
             .map_err(|_| anyhow::anyhow!("state lock"))?
@@ -343,7 +351,8 @@ impl<'a> Parley<'a> {
         }
         let joined = self.my_groups(reader).await?;
         let bar = Progress::new(count as u64, "history", self.quiet);
-        let jobs: Vec<(usize, &Account)> = (0..count).map(|j| (j, &owners[j / per_owner])).collect();
+        let jobs: Vec<(usize, &Account)> =
+            (0..count).map(|j| (j, &owners[j / per_owner])).collect();
         // Owners' group lists, fetched once each.
         let mut owned: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
         for o in owners.iter().take(count.div_ceil(per_owner)) {

@@ -247,13 +247,7 @@ impl Conn {
         let sink = Arc::new(tokio::sync::Mutex::new(sink));
         let alive = Arc::new(AtomicBool::new(true));
         let beat = (shared.system == System::Parley).then(|| sink.clone());
-        let reader = tokio::spawn(read_loop(
-            stream,
-            shared.clone(),
-            user,
-            alive.clone(),
-            beat,
-        ));
+        let reader = tokio::spawn(read_loop(stream, shared.clone(), user, alive.clone(), beat));
         Ok(Conn {
             user,
             sink,
@@ -513,7 +507,9 @@ pub async fn step(
     let bar = Progress::new(total_ms, &format!("{:.0} msg/s", plan.rate), quiet);
     while now_ns() < window.1 {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        bar.set_position(((now_ns().saturating_sub(start - 100_000_000)) / 1_000_000).min(total_ms));
+        bar.set_position(
+            ((now_ns().saturating_sub(start - 100_000_000)) / 1_000_000).min(total_ms),
+        );
         bar.set_message(format!(
             "{:.0} msg/s: sent {} delivered {}",
             plan.rate,

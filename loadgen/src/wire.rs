@@ -58,7 +58,10 @@ impl Stamp {
     /// Parley's client message id: unique per sender across runs (the users are reused and
     /// the server dedupes on sender + cid), and it carries the stamp back in the ack.
     pub fn cid(&self, run: u64) -> String {
-        format!("{run:x}-{}-{}-{}", self.generation, self.index, self.sched_ns)
+        format!(
+            "{run:x}-{}-{}-{}",
+            self.generation, self.index, self.sched_ns
+        )
     }
 
     /// Reads a stamp back from a cid written by [`Stamp::cid`] for this `run`.

@@ -21,7 +21,12 @@ fn opts(srv: &common::TestServer) -> Opts {
 fn assert_all_delivered(r: &TrafficResult) {
     let s = &r.result;
     assert!(s.sent > 0, "{} sent nothing: {s:?}", r.scenario);
-    assert_eq!(s.acked, Some(s.sent), "{}: every send acked: {s:?}", r.scenario);
+    assert_eq!(
+        s.acked,
+        Some(s.sent),
+        "{}: every send acked: {s:?}",
+        r.scenario
+    );
     assert!(s.expected_deliveries > 0, "{}: {s:?}", r.scenario);
     assert_eq!(
         s.deliveries, s.expected_deliveries,
