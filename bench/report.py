@@ -74,11 +74,11 @@ def metrics(s3_sizes):
     """(label, scenario file, json path, unit, digits, higher_is_better, parley_only)."""
     m = [
         ("S1 server RSS per idle socket", "s1", ["per_conn_kib"], " KiB", 1, False, False),
-        ("S2 1:1 at 1,000 msg/s: delivery p50", "s2", ["result", "delivery", "p50_ms"], " ms", 2, False, False),
-        ("S2 1:1 at 1,000 msg/s: delivery p99", "s2", ["result", "delivery", "p99_ms"], " ms", 2, False, False),
-        ("S2 1:1 at 1,000 msg/s: delivery p99.9", "s2", ["result", "delivery", "p999_ms"], " ms", 2, False, False),
-        ("S2 1:1 at 1,000 msg/s: ack p99", "s2", ["result", "ack", "p99_ms"], " ms", 2, False, True),
-        ("S2 1:1 at 1,000 msg/s: delivered", "s2", ["result", "delivered_pct"], " %", 3, True, False),
+        ("S2 1:1 at 500 msg/s: delivery p50", "s2", ["result", "delivery", "p50_ms"], " ms", 2, False, False),
+        ("S2 1:1 at 500 msg/s: delivery p99", "s2", ["result", "delivery", "p99_ms"], " ms", 2, False, False),
+        ("S2 1:1 at 500 msg/s: delivery p99.9", "s2", ["result", "delivery", "p999_ms"], " ms", 2, False, False),
+        ("S2 1:1 at 500 msg/s: ack p99", "s2", ["result", "ack", "p99_ms"], " ms", 2, False, True),
+        ("S2 1:1 at 500 msg/s: delivered", "s2", ["result", "delivered_pct"], " %", 3, True, False),
         ("S2 1:1 max msg/s (p99 <= 100 ms, >= 99.9 %)", "s2max", ["max_rate"], "", 0, True, False),
         ("S2 at that rate: delivered msg/s", "s2max", ["result", "deliveries_per_s"], "", 0, True, False),
         ("S2 at that rate: ack p99", "s2max", ["result", "ack", "p99_ms"], " ms", 2, False, True),

@@ -205,7 +205,7 @@ for sys in $systems; do
     # S7 only on SQLite: login memory does not depend on the message store.
     [ "$sys" = sqlite ] && scenario s7 --scenario s7 --logins "$s7_logins"
     scenario s5 --scenario s5 --conns "$s5_n"
-    scenario s2 --scenario s2 --pairs "$s2_pairs" --rate 1000 --duration "$duration"
+    scenario s2 --scenario s2 --pairs "$s2_pairs" --rate 500 --duration "$duration"
     scenario s2max --scenario s2 --pairs "$s2_pairs" --rate "$start_rate" --find-max
     for g in $s3_sizes; do
       scenario "s3-$g" --scenario s3 --group-size "$g" --senders 2 --rate 20 --duration "$duration"
