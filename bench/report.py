@@ -140,14 +140,22 @@ def main():
         w(f"- Load average when the run started: {loadavg} (the machine may be shared; other work on it shows up as noise)")
     w(f"- Server pinned to core 0, loadgen to core 1 (`taskset`); PostgreSQL was given core 1 too, "
       f"so on PostgreSQL it shares that core with loadgen.")
+    w(f"- S7 runs on Parley SQLite only (login memory does not depend on the message store).")
     w(f"- Medians of {runs} run(s) per system. S1: {a.s1_conns} idle sockets (Parley: 100 users x 100 "
       f"sockets; peers: one per user id). S2: {a.s2_pairs} friend pairs, both directions. S3: every member "
       f"connected once; 2 senders at 20 msg/s, 4 for the max-rate search.")
     w("- Latency is measured from each message's *scheduled* send time (fixed offered rate, no coordinated "
       "omission). \"Max msg/s\": doubling from 2,000 msg/s (S3: 100) until a step fails, then bisecting; a step "
       "holds when delivery p99 (S3: time to the last recipient) <= 100 ms and >= 99.9 % of deliveries arrive.")
-    w("- Parley SQLite and PostgreSQL acknowledge a message only once it is durably stored; \"no persistence\" is "
-      "Parley with `PARLEY_BENCH_NO_PERSIST=1` (benchmark only). The peer hubs never persist and send no acks.")
+    w("- loadgen has one core: a hub's max rate at loadgen's own ceiling (the same number for every hub, or "
+      "the search's last step) is a lower bound for that hub, and the ratios against it are upper bounds.")
+    persist_note = (
+        "; \"no persistence\" is Parley with `PARLEY_BENCH_NO_PERSIST=1` (benchmark only)"
+        if "nopersist" in data
+        else "; Parley without persistence was not measured in this run"
+    )
+    w("- Parley SQLite and PostgreSQL acknowledge a message only once it is durably stored"
+      + persist_note + ". The peer hubs never persist and send no acks.")
     w("")
     if not present:
         w("No results were found.\n")
@@ -157,6 +165,8 @@ def main():
         w("|---|" + "---|" * len(present))
         for metric in ms:
             label, _, _, unit, digits, _, parley_only = metric
+            if all(med(k, metric) is None for k, _ in present):
+                continue  # not run on any system (e.g. no max-rate search at that size)
             cells = []
             for k, _ in present:
                 if parley_only and k not in PARLEY:
@@ -193,6 +203,8 @@ def main():
             w("|---|" + "---|" * len(heads))
             for metric in ms:
                 if metric[6] or metric[2][-1] == "delivered_pct":
+                    continue
+                if all(med(k, metric) is None for k in parleys):
                     continue
                 cells = []
                 for k in parleys:
