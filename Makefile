@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/.tools/moto/bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup run build test test-rust test-e2e lint
+.PHONY: setup run build test test-rust test-e2e lint bench
 
 ## Install whatever is missing: wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Chromium, npm packages,
 ## moto's S3 server (a venv under .tools/moto: Debian's Python refuses system-wide pip installs).
@@ -53,3 +53,9 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+## Issue 10's benchmark: Parley (SQLite, PostgreSQL, no persistence) against the Go and Node
+## peer hubs, 3 runs each; writes docs/benchmarks.md and target/bench/*.json
+## (BENCH_QUICK=1: one short run to try it).
+bench:
+	bash bench/run.sh

@@ -10,6 +10,7 @@ mod assets_http;
 mod crash_safety;
 mod docs;
 mod hardening;
+mod loadgen_smoke;
 mod media_http;
 mod pages_http;
 mod rest_send;
