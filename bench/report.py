@@ -245,6 +245,12 @@ def main():
         w("")
         w("A dash means the scenario did not run or failed on that system; the run's `errors.txt` says why.\n")
 
+    # The hand-written part (what changed and why, the profile) lives beside this script.
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+    if os.path.exists(analysis):
+        with open(analysis) as f:
+            w(f.read().rstrip() + "\n")
+
     w("## Reproduce\n")
     w("```")
     w("make bench                    # or: bash bench/run.sh")
