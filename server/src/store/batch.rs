@@ -21,8 +21,8 @@ use app::ids::UserId;
 use app::protocol::Conv;
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -37,6 +37,15 @@ pub struct Pending {
     pub new: NewMessage,
     /// See [`Store::store_message`].
     pub allowance: Option<(UserId, u64)>,
+}
+
+/// How a batch finds resends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// By a query before the insert (MySQL, which has no `RETURNING`; and the second try).
+    Careful,
+    /// By the insert itself: `ON CONFLICT DO NOTHING RETURNING` stores fewer rows.
+    Optimistic,
 }
 
 /// What became of one message of a batch while the transaction was being built.
@@ -81,25 +90,42 @@ impl Store {
     /// that raced in from another node, a deadlock, a dropped connection) each message is
     /// stored on its own instead, so one cannot fail the others.
     pub async fn store_messages(&self, batch: &[Pending]) -> Vec<Result<Stored, StoreError>> {
-        match self.store_batch(batch).await {
-            Ok(results) => results,
-            Err(e) => {
-                tracing::warn!(error = %e, messages = batch.len(), "batch failed; storing one by one");
-                let mut results = Vec::with_capacity(batch.len());
-                for p in batch {
-                    results.push(self.store_message(p.new.clone(), p.allowance).await);
+        // Where the insert can say which rows it stored (RETURNING), resends are not looked
+        // for first: a batch that meets one is rolled back and stored again carefully.
+        // Resends only follow reconnections, so the common batch saves two queries.
+        let mut mode = if self.db.get_database_backend() == DbBackend::MySql {
+            Mode::Careful
+        } else {
+            Mode::Optimistic
+        };
+        loop {
+            match self.store_batch(batch, mode).await {
+                Ok(Some(results)) => return results,
+                Ok(None) if mode == Mode::Optimistic => mode = Mode::Careful,
+                // A careful batch that still met a resend raced another node's batch.
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, messages = batch.len(), "batch failed; storing one by one");
+                    break;
                 }
-                results
             }
         }
+        let mut results = Vec::with_capacity(batch.len());
+        for p in batch {
+            results.push(self.store_message(p.new.clone(), p.allowance).await);
+        }
+        results
     }
 
+    /// One attempt at storing `batch`; `None` when an optimistic insert met a resend (or a
+    /// careful one a cid stored meanwhile by another node) and was rolled back.
     async fn store_batch(
         &self,
         batch: &[Pending],
-    ) -> Result<Vec<Result<Stored, StoreError>>, StoreError> {
+        mode: Mode,
+    ) -> Result<Option<Vec<Result<Stored, StoreError>>>, StoreError> {
         if batch.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         let backend = self.db.get_database_backend();
         // Conversations in key order: the order their counters are locked in.
@@ -149,12 +175,18 @@ impl Store {
             .map(|(key, _)| key.clone())
             .collect();
         // Resends are found in the database (read after the counters are locked, so a
-        // concurrent batch of another node holding the same conversation has committed).
-        let earlier = by_sender_cid(
-            &txn,
-            batch.iter().map(|p| (p.new.sender, p.new.cid.as_str())),
-        )
-        .await?;
+        // concurrent batch of another node holding the same conversation has committed),
+        // or, optimistically, by the insert meeting them.
+        let earlier = match mode {
+            Mode::Careful => {
+                by_sender_cid(
+                    &txn,
+                    batch.iter().map(|p| (p.new.sender, p.new.cid.as_str())),
+                )
+                .await?
+            }
+            Mode::Optimistic => HashMap::new(),
+        };
 
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut rows = Vec::new();
@@ -224,22 +256,55 @@ impl Store {
         }
         let mut inserted = HashMap::new();
         if !rows.is_empty() {
-            message::Entity::insert_many(rows)
-                .exec_without_returning(&txn)
-                .await?;
-            inserted = by_sender_cid(
-                &txn,
-                batch
-                    .iter()
-                    .zip(&outcomes)
-                    .filter(|(_, o)| matches!(o, Outcome::Inserted))
-                    .map(|(p, _)| (p.new.sender, p.new.cid.as_str())),
-            )
-            .await?;
+            let expected = rows.len();
+            let stored: Vec<StoredMessage> = match mode {
+                Mode::Optimistic => {
+                    let mut insert = message::Entity::insert_many(rows)
+                        .on_conflict(
+                            OnConflict::columns([message::Column::SenderId, message::Column::Cid])
+                                .do_nothing()
+                                .to_owned(),
+                        )
+                        .into_query();
+                    insert.returning_all();
+                    txn.query_all(backend.build(&insert))
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            StoredMessage::try_from(message::Model::from_query_result(row, "")?)
+                        })
+                        .collect::<Result<_, _>>()?
+                }
+                Mode::Careful => {
+                    message::Entity::insert_many(rows)
+                        .exec_without_returning(&txn)
+                        .await?;
+                    by_sender_cid(
+                        &txn,
+                        batch
+                            .iter()
+                            .zip(&outcomes)
+                            .filter(|(_, o)| matches!(o, Outcome::Inserted))
+                            .map(|(p, _)| (p.new.sender, p.new.cid.as_str())),
+                    )
+                    .await?
+                    .into_values()
+                    .collect()
+                }
+            };
+            if stored.len() != expected {
+                // A resend, whose seq would leave a gap: nothing of this attempt stays.
+                txn.rollback().await?;
+                return Ok(None);
+            }
+            add_media_refs(&txn, &stored).await?;
+            inserted = stored
+                .into_iter()
+                .map(|m| ((m.sender.0, m.cid.clone()), m))
+                .collect();
             let mut advanced: BTreeMap<String, (i64, i64)> = BTreeMap::new();
             let mut reads: BTreeMap<(String, i64), i64> = BTreeMap::new();
             for m in inserted.values() {
-                add_media_refs(&txn, m).await?;
                 let e = advanced.entry(m.conv.key()).or_insert((0, 0));
                 *e = (e.0.max(m.seq), e.1.max(m.ts));
                 // The sender has read their own message.
@@ -316,6 +381,6 @@ impl Store {
             };
             results.push(result);
         }
-        Ok(results)
+        Ok(Some(results))
     }
 }

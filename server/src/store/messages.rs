@@ -310,29 +310,35 @@ pub(super) async fn add_participants(
     Ok(())
 }
 
-/// Records which uploads (`/media/<key>` in `url` or `pic`) a new message points at, so the
-/// participants of its conversation may fetch them (see `store::media`).
-pub(super) async fn add_media_refs(
+/// Records which uploads (`/media/<key>` in `url` or `pic`) new messages point at, so the
+/// participants of their conversations may fetch them (see `store::media`); one statement
+/// for all of them.
+pub(super) async fn add_media_refs<'a>(
     txn: &sea_orm::DatabaseTransaction,
-    m: &StoredMessage,
+    messages: impl IntoIterator<Item = &'a StoredMessage>,
 ) -> Result<(), StoreError> {
-    let mut keys: Vec<&str> = [&m.body.url, &m.body.pic]
-        .into_iter()
-        .filter_map(|u| app::protocol::upload::media_key(u))
-        .collect();
-    keys.dedup();
-    if keys.is_empty() {
+    let mut refs = Vec::new();
+    for m in messages {
+        let mut keys: Vec<&str> = [&m.body.url, &m.body.pic]
+            .into_iter()
+            .filter_map(|u| app::protocol::upload::media_key(u))
+            .collect();
+        keys.dedup();
+        for k in keys {
+            refs.push(message_media::ActiveModel {
+                media_key: Set(k.to_owned()),
+                conv: Set(m.conv.key()),
+                message_id: Set(m.id),
+                ..Default::default()
+            });
+        }
+    }
+    if refs.is_empty() {
         return Ok(());
     }
-    let conv = m.conv.key();
-    message_media::Entity::insert_many(keys.into_iter().map(|k| message_media::ActiveModel {
-        media_key: Set(k.to_owned()),
-        conv: Set(conv.clone()),
-        message_id: Set(m.id),
-        ..Default::default()
-    }))
-    .exec_without_returning(txn)
-    .await?;
+    message_media::Entity::insert_many(refs)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 
@@ -463,7 +469,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        add_media_refs(&txn, &stored).await?;
+        add_media_refs(&txn, [&stored]).await?;
         // The sender has read their own message.
         upsert_read(&txn, &key, stored.sender, stored.seq).await?;
         txn.commit().await?;

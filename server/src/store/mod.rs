@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod cache;
+pub mod checkpoint;
 pub mod entities;
 pub mod friends;
 pub mod groups;
@@ -69,6 +70,8 @@ fn on_duplicate(code: app::error::ErrorCode) -> impl Fn(DbErr) -> StoreError {
 pub struct Store {
     db: DatabaseConnection,
     cache: std::sync::Arc<cache::SocialCache>,
+    /// SQLite file only: WAL checkpoints in the background (stops with the last clone).
+    checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
 }
 
 impl Store {
@@ -84,10 +87,18 @@ impl Store {
         }
         // Per SQLite connection: statement journals (a multi-row insert inside the message
         // writer's transaction makes one) in memory, not in a temporary file, and a page
-        // cache large enough for a batch's index pages (the default is 2 MB).
-        opts.map_sqlx_sqlite_opts(|o| {
-            o.pragma("temp_store", "memory")
-                .pragma("cache_size", "-16384")
+        // cache large enough for a batch's index pages (the default is 2 MB). A file's WAL
+        // is checkpointed by its own connection (see `checkpoint`), not inside commits.
+        let file = checkpoint::is_sqlite_file(url);
+        opts.map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-16384");
+            if file {
+                o.pragma("wal_autocheckpoint", "0")
+            } else {
+                o
+            }
         });
         let db = Database::connect(opts).await?;
         if db.get_database_backend() == DbBackend::Sqlite {
@@ -95,9 +106,17 @@ impl Store {
             // so setting it once per start is enough.
             db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         }
+        let checkpointer = if file {
+            Some(std::sync::Arc::new(
+                checkpoint::Checkpointer::start(url).await?,
+            ))
+        } else {
+            None
+        };
         Ok(Store {
             db,
             cache: Default::default(),
+            checkpointer,
         })
     }
 
@@ -130,6 +149,7 @@ impl Store {
 
     /// Closes the pool (at shutdown, so SQLite checkpoints its WAL).
     pub async fn close(self) -> Result<(), StoreError> {
+        drop(self.checkpointer);
         self.db.close().await?;
         Ok(())
     }

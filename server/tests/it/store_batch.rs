@@ -10,6 +10,8 @@ use server::store::batch::Pending;
 use server::store::messages::{NewMessage, Page, Stored};
 use server::store::users::NewUser;
 use server::store::{Store, StoreError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 async fn user(s: &Store, name: &str) -> UserId {
     s.create_user(NewUser {
@@ -244,6 +246,63 @@ async fn concurrent_batches_stay_gap_free_and_store_each_cid_once() {
             new,
             6 * 20,
             "each person's message of each round, once: {}",
+            db.label
+        );
+        db.cleanup().await;
+    }
+}
+
+/// Statements a batch runs, counted on a clone of the store.
+async fn statements_for(s: &Store, batch: &[Pending]) -> (usize, Vec<String>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let mut counted = s.clone();
+    let tally = count.clone();
+    counted.observe_statements(move |_| {
+        tally.fetch_add(1, Ordering::SeqCst);
+    });
+    let got = counted
+        .store_messages(batch)
+        .await
+        .iter()
+        .map(outcome)
+        .collect();
+    (count.load(Ordering::SeqCst), got)
+}
+
+#[tokio::test]
+async fn a_batch_without_resends_costs_the_same_few_statements_at_any_size() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let a = user(s, "a").await;
+        let b = user(s, "b").await;
+        let ab = Conv::private(a, b).unwrap();
+        let g = Conv::Group(app::ids::GroupId(3));
+        // Create both conversations first, so both measured batches only add to them.
+        let warm = [msg(ab, a, "w1", None), msg(g, b, "w2", None)];
+        assert_eq!(statements_for(s, &warm).await.1, ["new 1", "new 1"]);
+
+        let small: Vec<Pending> = (0..4)
+            .map(|i| msg(if i % 2 == 0 { ab } else { g }, a, &format!("s{i}"), None))
+            .collect();
+        let large: Vec<Pending> = (0..200)
+            .map(|i| msg(if i % 2 == 0 { ab } else { g }, b, &format!("l{i}"), None))
+            .collect();
+        let (n_small, got) = statements_for(s, &small).await;
+        assert_eq!(got, ["new 2", "new 2", "new 3", "new 3"], "{}", db.label);
+        let (n_large, got) = statements_for(s, &large).await;
+        assert!(got.iter().all(|o| o.starts_with("new ")), "{}", db.label);
+        assert_eq!(n_small, n_large, "{}", db.label);
+        // One resend makes the batch try again carefully: more statements, same answers.
+        let with_resend = [msg(ab, a, "s0", None), msg(ab, a, "fresh", None)];
+        let (n_resend, got) = statements_for(s, &with_resend).await;
+        assert_eq!(got, ["dup 2", "new 104"], "{}", db.label);
+        if db.store.backend() != sea_orm::DbBackend::MySql {
+            assert!(n_resend > n_small, "{}: {n_resend} vs {n_small}", db.label);
+        }
+        assert_eq!(
+            seqs(s, ab).await,
+            (1..=104).collect::<Vec<i64>>(),
+            "{}",
             db.label
         );
         db.cleanup().await;
