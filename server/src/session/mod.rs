@@ -29,7 +29,6 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -82,7 +81,7 @@ pub async fn run(
     state: AppState,
     login: Login,
     reg: Registration,
-    rx: mpsc::Receiver<Message>,
+    rx: flume::Receiver<Message>,
 ) {
     let span = tracing::info_span!("ws", conn = %reg.outlet.id, user = %login.user.id);
     async move {
@@ -100,7 +99,7 @@ async fn serve(
     state: &AppState,
     login: &Login,
     reg: &Registration,
-    rx: mpsc::Receiver<Message>,
+    rx: flume::Receiver<Message>,
 ) {
     let (sink, mut stream) = socket.split();
     let reader_done = CancellationToken::new();
@@ -260,7 +259,7 @@ async fn answer_unreadable(outlet: &Outlet, err: ApiError, count: u32) -> bool {
 async fn answer(outlet: &Outlet, frame: &Frame) -> bool {
     tokio::select! {
         biased;
-        sent = outlet.queue.send(encode(frame)) => sent.is_ok(),
+        sent = outlet.queue.send_async(encode(frame)) => sent.is_ok(),
         () = outlet.closed.cancelled() => false,
     }
 }
@@ -294,7 +293,7 @@ const WRITE_BATCH: usize = 64;
 /// Sends `first` and whatever else is already queued (up to [`WRITE_BATCH`]), then flushes.
 async fn send_queued(
     sink: &mut Sink,
-    rx: &mut mpsc::Receiver<Message>,
+    rx: &flume::Receiver<Message>,
     first: Message,
 ) -> Result<(), axum::Error> {
     sink.feed(first).await?;
@@ -311,7 +310,7 @@ async fn send_queued(
 /// client is gone or not reading) what the reader still queued, then the close frame.
 async fn write(
     mut sink: Sink,
-    mut rx: mpsc::Receiver<Message>,
+    rx: flume::Receiver<Message>,
     outlet: Outlet,
     reader_done: CancellationToken,
 ) {
@@ -321,9 +320,9 @@ async fn write(
         tokio::select! {
             biased;
             () = outlet.closed.cancelled() => break,
-            msg = rx.recv() => match msg {
-                Some(m) => if send_queued(&mut sink, &mut rx, m).await.is_err() { return },
-                None => break,
+            msg = rx.recv_async() => match msg {
+                Ok(m) => if send_queued(&mut sink, &rx, m).await.is_err() { return },
+                Err(_) => break,
             },
             _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { return },
         }
