@@ -533,9 +533,9 @@ mod tests {
     #[test]
     fn delivery_skips_the_origin_and_cuts_slow_consumers_once() {
         let (hub, _events) = hub(Limits::default());
-        let (a, mut ra) = hub.connect(UserId(1), None, "s").unwrap();
-        let (b, mut rb) = hub.connect(UserId(1), None, "s").unwrap();
-        let (c, mut rc) = hub.connect(UserId(2), None, "s").unwrap();
+        let (a, ra) = hub.connect(UserId(1), None, "s").unwrap();
+        let (b, rb) = hub.connect(UserId(1), None, "s").unwrap();
+        let (c, rc) = hub.connect(UserId(2), None, "s").unwrap();
         let frame = Frame {
             cmd: 10,
             content: "hi".into(),
