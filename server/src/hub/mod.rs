@@ -21,7 +21,6 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Frames waiting per connection before it counts as a slow consumer.
@@ -94,7 +93,7 @@ pub struct Outlet {
     /// This connection.
     pub id: ConnId,
     /// Its outgoing queue.
-    pub queue: mpsc::Sender<Message>,
+    pub queue: flume::Sender<Message>,
     /// Cancelled to make the connection close (see [`Outlet::close`]).
     pub closed: CancellationToken,
     /// Why it was closed; the first reason given wins.
@@ -337,11 +336,11 @@ impl Hub {
         user: UserId,
         addr: Option<IpAddr>,
         session: &str,
-    ) -> Result<(Registration, mpsc::Receiver<Message>), Refusal> {
+    ) -> Result<(Registration, flume::Receiver<Message>), Refusal> {
         if self.draining.load(Ordering::Acquire) {
             return Err(Refusal::ShuttingDown);
         }
-        let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let (queue, rx) = flume::bounded(QUEUE_CAPACITY);
         let outlet = Outlet {
             id: ConnId(self.next_id.fetch_add(1, Ordering::Relaxed) + 1),
             queue,
@@ -449,13 +448,13 @@ impl Hub {
             Ok(()) => {
                 self.counters.frames_out.fetch_add(1, Ordering::Relaxed);
             }
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(flume::TrySendError::Full(_)) => {
                 if outlet.close(CloseReason::SlowConsumer) {
                     self.counters.queue_drops.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(conn = %outlet.id, "slow consumer: queue full, disconnecting");
                 }
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(flume::TrySendError::Disconnected(_)) => {}
         }
     }
 }
@@ -534,9 +533,9 @@ mod tests {
     #[test]
     fn delivery_skips_the_origin_and_cuts_slow_consumers_once() {
         let (hub, _events) = hub(Limits::default());
-        let (a, mut ra) = hub.connect(UserId(1), None, "s").unwrap();
-        let (b, mut rb) = hub.connect(UserId(1), None, "s").unwrap();
-        let (c, mut rc) = hub.connect(UserId(2), None, "s").unwrap();
+        let (a, ra) = hub.connect(UserId(1), None, "s").unwrap();
+        let (b, rb) = hub.connect(UserId(1), None, "s").unwrap();
+        let (c, rc) = hub.connect(UserId(2), None, "s").unwrap();
         let frame = Frame {
             cmd: 10,
             content: "hi".into(),

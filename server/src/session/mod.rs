@@ -26,10 +26,11 @@ use app::protocol::frame::{ClientCmd, Cmd, Frame, MAX_FRAME_BYTES};
 use app::protocol::User;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::future::BoxFuture;
-use futures_util::stream::{FuturesUnordered, SplitSink};
+use futures_util::stream::{FuturesUnordered, SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use std::future::Future;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -77,34 +78,41 @@ fn error_frame(err: &ApiError, cid: &str) -> Frame {
 }
 
 /// Serves one authenticated, registered socket until it closes.
-pub async fn run(
+///
+/// Not an `async fn`, so that the socket is split before the future exists: the future is
+/// the task every idle connection keeps, and as an `async fn` it carried the whole
+/// WebSocket by value in its own state and in `serve`'s, beside the halves.
+pub fn run(
     socket: WebSocket,
     state: AppState,
     login: Login,
     reg: Registration,
-    rx: mpsc::Receiver<Message>,
-) {
+    rx: flume::Receiver<Message>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let (sink, stream) = socket.split();
     let span = tracing::info_span!("ws", conn = %reg.outlet.id, user = %login.user.id);
     async move {
         tracing::info!(first = reg.first, "connected");
-        serve(socket, &state, &login, &reg, rx).await;
+        serve(sink, stream, &state, &login, &reg, rx).await;
         tracing::info!(reason = ?reg.outlet.reason(), "disconnected");
         drop(reg);
     }
     .instrument(span)
-    .await;
 }
 
+/// The reader. Every wait that only a busy or closing connection reaches (an answer
+/// waiting for room in the queue, the end) is boxed, so that the future an idle
+/// connection keeps holds just the reading state (docs/benchmarks.md, S1).
 async fn serve(
-    socket: WebSocket,
+    sink: Sink,
+    mut stream: SplitStream<WebSocket>,
     state: &AppState,
     login: &Login,
     reg: &Registration,
-    rx: mpsc::Receiver<Message>,
+    rx: flume::Receiver<Message>,
 ) {
-    let (sink, mut stream) = socket.split();
     let reader_done = CancellationToken::new();
-    let mut writer = tokio::spawn(write(sink, rx, reg.outlet.clone(), reader_done.clone()));
+    let writer = tokio::spawn(write(sink, rx, reg.outlet.clone(), reader_done.clone()));
     let outlet = &reg.outlet;
     let until_expiry = Duration::from_millis(
         u64::try_from(
@@ -129,7 +137,7 @@ async fn serve(
                 break;
             }
             Some(reply) = in_flight.next(), if !in_flight.is_empty() => {
-                if !answer(outlet, &reply).await {
+                if !answer(outlet, reply).await {
                     break;
                 }
                 continue;
@@ -194,7 +202,7 @@ async fn serve(
             }
             Err(e) => {
                 unreadable = 0;
-                if !answer(outlet, &error_frame(&e, &cid)).await {
+                if !answer(outlet, error_frame(&e, &cid)).await {
                     break;
                 }
                 continue;
@@ -223,15 +231,25 @@ async fn serve(
             },
         };
         if let Some(reply) = reply {
-            if !answer(outlet, &reply).await {
+            if !answer(outlet, reply).await {
                 break;
             }
         }
     }
+    Box::pin(finish(outlet, in_flight, reader_done, writer)).await;
+}
+
+/// The reader's end: the acks of sends already queued, then the writer's close.
+async fn finish(
+    outlet: &Outlet,
+    mut in_flight: FuturesUnordered<BoxFuture<'static, Frame>>,
+    reader_done: CancellationToken,
+    mut writer: JoinHandle<()>,
+) {
     // Sends already queued are stored whatever happens; their acks still go out if the
     // client is there to read them.
     while let Some(reply) = in_flight.next().await {
-        let _ = answer(outlet, &reply).await;
+        let _ = answer(outlet, reply).await;
     }
     reader_done.cancel();
     // The writer ends by itself once the close frame is out; a peer that stopped reading
@@ -246,23 +264,27 @@ async fn serve(
 
 /// Answers an unreadable frame; false once there were too many in a row (the connection is
 /// then closing).
-async fn answer_unreadable(outlet: &Outlet, err: ApiError, count: u32) -> bool {
+fn answer_unreadable(outlet: &Outlet, err: ApiError, count: u32) -> BoxFuture<'_, bool> {
     if count > MAX_UNREADABLE {
         tracing::info!("too many unreadable frames");
         outlet.close(CloseReason::Unreadable);
-        return false;
+        return Box::pin(std::future::ready(false));
     }
-    answer(outlet, &error_frame(&err, "")).await
+    answer(outlet, error_frame(&err, ""))
 }
 
 /// Queues an answer to this connection's own frame, waiting for room (backpressure on the
-/// reader); false if the connection closed meanwhile.
-async fn answer(outlet: &Outlet, frame: &Frame) -> bool {
-    tokio::select! {
-        biased;
-        sent = outlet.queue.send(encode(frame)) => sent.is_ok(),
-        () = outlet.closed.cancelled() => false,
-    }
+/// reader); false if the connection closed meanwhile. The frame is taken by value and
+/// encoded before the wait, and the wait is boxed, so the reader's future holds neither.
+fn answer(outlet: &Outlet, frame: Frame) -> BoxFuture<'_, bool> {
+    let msg = encode(&frame);
+    Box::pin(async move {
+        tokio::select! {
+            biased;
+            sent = outlet.queue.send_async(msg) => sent.is_ok(),
+            () = outlet.closed.cancelled() => false,
+        }
+    })
 }
 
 /// Handles one parsed command; returns the answer for this connection, if any.
@@ -294,7 +316,7 @@ const WRITE_BATCH: usize = 64;
 /// Sends `first` and whatever else is already queued (up to [`WRITE_BATCH`]), then flushes.
 async fn send_queued(
     sink: &mut Sink,
-    rx: &mut mpsc::Receiver<Message>,
+    rx: &flume::Receiver<Message>,
     first: Message,
 ) -> Result<(), axum::Error> {
     sink.feed(first).await?;
@@ -311,7 +333,7 @@ async fn send_queued(
 /// client is gone or not reading) what the reader still queued, then the close frame.
 async fn write(
     mut sink: Sink,
-    mut rx: mpsc::Receiver<Message>,
+    rx: flume::Receiver<Message>,
     outlet: Outlet,
     reader_done: CancellationToken,
 ) {
@@ -321,15 +343,27 @@ async fn write(
         tokio::select! {
             biased;
             () = outlet.closed.cancelled() => break,
-            msg = rx.recv() => match msg {
-                Some(m) => if send_queued(&mut sink, &mut rx, m).await.is_err() { return },
-                None => break,
+            msg = rx.recv_async() => match msg {
+                Ok(m) => if Box::pin(send_queued(&mut sink, &rx, m)).await.is_err() { return },
+                Err(_) => break,
             },
             _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { return },
         }
     }
+    Box::pin(farewell(sink, rx, &outlet, reader_done)).await;
+}
+
+/// The writer's end: unless the client is gone or not reading, what the reader still
+/// queued, then the close frame, all within CLOSE_WAIT. Boxed by the caller, like the
+/// batch send, so the idle writer's task does not carry them.
+async fn farewell(
+    mut sink: Sink,
+    rx: flume::Receiver<Message>,
+    outlet: &Outlet,
+    reader_done: CancellationToken,
+) {
     let reason = outlet.reason().unwrap_or(CloseReason::PeerGone);
-    let farewell = async {
+    let drain_and_close = async {
         if reason.drains() {
             // Answers to frames already read (the ack of a message just stored) still go out.
             reader_done.cancelled().await;
@@ -345,5 +379,5 @@ async fn write(
         };
         let _ = sink.send(Message::Close(Some(close))).await;
     };
-    let _ = tokio::time::timeout(CLOSE_WAIT, farewell).await;
+    let _ = tokio::time::timeout(CLOSE_WAIT, drain_and_close).await;
 }
