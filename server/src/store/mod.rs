@@ -95,7 +95,9 @@ impl Store {
                 .pragma("temp_store", "memory")
                 .pragma("cache_size", "-16384");
             if file {
+                // A WAL that grew under load is cut back to 64 MiB when it starts over.
                 o.pragma("wal_autocheckpoint", "0")
+                    .pragma("journal_size_limit", "67108864")
             } else {
                 o
             }

@@ -308,3 +308,40 @@ async fn a_batch_without_resends_costs_the_same_few_statements_at_any_size() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn sqlite_copies_its_wal_into_the_database_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let s = Store::connect(&url, None).await.unwrap();
+    s.migrate().await.unwrap();
+    let a = user(&s, "a").await;
+    let b = user(&s, "b").await;
+    let ab = Conv::private(a, b).unwrap();
+    // The commits themselves never checkpoint: wait for a checkpoint to settle, then note
+    // the database file's size before the writes.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let before = std::fs::metadata(&file).unwrap().len();
+    for round in 0..20 {
+        let batch: Vec<Pending> = (0..100)
+            .map(|i| msg(ab, a, &format!("c{round}-{i}"), None))
+            .collect();
+        assert!(s.store_messages(&batch).await.iter().all(|r| r.is_ok()));
+    }
+    // 2,000 messages are in the WAL; the checkpointer copies them within a few ticks.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = std::fs::metadata(&file).unwrap().len();
+        if now > before + 100 * 1024 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "parley.db stayed at {now} bytes (was {before})"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seqs(&s, ab).await, (1..=1_000).collect::<Vec<i64>>());
+    s.close().await.unwrap();
+}
