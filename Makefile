@@ -12,7 +12,11 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(CURDIR)/.tools/moto/bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup run build test test-rust test-e2e lint bench
+# The databases the store and cluster tests use (scripts/services.sh starts them).
+export PARLEY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+export PARLEY_TEST_MYSQL_URL ?= mysql://root@127.0.0.1:3306
+
+.PHONY: setup run build test test-rust test-e2e lint bench cluster
 
 ## Install whatever is missing: wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Chromium, npm packages,
 ## moto's S3 server (a venv under .tools/moto: Debian's Python refuses system-wide pip installs).
@@ -43,10 +47,17 @@ build: setup
 test: build test-rust test-e2e
 
 test-rust:
+	scripts/services.sh
 	cargo test --workspace --no-fail-fast
 
 test-e2e:
 	cd end2end && npx playwright test
+
+## Several nodes on one PostgreSQL and one Redis behind a small proxy, on http://127.0.0.1:8080
+## (README, "Running several nodes"); CLUSTER_NODES, CLUSTER_PORT, DATABASE_URL, REDIS_URL.
+cluster: build
+	cargo build --release -p parley-proxy
+	scripts/cluster.sh
 
 ## Formatting and lints, as CI checks them.
 lint:

@@ -19,6 +19,9 @@ pub enum ConfigError {
     /// `PARLEY_PUBLIC_ORIGIN` is not `http(s)://host[:port]`.
     #[error("PARLEY_PUBLIC_ORIGIN: {0}")]
     PublicOrigin(String),
+    /// `REDIS_URL` is not a `redis://` or `rediss://` URL.
+    #[error("REDIS_URL: {0:?} is not a redis:// or rediss:// URL")]
+    RedisUrl(String),
     /// `PARLEY_DATA_DIR` cannot be created.
     #[error("PARLEY_DATA_DIR: cannot create {path}: {source}")]
     DataDir {
@@ -226,6 +229,32 @@ pub struct Settings {
     )]
     pub bench_no_persist: bool,
 
+    /// Redis URL (`redis://[:password@]host:port[/db]`) that several nodes share for live
+    /// fan-out, presence, logout and throttling; unset: one node, delivery in process.
+    #[arg(long, env = "REDIS_URL", value_name = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key and channel Parley uses, so several deployments (or test
+    /// runs) can share one Redis.
+    #[arg(
+        long,
+        env = "PARLEY_REDIS_PREFIX",
+        value_name = "PARLEY_REDIS_PREFIX",
+        default_value = "parley:"
+    )]
+    pub redis_prefix: String,
+
+    /// With Redis: how long a node that stopped heartbeating (every third of this) counts as
+    /// alive, in milliseconds; then another node clears its connections and tells friends
+    /// its users went offline.
+    #[arg(
+        long,
+        env = "PARLEY_NODE_TTL_MS",
+        value_name = "PARLEY_NODE_TTL_MS",
+        default_value_t = 10_000
+    )]
+    pub node_ttl_ms: u64,
+
     /// Log format.
     #[arg(long, env = "PARLEY_LOG_FORMAT", value_name = "PARLEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -349,6 +378,9 @@ impl fmt::Debug for Settings {
             .field("notice_ttl_days", &self.notice_ttl_days)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("bench_no_persist", &self.bench_no_persist)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("node_ttl_ms", &self.node_ttl_ms)
             .field("log_format", &self.log_format)
             .field("storage", &self.storage)
             .field("media_dir", &self.media_dir)
@@ -464,6 +496,29 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Uploads.
     pub media: MediaConfig,
+    /// Several nodes through Redis; `None`: one node.
+    pub cluster: Option<ClusterConfig>,
+}
+
+/// How a node joins the others (`REDIS_URL` and friends).
+#[derive(Clone)]
+pub struct ClusterConfig {
+    /// The shared Redis.
+    pub redis_url: String,
+    /// Prefix of every key and channel.
+    pub prefix: String,
+    /// How long a silent node counts as alive.
+    pub node_ttl: Duration,
+}
+
+impl fmt::Debug for ClusterConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClusterConfig")
+            .field("redis_url", &redact_url(&self.redis_url))
+            .field("prefix", &self.prefix)
+            .field("node_ttl", &self.node_ttl)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Config {
@@ -483,6 +538,7 @@ impl fmt::Debug for Config {
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("persistence", &self.persistence)
             .field("media", &self.media)
+            .field("cluster", &self.cluster)
             .finish_non_exhaustive()
     }
 }
@@ -597,6 +653,24 @@ impl Settings {
                 })
             }
         };
+        let cluster = match self.redis_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => {
+                let ok = url::Url::parse(url)
+                    .is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss") && u.has_host());
+                if !ok {
+                    return Err(ConfigError::RedisUrl(redact_url(url)));
+                }
+                if self.node_ttl_ms < 1000 {
+                    return Err(ConfigError::TooSmall("PARLEY_NODE_TTL_MS", 1000));
+                }
+                Some(ClusterConfig {
+                    redis_url: url.to_owned(),
+                    prefix: self.redis_prefix.clone(),
+                    node_ttl: Duration::from_millis(self.node_ttl_ms),
+                })
+            }
+        };
         let media = MediaConfig {
             storage,
             max_upload_bytes: self.max_upload_bytes,
@@ -605,6 +679,7 @@ impl Settings {
         };
         Ok(Config {
             media,
+            cluster,
             addr: self.addr,
             data_dir: self.data_dir,
             database_url,

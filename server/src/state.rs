@@ -1,6 +1,7 @@
 //! The state every handler shares: configuration, the store and the services built on it.
 
-use crate::bus::LocalBus;
+use crate::bus::redis::Cluster;
+use crate::bus::{Bus, LocalBus};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::hub::Hub;
@@ -33,6 +34,10 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     /// Who friends have been told is online.
     pub announced: Arc<Announced>,
+    /// Delivery to users wherever they are connected.
+    pub bus: Arc<dyn Bus>,
+    /// The other nodes through Redis, when `REDIS_URL` is set.
+    pub cluster: Option<Cluster>,
     /// What Leptos needs to render pages and find the built site.
     pub leptos: LeptosOptions,
 }
@@ -44,10 +49,11 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    /// Logs out: deletes the session and closes every WebSocket opened with it.
+    /// Logs out: deletes the session and closes every WebSocket opened with it, on every
+    /// node.
     pub async fn end_session(&self, token: &str) -> Result<(), AppError> {
         self.accounts.logout(token).await?;
-        self.hub
+        self.bus
             .close_session(&crate::rules::accounts::token_hash(token));
         Ok(())
     }
@@ -60,20 +66,39 @@ impl AppState {
             config.login_max_failures_per_addr,
             config.login_window,
         );
-        let accounts = Accounts::new(store.clone(), throttle, config.session_ttl)?;
-
         let (presence_tx, presence_rx) = crate::hub::presence::channel();
         let hub = Arc::new(Hub::new(config.socket_limits, presence_tx.clone()));
         let announced = Arc::new(Announced::default());
+        let cluster = match &config.cluster {
+            Some(c) => Some(
+                Cluster::start(
+                    c,
+                    hub.clone(),
+                    store.clone(),
+                    announced.clone(),
+                    presence_tx.clone(),
+                )
+                .map_err(|e| AppError::Internal(format!("REDIS_URL: {e}")))?,
+            ),
+            None => None,
+        };
+        let bus: Arc<dyn Bus> = match &cluster {
+            Some(c) => Arc::new(c.clone()),
+            None => Arc::new(LocalBus::new(hub.clone())),
+        };
+        let accounts = Accounts::new(store.clone(), throttle, config.session_ttl, cluster.clone())?;
         tokio::spawn(crate::rules::presence::run(
             presence_rx,
             presence_tx,
-            hub.clone(),
-            store.clone(),
-            config.presence_grace,
-            announced.clone(),
+            crate::rules::presence::Presence {
+                hub: hub.clone(),
+                bus: bus.clone(),
+                store: store.clone(),
+                grace: config.presence_grace,
+                announced: announced.clone(),
+                cluster: cluster.clone(),
+            },
         ));
-        let bus: Arc<dyn crate::bus::Bus> = Arc::new(LocalBus::new(hub.clone()));
         let social = Social::new(
             store.clone(),
             hub.clone(),
@@ -90,7 +115,7 @@ impl AppState {
         }
         let chat = Chat::new(
             store.clone(),
-            bus,
+            bus.clone(),
             hub.clone(),
             announced.clone(),
             config.persistence,
@@ -107,6 +132,8 @@ impl AppState {
             media,
             hub,
             announced,
+            bus,
+            cluster,
             leptos,
         })
     }

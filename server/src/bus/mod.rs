@@ -1,7 +1,10 @@
 //! Where delivery goes after a message is stored. The in-process [`LocalBus`] hands it to
-//! this node's hub; a Redis implementation will also publish it to the other nodes, which
-//! is why delivery names users (shared state lives in the database) and never connections
-//! of another node.
+//! this node's hub; the Redis bus ([`redis::Cluster`], chosen by `REDIS_URL`) also
+//! publishes it to the other nodes that hold recipients. Delivery names users (shared state
+//! lives in the database), never another node's connections.
+
+pub mod redis;
+mod scripts;
 
 use crate::hub::{ConnId, Hub};
 use app::ids::UserId;
@@ -12,6 +15,9 @@ use std::sync::Arc;
 pub trait Bus: Send + Sync + 'static {
     /// Delivers `frame` to all connections of `users`, except the originating `skip`.
     fn publish(&self, users: &[UserId], frame: &Frame, skip: Option<ConnId>);
+
+    /// Closes every socket opened with the login session `token_hash`, on every node.
+    fn close_session(&self, token_hash: &str);
 }
 
 /// Single-node delivery: straight to the local hub.
@@ -30,5 +36,9 @@ impl LocalBus {
 impl Bus for LocalBus {
     fn publish(&self, users: &[UserId], frame: &Frame, skip: Option<ConnId>) {
         self.hub.deliver(users, frame, skip);
+    }
+
+    fn close_session(&self, token_hash: &str) {
+        self.hub.close_session(token_hash);
     }
 }

@@ -282,8 +282,25 @@ pub struct Hub {
     limits: Limits,
     draining: AtomicBool,
     presence: presence::Sender,
+    /// Where connection counts go after each change, when several nodes share them.
+    census: OnceLock<tokio::sync::mpsc::UnboundedSender<Census>>,
     /// Counters for `/metrics`.
     pub counters: Counters,
+}
+
+/// Every user and every client address with connections on this node, with their counts.
+pub type Snapshot = (Vec<(UserId, usize)>, Vec<(IpAddr, usize)>);
+
+/// A user's (and their address's) connection count on this node right after a change,
+/// reported in the order the registry changed, so the last report is the current count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Census {
+    /// Whose count changed.
+    pub user: UserId,
+    /// Their connections here now.
+    pub user_conns: usize,
+    /// The client address and its connections here now.
+    pub addr: Option<(IpAddr, usize)>,
 }
 
 /// Unregisters its connection when dropped, however the session ends.
@@ -300,7 +317,12 @@ pub struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        let last = self.hub.lock().remove(self.user, self.addr, self.outlet.id);
+        let last = {
+            let mut reg = self.hub.lock();
+            let last = reg.remove(self.user, self.addr, self.outlet.id);
+            self.hub.report(&reg, self.user, self.addr);
+            last
+        };
         if last {
             self.hub
                 .presence
@@ -319,8 +341,53 @@ impl Hub {
             limits,
             draining: AtomicBool::new(false),
             presence,
+            census: OnceLock::new(),
             counters: Counters::default(),
         }
+    }
+
+    /// Starts reporting every change of a user's or address's connection count (to share
+    /// them with other nodes); the first call wins.
+    pub fn report_census(&self, to: tokio::sync::mpsc::UnboundedSender<Census>) {
+        let _ = self.census.set(to);
+    }
+
+    /// Reports the counts of `user` and `addr` as they are in `reg` (called under the lock,
+    /// so reports leave in the order of the changes).
+    fn report(&self, reg: &Registry, user: UserId, addr: Option<IpAddr>) {
+        if let Some(to) = self.census.get() {
+            let _ = to.send(Census {
+                user,
+                user_conns: reg.outlets(user).len(),
+                addr: addr.map(|a| (a, reg.by_addr.get(&a).copied().unwrap_or(0))),
+            });
+        }
+    }
+
+    /// Every user and address with connections here, with their counts (what a node
+    /// re-announces after Redis came back); `then` runs before the lock is released, so
+    /// census reports it discards are all older than the snapshot.
+    pub fn census_then(&self, then: impl FnOnce()) -> Snapshot {
+        let reg = self.lock();
+        then();
+        (
+            reg.by_user.iter().map(|(u, c)| (*u, c.len())).collect(),
+            reg.by_addr.iter().map(|(a, n)| (*a, *n)).collect(),
+        )
+    }
+
+    /// Connections of `user` and from `addr` on this node.
+    pub fn counts(&self, user: UserId, addr: Option<IpAddr>) -> (usize, usize) {
+        let reg = self.lock();
+        (
+            reg.outlets(user).len(),
+            addr.and_then(|a| reg.by_addr.get(&a).copied()).unwrap_or(0),
+        )
+    }
+
+    /// The caps this hub admits connections within.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
@@ -348,7 +415,14 @@ impl Hub {
             reason: Arc::new(OnceLock::new()),
             session: session.into(),
         };
-        let added = self.lock().add(user, addr, outlet.clone(), self.limits);
+        let added = {
+            let mut reg = self.lock();
+            let added = reg.add(user, addr, outlet.clone(), self.limits);
+            if added.is_ok() {
+                self.report(&reg, user, addr);
+            }
+            added
+        };
         let first = match added {
             Ok(first) => first,
             Err(refusal) => {

@@ -14,6 +14,9 @@ pub enum Event {
     Disconnected(UserId),
     /// The grace period after a `Disconnected` has passed: time to decide "offline".
     Settle(UserId),
+    /// Another part of the cluster decided the user is online (true) or offline (false):
+    /// tell the friends (a dead node's users, or users re-announced after Redis came back).
+    Told(UserId, bool),
 }
 
 /// Where the hub sends presence events. Unbounded so the hub never waits while holding its

@@ -1,4 +1,6 @@
 //! `GET /healthz`: 200 when the process serves and its database answers, 503 otherwise.
+//! With several nodes it also reports Redis; a node without Redis still serves (its own
+//! users, and everyone's messages are stored), so that is "degraded", still 200.
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -6,15 +8,43 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-/// Liveness and database readiness in one cheap check.
+/// Liveness, database readiness and (with several nodes) Redis, in one cheap check.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let redis = match &state.cluster {
+        None => None,
+        Some(c) => Some(match c.ping().await {
+            Ok(()) if c.is_up() => "ok",
+            Ok(()) => "connecting",
+            Err(e) => {
+                tracing::warn!(error = %e, "health check: Redis unreachable");
+                "unavailable"
+            }
+        }),
+    };
+    let node = state.cluster.as_ref().map(|c| c.node().to_owned());
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
+        Ok(()) => {
+            let status = if redis.is_none_or(|r| r == "ok") {
+                "ok"
+            } else {
+                "degraded"
+            };
+            (
+                StatusCode::OK,
+                Json(json!({"status": status, "database": "ok", "redis": redis, "node": node})),
+            )
+        }
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "code": "database_unavailable"})),
+                Json(json!({
+                    "status": "unavailable",
+                    "code": "database_unavailable",
+                    "database": "unavailable",
+                    "redis": redis,
+                    "node": node,
+                })),
             )
         }
     }

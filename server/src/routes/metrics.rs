@@ -80,6 +80,42 @@ pub async fn metrics(
             c.queue_drops.load(Ordering::Relaxed),
         ),
     ];
+    let mut rows = rows.to_vec();
+    if let Some(cluster) = &state.cluster {
+        let b = cluster.counters();
+        rows.extend([
+            (
+                "parley_bus_up",
+                "gauge",
+                "1 while this node is subscribed to Redis and announced there.",
+                u64::from(cluster.is_up()),
+            ),
+            (
+                "parley_bus_publishes_total",
+                "counter",
+                "Deliveries and notices handed to Redis for other nodes.",
+                b.publishes.load(Ordering::Relaxed),
+            ),
+            (
+                "parley_bus_publish_failures_total",
+                "counter",
+                "Deliveries for other nodes dropped (Redis down or failing; recipients resync).",
+                b.publish_failures.load(Ordering::Relaxed),
+            ),
+            (
+                "parley_bus_receipts_total",
+                "counter",
+                "Deliveries and notices received from other nodes.",
+                b.receipts.load(Ordering::Relaxed),
+            ),
+            (
+                "parley_bus_reconnects_total",
+                "counter",
+                "Times the Redis subscription was re-established after being lost.",
+                b.reconnects.load(Ordering::Relaxed),
+            ),
+        ]);
+    }
     for (name, kind, help, value) in rows {
         let _ = writeln!(
             out,

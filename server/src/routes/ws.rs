@@ -56,6 +56,12 @@ pub async fn upgrade(
         .await?
         .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
     let token_hash = crate::rules::accounts::token_hash(&token);
+    if let Some(cluster) = &state.cluster {
+        cluster
+            .admit(session.user.id, Some(peer.ip()))
+            .await
+            .map_err(|r| AppError::Rejected(r.into()))?;
+    }
     let (reg, rx) = state
         .hub
         .connect(session.user.id, Some(peer.ip()), &token_hash)

@@ -58,6 +58,8 @@ pub struct Accounts {
     /// A real hash to verify against when the user does not exist, so an unknown username
     /// costs the same time as a wrong password.
     decoy_hash: Arc<str>,
+    /// The other nodes, which share the login throttle's counts.
+    cluster: Option<crate::bus::redis::Cluster>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -155,6 +157,7 @@ impl Accounts {
         store: Store,
         throttle: LoginThrottle,
         session_ttl: Duration,
+        cluster: Option<crate::bus::redis::Cluster>,
     ) -> Result<Accounts, AppError> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Accounts {
@@ -164,6 +167,7 @@ impl Accounts {
             hashing: Arc::new(Semaphore::new(HASH_QUEUE)),
             hashers: HashPool::start(cores)?,
             decoy_hash: hash_password("decoy password, never matches")?.into(),
+            cluster,
         })
     }
 
@@ -224,7 +228,8 @@ impl Accounts {
         }
         let key = username_key(&req.username);
         self.throttle
-            .check(&key, addr)
+            .check_shared(self.cluster.as_ref(), &key, addr)
+            .await
             .map_err(|wait| AppError::Throttled(ErrorCode::TooManyAttempts, wait))?;
 
         let creds = self.store.credentials(&req.username).await?;
@@ -238,12 +243,16 @@ impl Accounts {
         let user = match (creds, ok) {
             (Some(c), true) => c.user,
             _ => {
-                self.throttle.record_failure(&key, addr);
+                self.throttle
+                    .record_failure_shared(self.cluster.as_ref(), &key, addr)
+                    .await;
                 tracing::info!(account = %key, ?addr, "login failed");
                 return Err(AppError::code(ErrorCode::InvalidCredentials));
             }
         };
-        self.throttle.record_success(&key, addr);
+        self.throttle
+            .record_success_shared(self.cluster.as_ref(), &key, addr)
+            .await;
 
         let token = new_token();
         let now = now_ms();

@@ -142,8 +142,13 @@ impl Chat {
                 Ok(vec![low, high])
             }
             Conv::Group(g) => {
-                // From the cache on the send path; a query only to explain a refusal.
-                let members = self.store.member_set(g).await?;
+                // From the cache on the send path. A refusal is checked against the
+                // database first: another node may have let `me` join a moment ago.
+                let mut members = self.store.member_set(g).await?;
+                if members.binary_search(&me).is_err() {
+                    self.store.forget_members(g);
+                    members = self.store.member_set(g).await?;
+                }
                 if members.binary_search(&me).is_ok() {
                     Ok(members.to_vec())
                 } else if self.store.group(g).await?.is_some() {
@@ -163,6 +168,12 @@ impl Chat {
         peer: UserId,
     ) -> Result<Option<(UserId, u64)>, AppError> {
         // Friends (the usual case) cost no query: the cache knows them, and they exist.
+        if self.store.friend_set(from).await?.contains(&peer) {
+            return Ok(None);
+        }
+        // Not a friend by the cache: ask the database, as another node may have made them
+        // friends a moment ago.
+        self.store.forget_friends(&[from]);
         if self.store.friend_set(from).await?.contains(&peer) {
             return Ok(None);
         }

@@ -7,7 +7,13 @@
 //! connected and not yet announced, "offline" only for one announced and still without a
 //! connection once the grace period is over. So two sockets closing together announce one
 //! "offline", and a late "offline" can never follow a newer "online".
+//!
+//! With several nodes ([`Cluster`]) "connected" means on any living node: the same two
+//! decisions are taken atomically in Redis, so of the nodes a user is on, one announces.
+//! While Redis is unreachable a node decides from its own connections, as a single node does.
 
+use crate::bus::redis::Cluster;
+use crate::bus::Bus;
 use crate::hub::presence::{Event, Receiver, Sender};
 use crate::hub::Hub;
 use crate::store::Store;
@@ -30,25 +36,51 @@ impl Announced {
     pub fn contains(&self, user: UserId) -> bool {
         self.lock().contains(&user)
     }
+
+    /// Records that friends were told `user` is online; true if that is news.
+    pub fn insert(&self, user: UserId) -> bool {
+        self.lock().insert(user)
+    }
+
+    /// Records that friends were told `user` is offline; true if they had been told online.
+    pub fn remove(&self, user: UserId) -> bool {
+        self.lock().remove(&user)
+    }
+
+    /// Replaces the whole set (what the cluster says after reconnecting to Redis).
+    pub fn replace(&self, users: impl IntoIterator<Item = UserId>) {
+        let fresh: HashSet<UserId> = users.into_iter().collect();
+        *self.lock() = fresh;
+    }
+}
+
+/// What the presence service works with.
+pub struct Presence {
+    /// This node's connections.
+    pub hub: Arc<Hub>,
+    /// Where cmd 13 goes (to friends on every node).
+    pub bus: Arc<dyn Bus>,
+    /// Friends lists.
+    pub store: Store,
+    /// How long after the last connection closed "offline" is decided.
+    pub grace: Duration,
+    /// Who friends were told is online.
+    pub announced: Arc<Announced>,
+    /// The other nodes, if any.
+    pub cluster: Option<Cluster>,
 }
 
 /// Runs the presence service until the hub's event channel closes.
-pub async fn run(
-    mut events: Receiver,
-    again: Sender,
-    hub: Arc<Hub>,
-    store: Store,
-    grace: Duration,
-    announced: Arc<Announced>,
-) {
+pub async fn run(mut events: Receiver, again: Sender, p: Presence) {
     while let Some(event) = events.recv().await {
         let status = match event {
             Event::Connected(user) => {
-                let news = hub.is_online(user) && announced.lock().insert(user);
+                let news = p.hub.is_online(user) && p.online(user).await;
                 news.then_some((user, "online"))
             }
             Event::Disconnected(user) => {
                 let again = again.clone();
+                let grace = p.grace;
                 tokio::spawn(async move {
                     tokio::time::sleep(grace).await;
                     again.send(Event::Settle(user));
@@ -56,18 +88,51 @@ pub async fn run(
                 None
             }
             Event::Settle(user) => {
-                let gone = !hub.is_online(user) && announced.lock().remove(&user);
+                let gone = !p.hub.is_online(user) && p.offline(user).await;
                 gone.then_some((user, "offline"))
             }
+            Event::Told(user, online) => Some((user, if online { "online" } else { "offline" })),
         };
         if let Some((user, status)) = status {
-            tell_friends(&hub, &store, user, status).await;
+            tell_friends(&*p.bus, &p.store, user, status).await;
         }
     }
 }
 
+impl Presence {
+    /// Marks `user` online; true when friends must be told.
+    async fn online(&self, user: UserId) -> bool {
+        if let Some(cluster) = &self.cluster {
+            match cluster.mark_online(user).await {
+                Ok(news) => {
+                    self.announced.insert(user);
+                    return news;
+                }
+                Err(e) => tracing::debug!(error = %e, "presence: deciding on this node alone"),
+            }
+        }
+        self.announced.insert(user)
+    }
+
+    /// Marks `user` offline if no connection is left; true when friends must be told.
+    async fn offline(&self, user: UserId) -> bool {
+        if let Some(cluster) = &self.cluster {
+            match cluster.mark_offline(user).await {
+                Ok(gone) => {
+                    if gone {
+                        self.announced.remove(user);
+                    }
+                    return gone;
+                }
+                Err(e) => tracing::debug!(error = %e, "presence: deciding on this node alone"),
+            }
+        }
+        self.announced.remove(user)
+    }
+}
+
 /// Sends cmd 13 `{userid, content: status}` to every connection of `user`'s friends.
-async fn tell_friends(hub: &Hub, store: &Store, user: UserId, status: &str) {
+async fn tell_friends(bus: &dyn Bus, store: &Store, user: UserId, status: &str) {
     match store.friend_ids(user).await {
         Ok(friends) => {
             let frame = Frame {
@@ -76,7 +141,7 @@ async fn tell_friends(hub: &Hub, store: &Store, user: UserId, status: &str) {
                 content: status.to_owned(),
                 ..Frame::default()
             };
-            hub.deliver(&friends, &frame, None);
+            bus.publish(&friends, &frame, None);
         }
         Err(e) => tracing::warn!(error = %e, user = %user, "presence: cannot list friends"),
     }

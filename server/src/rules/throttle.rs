@@ -7,12 +7,14 @@
 //! each address it controls (and argon2's cost); the owner, from an address with no
 //! failures, always gets in with the right password.
 //!
-//! Node-local on purpose: it bounds guessing speed per process, which is what it is for; a
-//! cluster multiplies the budget by its node count, noted in the README.
+//! With several nodes the counts are also kept in Redis ([`LoginThrottle::check_shared`]
+//! and friends), so the budget is the cluster's, not each node's; while Redis is
+//! unreachable each node still enforces its own counts.
 //!
 //! [`RateLimit`] is the plain kind: a budget of events per key and window (uploads per user
 //! per minute), with the wait until the window ends when it is spent.
 
+use crate::bus::redis::Cluster;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -65,6 +67,84 @@ impl LoginThrottle {
         match key {
             Key::AccountFrom(..) => self.per_account_addr,
             Key::Addr(_) => self.per_addr,
+        }
+    }
+
+    /// The Redis names and limits of the keys of one attempt.
+    fn shared_keys(&self, account: &str, addr: Option<IpAddr>) -> Vec<(String, u32)> {
+        Self::keys(account, addr)
+            .map(|k| {
+                let name = match &k {
+                    Key::AccountFrom(a, from) => format!(
+                        "l:{a}|{}",
+                        from.map_or_else(|| "-".to_owned(), |x| x.to_string())
+                    ),
+                    Key::Addr(a) => format!("la:{a}"),
+                };
+                (name, self.limit(&k))
+            })
+            .collect()
+    }
+
+    /// [`LoginThrottle::check`], then the same against the cluster's counts.
+    pub async fn check_shared(
+        &self,
+        cluster: Option<&Cluster>,
+        account: &str,
+        addr: Option<IpAddr>,
+    ) -> Result<(), Duration> {
+        self.check(account, addr)?;
+        let Some(cluster) = cluster else {
+            return Ok(());
+        };
+        let keys = self.shared_keys(account, addr);
+        let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+        let Ok(counts) = cluster.failures(&names).await else {
+            return Ok(());
+        };
+        let wait = keys
+            .iter()
+            .zip(counts)
+            .filter(|((_, limit), (count, left))| count >= limit && !left.is_zero())
+            .map(|(_, (_, left))| left)
+            .max();
+        wait.map_or(Ok(()), Err)
+    }
+
+    /// [`LoginThrottle::record_failure`], here and in the cluster.
+    pub async fn record_failure_shared(
+        &self,
+        cluster: Option<&Cluster>,
+        account: &str,
+        addr: Option<IpAddr>,
+    ) {
+        self.record_failure(account, addr);
+        if let Some(cluster) = cluster {
+            let names: Vec<String> = self
+                .shared_keys(account, addr)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            if let Err(e) = cluster.record_failure(&names, self.window).await {
+                tracing::debug!(error = %e, "throttle: failure counted on this node only");
+            }
+        }
+    }
+
+    /// [`LoginThrottle::record_success`], here and in the cluster.
+    pub async fn record_success_shared(
+        &self,
+        cluster: Option<&Cluster>,
+        account: &str,
+        addr: Option<IpAddr>,
+    ) {
+        self.record_success(account, addr);
+        if let Some(cluster) = cluster {
+            if let Some((name, _)) = self.shared_keys(account, addr).into_iter().next() {
+                if let Err(e) = cluster.forget(&name).await {
+                    tracing::debug!(error = %e, "throttle: success recorded on this node only");
+                }
+            }
         }
     }
 

@@ -5,15 +5,17 @@
 //! entries they touch *after* their transaction commits, and bump a generation counter.
 //! A miss loads from the database and keeps the result only if no invalidation happened
 //! while it loaded, so a load that raced a change can never leave the old answer cached.
-//! (With several nodes the invalidations must also travel between them; today one node
-//! owns its database.)
+//! With several nodes each change is also announced ([`Store::on_social_change`]) so the
+//! other nodes forget the same entries; one that arrives late can only delay a removal
+//! (a left member receives for a moment longer), because a send the cache refuses is
+//! checked again against the database before it is refused (see `rules::chat`).
 
 use super::{Store, StoreError};
 use app::ids::{GroupId, UserId};
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Entries kept per map before it is emptied and refilled on demand: a bound on memory, not
 /// a tuning knob (each entry is one user's friends or one group's members).
@@ -57,25 +59,76 @@ impl<K, V> Default for Map<K, V> {
     }
 }
 
+/// A committed change of the social graph, as other nodes must hear of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SocialChange {
+    /// These users' friend lists changed.
+    Friends(Vec<UserId>),
+    /// This group's members changed.
+    Members(GroupId),
+}
+
+/// Who hears of committed changes (the Redis bus).
+pub type ChangeListener = Arc<dyn Fn(&SocialChange) + Send + Sync>;
+
 /// Friends per user and members per group.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct SocialCache {
     generation: AtomicU64,
     friends: Map<UserId, Arc<HashSet<UserId>>>,
     members: Map<GroupId, Members>,
+    listener: OnceLock<ChangeListener>,
+}
+
+impl std::fmt::Debug for SocialCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocialCache")
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SocialCache {
-    /// Forgets the friends of `users` (call after the change committed).
+    /// Forgets the friends of `users` (call after the change committed) and tells the
+    /// listener.
     pub(crate) fn friends_changed(&self, users: &[UserId]) {
+        self.forget_friends(users);
+        if let Some(l) = self.listener.get() {
+            l(&SocialChange::Friends(users.to_vec()));
+        }
+    }
+
+    /// Forgets the members of `group` (call after the change committed) and tells the
+    /// listener.
+    pub(crate) fn members_changed(&self, group: GroupId) {
+        self.forget_members(group);
+        if let Some(l) = self.listener.get() {
+            l(&SocialChange::Members(group));
+        }
+    }
+
+    fn forget_friends(&self, users: &[UserId]) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.friends.forget(users);
     }
 
-    /// Forgets the members of `group` (call after the change committed).
-    pub(crate) fn members_changed(&self, group: GroupId) {
+    fn forget_members(&self, group: GroupId) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.members.forget(&[group]);
+    }
+
+    fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.friends
+            .0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.members
+            .0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     fn generation(&self) -> u64 {
@@ -84,6 +137,27 @@ impl SocialCache {
 }
 
 impl Store {
+    /// Calls `listener` after every committed friendship or membership change (the first
+    /// listener set stays).
+    pub fn on_social_change(&self, listener: ChangeListener) {
+        let _ = self.cache.listener.set(listener);
+    }
+
+    /// Forgets cached friend lists another node changed.
+    pub fn forget_friends(&self, users: &[UserId]) {
+        self.cache.forget_friends(users);
+    }
+
+    /// Forgets a cached member list another node changed.
+    pub fn forget_members(&self, group: GroupId) {
+        self.cache.forget_members(group);
+    }
+
+    /// Forgets everything cached (changes may have been missed).
+    pub fn forget_social(&self) {
+        self.cache.forget_all();
+    }
+
     /// The ids of `me`'s friends, from the cache (one query on a miss).
     pub async fn friend_set(&self, me: UserId) -> Result<Arc<HashSet<UserId>>, StoreError> {
         if let Some(hit) = self.cache.friends.get(me) {

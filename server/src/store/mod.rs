@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod cache;
+pub use cache::SocialChange;
 pub mod checkpoint;
 pub mod entities;
 pub mod friends;

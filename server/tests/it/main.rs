@@ -7,6 +7,7 @@ mod common;
 
 mod accounts_http;
 mod assets_http;
+mod cluster;
 mod crash_safety;
 mod docs;
 mod hardening;

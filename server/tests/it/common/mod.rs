@@ -1,6 +1,7 @@
 //! Shared test harness: the real server on an ephemeral port over a temporary SQLite file,
 //! HTTP clients, and the list of databases store tests run against.
 
+pub mod cluster;
 pub mod s3;
 pub mod ws;
 
