@@ -16,7 +16,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PARLEY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PARLEY_TEST_MYSQL_URL ?= mysql://root@127.0.0.1:3306
 
-.PHONY: setup run build test test-rust test-e2e lint bench cluster
+.PHONY: setup run build test test-rust test-e2e lint bench bench-cluster cluster
 
 ## Install whatever is missing: wasm target, cargo-leptos, wasm-bindgen, wasm-opt, Chromium, npm packages,
 ## moto's S3 server (a venv under .tools/moto: Debian's Python refuses system-wide pip installs).
@@ -70,3 +70,8 @@ lint:
 ## (BENCH_QUICK=1: one short run to try it).
 bench:
 	bash bench/run.sh
+
+## Issue 11's benchmark: one node against two (PostgreSQL + Redis, behind parley-proxy);
+## writes the "Two nodes against one" section of docs/benchmarks.md.
+bench-cluster:
+	bash bench/cluster.sh

@@ -260,8 +260,15 @@ def main():
       "One scenario by hand: `target/release/loadgen run --scenario s2 --url http://127.0.0.1:PORT` "
       "(`--help` lists the options).")
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
+    # bench/cluster.sh's section (two nodes against one) is its own run: keep it.
+    kept = ""
+    if os.path.exists(a.out):
+        old = open(a.out).read()
+        start, end = old.find("<!-- cluster:start -->"), old.find("<!-- cluster:end -->")
+        if start >= 0 and end > start:
+            kept = "\n" + old[start:end + len("<!-- cluster:end -->")] + "\n"
     with open(a.out, "w") as f:
-        f.write("\n".join(out) + "\n")
+        f.write("\n".join(out) + "\n" + kept)
 
 
 if __name__ == "__main__":

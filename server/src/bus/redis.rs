@@ -89,6 +89,8 @@ enum Out {
 struct Inner {
     node: String,
     prefix: String,
+    /// The notices channel every node subscribes to.
+    all: String,
     node_ttl: Duration,
     hub: Arc<Hub>,
     store: Store,
@@ -158,6 +160,7 @@ impl Cluster {
         let inner = Arc::new(Inner {
             node: node_id(),
             prefix: config.prefix.clone(),
+            all: format!("{}all", config.prefix),
             node_ttl: config.node_ttl,
             hub: hub.clone(),
             store: store.clone(),
@@ -422,14 +425,11 @@ impl Inner {
         format!("{}node:{node}", self.prefix)
     }
 
-    fn all(&self) -> String {
-        format!("{}all", self.prefix)
-    }
 
     /// Acts on one message from Redis.
     fn receive(&self, channel: &str, payload: &str) {
         self.counters.receipts.fetch_add(1, Ordering::Relaxed);
-        if channel == self.all() {
+        if channel == self.all {
             let (verb, arg) = payload.split_once(' ').unwrap_or((payload, ""));
             match verb {
                 "p+" => parse_ids(arg).into_iter().for_each(|u| {
@@ -511,15 +511,17 @@ async fn publish_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Out>) {
                         .ignore();
                 }
                 Out::Broadcast(text) => {
-                    pipe.cmd("PUBLISH").arg(inner.all()).arg(text).ignore();
+                    pipe.cmd("PUBLISH").arg(&inner.all).arg(text).ignore();
                 }
             }
         }
         let mut result: Result<(), redis::RedisError> = pipe.query_async(&mut conn).await;
         if matches!(&result, Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript))
         {
-            // Redis restarted and forgot the script: load it and send the batch again (the
-            // failed pipeline stopped at its first delivery, which published nothing).
+            // Redis restarted and forgot the script since this node loaded it (on
+            // subscribing): load it and send the batch again. Its notices are sent twice
+            // (acting on one twice changes nothing); should another node have loaded the
+            // script midway, a delivery may arrive twice, which clients drop by its seq.
             result = match inner.deliver.load_async(&mut conn).await {
                 Ok(_) => pipe.query_async(&mut conn).await,
                 Err(e) => Err(e),
@@ -645,10 +647,14 @@ async fn listen_loop(inner: Arc<Inner>) {
 async fn subscribe(inner: &Arc<Inner>) -> Result<redis::aio::PubSub, BusError> {
     let mut pubsub = inner.client.get_async_pubsub().await?;
     pubsub
-        .subscribe(&[inner.channel(&inner.node), inner.all()])
+        .subscribe(&[inner.channel(&inner.node), inner.all.clone()])
         .await?;
     // Invalidations sent while we were away are lost: start the cache over.
     inner.store.forget_social();
+    // A restarted Redis has forgotten the scripts: load the pipelined one before any
+    // delivery needs it (the others load themselves on their first call).
+    let mut conn = inner.conn.clone();
+    inner.deliver.load_async(&mut conn).await?;
     let (done, answer) = oneshot::channel();
     inner
         .resync
