@@ -338,13 +338,10 @@ pub async fn find(
 ) -> Answer<SeedUser> {
     signed_in(me)?;
     let id = Fields::read(&headers, &body)?.id("id")?;
-    // The same search `GET /api/users/search` offers, which finds a user by id.
     let found = state
         .accounts
-        .search(&id.to_string())
+        .user(UserId(id))
         .await?
-        .into_iter()
-        .find(|u| u.id == UserId(id))
         .ok_or_else(|| ApiError::with_msg(ErrorCode::NotFound, "No such user."))?;
     data(Some(SeedUser::new(found, None)))
 }
