@@ -18,7 +18,6 @@ pub mod presence;
 use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
 use app::protocol::frame::Frame;
-use app::protocol::seed::SeedFrame;
 use axum::extract::ws::{Message, Utf8Bytes};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -489,7 +488,7 @@ impl Hub {
 
 /// The seed (v0) encoding of `frame`; `None` for anything but a message.
 fn seed_bytes(frame: &Frame) -> Option<Utf8Bytes> {
-    let flat = SeedFrame::from_message(frame)?;
+    let flat = app::protocol::seed::flat_message(frame)?;
     match serde_json::to_string(&flat) {
         Ok(s) => Some(Utf8Bytes::from(s)),
         Err(e) => {
@@ -623,7 +622,7 @@ mod tests {
         assert!(r0.try_recv().is_err(), "no echo to the sending socket");
         assert_eq!(
             text(r2.try_recv().unwrap()),
-            r#"{"id":4,"userid":2,"dstid":1,"cmd":10,"media":1,"content":"hi"}"#
+            r#"{"cmd":10,"id":4,"userid":2,"dstid":1,"media":1,"content":"hi"}"#
         );
         for cmd in [12, 13, 15, 16] {
             let other = Frame {

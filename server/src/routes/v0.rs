@@ -33,7 +33,9 @@ use app::protocol::{
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, State};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Request, State,
+};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -194,11 +196,12 @@ impl From<Group> for SeedCommunity {
 }
 
 /// A posted body's fields: form-encoded (the seed client) or a JSON object (numbers and
-/// strings alike read as text).
-struct Fields(HashMap<String, String>);
+/// strings alike read as text). Extracting it never fails with anything but the seed's
+/// envelope.
+pub struct Posted(HashMap<String, String>);
 
-impl Fields {
-    fn read(headers: &HeaderMap, body: &[u8]) -> Result<Fields, V0Error> {
+impl Posted {
+    fn read(headers: &HeaderMap, body: &[u8]) -> Result<Posted, V0Error> {
         let json = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -206,7 +209,7 @@ impl Fields {
         if !json {
             // `+` is a space and `%XX` a byte, exactly as the seed's server (Go's
             // `ParseForm`) read what `encodeURI` produced.
-            return Ok(Fields(
+            return Ok(Posted(
                 url::form_urlencoded::parse(body)
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect(),
@@ -214,7 +217,7 @@ impl Fields {
         }
         let map: HashMap<String, serde_json::Value> = serde_json::from_slice(body)
             .map_err(|e| V0Error::Body(format!("Unreadable JSON: {e}")))?;
-        Ok(Fields(
+        Ok(Posted(
             map.into_iter()
                 .filter_map(|(k, v)| match v {
                     serde_json::Value::String(s) => Some((k, s)),
@@ -248,14 +251,23 @@ impl Fields {
             .filter(|id| *id > 0)
             .ok_or_else(|| V0Error::Body(format!("`{name}` must be a positive id.")))
     }
+}
 
-    /// Refuses a posted acting user (`userid`, `ownerid`) other than the session's; absent,
-    /// empty or 0 means the client did not say.
-    fn check_actor(&self, name: &str, me: &User) -> Result<(), V0Error> {
-        claimed_actor(name, self.0.get(name).map(String::as_str), me)
+impl FromRequest<AppState> for Posted {
+    type Rejection = V0Error;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Posted, V0Error> {
+        let headers = req.headers().clone();
+        // Within the router's body limit, like every other body.
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| V0Error::Body(e.body_text()))?;
+        Posted::read(&headers, &body)
     }
 }
 
+/// Refuses a posted acting user (`userid`, `ownerid`) other than the session's; absent,
+/// empty or 0 means the client did not say.
 fn claimed_actor(name: &str, value: Option<&str>, me: &User) -> Result<(), V0Error> {
     let claimed = value.map(str::trim).unwrap_or("");
     if claimed.is_empty() || claimed == "0" || claimed.parse::<i64>().ok() == Some(me.id.0) {
@@ -274,6 +286,27 @@ fn signed_in(me: Result<CurrentUser, AppError>) -> Result<User, V0Error> {
         .map_err(|_| V0Error::Body("Not signed in.".to_owned()))
 }
 
+/// A signed-in seed post: the session's user and the posted fields, whose `userid` and
+/// `ownerid` (where given) were checked to be that user.
+pub struct Caller {
+    user: User,
+    posted: Posted,
+}
+
+impl FromRequest<AppState> for Caller {
+    type Rejection = V0Error;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Caller, V0Error> {
+        let (mut parts, body) = req.into_parts();
+        let user = signed_in(CurrentUser::from_request_parts(&mut parts, state).await)?;
+        let posted = Posted::from_request(Request::from_parts(parts, body), state).await?;
+        for actor in ["userid", "ownerid"] {
+            claimed_actor(actor, posted.0.get(actor).map(String::as_str), &user)?;
+        }
+        Ok(Caller { user, posted })
+    }
+}
+
 /// Opens a session for `username` and answers like the seed (the user with its token) and
 /// with the session cookie, as `POST /api/login` does.
 async fn log_in(state: &AppState, parts: &Parts, req: LoginRequest) -> Result<Response, V0Error> {
@@ -288,12 +321,10 @@ async fn log_in(state: &AppState, parts: &Parts, req: LoginRequest) -> Result<Re
 pub async fn register(
     State(state): State<AppState>,
     parts: Parts,
-    body: Bytes,
+    f: Posted,
 ) -> Result<Response, V0Error> {
-    let f = Fields::read(&parts.headers, &body)?;
-    let avatar = f.text("avatar");
     // Checked before anything is created, so a bad avatar leaves no account behind.
-    let avatar = normalize_avatar(&avatar)?;
+    let avatar = normalize_avatar(&f.text("avatar"))?;
     let (username, password) = (f.required("mobile")?, f.required("passwd")?);
     let nickname = Some(f.text("nickname")).filter(|n| !n.trim().is_empty());
     let user = state
@@ -318,9 +349,8 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     parts: Parts,
-    body: Bytes,
+    f: Posted,
 ) -> Result<Response, V0Error> {
-    let f = Fields::read(&parts.headers, &body)?;
     let req = LoginRequest {
         username: f.required("mobile")?,
         password: f.required("passwd")?,
@@ -330,32 +360,18 @@ pub async fn login(
 
 /// `POST /user/find` (`id`) -> that user (the client looks up group members it does not
 /// know before drawing their messages).
-pub async fn find(
-    State(state): State<AppState>,
-    me: Result<CurrentUser, AppError>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer<SeedUser> {
-    signed_in(me)?;
-    let id = Fields::read(&headers, &body)?.id("id")?;
+pub async fn find(State(state): State<AppState>, c: Caller) -> Answer<SeedUser> {
     let found = state
         .accounts
-        .user(UserId(id))
+        .user(UserId(c.posted.id("id")?))
         .await?
         .ok_or_else(|| ApiError::with_msg(ErrorCode::NotFound, "No such user."))?;
     data(Some(SeedUser::new(found, None)))
 }
 
 /// `POST /contact/loadfriend` (`userid`) -> my friends as `rows`.
-pub async fn load_friends(
-    State(state): State<AppState>,
-    me: Result<CurrentUser, AppError>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer<SeedUser> {
-    let me = signed_in(me)?;
-    Fields::read(&headers, &body)?.check_actor("userid", &me)?;
-    let friends = state.social.friends(me.id).await?;
+pub async fn load_friends(State(state): State<AppState>, c: Caller) -> Answer<SeedUser> {
+    let friends = state.social.friends(c.user.id).await?;
     rows(
         friends
             .into_iter()
@@ -365,69 +381,37 @@ pub async fn load_friends(
 }
 
 /// `POST /contact/loadcommunity` (`userid`) -> my groups as `rows`.
-pub async fn load_communities(
-    State(state): State<AppState>,
-    me: Result<CurrentUser, AppError>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer<SeedCommunity> {
-    let me = signed_in(me)?;
-    Fields::read(&headers, &body)?.check_actor("userid", &me)?;
-    let groups = state.social.my_groups(me.id).await?;
+pub async fn load_communities(State(state): State<AppState>, c: Caller) -> Answer<SeedCommunity> {
+    let groups = state.social.my_groups(c.user.id).await?;
     rows(groups.into_iter().map(|g| g.group.into()).collect())
 }
 
 /// `POST /contact/addfriend` (`userid`, `dstid`): befriends `dstid` (both sides at once).
-pub async fn add_friend(
-    State(state): State<AppState>,
-    me: Result<CurrentUser, AppError>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer<SeedUser> {
-    let me = signed_in(me)?;
-    let f = Fields::read(&headers, &body)?;
-    f.check_actor("userid", &me)?;
-    let friend = state.social.add_friend(&me, UserId(f.id("dstid")?)).await?;
+pub async fn add_friend(State(state): State<AppState>, c: Caller) -> Answer<SeedUser> {
+    let peer = UserId(c.posted.id("dstid")?);
+    let friend = state.social.add_friend(&c.user, peer).await?;
     data(Some(SeedUser::new(friend.user, None)))
 }
 
 /// `POST /contact/joincommunity` (`userid`, `dstid`): joins group `dstid`.
-pub async fn join_community(
-    State(state): State<AppState>,
-    me: Result<CurrentUser, AppError>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer<SeedCommunity> {
-    let me = signed_in(me)?;
-    let f = Fields::read(&headers, &body)?;
-    f.check_actor("userid", &me)?;
-    let joined = state
-        .social
-        .join_group(&me, GroupId(f.id("dstid")?))
-        .await?;
+pub async fn join_community(State(state): State<AppState>, c: Caller) -> Answer<SeedCommunity> {
+    let g = GroupId(c.posted.id("dstid")?);
+    let joined = state.social.join_group(&c.user, g).await?;
     data(Some(joined.group.into()))
 }
 
 /// `POST /contact/createcommunity` (`ownerid`, `name`, `icon`, `memo`, `cate`): creates a
 /// group I own. The seed's default icon means "none"; `cate` (any text) is accepted and
 /// not kept.
-pub async fn create_community(
-    State(state): State<AppState>,
-    me: Result<CurrentUser, AppError>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer<SeedCommunity> {
-    let me = signed_in(me)?;
-    let f = Fields::read(&headers, &body)?;
-    f.check_actor("ownerid", &me)?;
-    let icon = f.text("icon");
+pub async fn create_community(State(state): State<AppState>, c: Caller) -> Answer<SeedCommunity> {
+    let icon = c.posted.text("icon");
     let req = CreateGroupRequest {
-        name: f.text("name"),
+        name: c.posted.text("name"),
         // Any seed asset path (its default icon) is the seed page's own file, not ours.
         icon: Some(icon).filter(|i| !i.is_empty() && !is_sticker_path(i)),
-        memo: Some(f.text("memo")),
+        memo: Some(c.posted.text("memo")),
     };
-    let created = state.social.create_group(&me, req).await?;
+    let created = state.social.create_group(&c.user, req).await?;
     data(Some(created.group.into()))
 }
 

@@ -30,7 +30,7 @@ use crate::hub::{CloseReason, Dialect, Outlet, Registration};
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
 use app::protocol::frame::{ClientCmd, Cmd, Frame, MAX_FRAME_BYTES};
-use app::protocol::seed::{SeedCmd, SeedFrame};
+use app::protocol::seed;
 use app::protocol::User;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::future::BoxFuture;
@@ -80,12 +80,9 @@ fn encode(frame: &Frame) -> Message {
 /// message becomes a heartbeat, which a v0 connection never answers.
 fn parse_seed(text: &str, me: &User) -> (String, Result<ClientCmd, ApiError>) {
     let cid = format!("s{:032x}", rand::random::<u128>());
-    let cmd = SeedFrame::parse(text)
-        .and_then(|f| f.command(me.id, cid.clone()))
-        .map(|c| match c {
-            SeedCmd::Send(out) => ClientCmd::Send(out),
-            SeedCmd::Ignore => ClientCmd::Heartbeat,
-        });
+    let cmd = seed::parse(text)
+        .and_then(|f| seed::command(&f, me.id, cid.clone()))
+        .map(|out| out.map_or(ClientCmd::Heartbeat, ClientCmd::Send));
     if let Err(e) = &cmd {
         if e.code == ErrorCode::Forbidden {
             // Someone posing as another user; the frame is dropped unanswered.

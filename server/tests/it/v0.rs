@@ -54,6 +54,19 @@ impl SeedPage {
         }
     }
 
+    /// The seed's `uploadfile`/`uploadblob`: a multipart post to `/attach/upload` (`None`:
+    /// a body that is not multipart); always HTTP 200.
+    async fn upload(&self, srv: &TestServer, form: Option<reqwest::multipart::Form>) -> Value {
+        let req = self.http.post(srv.url("/attach/upload"));
+        let req = match form {
+            Some(form) => req.multipart(form),
+            None => req.body("x"),
+        };
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
     /// The seed's `post(uri, data)`: `k=encodeURI(v)&...`, form-encoded; always HTTP 200.
     async fn post(&self, srv: &TestServer, uri: &str, data: &[(&str, &str)]) -> Value {
         let body: Vec<String> = data
@@ -392,16 +405,8 @@ async fn seed_rest_calls_work_as_the_seed_pages_make_them() {
                 .mime_str("application/octet-stream")
                 .unwrap(),
         );
-    let res = page
-        .http
-        .post(srv.url("/attach/upload"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let up: Value = res.json().await.unwrap();
-    let url = ok(&up)["data"].as_str().unwrap().to_owned();
+    let res = page.upload(&srv, Some(form)).await;
+    let url = ok(&res)["data"].as_str().unwrap().to_owned();
     assert!(
         url.starts_with("/media/") && url.ends_with(".webm"),
         "{url}"
@@ -414,15 +419,7 @@ async fn seed_rest_calls_work_as_the_seed_pages_make_them() {
         "file",
         reqwest::multipart::Part::bytes(b"#!/bin/sh\necho hi\n".to_vec()).file_name("x.png"),
     );
-    let res = page
-        .http
-        .post(srv.url("/attach/upload"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    refused(&res.json().await.unwrap());
+    refused(&page.upload(&srv, Some(form)).await);
 }
 
 #[tokio::test]
@@ -481,15 +478,7 @@ async fn posted_userids_naming_someone_else_are_refused_and_change_nothing() {
             "file",
             reqwest::multipart::Part::bytes(voice_note()).file_name("blob"),
         );
-    let res = me
-        .page
-        .http
-        .post(srv.url("/attach/upload"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    refused(&res.json().await.unwrap());
+    refused(&me.page.upload(&srv, Some(form)).await);
     assert_eq!(srv.count("SELECT COUNT(*) FROM media").await, 0);
 
     // The session decides who acts: my own id, or none at all, works.
@@ -545,16 +534,7 @@ async fn bad_seed_posts_answer_minus_one_and_cross_site_posts_are_refused() {
         .unwrap();
     assert_eq!(res.status(), 200);
     refused(&res.json().await.unwrap());
-    let res = me
-        .page
-        .http
-        .post(srv.url("/attach/upload"))
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    refused(&res.json().await.unwrap());
+    refused(&me.page.upload(&srv, None).await);
 
     // Signed out: refused in the envelope.
     let stranger = SeedPage::new(&srv);
