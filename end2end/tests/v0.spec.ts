@@ -14,7 +14,7 @@ const FIXTURE = path.join(__dirname, '..', 'fixtures', 'seed', 'index.html');
 /** A page of a fresh context that serves the seed stand-in at `/seed/` of Parley's origin. */
 async function seedPage(browser: Browser, baseURL: string | undefined): Promise<Page> {
   const context = await browser.newContext({ baseURL });
-  await context.route('**/seed/index.html*', (route) =>
+  await context.route((url) => url.pathname === '/seed/index.html', (route) =>
     route.fulfill({ path: FIXTURE, contentType: 'text/html; charset=utf-8' }),
   );
   const page = await context.newPage();

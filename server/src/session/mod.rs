@@ -117,7 +117,7 @@ pub fn run(
     let (sink, stream) = socket.split();
     let span = tracing::info_span!("ws", conn = %reg.outlet.id, user = %login.user.id);
     async move {
-        tracing::info!(first = reg.first, "connected");
+        tracing::info!(first = reg.first, dialect = ?reg.outlet.dialect, "connected");
         serve(sink, stream, &state, &login, &reg, rx).await;
         tracing::info!(reason = ?reg.outlet.reason(), "disconnected");
         drop(reg);
