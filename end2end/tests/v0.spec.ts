@@ -13,7 +13,11 @@ const FIXTURE = path.join(__dirname, '..', 'fixtures', 'seed', 'index.html');
 
 /** A page of a fresh context that serves the seed stand-in at `/seed/` of Parley's origin. */
 async function seedPage(browser: Browser, baseURL: string | undefined): Promise<Page> {
-  const context = await browser.newContext({ baseURL });
+  // A page the test fulfils has no server address, so Chromium counts it as a public page
+  // and asks the user before it may reach the loopback server (Local Network Access); a
+  // real deployment serves the pages from the server's own address and never asks. The
+  // grant stands in for that.
+  const context = await browser.newContext({ baseURL, permissions: ['local-network-access'] });
   await context.route((url) => url.pathname === '/seed/index.html', (route) =>
     route.fulfill({ path: FIXTURE, contentType: 'text/html; charset=utf-8' }),
   );
