@@ -176,6 +176,8 @@ async fn serve(
                 break;
             }
             Ok(Some(Ok(Message::Text(t)))) => t,
+            // Activity all the same: the next read starts a fresh idle timeout, so a client
+            // that only answers our pings (the seed client, v0) stays connected.
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
                 unreadable += 1;

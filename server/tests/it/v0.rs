@@ -772,3 +772,16 @@ async fn seed_socket_refuses_spoofing_and_bad_input_silently() {
     let after = api(&srv, &bob, Method::GET, "/api/conversations", None).await;
     assert_eq!(after.status(), 200);
 }
+
+#[tokio::test]
+async fn logging_out_closes_the_seed_socket_and_its_token() {
+    let srv = common::spawn().await;
+    let seed = seed_user(&srv, "13800000006").await;
+    let mut s = SeedSocket::open(&srv, &seed).await;
+    let res = api(&srv, &seed.person(), Method::POST, "/api/logout", None).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(s.close_code().await, Some(4001));
+    assert!(try_seed_socket(&srv, seed.id, &seed.token).await.is_err());
+    // The page's cookie was that session too: its posts are now signed out.
+    refused(&seed.page.post(&srv, "/contact/loadfriend", &[]).await);
+}
