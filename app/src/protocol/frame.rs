@@ -95,6 +95,20 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// Reads one text frame: `bad_frame` unless it is a JSON object with a `cmd`.
+    pub fn read(text: &str) -> Result<Frame, ApiError> {
+        // serde would also read a JSON array positionally into the struct; a frame is an
+        // object, so anything else is unreadable.
+        if !text.trim_start().starts_with('{') {
+            return Err(ApiError::with_msg(
+                ErrorCode::BadFrame,
+                "Unreadable frame: a frame must be a JSON object.",
+            ));
+        }
+        serde_json::from_str::<Frame>(text)
+            .map_err(|e| ApiError::with_msg(ErrorCode::BadFrame, format!("Unreadable frame: {e}")))
+    }
+
     /// A message `from` wrote in `conv`, in the shape every participant receives: cmd 10 with
     /// the peer as `dstid`, or cmd 11 with the group. The server fills in `id`, `seq` and
     /// `ts` when it stores it; a client sends it as it is (the server ignores `userid`).
@@ -305,8 +319,22 @@ impl MessageBody {
         memo: String,
         amount: i64,
     ) -> Result<MessageBody, ApiError> {
+        MessageBody::checked(media, content, pic, url, memo, amount, false)
+    }
+
+    fn checked(
+        media: u16,
+        content: String,
+        pic: String,
+        url: String,
+        memo: String,
+        amount: i64,
+        seed: bool,
+    ) -> Result<MessageBody, ApiError> {
         let media =
             Media::from_code(media).ok_or_else(|| ApiError::new(ErrorCode::InvalidMedia))?;
+        // A seed sticker: its `url` is a plain `/asset/` path, checked here instead.
+        let sticker = seed && media == Media::Image && super::seed::is_sticker_path(&url);
         if chars(&content) > MAX_CONTENT_CHARS {
             return Err(payload("`content` is too long (4000 characters at most)."));
         }
@@ -315,7 +343,9 @@ impl MessageBody {
         }
         // Every URL-bearing field is checked whatever the kind, so nothing renders a
         // `javascript:` link that rode along in an unused field.
-        check_url("url", &url, false)?;
+        if !sticker {
+            check_url("url", &url, false)?;
+        }
         check_url("pic", &pic, false)?;
         match media {
             Media::Text => require_content(&content, "the text", MAX_CONTENT_CHARS)?,
@@ -331,6 +361,7 @@ impl MessageBody {
                     ));
                 }
             }
+            Media::Image if sticker => {}
             Media::Image | Media::Link | Media::Video => check_url("url", &url, true)?,
             Media::RedPacket => {
                 if !(1..=100_000_000).contains(&amount) {
@@ -381,13 +412,25 @@ impl MessageBody {
 
     /// The body a frame carries, checked.
     pub fn from_frame(frame: &Frame) -> Result<MessageBody, ApiError> {
-        MessageBody::new(
+        MessageBody::of_frame(frame, false)
+    }
+
+    /// As [`MessageBody::from_frame`], for the seed client (v0) only: an image (media 4) may
+    /// also point at a same-origin sticker path under `/asset/` (see [`super::seed`]), a file
+    /// the seed's pages serve themselves.
+    pub fn from_seed_frame(frame: &Frame) -> Result<MessageBody, ApiError> {
+        MessageBody::of_frame(frame, true)
+    }
+
+    fn of_frame(frame: &Frame, seed: bool) -> Result<MessageBody, ApiError> {
+        MessageBody::checked(
             frame.media,
             frame.content.clone(),
             frame.pic.clone(),
             frame.url.clone(),
             frame.memo.clone(),
             frame.amount,
+            seed,
         )?
         .with_size(frame.width, frame.height)
     }
@@ -524,29 +567,12 @@ impl ClientCmd {
     /// `unknown_cmd` for codes clients may not send, and each command's own checks.
     /// Returns the frame's `cid` beside the result, so an error can name the request.
     pub fn parse(text: &str) -> (String, Result<ClientCmd, ApiError>) {
-        // serde would also read a JSON array positionally into the struct; a frame is an
-        // object, so anything else is unreadable.
-        if !text.trim_start().starts_with('{') {
-            return (
-                String::new(),
-                Err(ApiError::with_msg(
-                    ErrorCode::BadFrame,
-                    "Unreadable frame: a frame must be a JSON object.",
-                )),
-            );
-        }
-        match serde_json::from_str::<Frame>(text) {
+        match Frame::read(text) {
             Ok(frame) => {
                 let cmd = ClientCmd::from_frame(&frame);
                 (frame.cid, cmd)
             }
-            Err(e) => (
-                String::new(),
-                Err(ApiError::with_msg(
-                    ErrorCode::BadFrame,
-                    format!("Unreadable frame: {e}"),
-                )),
-            ),
+            Err(e) => (String::new(), Err(e)),
         }
     }
 

@@ -1,10 +1,11 @@
 //! The wire types that browser and server share (protocol.md sections 1-2), and the input
 //! rules both sides apply: the browser to explain early, the server to enforce.
 //! WebSocket frames (section 3) live in [`frame`]; the upload answer and `/media/` keys in
-//! [`upload`].
+//! [`upload`]; the seed client's dialect (section 4, "v0") in [`seed`].
 
 pub mod conv;
 pub mod frame;
+pub mod seed;
 pub mod upload;
 
 pub use conv::Conv;
@@ -139,15 +140,19 @@ pub fn is_allowed_url(url: &str) -> bool {
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         return !authority.is_empty() && !authority.contains('@');
     }
-    url.strip_prefix("/media/").is_some_and(|path| {
-        path.split('/').all(|seg| {
-            !seg.is_empty()
-                && seg != "."
-                && seg != ".."
-                && seg
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~'))
-        })
+    url.strip_prefix("/media/").is_some_and(plain_path)
+}
+
+/// True for a relative path of plain segments: no empty, `.` or `..` segment, nothing but
+/// ASCII letters, digits and `.-_~` (so no percent-encoding that could hide a traversal).
+pub(crate) fn plain_path(path: &str) -> bool {
+    path.split('/').all(|seg| {
+        !seg.is_empty()
+            && seg != "."
+            && seg != ".."
+            && seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~'))
     })
 }
 

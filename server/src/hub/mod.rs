@@ -9,6 +9,9 @@
 //! resync from the database) rather than allowed to stall the sender or anyone else.
 //! Answers to a connection's own frames do not come through here: the session queues them
 //! with backpressure on its own reader.
+//!
+//! A connection speaks a [`Dialect`]: v1 (`/ws`) gets every frame; a seed client (v0,
+//! `/chat`) only messages, in the seed's flat shape, encoded at most once per delivery.
 
 pub mod presence;
 
@@ -87,6 +90,17 @@ impl CloseReason {
     }
 }
 
+/// Which protocol a connection speaks (protocol.md sections 3 and 4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// `/ws`: every frame, acks and errors included.
+    #[default]
+    V1,
+    /// `/chat`, the seed's own client: messages (cmd 10/11) only, in the seed's flat shape;
+    /// nothing else is ever written to it (it would draw any frame as a bubble).
+    V0,
+}
+
 /// The hub's handle on one connection: its queue and the switch that closes it.
 #[derive(Clone, Debug)]
 pub struct Outlet {
@@ -100,6 +114,8 @@ pub struct Outlet {
     reason: Arc<OnceLock<CloseReason>>,
     /// The login session it was opened with (token hash), so logout can close it.
     pub session: Arc<str>,
+    /// What it may be sent, and in which shape.
+    pub dialect: Dialect,
 }
 
 impl Outlet {
@@ -397,12 +413,13 @@ impl Hub {
     }
 
     /// Registers a new connection of `user` from `addr` (login session `session`, a token
-    /// hash); refused past a cap or while shutting down.
+    /// hash) speaking `dialect`; refused past a cap or while shutting down.
     pub fn connect(
         self: &Arc<Self>,
         user: UserId,
         addr: Option<IpAddr>,
         session: &str,
+        dialect: Dialect,
     ) -> Result<(Registration, flume::Receiver<Message>), Refusal> {
         if self.draining.load(Ordering::Acquire) {
             return Err(Refusal::ShuttingDown);
@@ -414,6 +431,7 @@ impl Hub {
             closed: CancellationToken::new(),
             reason: Arc::new(OnceLock::new()),
             session: session.into(),
+            dialect,
         };
         let added = {
             let mut reg = self.lock();
@@ -491,7 +509,8 @@ impl Hub {
     }
 
     /// Encodes `frame` once and queues it to every connection of every user in `users`,
-    /// except `skip`. Slow consumers are closed.
+    /// except `skip`. Slow consumers are closed. Seed (v0) connections get messages only,
+    /// in the seed's shape, encoded once and only when one of them is among the targets.
     pub fn deliver(&self, users: &[UserId], frame: &Frame, skip: Option<ConnId>) {
         let bytes = match serde_json::to_string(frame) {
             Ok(s) => Utf8Bytes::from(s),
@@ -510,8 +529,16 @@ impl Hub {
                 .cloned()
                 .collect()
         };
+        let seed = OnceLock::new();
         for outlet in targets {
-            self.push(&outlet, Message::Text(bytes.clone()));
+            match outlet.dialect {
+                Dialect::V1 => self.push(&outlet, Message::Text(bytes.clone())),
+                Dialect::V0 => {
+                    if let Some(flat) = seed.get_or_init(|| seed_bytes(frame)) {
+                        self.push(&outlet, Message::Text(flat.clone()));
+                    }
+                }
+            }
         }
     }
 
@@ -533,6 +560,18 @@ impl Hub {
     }
 }
 
+/// The seed (v0) encoding of `frame`; `None` for anything but a message.
+fn seed_bytes(frame: &Frame) -> Option<Utf8Bytes> {
+    let flat = app::protocol::seed::flat_message(frame)?;
+    match serde_json::to_string(&flat) {
+        Ok(s) => Some(Utf8Bytes::from(s)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode seed frame");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,8 +586,8 @@ mod tests {
         let (hub, mut events) = hub(Limits::default());
         let u = UserId(1);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        let (a, _ra) = hub.connect(u, Some(ip), "s").unwrap();
-        let (b, _rb) = hub.connect(u, Some(ip), "s").unwrap();
+        let (a, _ra) = hub.connect(u, Some(ip), "s", Dialect::V1).unwrap();
+        let (b, _rb) = hub.connect(u, Some(ip), "s", Dialect::V1).unwrap();
         assert!(a.first && !b.first);
         assert_eq!(hub.connections(), 2);
         hub.lock().check_invariants();
@@ -576,30 +615,30 @@ mod tests {
         });
         let ip1: IpAddr = "10.0.0.1".parse().unwrap();
         let ip2: IpAddr = "10.0.0.2".parse().unwrap();
-        let (_a1, _r1) = hub.connect(UserId(1), Some(ip1), "s").unwrap();
-        let (_a2, _r2) = hub.connect(UserId(1), Some(ip1), "s").unwrap();
+        let (_a1, _r1) = hub.connect(UserId(1), Some(ip1), "s", Dialect::V1).unwrap();
+        let (_a2, _r2) = hub.connect(UserId(1), Some(ip1), "s", Dialect::V1).unwrap();
         assert_eq!(
-            hub.connect(UserId(1), Some(ip2), "s").err(),
+            hub.connect(UserId(1), Some(ip2), "s", Dialect::V1).err(),
             Some(Refusal::Cap("per user"))
         );
-        let (b1, _r3) = hub.connect(UserId(2), Some(ip1), "s").unwrap();
+        let (b1, _r3) = hub.connect(UserId(2), Some(ip1), "s", Dialect::V1).unwrap();
         assert_eq!(
-            hub.connect(UserId(3), Some(ip1), "s").err(),
+            hub.connect(UserId(3), Some(ip1), "s", Dialect::V1).err(),
             Some(Refusal::Cap("per address"))
         );
-        let (_c1, _r4) = hub.connect(UserId(3), Some(ip2), "s").unwrap();
+        let (_c1, _r4) = hub.connect(UserId(3), Some(ip2), "s", Dialect::V1).unwrap();
         assert_eq!(
-            hub.connect(UserId(4), Some(ip2), "s").err(),
+            hub.connect(UserId(4), Some(ip2), "s", Dialect::V1).err(),
             Some(Refusal::Cap("server"))
         );
         // Closing one frees its slot in every count.
         drop(b1);
         hub.lock().check_invariants();
-        let (_d1, _r5) = hub.connect(UserId(4), Some(ip1), "s").unwrap();
+        let (_d1, _r5) = hub.connect(UserId(4), Some(ip1), "s", Dialect::V1).unwrap();
         assert_eq!(hub.counters.connections_refused.load(Ordering::Relaxed), 3);
         hub.shut_down();
         assert_eq!(
-            hub.connect(UserId(5), Some(ip2), "s").err(),
+            hub.connect(UserId(5), Some(ip2), "s", Dialect::V1).err(),
             Some(Refusal::ShuttingDown)
         );
     }
@@ -607,9 +646,9 @@ mod tests {
     #[test]
     fn delivery_skips_the_origin_and_cuts_slow_consumers_once() {
         let (hub, _events) = hub(Limits::default());
-        let (a, ra) = hub.connect(UserId(1), None, "s").unwrap();
-        let (b, rb) = hub.connect(UserId(1), None, "s").unwrap();
-        let (c, rc) = hub.connect(UserId(2), None, "s").unwrap();
+        let (a, ra) = hub.connect(UserId(1), None, "s", Dialect::V1).unwrap();
+        let (b, rb) = hub.connect(UserId(1), None, "s", Dialect::V1).unwrap();
+        let (c, rc) = hub.connect(UserId(2), None, "s", Dialect::V1).unwrap();
         let frame = Frame {
             cmd: 10,
             content: "hi".into(),
@@ -630,9 +669,50 @@ mod tests {
     }
 
     #[test]
+    fn seed_connections_get_only_messages_in_the_flat_shape() {
+        let (hub, _events) = hub(Limits::default());
+        let (_v1, r1) = hub.connect(UserId(1), None, "s", Dialect::V1).unwrap();
+        let (v0, r0) = hub.connect(UserId(1), None, "t", Dialect::V0).unwrap();
+        let (_other, r2) = hub.connect(UserId(1), None, "u", Dialect::V0).unwrap();
+        let message = Frame {
+            cmd: 10,
+            id: 4,
+            userid: 2,
+            dstid: 1,
+            media: 1,
+            content: "hi".into(),
+            cid: "c".into(),
+            conv: "p:1:2".into(),
+            seq: 1,
+            ts: 9,
+            ..Frame::default()
+        };
+        hub.deliver(&[UserId(1)], &message, Some(v0.outlet.id));
+        let text = |m: Message| match m {
+            Message::Text(t) => t.as_str().to_owned(),
+            other => panic!("{other:?}"),
+        };
+        assert!(text(r1.try_recv().unwrap()).contains(r#""cid":"c""#));
+        assert!(r0.try_recv().is_err(), "no echo to the sending socket");
+        assert_eq!(
+            text(r2.try_recv().unwrap()),
+            r#"{"cmd":10,"id":4,"userid":2,"dstid":1,"media":1,"content":"hi"}"#
+        );
+        for cmd in [12, 13, 15, 16] {
+            let other = Frame {
+                cmd,
+                ..message.clone()
+            };
+            hub.deliver(&[UserId(1)], &other, None);
+        }
+        assert_eq!(r1.len(), 4);
+        assert!(r0.is_empty() && r2.is_empty());
+    }
+
+    #[test]
     fn the_first_close_reason_wins() {
         let (hub, _events) = hub(Limits::default());
-        let (a, _ra) = hub.connect(UserId(1), None, "tok").unwrap();
+        let (a, _ra) = hub.connect(UserId(1), None, "tok", Dialect::V1).unwrap();
         hub.close_session("other");
         assert!(!a.outlet.closed.is_cancelled());
         hub.close_session("tok");

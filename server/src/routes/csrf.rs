@@ -2,7 +2,8 @@
 //! other sites make it send, and SameSite=Lax still lets top-level form posts through in
 //! older browsers and same-site subdomains. So every unsafe request that the cookie would
 //! authenticate, and every browser-only form or server-function endpoint (`/login`,
-//! `/register`, `/logout`, `/sfn/...`, where login CSRF matters too), must show it comes from
+//! `/register`, `/logout`, `/sfn/...`, and the seed client's `/user/login` and
+//! `/user/register`, where login CSRF matters too), must show it comes from
 //! our own pages: `Origin` equal to `PARLEY_PUBLIC_ORIGIN`, or `Sec-Fetch-Site: same-origin`
 //! (which the browser sets and pages cannot forge). A request carrying `Authorization` is
 //! judged by that header alone, which no other site can make a browser send, so it is exempt.
@@ -27,9 +28,13 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     fetch_site == Some("same-origin")
 }
 
-/// Paths only our own pages post to (forms and server functions).
+/// Paths only our own pages post to (forms and server functions), and the seed client's
+/// login and registration (v0), which set the session cookie like our own forms do.
 fn browser_only(path: &str) -> bool {
-    matches!(path, "/login" | "/register" | "/logout" | "/send") || path.starts_with("/sfn/")
+    matches!(
+        path,
+        "/login" | "/register" | "/logout" | "/send" | "/user/login" | "/user/register"
+    ) || path.starts_with("/sfn/")
 }
 
 /// Refuses (403 `cross_origin`, nothing changed) an unsafe request that a foreign page could
@@ -77,6 +82,7 @@ mod tests {
         h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
         assert!(same_origin(&h, me));
         assert!(browser_only("/sfn/add_friend") && browser_only("/logout"));
+        assert!(browser_only("/user/login") && browser_only("/user/register"));
         assert!(!browser_only("/api/login"));
     }
 }

@@ -24,7 +24,7 @@ use std::ops::Bound;
 
 /// How a multipart body that could not be read is answered: over the body limit is the
 /// file's size, anything else a malformed request.
-fn body_error(e: MultipartError, max: u64) -> MediaError {
+pub(super) fn body_error(e: MultipartError, max: u64) -> MediaError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         MediaError::TooLarge { max }
     } else {

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod notices;
 pub mod pages;
 pub mod social;
+pub mod v0;
 pub mod ws;
 
 use crate::state::AppState;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/register", post(forms::register))
         .route("/logout", post(forms::logout))
         .route("/send", post(forms::send))
+        .merge(v0::routes(upload_body_limit(&state)))
         .nest_service(&pkg_route, pkg_files)
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(

@@ -1,10 +1,13 @@
 //! `GET /ws`: authenticates (bearer, `?token=`, or the session cookie with a same-origin
 //! check against cross-site WebSocket hijacking), admits the socket within the caps, and
-//! hands it to a session.
+//! hands it to a session. The seed dialect's `GET /chat` (routes/v0.rs) opens its sockets
+//! through [`open`] too.
 
 use super::csrf::same_origin;
 use super::extract::{header_token, ApiQuery, TokenSource};
 use crate::error::AppError;
+use crate::hub::Dialect;
+use crate::rules::accounts::LiveSession;
 use crate::session::{Login, MAX_WIRE_FRAME};
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
@@ -50,12 +53,30 @@ pub async fn upgrade(
         )
         .into());
     }
-    let session = state
+    let session = live_session(&state, &token).await?;
+    open(state, ws, peer, &token, session, Dialect::V1).await
+}
+
+/// The live login session of `token`; 401 for none.
+pub async fn live_session(state: &AppState, token: &str) -> Result<LiveSession, AppError> {
+    state
         .accounts
-        .session(&token)
+        .session(token)
         .await?
-        .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
-    let token_hash = crate::rules::accounts::token_hash(&token);
+        .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))
+}
+
+/// Admits an authenticated socket (login `session`, opened with `token`) within the caps
+/// and upgrades it to a session speaking `dialect`; 429 past a socket cap.
+pub async fn open(
+    state: AppState,
+    ws: WebSocketUpgrade,
+    peer: SocketAddr,
+    token: &str,
+    session: LiveSession,
+    dialect: Dialect,
+) -> Result<Response, AppError> {
+    let token_hash = crate::rules::accounts::token_hash(token);
     if let Some(cluster) = &state.cluster {
         cluster
             .admit(session.user.id, Some(peer.ip()))
@@ -64,7 +85,7 @@ pub async fn upgrade(
     }
     let (reg, rx) = state
         .hub
-        .connect(session.user.id, Some(peer.ip()), &token_hash)
+        .connect(session.user.id, Some(peer.ip()), &token_hash, dialect)
         .map_err(|r| AppError::Rejected(r.into()))?;
     let login = Login {
         user: session.user,

@@ -314,6 +314,11 @@ impl Accounts {
         Ok(self.store.search_users(q, SEARCH_LIMIT).await?)
     }
 
+    /// The user with id `id`, if there is one (the seed client's `/user/find`).
+    pub async fn user(&self, id: UserId) -> Result<Option<User>, AppError> {
+        Ok(self.store.user(id).await?)
+    }
+
     /// Deletes expired sessions (run periodically).
     pub async fn purge_expired(&self) -> Result<u64, AppError> {
         Ok(self.store.purge_expired_sessions(now_ms()).await?)

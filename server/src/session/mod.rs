@@ -17,12 +17,20 @@
 //! in hand (an in-flight send is stored and acked); the writer then sends what is queued and
 //! a close frame with the reason's code. The hub registration is dropped with the session,
 //! so the connection leaves the registry however it ends.
+//!
+//! A seed client (v0, [`Dialect::V0`], `/chat`) goes through the same loop: its flat frames
+//! are read into the same [`ClientCmd`] (with a cid the server makes up, since the seed
+//! sends none), and it is never answered: no acks, errors or heartbeat replies, which the
+//! seed client would draw as bubbles. Refusals are logged instead (user ids and codes only).
+//! It sends no heartbeat either; the writer's pings keep it alive, because every frame read
+//! (the client's pongs included) restarts the idle timeout.
 
 use crate::error::AppError;
-use crate::hub::{CloseReason, Outlet, Registration};
+use crate::hub::{CloseReason, Dialect, Outlet, Registration};
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
 use app::protocol::frame::{ClientCmd, Cmd, Frame, MAX_FRAME_BYTES};
+use app::protocol::seed;
 use app::protocol::User;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::future::BoxFuture;
@@ -67,6 +75,23 @@ fn encode(frame: &Frame) -> Message {
     }
 }
 
+/// Reads a seed (v0) frame as the command it stands for. The message gets a fresh,
+/// unguessable cid (the seed client sends none, and resends nothing); anything that is not a
+/// message becomes a heartbeat, which a v0 connection never answers.
+fn parse_seed(text: &str, me: &User) -> (String, Result<ClientCmd, ApiError>) {
+    let cid = format!("s{:032x}", rand::random::<u128>());
+    let cmd = seed::parse(text)
+        .and_then(|f| seed::command(&f, me.id, cid.clone()))
+        .map(|out| out.map_or(ClientCmd::Heartbeat, ClientCmd::Send));
+    if let Err(e) = &cmd {
+        if e.code == ErrorCode::Forbidden {
+            // Someone posing as another user; the frame is dropped unanswered.
+            tracing::warn!("v0 frame names another sender; dropped");
+        }
+    }
+    (cid, cmd)
+}
+
 fn error_frame(err: &ApiError, cid: &str) -> Frame {
     Frame {
         cmd: Cmd::Error.code(),
@@ -92,7 +117,7 @@ pub fn run(
     let (sink, stream) = socket.split();
     let span = tracing::info_span!("ws", conn = %reg.outlet.id, user = %login.user.id);
     async move {
-        tracing::info!(first = reg.first, "connected");
+        tracing::info!(first = reg.first, dialect = ?reg.outlet.dialect, "connected");
         serve(sink, stream, &state, &login, &reg, rx).await;
         tracing::info!(reason = ?reg.outlet.reason(), "disconnected");
         drop(reg);
@@ -151,6 +176,8 @@ async fn serve(
                 break;
             }
             Ok(Some(Ok(Message::Text(t)))) => t,
+            // Activity all the same: the next read starts a fresh idle timeout, so a client
+            // that only answers our pings (the seed client, v0) stays connected.
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
                 unreadable += 1;
@@ -187,7 +214,10 @@ async fn serve(
             }
             continue;
         }
-        let (cid, cmd) = ClientCmd::parse(text.as_str());
+        let (cid, cmd) = match outlet.dialect {
+            Dialect::V1 => ClientCmd::parse(text.as_str()),
+            Dialect::V0 => parse_seed(text.as_str(), &login.user),
+        };
         let cmd = match cmd {
             Ok(cmd) => {
                 unreadable = 0;
@@ -277,6 +307,14 @@ fn answer_unreadable(outlet: &Outlet, err: ApiError, count: u32) -> BoxFuture<'_
 /// reader); false if the connection closed meanwhile. The frame is taken by value and
 /// encoded before the wait, and the wait is boxed, so the reader's future holds neither.
 fn answer(outlet: &Outlet, frame: Frame) -> BoxFuture<'_, bool> {
+    if outlet.dialect == Dialect::V0 {
+        // The seed client draws every frame it gets as a bubble and shows its own messages
+        // at once: it is sent only others' messages (by the hub), never an answer.
+        if frame.cmd == Cmd::Error.code() {
+            tracing::info!(code = %frame.code, "v0 frame refused (not answered)");
+        }
+        return Box::pin(std::future::ready(true));
+    }
     let msg = encode(&frame);
     Box::pin(async move {
         tokio::select! {

@@ -23,5 +23,6 @@ mod store_media;
 mod store_messages;
 mod store_social;
 mod sync_scale;
+mod v0;
 mod ws_messaging;
 mod ws_sync;

@@ -3,7 +3,7 @@
 //! orientation, decompression bombs, the upload rate limit, and the same core behaviour on
 //! S3-compatible storage (a real moto server).
 
-use crate::common::{self, api, expect_error, s3, upload, Person, TestServer};
+use crate::common::{self, api, expect_error, s3, upload, voice_note, Person, TestServer};
 use reqwest::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_RANGE, CONTENT_SECURITY_POLICY,
     CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE, RETRY_AFTER, X_CONTENT_TYPE_OPTIONS,
@@ -32,17 +32,6 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
         .unwrap();
     out
-}
-
-/// The start of a browser-recorded voice note: WebM with one Opus track.
-fn voice_note() -> Vec<u8> {
-    let mut v = vec![0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01];
-    v.extend_from_slice(b"\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02");
-    v.extend_from_slice(&[0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0x16, 0x54, 0xae, 0x6b]);
-    v.extend_from_slice(&[0xae, 0x90, 0xd7, 0x81, 0x01, 0x86, 0x86]);
-    v.extend_from_slice(b"A_OPUS");
-    v.resize(2000, 0);
-    v
 }
 
 /// The files under the media directory, names only (staging files included).

@@ -319,6 +319,17 @@ impl Person {
     }
 }
 
+/// The start of a browser-recorded voice note: WebM with one Opus track.
+pub fn voice_note() -> Vec<u8> {
+    let mut v = vec![0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01];
+    v.extend_from_slice(b"\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02");
+    v.extend_from_slice(&[0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0x16, 0x54, 0xae, 0x6b]);
+    v.extend_from_slice(&[0xae, 0x90, 0xd7, 0x81, 0x01, 0x86, 0x86]);
+    v.extend_from_slice(b"A_OPUS");
+    v.resize(2000, 0);
+    v
+}
+
 /// Uploads `bytes` as multipart field `file` named `name` with the claimed `content_type`.
 pub async fn upload(
     srv: &TestServer,
