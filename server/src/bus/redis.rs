@@ -1,8 +1,8 @@
 //! Several nodes on one database, with Redis between them (`REDIS_URL`).
 //!
 //! Delivery goes to **per-node channels** (`<prefix>node:<id>`), chosen through a directory
-//! of who is connected where (`<prefix>u:<user>`: node -> count), which every node keeps
-//! current for its own connections. A stored message is published once per node that holds
+//! of who is connected where (`<prefix>n:<node>:u`, the users a node holds), which every
+//! node keeps current for its own connections. A stored message is published once per node that holds
 //! any of its recipients, by one script that reads the directory and publishes atomically,
 //! with the frame encoded once; a node receives only what its own connections need and
 //! never every message (per-user channels would cost one publish per recipient, and a node
@@ -33,6 +33,7 @@ use crate::rules::presence::Announced;
 use crate::store::{SocialChange, Store};
 use app::ids::{GroupId, UserId};
 use app::protocol::frame::Frame;
+use axum::extract::ws::Utf8Bytes;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use std::collections::HashMap;
@@ -81,7 +82,7 @@ pub struct BusCounters {
 
 enum Out {
     /// A frame for some users, published to the nodes holding them.
-    Deliver { users: Vec<i64>, payload: String },
+    Deliver { users: Vec<i64>, payload: Utf8Bytes },
     /// A notice every node acts on.
     Broadcast(String),
 }
@@ -370,14 +371,12 @@ impl Cluster {
 
 impl Bus for Cluster {
     fn publish(&self, users: &[UserId], frame: &Frame, skip: Option<ConnId>) {
-        self.inner.hub.deliver(users, frame, skip);
-        let payload = match serde_json::to_string(frame) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot encode frame");
-                return;
-            }
+        let Some(payload) = crate::hub::encode(frame) else {
+            return;
         };
+        self.inner
+            .hub
+            .deliver_encoded(users, &payload, Some(frame), skip);
         self.inner.send(Out::Deliver {
             users: users.iter().map(|u| u.0).collect(),
             payload,
@@ -425,7 +424,6 @@ impl Inner {
         format!("{}node:{node}", self.prefix)
     }
 
-
     /// Acts on one message from Redis.
     fn receive(&self, channel: &str, payload: &str) {
         self.counters.receipts.fetch_add(1, Ordering::Relaxed);
@@ -456,13 +454,9 @@ impl Inner {
             tracing::warn!("cluster: malformed delivery ignored");
             return;
         };
-        match serde_json::from_str::<Frame>(frame) {
-            Ok(frame) => {
-                let users: Vec<UserId> = parse_ids(ids).into_iter().map(UserId).collect();
-                self.hub.deliver(&users, &frame, None);
-            }
-            Err(e) => tracing::warn!(error = %e, "cluster: undecodable delivery ignored"),
-        }
+        let users: Vec<UserId> = parse_ids(ids).into_iter().map(UserId).collect();
+        self.hub
+            .deliver_encoded(&users, &Utf8Bytes::from(frame), None, None);
     }
 
     /// Writes this node's registry to Redis as it is now (see scripts::RESYNC) and tells
@@ -506,7 +500,7 @@ async fn publish_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Out>) {
                         .arg(0)
                         .arg(&inner.prefix)
                         .arg(&inner.node)
-                        .arg(payload)
+                        .arg(payload.as_str())
                         .arg(users)
                         .ignore();
                 }

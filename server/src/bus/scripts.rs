@@ -4,9 +4,10 @@
 //! clock.
 //!
 //! Keys (all under the configured prefix `p`):
-//! - `p u:<user>`: hash node -> that user's connections on the node;
+//! - `p u:<user>`: hash node -> that user's connections on the node (for caps and presence);
 //! - `p a:<addr>`: hash node -> connections from that client address on the node;
-//! - `p n:<node>:u` / `p n:<node>:a`: the users and addresses a node holds (for clean-up);
+//! - `p n:<node>:u` / `p n:<node>:a`: the users and addresses a node holds (for delivery
+//!   and clean-up), written together with the hashes above;
 //! - `p nodes`: sorted set node -> last heartbeat (ms);
 //! - `p online`: users friends were told are online (cmd 13), cluster-wide.
 //!
@@ -15,23 +16,31 @@
 
 /// Routes one stored frame to the nodes holding its recipients: one PUBLISH per node that
 /// has any of them (never to the origin, which delivered locally), carrying the recipients
-/// on that node and the frame encoded once.
+/// on that node and the frame encoded once. Membership is asked per node, a batch of
+/// recipients in one `SMISMEMBER`, so the cost grows with nodes, not with calls per member.
 /// ARGV: prefix, origin node, payload, user ids...; returns the number of publishes.
 pub const DELIVER: &str = r#"
 local p, origin, payload = ARGV[1], ARGV[2], ARGV[3]
-local per, order = {}, {}
-for i = 4, #ARGV do
-  local u = ARGV[i]
-  for _, n in ipairs(redis.call('HKEYS', p .. 'u:' .. u)) do
-    if n ~= origin then
-      if per[n] then per[n] = per[n] .. ',' .. u else per[n] = u; order[#order + 1] = n end
+if #ARGV < 4 then return 0 end
+local sent = 0
+for _, n in ipairs(redis.call('ZRANGE', p .. 'nodes', 0, -1)) do
+  if n ~= origin then
+    local ids, key = {}, p .. 'n:' .. n .. ':u'
+    -- unpack() takes a few thousand values at most: ask in chunks.
+    for first = 4, #ARGV, 1000 do
+      local last = math.min(first + 999, #ARGV)
+      local hit = redis.call('SMISMEMBER', key, unpack(ARGV, first, last))
+      for i, h in ipairs(hit) do
+        if h == 1 then ids[#ids + 1] = ARGV[first + i - 1] end
+      end
+    end
+    if #ids > 0 then
+      redis.call('PUBLISH', p .. 'node:' .. n, table.concat(ids, ',') .. '\n' .. payload)
+      sent = sent + 1
     end
   end
 end
-for _, n in ipairs(order) do
-  redis.call('PUBLISH', p .. 'node:' .. n, per[n] .. '\n' .. payload)
-end
-return #order
+return sent
 "#;
 
 /// Whether one more connection of a user (and from an address) stays within the caps,

@@ -512,13 +512,22 @@ impl Hub {
     /// except `skip`. Slow consumers are closed. Seed (v0) connections get messages only,
     /// in the seed's shape, encoded once and only when one of them is among the targets.
     pub fn deliver(&self, users: &[UserId], frame: &Frame, skip: Option<ConnId>) {
-        let bytes = match serde_json::to_string(frame) {
-            Ok(s) => Utf8Bytes::from(s),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot encode frame");
-                return;
-            }
-        };
+        if let Some(bytes) = encode(frame) {
+            self.deliver_encoded(users, &bytes, Some(frame), skip);
+        }
+    }
+
+    /// [`Hub::deliver`] of a frame already encoded as `bytes` (v1 JSON): what another node
+    /// sent, or what the bus encoded once for here and for Redis. `frame` is `bytes`
+    /// decoded, if the caller has it; seed (v0) connections need it, and it is decoded from
+    /// `bytes` only when one of them is among the targets.
+    pub fn deliver_encoded(
+        &self,
+        users: &[UserId],
+        bytes: &Utf8Bytes,
+        frame: Option<&Frame>,
+        skip: Option<ConnId>,
+    ) {
         // Collect the targets first so no send happens under the lock.
         let targets: Vec<Outlet> = {
             let reg = self.lock();
@@ -534,7 +543,13 @@ impl Hub {
             match outlet.dialect {
                 Dialect::V1 => self.push(&outlet, Message::Text(bytes.clone())),
                 Dialect::V0 => {
-                    if let Some(flat) = seed.get_or_init(|| seed_bytes(frame)) {
+                    let flat = seed.get_or_init(|| match frame {
+                        Some(f) => seed_bytes(f),
+                        None => serde_json::from_str::<Frame>(bytes.as_str())
+                            .ok()
+                            .and_then(|f| seed_bytes(&f)),
+                    });
+                    if let Some(flat) = flat {
                         self.push(&outlet, Message::Text(flat.clone()));
                     }
                 }
@@ -556,6 +571,17 @@ impl Hub {
                 }
             }
             Err(flume::TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
+/// The v1 encoding of `frame`, once for all its recipients.
+pub fn encode(frame: &Frame) -> Option<Utf8Bytes> {
+    match serde_json::to_string(frame) {
+        Ok(s) => Some(Utf8Bytes::from(s)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode frame");
+            None
         }
     }
 }

@@ -620,3 +620,59 @@ async fn socket_caps_and_login_throttling_count_across_nodes() {
     assert_eq!(login(1, "right password").await, 429);
     c.stop().await;
 }
+
+#[tokio::test]
+async fn a_seed_client_on_one_node_and_a_v1_client_on_another_chat_both_ways() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let c = Cluster::start(2, &[]).await;
+    let ppl = members(&c.store, "seed", 2).await;
+    let (old, new) = (&ppl[0], &ppl[1]);
+    befriend(c.base(1), old, new).await;
+    let url = format!(
+        "{}/chat?id={}&token={}",
+        c.base(0).replacen("http", "ws", 1),
+        old.id,
+        old.token
+    );
+    let (mut seed, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    // The v1 friend comes online on the other node: the seed socket hears nothing of it.
+    let mut v1 = Ws::messages_only(c.base(1), &new.token).await;
+
+    let flat = json!({"userid": old.id, "dstid": new.id, "cmd": 10, "media": 1, "content": "from the seed"});
+    seed.send(Message::text(flat.to_string())).await.unwrap();
+    let got = until(&mut v1, Duration::from_secs(5), "seed message", |f| {
+        f.cmd == 10
+    })
+    .await;
+    assert_eq!(
+        (got.userid, got.content.as_str()),
+        (old.id, "from the seed")
+    );
+
+    v1.send(&text(10, old.id, "n1", "from v1")).await;
+    until(&mut v1, Duration::from_secs(5), "ack", |f| f.cmd == 1).await;
+    // The first (and only) frame on the seed socket is the bubble, in the flat shape.
+    let frame = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match seed.next().await {
+                Some(Ok(Message::Text(t))) => return serde_json::from_str::<Value>(&t).unwrap(),
+                Some(Ok(_)) => continue,
+                other => panic!("seed socket ended: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the v1 message reaches the seed socket");
+    assert_eq!(frame["cmd"], 10, "{frame}");
+    assert_eq!(frame["userid"], new.id);
+    assert_eq!(frame["content"], "from v1");
+    assert!(
+        frame.get("seq").is_none() && frame.get("cid").is_none(),
+        "{frame}"
+    );
+    let h = history(c.base(1), new, &pconv(old, new)).await;
+    assert_eq!(h.len(), 2);
+    c.stop().await;
+}
