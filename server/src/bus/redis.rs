@@ -36,7 +36,7 @@ use app::protocol::frame::Frame;
 use axum::extract::ws::Utf8Bytes;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -475,10 +475,21 @@ impl Inner {
         }
         let (news, online): (Vec<i64>, Vec<i64>) = call.invoke_async(&mut conn).await?;
         let here: Vec<UserId> = users.iter().map(|(u, _)| *u).collect();
-        self.announced
+        let (left, joined) = self
+            .announced
             .replace(online.into_iter().map(UserId).chain(here));
-        for u in news {
-            self.presence.send(Event::Told(UserId(u), true));
+        let news: HashSet<UserId> = news.into_iter().map(UserId).collect();
+        for u in &news {
+            self.presence.send(Event::Told(*u, true));
+        }
+        // What changed while this node could not hear the others: its own friends may have
+        // missed it (a user who became online here is told by `news` to everyone). Another
+        // node's users may be re-announced after this, which corrects an early "offline".
+        for u in left {
+            self.presence.send(Event::Corrected(u, false));
+        }
+        for u in joined.into_iter().filter(|u| !news.contains(u)) {
+            self.presence.send(Event::Corrected(u, true));
         }
         Ok(())
     }

@@ -17,6 +17,9 @@ pub enum Event {
     /// Another part of the cluster decided the user is online (true) or offline (false):
     /// tell the friends (a dead node's users, or users re-announced after Redis came back).
     Told(UserId, bool),
+    /// This node's view of the user changed while it could not hear the others (Redis was
+    /// away): tell the friends connected here, who may have missed the change.
+    Corrected(UserId, bool),
 }
 
 /// Where the hub sends presence events. Unbounded so the hub never waits while holding its

@@ -47,10 +47,15 @@ impl Announced {
         self.lock().remove(&user)
     }
 
-    /// Replaces the whole set (what the cluster says after reconnecting to Redis).
-    pub fn replace(&self, users: impl IntoIterator<Item = UserId>) {
+    /// Replaces the whole set (what the cluster says after reconnecting to Redis) and
+    /// returns who left it and who joined it.
+    pub fn replace(&self, users: impl IntoIterator<Item = UserId>) -> (Vec<UserId>, Vec<UserId>) {
         let fresh: HashSet<UserId> = users.into_iter().collect();
-        *self.lock() = fresh;
+        let old = std::mem::replace(&mut *self.lock(), fresh.clone());
+        (
+            old.difference(&fresh).copied().collect(),
+            fresh.difference(&old).copied().collect(),
+        )
     }
 }
 
@@ -92,6 +97,12 @@ pub async fn run(mut events: Receiver, again: Sender, p: Presence) {
                 gone.then_some((user, "offline"))
             }
             Event::Told(user, online) => Some((user, if online { "online" } else { "offline" })),
+            Event::Corrected(user, online) => {
+                let here = crate::bus::LocalBus::new(p.hub.clone());
+                let status = if online { "online" } else { "offline" };
+                tell_friends(&here, &p.store, user, status).await;
+                None
+            }
         };
         if let Some((user, status)) = status {
             tell_friends(&*p.bus, &p.store, user, status).await;

@@ -515,9 +515,17 @@ async fn a_dead_nodes_users_go_offline_when_its_heartbeat_expires() {
 #[tokio::test]
 async fn with_redis_stopped_messages_are_stored_and_delivery_resumes_after() {
     let mut c = Cluster::start(2, &[]).await;
-    let ppl = members(&c.store, "r", 2).await;
-    let (alice, bob) = (&ppl[0], &ppl[1]);
+    let ppl = members(&c.store, "r", 3).await;
+    let (alice, bob, carol) = (&ppl[0], &ppl[1], &ppl[2]);
     befriend(c.base(0), alice, bob).await;
+    befriend(c.base(0), alice, carol).await;
+    // Alice watches presence on node 0; Carol is on node 1.
+    let mut w = Ws::connect(c.base(0), &alice.token).await;
+    let carol_socket = Ws::connect(c.base(1), &carol.token).await;
+    until(&mut w, Duration::from_secs(5), "carol online", |f| {
+        f.cmd == 13 && f.userid == carol.id && f.content == "online"
+    })
+    .await;
     let mut a = Ws::messages_only(c.base(0), &alice.token).await;
     let mut b = Ws::messages_only(c.base(1), &bob.token).await;
     a.send(&text(10, bob.id, "before", "x")).await;
@@ -532,17 +540,29 @@ async fn with_redis_stopped_messages_are_stored_and_delivery_resumes_after() {
     c.nodes[0].wait_redis("unavailable").await;
     let h = c.nodes[0].health().await.unwrap();
     assert_eq!(h["status"], "degraded", "{h}");
+    // Carol leaves while the nodes cannot hear each other.
+    drop(carol_socket);
     // Sends keep being stored and acked while Redis is away.
     for i in 0..5 {
         a.send(&text(10, bob.id, &format!("during{i}"), "x")).await;
         let ack = until(&mut a, Duration::from_secs(5), "ack", |f| f.cmd == 1).await;
         assert_eq!(ack.cid, format!("during{i}"));
     }
+    // Past the presence grace period, node 1 decides alone that Carol is offline.
+    tokio::time::sleep(Duration::from_millis(800)).await;
     c.redis.resume().await;
     for node in &c.nodes {
         node.wait_redis("ok").await;
         assert!(node.metric("parley_bus_reconnects_total").await >= 1);
     }
+    // Back in touch, node 0 learns it and tells Alice, who missed it.
+    until(
+        &mut w,
+        Duration::from_secs(10),
+        "carol offline after Redis",
+        |f| f.cmd == 13 && f.userid == carol.id && f.content == "offline",
+    )
+    .await;
     // Live delivery resumes; the jump in seq tells Bob's client to pull the gap.
     a.send(&text(10, bob.id, "after", "x")).await;
     let got = until(&mut b, Duration::from_secs(10), "live again", |f| {
