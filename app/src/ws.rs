@@ -1,14 +1,19 @@
 //! The tab's one WebSocket, shared through context: it connects (the session cookie and our
 //! own origin authenticate it), keeps itself alive with heartbeats, reconnects with jittered
-//! backoff, and hands every frame to whoever listens. Messages go out through an
-//! [`Outbox`] kept in the browser's storage, so what was written while offline, or not yet
-//! acknowledged, survives a reload and goes out again, in order, with the same `cid` (the
-//! server stores a cid once, so a resend can never duplicate).
+//! backoff, and hands every server event, decoded once into a [`ServerEvent`], to whoever
+//! listens. Messages go out through an [`Outbox`] kept in the browser's storage, so what was
+//! written while offline, or not yet acknowledged, survives a reload and goes out again, in
+//! order, with the same `cid` (the server stores a cid once, so a resend can never duplicate).
+//!
+//! The connection tells the truth: a heartbeat that gets no answer within a deadline, or the
+//! browser saying it went offline, ends the connection at once (so the banner shows and peers'
+//! presence turns unknown) instead of waiting for TCP to notice, which can take minutes.
 //!
 //! On the server (SSR) the socket exists but never connects, so components can use it
 //! unconditionally.
 
-use crate::protocol::frame::{Cmd, Frame};
+use crate::protocol::event::ServerEvent;
+use crate::protocol::frame::Frame;
 use crate::state::outbox::Outbox;
 use leptos::prelude::*;
 
@@ -19,11 +24,11 @@ pub enum Status {
     Connecting,
     /// Connected.
     Open,
-    /// Lost; trying again.
+    /// Lost (or the browser is offline); trying again.
     Reconnecting,
 }
 
-type Listener = (u64, Callback<Frame>);
+type Listener = (u64, Callback<ServerEvent>);
 
 /// The live connection. `Copy`: every field is an arena handle.
 #[derive(Clone, Copy)]
@@ -76,8 +81,14 @@ impl Socket {
         socket
     }
 
-    /// Calls `f` with every frame that arrives until the calling component is cleaned up.
-    pub fn listen(&self, f: impl Fn(Frame) + Send + Sync + 'static) {
+    /// Whether the connection is open now: while it is not, nothing live (presence, typing)
+    /// can be trusted.
+    pub fn is_open(&self) -> bool {
+        self.status.get() == Status::Open
+    }
+
+    /// Calls `f` with every event that arrives until the calling component is cleaned up.
+    pub fn listen(&self, f: impl Fn(ServerEvent) + Send + Sync + 'static) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         let cb = Callback::new(f);
@@ -89,11 +100,11 @@ impl Socket {
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    fn dispatch(&self, frame: Frame) {
+    fn dispatch(&self, event: ServerEvent) {
         // A copy, so a listener may add or remove listeners while being called.
         let listeners = self.listeners.get_value();
         for (_, cb) in listeners {
-            cb.run(frame.clone());
+            cb.run(event.clone());
         }
     }
 
@@ -139,14 +150,14 @@ impl Socket {
         });
     }
 
-    /// Notes what a frame from the server means for the outbox: an ack removes the message,
-    /// an error for one of its cids marks it failed.
+    /// Notes what an event means for the outbox: an ack removes the message, an error for
+    /// one of its cids marks it failed.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    fn settle(&self, frame: &Frame) {
-        let changed = match Cmd::from_code(frame.cmd) {
-            Some(Cmd::Ack) => self.outbox.try_update_value(|o| o.ack(&frame.cid)),
-            Some(Cmd::Error) if !frame.cid.is_empty() => {
-                self.outbox.try_update_value(|o| o.fail(&frame.cid))
+    fn settle(&self, event: &ServerEvent) {
+        let changed = match event {
+            ServerEvent::Ack(ack) => self.outbox.try_update_value(|o| o.ack(&ack.cid)),
+            ServerEvent::Error { cid: Some(cid), .. } => {
+                self.outbox.try_update_value(|o| o.fail(cid))
             }
             _ => None,
         };
@@ -169,6 +180,7 @@ pub fn use_socket() -> Option<Socket> {
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::{Socket, Status};
+    use crate::protocol::event::ServerEvent;
     use crate::protocol::frame::Frame;
     use crate::state::outbox::Outbox;
     use futures::channel::mpsc;
@@ -176,8 +188,12 @@ mod browser {
     use gloo_net::websocket::{futures::WebSocket, Message, State};
     use leptos::prelude::*;
 
-    /// Heartbeat period: well inside the server's 90 s idle timeout.
-    const HEARTBEAT_MS: i32 = 25_000;
+    /// A heartbeat goes out after this long without hearing from the server: often enough
+    /// that a dead connection is found within about ten seconds (with [`PONG_DEADLINE_MS`]),
+    /// rare enough to cost the server nothing (one tiny frame per idle tab every few seconds).
+    const HEARTBEAT_MS: f64 = 5_000.0;
+    /// How long a heartbeat may wait for its answer before the connection is taken for dead.
+    const PONG_DEADLINE_MS: f64 = 4_000.0;
     /// Reconnect delays: from 0.5 s, doubling, up to 20 s, each with random jitter so a
     /// restarted server is not hit by every tab at once.
     const BACKOFF_MIN_MS: f64 = 500.0;
@@ -192,7 +208,20 @@ mod browser {
         }
         let (tx, rx) = mpsc::unbounded();
         socket.wake.set_value(Some(tx));
-        leptos::task::spawn_local(run(socket, rx));
+        // The browser knows first when the network goes: tell the connection loop.
+        let (net_tx, net_rx) = mpsc::unbounded::<bool>();
+        let on_line = net_tx.clone();
+        // Held by the loop itself, so the channel never closes under it (a closed channel
+        // would answer at once, forever).
+        let keep_open = net_tx.clone();
+        let _ = window_event_listener(leptos::ev::online, move |_| {
+            let _ = on_line.unbounded_send(true);
+        });
+        let _ = window_event_listener(leptos::ev::offline, move |_| {
+            socket.status.set(Status::Reconnecting);
+            let _ = net_tx.unbounded_send(false);
+        });
+        leptos::task::spawn_local(run(socket, rx, net_rx, keep_open));
     }
 
     pub(super) fn save(socket: &Socket) {
@@ -203,6 +232,11 @@ mod browser {
 
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    /// Whether the browser believes it has a network (true when it cannot tell).
+    fn browser_online() -> bool {
+        web_sys::window().is_none_or(|w| w.navigator().on_line())
     }
 
     fn url() -> Option<String> {
@@ -231,11 +265,49 @@ mod browser {
         serde_json::to_string(frame).ok().map(Message::Text)
     }
 
-    async fn run(socket: Socket, mut wake: mpsc::UnboundedReceiver<()>) {
+    /// When the connection loop must next act on its own: send a heartbeat, or give up on
+    /// one that was not answered.
+    struct Liveness {
+        /// When the server was last heard from.
+        heard_at: f64,
+        /// When the unanswered heartbeat must be answered by, if one is out.
+        pong_due: Option<f64>,
+    }
+
+    impl Liveness {
+        fn new(now: f64) -> Liveness {
+            Liveness {
+                heard_at: now,
+                pong_due: None,
+            }
+        }
+
+        fn heard(&mut self, now: f64) {
+            self.heard_at = now;
+            self.pong_due = None;
+        }
+
+        /// Milliseconds until the next thing to do.
+        fn wait_ms(&self, now: f64) -> f64 {
+            let at = self.pong_due.unwrap_or(self.heard_at + HEARTBEAT_MS);
+            (at - now).max(0.0)
+        }
+    }
+
+    async fn run(
+        socket: Socket,
+        mut wake: mpsc::UnboundedReceiver<()>,
+        mut net: mpsc::UnboundedReceiver<bool>,
+        _keep_open: mpsc::UnboundedSender<bool>,
+    ) {
         let mut backoff = BACKOFF_MIN_MS;
         let mut opened_before = false;
         loop {
-            if let Some(mut ws) = url().and_then(|u| WebSocket::open(&u).ok()) {
+            let ws = browser_online()
+                .then(url)
+                .flatten()
+                .and_then(|u| WebSocket::open(&u).ok());
+            if let Some(mut ws) = ws {
                 // The first write waits for the handshake to end, whichever way it ends (a
                 // refused handshake also lets it through, and a send on a closed socket is
                 // silently dropped), so only a socket that is then open counts as opened.
@@ -252,6 +324,9 @@ mod browser {
                     socket.opens.update(|n| *n += 1);
                     opened_before = true;
                     socket.outbox.update_value(|o| o.on_reconnect());
+                    // The hello was a heartbeat: its answer is due like any other.
+                    let mut live = Liveness::new(js_sys::Date::now());
+                    live.pong_due = Some(js_sys::Date::now() + PONG_DEADLINE_MS);
                     'conn: loop {
                         // Everything waiting goes out first, in order.
                         while let Some(frame) =
@@ -262,38 +337,68 @@ mod browser {
                                 break 'conn;
                             }
                         }
-                        let beat = sleep(f64::from(HEARTBEAT_MS)).fuse();
-                        futures::pin_mut!(beat);
+                        let timer = sleep(live.wait_ms(js_sys::Date::now())).fuse();
+                        futures::pin_mut!(timer);
                         futures::select! {
                             msg = read.next() => match msg {
                                 Some(Ok(Message::Text(t))) => {
-                                    if let Ok(frame) = serde_json::from_str::<Frame>(&t) {
-                                        socket.settle(&frame);
-                                        socket.dispatch(frame);
+                                    live.heard(js_sys::Date::now());
+                                    if let Some(event) = ServerEvent::decode(&t) {
+                                        socket.settle(&event);
+                                        socket.dispatch(event);
                                     }
                                 }
-                                Some(Ok(Message::Bytes(_))) => {}
+                                Some(Ok(Message::Bytes(_))) => live.heard(js_sys::Date::now()),
                                 Some(Err(_)) | None => break 'conn,
                             },
                             _ = wake.next() => {}
-                            () = beat => {
-                                let Some(m) = encode(&Frame::default()) else { continue };
-                                if write.send(m).await.is_err() {
+                            up = net.next() => if up == Some(false) { break 'conn },
+                            () = timer => {
+                                let now = js_sys::Date::now();
+                                if live.pong_due.is_some_and(|due| now >= due) {
+                                    // No answer in time: the connection is dead, whatever
+                                    // the socket's state says.
                                     break 'conn;
+                                }
+                                if live.pong_due.is_none() && now >= live.heard_at + HEARTBEAT_MS {
+                                    let Some(m) = encode(&Frame::default()) else { continue };
+                                    if write.send(m).await.is_err() {
+                                        break 'conn;
+                                    }
+                                    live.pong_due = Some(now + PONG_DEADLINE_MS);
                                 }
                             }
                         }
                     }
+                    // Dropping both halves closes the socket (if it is not closed already).
                 }
             }
-            socket.status.set(if opened_before {
+            socket.status.set(if opened_before || !browser_online() {
                 Status::Reconnecting
             } else {
                 Status::Connecting
             });
-            let jitter = 0.5 + js_sys::Math::random();
-            sleep(backoff * jitter).await;
-            backoff = (backoff * 2.0).min(BACKOFF_MAX_MS);
+            if browser_online() {
+                let jitter = 0.5 + js_sys::Math::random();
+                let pause = sleep(backoff * jitter).fuse();
+                futures::pin_mut!(pause);
+                // Back online (or told so) ends the pause early.
+                loop {
+                    futures::select! {
+                        () = pause => break,
+                        up = net.next() => if up != Some(false) { break },
+                    }
+                }
+                backoff = (backoff * 2.0).min(BACKOFF_MAX_MS);
+            } else {
+                // Offline: wait for the browser to say it is back, then try at once.
+                while let Some(up) = net.next().await {
+                    if up {
+                        break;
+                    }
+                }
+                backoff = BACKOFF_MIN_MS;
+            }
         }
     }
 }

@@ -13,10 +13,10 @@ use super::typing_line::GroupTyping;
 use super::{conv_href, member_count, use_shell, SysNotice};
 use crate::api::chat::{list_conversations, load_conversation};
 use crate::api::social::group_members;
-use crate::error::ErrorCode;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::UserId;
 use crate::locale::{day_label, list_time, local_day, now_ms, use_clock};
+use crate::protocol::event::ServerEvent;
 use crate::protocol::frame::{Cmd, Frame, MessageBody, Outgoing};
 use crate::protocol::{is_allowed_url, Conv, ConversationSummary, OpenConversation};
 use crate::state::history::{merge_notices, merge_senders};
@@ -42,11 +42,16 @@ pub fn ChatsPanel() -> impl IntoView {
     // Live: any message, ack or read mark changes order, previews or counts; the server's
     // list is the truth, so ask it again (and after a reconnect).
     if let Some(socket) = use_socket() {
-        socket.listen(move |f: Frame| {
-            if matches!(
-                Cmd::from_code(f.cmd),
-                Some(Cmd::Private | Cmd::Group | Cmd::Ack | Cmd::Read)
-            ) {
+        socket.listen(move |event: ServerEvent| {
+            let changes_list = match &event {
+                ServerEvent::Message { .. } | ServerEvent::Ack(_) | ServerEvent::Read { .. } => {
+                    true
+                }
+                // A dissolved group, an ended friendship: their rows change or go.
+                ServerEvent::Notice { kind, .. } => kind.changes_friends() || kind.changes_groups(),
+                _ => false,
+            };
+            if changes_list {
                 list.refetch();
             }
         });
@@ -319,9 +324,16 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     let in_group = matches!(conv, Conv::Group(_));
     let i18n = use_i18n();
     let clock = use_clock();
-    let subtitle = open
-        .member_count
-        .map(|n| move || member_count(i18n.get_locale(), usize::try_from(n).unwrap_or(0)));
+    // A group's size changes while it is open (joins, leaves): kept current by `pull`.
+    let members = RwSignal::new(open.member_count.unwrap_or(0));
+    let subtitle = open.member_count.map(|_| {
+        move || {
+            member_count(
+                i18n.get_locale(),
+                usize::try_from(members.get()).unwrap_or(0),
+            )
+        }
+    });
     let senders = RwSignal::new(open.senders.clone());
     let timeline = RwSignal::new({
         let mut t = Timeline::new(conv, me);
@@ -352,6 +364,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                     t.apply_page(fresh.messages);
                 });
                 online.set(fresh.peer_online);
+                if let Some(n) = fresh.member_count {
+                    members.set(n);
+                }
                 peer_read.update(|r| *r = (*r).max(fresh.peer_read_seq));
             }
         });
@@ -375,54 +390,69 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         });
     };
     if let Some(socket) = socket {
-        let key = key.clone();
-        socket.listen(move |f: Frame| match Cmd::from_code(f.cmd) {
-            Some(Cmd::Notice) if f.conv == key => {
-                notices.update(|n| merge_notices(n, vec![f.clone()]));
+        socket.listen(move |event: ServerEvent| {
+            if event.conv().is_some_and(|c| c != conv) {
+                return;
             }
-            Some(Cmd::Ack) if f.conv == key => {
-                timeline.update(|t| {
-                    t.apply_ack(&f);
-                });
-            }
-            Some(Cmd::Presence) if peer.is_some_and(|p| p.0 == f.userid) => {
-                online.set(f.content == "online");
-            }
-            Some(Cmd::Read) if f.conv == key && peer.is_some_and(|p| p.0 == f.userid) => {
-                peer_read.update(|r| *r = (*r).max(f.seq));
-            }
-            Some(Cmd::Typing) if f.conv == key && peer.is_some_and(|p| p.0 == f.userid) => {
-                // Shown for a few seconds after the last signal; a newer signal extends it.
-                typing.set(true);
-                let generation = typing_gen.get_value() + 1;
-                typing_gen.set_value(generation);
-                set_timeout(
-                    move || {
-                        if typing_gen.try_get_value() == Some(generation) {
-                            typing.set(false);
-                        }
-                    },
-                    std::time::Duration::from_millis(TYPING_SHOWN_MS),
-                );
-            }
-            Some(Cmd::Private | Cmd::Group) if f.conv == key => {
-                typing.set(false);
-                learn_sender(f.userid);
-                let outcome = timeline.try_update(|t| t.apply_live(&f));
-                if matches!(outcome, Some(LiveOutcome::Added | LiveOutcome::Gap { .. })) {
-                    scroll.arrived(f.userid == me.0);
+            let is_peer = |user: UserId| peer == Some(user);
+            match event {
+                ServerEvent::Notice {
+                    frame,
+                    kind,
+                    conv: Some(_),
+                } => {
+                    notices.update(|n| merge_notices(n, vec![frame]));
+                    if kind.changes_groups() {
+                        pull();
+                    }
                 }
-                if matches!(outcome, Some(LiveOutcome::Gap { .. })) {
-                    pull();
+                ServerEvent::Ack(ack) => {
+                    timeline.update(|t| {
+                        t.apply_ack(&ack);
+                    });
                 }
+                ServerEvent::Presence { user, online: now } if is_peer(user) => {
+                    online.set(now);
+                }
+                ServerEvent::Read { user, seq, .. } if is_peer(user) => {
+                    peer_read.update(|r| *r = (*r).max(seq));
+                }
+                ServerEvent::Typing { user, .. } if is_peer(user) => {
+                    // Shown for a few seconds after the last signal; a newer signal extends it.
+                    typing.set(true);
+                    let generation = typing_gen.get_value() + 1;
+                    typing_gen.set_value(generation);
+                    set_timeout(
+                        move || {
+                            if typing_gen.try_get_value() == Some(generation) {
+                                typing.set(false);
+                            }
+                        },
+                        std::time::Duration::from_millis(TYPING_SHOWN_MS),
+                    );
+                }
+                ServerEvent::Message { frame, .. } => {
+                    typing.set(false);
+                    learn_sender(frame.userid);
+                    let outcome = timeline.try_update(|t| t.apply_live(&frame));
+                    if matches!(outcome, Some(LiveOutcome::Added | LiveOutcome::Gap { .. })) {
+                        scroll.arrived(frame.userid == me.0);
+                    }
+                    if matches!(outcome, Some(LiveOutcome::Gap { .. })) {
+                        pull();
+                    }
+                }
+                ServerEvent::Error {
+                    cid: Some(cid),
+                    code,
+                    msg,
+                } => {
+                    timeline.update(|t| {
+                        t.fail(&cid, code, msg);
+                    });
+                }
+                _ => {}
             }
-            Some(Cmd::Error) if !f.cid.is_empty() => {
-                let code = ErrorCode::parse(&f.code).unwrap_or(ErrorCode::Internal);
-                timeline.update(|t| {
-                    t.fail(&f.cid, code, f.content.clone());
-                });
-            }
-            _ => {}
         });
         // After hydration: my unacked messages of this conversation (kept across reloads)
         // show as pending again; what was missed while away is pulled after a reconnect;
@@ -631,6 +661,9 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
                         <span class="username presence-line" role="status">
                             {move || if typing.get() {
                                 td_string!(i18n.get_locale(), typing)
+                            } else if !socket.is_some_and(|s| s.is_open()) {
+                                // Disconnected: whatever we last heard may be stale.
+                                td_string!(i18n.get_locale(), presence_unknown)
                             } else if online.get() {
                                 td_string!(i18n.get_locale(), online)
                             } else {

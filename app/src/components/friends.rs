@@ -9,6 +9,7 @@ use crate::api::social::remove_friend;
 use crate::error::ApiError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::{Conv, Friend};
+use crate::ws::use_socket;
 use leptos::prelude::*;
 
 /// My friends, as the server lists them.
@@ -92,22 +93,32 @@ fn FriendRow(
 ) -> impl IntoView {
     let Friend { user, online } = friend;
     let id = user.id;
-    let me = use_shell().map(|s| s.me);
+    let shell = use_shell();
+    let me = shell.map(|s| s.me);
+    let socket = use_socket();
     let nickname = user.nickname.clone();
     let username = user.username.clone();
     let i18n = use_i18n();
-    let presence = move || {
-        if online {
-            td_string!(i18n.get_locale(), online)
-        } else {
-            td_string!(i18n.get_locale(), offline)
+    // What we last heard, live or from the list; nothing while disconnected, when it may be
+    // stale.
+    let state = move || {
+        if !socket.is_some_and(|s| s.is_open()) {
+            return None;
         }
+        let heard = shell.and_then(|s| s.presence.with(|p| p.get(&id).copied()));
+        Some(heard.unwrap_or(online))
+    };
+    let presence = move || match state() {
+        Some(true) => td_string!(i18n.get_locale(), online),
+        Some(false) => td_string!(i18n.get_locale(), offline),
+        None => td_string!(i18n.get_locale(), presence_unknown),
     };
     view! {
         <li class="row">
             <span class="avatar-wrap">
                 <Avatar user/>
-                <span class="presence" class:online=online title=presence></span>
+                <span class="presence" class:online=move || state() == Some(true)
+                    class:unknown=move || state().is_none() title=presence></span>
             </span>
             <span class="who">
                 <span class="nickname"><bdi>{nickname}</bdi></span>

@@ -8,7 +8,9 @@ use super::{
 use crate::api::social::{dissolve_group, group_members, leave_group, transfer_group};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::{GroupId, UserId};
+use crate::protocol::event::ServerEvent;
 use crate::protocol::{Conv, GroupRole, Member, MyGroup};
+use crate::ws::use_socket;
 use leptos::prelude::*;
 
 /// The pane: the group open in the [`ShellContext`](super::ShellContext), or a hint when
@@ -44,6 +46,22 @@ fn GroupView(id: GroupId) -> impl IntoView {
         return ().into_any();
     };
     let members = Resource::new(|| (), move |_| group_members(id));
+    // Someone joined, left or took over: the member list changes in front of me.
+    if let Some(socket) = use_socket() {
+        let here = Conv::group(id);
+        socket.listen(move |event: ServerEvent| {
+            if let ServerEvent::Notice {
+                kind,
+                conv: Some(c),
+                ..
+            } = event
+            {
+                if c == here && kind.changes_groups() {
+                    members.refetch();
+                }
+            }
+        });
+    }
     let notice = RwSignal::new(None::<Notice>);
     let i18n = use_i18n();
     // Leaving and dissolving close the pane, so they report in the Groups tab.

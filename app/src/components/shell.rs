@@ -5,6 +5,7 @@
 use super::{FriendsResource, GroupsResource, Notice};
 use crate::ids::{GroupId, UserId};
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 /// The chat shell's shared state. Every field is a reactive handle or an id, so it is `Copy`
 /// and cheap to read anywhere below the shell.
@@ -24,6 +25,9 @@ pub struct ShellContext {
     pub open_group: Callback<Option<GroupId>>,
     /// The Groups tab's notice; the pane reports here when it closes itself (leave, dissolve).
     pub group_notice: RwSignal<Option<Notice>>,
+    /// Presence heard live since the friends list was fetched (cmd 13), newest per friend;
+    /// emptied when the list is fetched again after a reconnect.
+    pub presence: RwSignal<HashMap<UserId, bool>>,
 }
 
 /// The shell's shared state, or `None` outside the chat shell. A component that gets `None`

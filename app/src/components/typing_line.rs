@@ -5,7 +5,7 @@ use crate::api::social::group_members;
 use crate::i18n::use_i18n;
 use crate::ids::UserId;
 use crate::locale::now_ms;
-use crate::protocol::frame::{Cmd, Frame};
+use crate::protocol::event::ServerEvent;
 use crate::protocol::{Conv, User};
 use crate::state::typing::{typing_line, Typers};
 use crate::ws::use_socket;
@@ -29,45 +29,46 @@ pub fn GroupTyping(
     let typers = RwSignal::new(Typers::default());
     let members = RwSignal::new(Vec::<User>::new());
     let asked = StoredValue::new(false);
-    let key = conv.key();
     let name_of = move |id: UserId| {
         senders
             .with(|s| s.iter().find(|u| u.id == id).map(|u| u.nickname.clone()))
             .or_else(|| members.with(|m| m.iter().find(|u| u.id == id).map(|u| u.nickname.clone())))
     };
     if let Some(socket) = use_socket() {
-        socket.listen(move |f: Frame| {
-            if f.conv != key || f.userid == me.0 {
+        socket.listen(move |event: ServerEvent| {
+            let (who, typing) = match event {
+                ServerEvent::Typing { conv: c, user } if c == conv => (user, true),
+                ServerEvent::Message { conv: c, frame } if c == conv => {
+                    (UserId(frame.userid), false)
+                }
+                _ => return,
+            };
+            if who == me {
                 return;
             }
-            let who = UserId(f.userid);
-            match Cmd::from_code(f.cmd) {
-                Some(Cmd::Typing) => {
-                    typers.update(|t| t.note(who, now_ms(), TYPING_SHOWN_MS));
-                    if name_of(who).is_none() && !asked.get_value() {
-                        asked.set_value(true);
-                        if let Conv::Group(g) = conv {
-                            leptos::task::spawn_local(async move {
-                                if let Ok(list) = group_members(g).await {
-                                    members.try_set(list.into_iter().map(|m| m.user).collect());
-                                }
-                            });
-                        }
+            if typing {
+                typers.update(|t| t.note(who, now_ms(), TYPING_SHOWN_MS));
+                if name_of(who).is_none() && !asked.get_value() {
+                    asked.set_value(true);
+                    if let Conv::Group(g) = conv {
+                        leptos::task::spawn_local(async move {
+                            if let Ok(list) = group_members(g).await {
+                                members.try_set(list.into_iter().map(|m| m.user).collect());
+                            }
+                        });
                     }
-                    // A little after the deadline, so the newest signal's own timer clears it.
-                    set_timeout(
-                        move || {
-                            typers.try_update(|t| t.expire(now_ms()));
-                        },
-                        std::time::Duration::from_millis(TYPING_SHOWN_MS.unsigned_abs() + 50),
-                    );
                 }
-                Some(Cmd::Group) => {
-                    typers.update(|t| {
-                        t.stopped(who);
-                    });
-                }
-                _ => {}
+                // A little after the deadline, so the newest signal's own timer clears it.
+                set_timeout(
+                    move || {
+                        typers.try_update(|t| t.expire(now_ms()));
+                    },
+                    std::time::Duration::from_millis(TYPING_SHOWN_MS.unsigned_abs() + 50),
+                );
+            } else {
+                typers.update(|t| {
+                    t.stopped(who);
+                });
             }
         });
     }

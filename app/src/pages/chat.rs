@@ -12,10 +12,12 @@ use crate::components::{
 };
 use crate::i18n::{t, use_i18n};
 use crate::ids::GroupId;
+use crate::protocol::event::ServerEvent;
 use crate::protocol::User;
 use crate::ws::{Socket, Status};
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::{hooks::use_navigate, hooks::use_query_map, NavigateOptions};
+use std::collections::HashMap;
 
 /// The chat shell page. Anonymous visitors never reach it: the server redirects them to
 /// `/login` before rendering.
@@ -94,13 +96,36 @@ fn ChatShell(user: User) -> impl IntoView {
         (socket.status.get() == Status::Reconnecting)
             .then(|| view! { <p class="banner" role="status">{t!(i18n, reconnecting)}</p> })
     };
+    let friends = Resource::new(|| (), |_| list_friends());
+    let presence = RwSignal::new(HashMap::new());
     provide_context(ShellContext {
         me,
         groups,
-        friends: Resource::new(|| (), |_| list_friends()),
+        friends,
         selected,
         open_group,
         group_notice: RwSignal::new(None::<Notice>),
+        presence,
+    });
+    // Lists change live: a friend made or lost, a member come or gone, a group handed over
+    // or dissolved, anywhere, reach this tab without a reload.
+    socket.listen(move |event: ServerEvent| match event {
+        ServerEvent::Presence { user, online } => presence.update(|p| {
+            p.insert(user, online);
+        }),
+        ServerEvent::Notice { kind, .. } if kind.changes_friends() => friends.refetch(),
+        ServerEvent::Notice { kind, .. } if kind.changes_groups() => groups.refetch(),
+        _ => {}
+    });
+    // After a reconnect the lists may have missed anything: read them again.
+    Effect::new(move |seen: Option<u32>| {
+        let n = socket.opens.get();
+        if seen.is_some_and(|s| s != n) {
+            presence.update(HashMap::clear);
+            friends.refetch();
+            groups.refetch();
+        }
+        n
     });
 
     view! {

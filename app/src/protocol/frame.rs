@@ -509,15 +509,42 @@ pub struct Outgoing {
     pub body: MessageBody,
 }
 
+/// Checks a client's message id: 1-64 characters.
+fn check_cid(cid: &str) -> Result<(), ApiError> {
+    if cid.is_empty() || chars(cid) > MAX_CID_CHARS {
+        return Err(payload(
+            "`cid` is required: your own id for the message, 1-64 characters.",
+        ));
+    }
+    Ok(())
+}
+
 impl Outgoing {
+    /// Reads and checks a REST send (`POST /api/conversations/{conv}/messages`) whose
+    /// conversation, from the path, is reached as `to`: the same checks as a socket frame,
+    /// without going through a wire frame.
+    pub fn from_request(to: Target, req: SendRequest) -> Result<Outgoing, ApiError> {
+        check_cid(&req.cid)?;
+        let body = MessageBody::new(
+            req.media,
+            req.content,
+            req.pic,
+            req.url,
+            req.memo,
+            req.amount,
+        )?
+        .with_size(req.width, req.height)?;
+        Ok(Outgoing {
+            to,
+            cid: req.cid,
+            body,
+        })
+    }
+
     /// Reads and checks a cmd 10/11 frame (`cid`, `dstid`, payload); the sender is never
     /// taken from the frame.
     pub fn from_frame(frame: &Frame) -> Result<Outgoing, ApiError> {
-        if frame.cid.is_empty() || chars(&frame.cid) > MAX_CID_CHARS {
-            return Err(payload(
-                "`cid` is required: your own id for the message, 1-64 characters.",
-            ));
-        }
+        check_cid(&frame.cid)?;
         if frame.dstid <= 0 {
             return Err(payload("`dstid` must name the user or group to send to."));
         }

@@ -1,9 +1,11 @@
-//! The wire types that browser and server share (protocol.md sections 1-2), and the input
-//! rules both sides apply: the browser to explain early, the server to enforce.
-//! WebSocket frames (section 3) live in [`frame`]; the upload answer and `/media/` keys in
-//! [`upload`]; the seed client's dialect (section 4, "v0") in [`seed`].
+//! The wire types that browser and server share (docs/api.md), and the input rules both
+//! sides apply: the browser to explain early, the server to enforce.
+//! WebSocket frames live in [`frame`] (the wire shape and the client's commands) and
+//! [`event`] (what the server's frames mean, decoded once); the upload answer and `/media/`
+//! keys in [`upload`]; the seed client's dialect ("v0") in [`seed`].
 
 pub mod conv;
+pub mod event;
 pub mod frame;
 pub mod seed;
 pub mod upload;

@@ -12,6 +12,7 @@
 
 use crate::error::ErrorCode;
 use crate::ids::UserId;
+use crate::protocol::event::Ack;
 use crate::protocol::frame::{Cmd, Frame, MessageBody};
 use crate::protocol::Conv;
 use std::collections::btree_map::{BTreeMap, Entry};
@@ -128,14 +129,11 @@ impl Timeline {
         true
     }
 
-    /// Applies an ack (`{cmd:1, cid, id, conv, seq, ts}`): the pending message becomes stored
-    /// at its seq. An ack for a cid not pending here (unknown, or already stored because its
-    /// frame came first) is ignored.
-    pub fn apply_ack(&mut self, ack: &Frame) -> LiveOutcome {
-        if Cmd::from_code(ack.cmd) != Some(Cmd::Ack)
-            || ack.seq <= 0
-            || Conv::parse(&ack.conv) != Some(self.conv)
-        {
+    /// Applies an ack: the pending message becomes stored at its seq. An ack for another
+    /// conversation, or for a cid not pending here (unknown, or already stored because its
+    /// frame came first), is ignored.
+    pub fn apply_ack(&mut self, ack: &Ack) -> LiveOutcome {
+        if ack.seq <= 0 || ack.conv != self.conv {
             return LiveOutcome::Ignored;
         }
         let Some(index) = self.pending_index(&ack.cid) else {
@@ -252,7 +250,7 @@ impl Timeline {
 
     /// The frame the server delivers to others for my acked message (the same shape as its
     /// `message_frame`): the ack gives id, seq and ts; the body is what I wrote.
-    fn stored_frame(&self, mine: Pending, ack: &Frame) -> Frame {
+    fn stored_frame(&self, mine: Pending, ack: &Ack) -> Frame {
         Frame {
             id: ack.id,
             seq: ack.seq,
@@ -299,15 +297,13 @@ mod tests {
         msg(seq, PEER, &format!("p{seq}"))
     }
 
-    fn ack(cid: &str, seq: i64) -> Frame {
-        Frame {
-            cmd: 1,
+    fn ack(cid: &str, seq: i64) -> Ack {
+        Ack {
             id: 1000 + seq,
             cid: cid.into(),
-            conv: conv().key(),
+            conv: conv(),
             seq,
             ts: 50_000 + seq,
-            ..Frame::default()
         }
     }
 
@@ -427,12 +423,11 @@ mod tests {
         // Repeated, unknown and foreign acks are harmless.
         assert_eq!(t.apply_ack(&ack("b", 4)), LiveOutcome::Ignored);
         assert_eq!(t.apply_ack(&ack("zz", 9)), LiveOutcome::Ignored);
-        let other = Frame {
-            conv: "g:7".into(),
+        let other = Ack {
+            conv: Conv::group(GroupId(7)),
             ..ack("a", 5)
         };
         assert_eq!(t.apply_ack(&other), LiveOutcome::Ignored);
-        assert_eq!(t.apply_ack(&msg(5, ME, "a")), LiveOutcome::Ignored);
         assert_eq!(shown(&t), ["1", "2", "3", "4", "?a"]);
 
         // My ack can overtake the peer's message stored just before it.
@@ -446,8 +441,8 @@ mod tests {
         let g = Conv::group(GroupId(7));
         let mut t = Timeline::new(g, ME);
         t.add_pending("c".into(), text("hi all"), 1);
-        let outcome = t.apply_ack(&Frame {
-            conv: g.key(),
+        let outcome = t.apply_ack(&Ack {
+            conv: g,
             ..ack("c", 1)
         });
         assert_eq!(outcome, LiveOutcome::Added);

@@ -13,7 +13,7 @@ use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
-use app::protocol::frame::{Cmd, Frame, MessageBody, Outgoing, SendRequest, TypingTo};
+use app::protocol::frame::{Cmd, Frame, MessageBody, Outgoing, SendRequest, Target, TypingTo};
 use app::protocol::upload::{media_key, MEDIA_PREFIX};
 use app::protocol::{Conv, OpenConversation, User};
 use std::sync::Arc;
@@ -264,30 +264,15 @@ impl Chat {
         conv: Conv,
         req: SendRequest,
     ) -> Result<Sent, AppError> {
-        let (cmd, dstid) = match conv {
-            Conv::Private { .. } => (
-                Cmd::Private,
+        let to = match conv {
+            Conv::Private { .. } => Target::User(
                 conv.peer_of(from.id)
-                    .ok_or(AppError::code(ErrorCode::Forbidden))?
-                    .0,
+                    .ok_or(AppError::code(ErrorCode::Forbidden))?,
             ),
-            Conv::Group(g) => (Cmd::Group, g.0),
+            Conv::Group(g) => Target::Group(g),
         };
-        let frame = Frame {
-            cmd: cmd.code(),
-            dstid,
-            cid: req.cid,
-            media: req.media,
-            content: req.content,
-            pic: req.pic,
-            url: req.url,
-            memo: req.memo,
-            amount: req.amount,
-            width: req.width,
-            height: req.height,
-            ..Frame::default()
-        };
-        self.send(from, None, Outgoing::from_frame(&frame)?).await
+        self.send(from, None, Outgoing::from_request(to, req)?)
+            .await
     }
 
     /// Every conversation `me` takes part in that has messages, newest activity first, with

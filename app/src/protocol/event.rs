@@ -1,0 +1,284 @@
+//! What the server tells a client, typed: [`ServerEvent`] is decoded once from a wire
+//! [`Frame`] where the socket reads it (`ws.rs`), so listeners match on variants instead of
+//! re-reading `cmd` numbers and string fields. The message payload itself stays a [`Frame`]
+//! (history pages carry the same shape), but everything around it is closed and checked.
+
+use super::frame::{Cmd, Frame};
+use super::Conv;
+use crate::error::ErrorCode;
+use crate::ids::UserId;
+
+/// The kinds of system notice (cmd 12, `memo`), as docs/api.md lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NoticeKind {
+    /// Two people became friends.
+    FriendAdded,
+    /// A friendship ended.
+    FriendRemoved,
+    /// Someone joined a group.
+    MemberJoined,
+    /// Someone left a group.
+    MemberLeft,
+    /// A group changed hands.
+    OwnerChanged,
+    /// A group was dissolved.
+    GroupDissolved,
+    /// A kind this client does not know yet (a newer server): shown, never acted on.
+    Other,
+}
+
+impl NoticeKind {
+    /// Reads a notice's `memo`.
+    pub fn parse(memo: &str) -> NoticeKind {
+        match memo {
+            "friend_added" => NoticeKind::FriendAdded,
+            "friend_removed" => NoticeKind::FriendRemoved,
+            "member_joined" => NoticeKind::MemberJoined,
+            "member_left" => NoticeKind::MemberLeft,
+            "owner_changed" => NoticeKind::OwnerChanged,
+            "group_dissolved" => NoticeKind::GroupDissolved,
+            _ => NoticeKind::Other,
+        }
+    }
+
+    /// Whether it changes who my friends are.
+    pub fn changes_friends(self) -> bool {
+        matches!(self, NoticeKind::FriendAdded | NoticeKind::FriendRemoved)
+    }
+
+    /// Whether it changes a group's members, owner or existence.
+    pub fn changes_groups(self) -> bool {
+        matches!(
+            self,
+            NoticeKind::MemberJoined
+                | NoticeKind::MemberLeft
+                | NoticeKind::OwnerChanged
+                | NoticeKind::GroupDissolved
+        )
+    }
+}
+
+/// The server's answer that one of my messages is stored (cmd 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ack {
+    /// The conversation it was stored in.
+    pub conv: Conv,
+    /// My id for it.
+    pub cid: String,
+    /// Its server id.
+    pub id: i64,
+    /// Its position in the conversation.
+    pub seq: i64,
+    /// When it was stored, ms since the epoch.
+    pub ts: i64,
+}
+
+/// One event from the server, decoded once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerEvent {
+    /// cmd 0: the answer to a heartbeat; proves the connection is alive.
+    Pong,
+    /// cmd 1: one of my messages is stored.
+    Ack(Ack),
+    /// cmd 10/11: a stored message (mine from another device, or someone else's), with a
+    /// conversation key that parses and a `seq` above 0.
+    Message {
+        /// Where it belongs.
+        conv: Conv,
+        /// The message as history pages carry it.
+        frame: Frame,
+    },
+    /// cmd 2: a request was refused.
+    Error {
+        /// The refused message's `cid`, when the error is about one.
+        cid: Option<String>,
+        /// Why, as a closed code.
+        code: ErrorCode,
+        /// The server's words.
+        msg: String,
+    },
+    /// cmd 12: something changed that concerns me (a friend, a group).
+    Notice {
+        /// What happened.
+        kind: NoticeKind,
+        /// The conversation it is shown in, if any.
+        conv: Option<Conv>,
+        /// The notice as the conversation shows it.
+        frame: Frame,
+    },
+    /// cmd 13: a friend came online or went offline.
+    Presence {
+        /// Who.
+        user: UserId,
+        /// Whether they are connected now.
+        online: bool,
+    },
+    /// cmd 15: someone (my peer, or my other device) read `conv` up to `seq`.
+    Read {
+        /// The conversation.
+        conv: Conv,
+        /// Who read.
+        user: UserId,
+        /// The newest seq they read.
+        seq: i64,
+    },
+    /// cmd 16: someone is typing in `conv`.
+    Typing {
+        /// The conversation.
+        conv: Conv,
+        /// Who is typing.
+        user: UserId,
+    },
+}
+
+impl ServerEvent {
+    /// Decodes one text frame from the server; `None` for anything unreadable or unknown (a
+    /// newer server's event is ignored, never misread).
+    pub fn decode(text: &str) -> Option<ServerEvent> {
+        serde_json::from_str::<Frame>(text)
+            .ok()
+            .and_then(ServerEvent::from_frame)
+    }
+
+    /// What a decoded frame means; `None` when it is not a well-formed server event.
+    pub fn from_frame(frame: Frame) -> Option<ServerEvent> {
+        let conv = Conv::parse(&frame.conv);
+        let event = match Cmd::from_code(frame.cmd)? {
+            Cmd::Heartbeat => ServerEvent::Pong,
+            Cmd::Ack if frame.seq > 0 => ServerEvent::Ack(Ack {
+                conv: conv?,
+                cid: frame.cid,
+                id: frame.id,
+                seq: frame.seq,
+                ts: frame.ts,
+            }),
+            Cmd::Ack => return None,
+            Cmd::Private | Cmd::Group if frame.seq > 0 => {
+                ServerEvent::Message { conv: conv?, frame }
+            }
+            Cmd::Private | Cmd::Group => return None,
+            Cmd::Error => ServerEvent::Error {
+                cid: (!frame.cid.is_empty()).then_some(frame.cid),
+                code: ErrorCode::parse(&frame.code).unwrap_or(ErrorCode::Internal),
+                msg: frame.content,
+            },
+            Cmd::Notice => ServerEvent::Notice {
+                kind: NoticeKind::parse(&frame.memo),
+                conv,
+                frame,
+            },
+            Cmd::Presence => ServerEvent::Presence {
+                user: UserId(frame.userid),
+                online: frame.content == "online",
+            },
+            Cmd::Read => ServerEvent::Read {
+                conv: conv?,
+                user: UserId(frame.userid),
+                seq: frame.seq,
+            },
+            Cmd::Typing => ServerEvent::Typing {
+                conv: conv?,
+                user: UserId(frame.userid),
+            },
+        };
+        Some(event)
+    }
+
+    /// The conversation the event belongs to, if it belongs to one.
+    pub fn conv(&self) -> Option<Conv> {
+        match self {
+            ServerEvent::Ack(a) => Some(a.conv),
+            ServerEvent::Message { conv, .. }
+            | ServerEvent::Read { conv, .. }
+            | ServerEvent::Typing { conv, .. } => Some(*conv),
+            ServerEvent::Notice { conv, .. } => *conv,
+            ServerEvent::Pong | ServerEvent::Error { .. } | ServerEvent::Presence { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::GroupId;
+
+    #[test]
+    fn every_server_frame_decodes_once_into_its_event() {
+        assert_eq!(ServerEvent::decode(r#"{"cmd":0}"#), Some(ServerEvent::Pong));
+        let g = Conv::group(GroupId(7));
+        assert_eq!(
+            ServerEvent::decode(r#"{"cmd":1,"cid":"c1","conv":"g:7","id":9,"seq":3,"ts":5}"#),
+            Some(ServerEvent::Ack(Ack {
+                conv: g,
+                cid: "c1".into(),
+                id: 9,
+                seq: 3,
+                ts: 5
+            }))
+        );
+        let Some(ServerEvent::Message { conv, frame }) = ServerEvent::decode(
+            r#"{"cmd":11,"conv":"g:7","seq":4,"userid":2,"media":1,"content":"hi"}"#,
+        ) else {
+            panic!("not a message")
+        };
+        assert_eq!((conv, frame.content.as_str()), (g, "hi"));
+        assert_eq!(
+            ServerEvent::decode(r#"{"cmd":2,"cid":"c2","code":"not_member","content":"No."}"#),
+            Some(ServerEvent::Error {
+                cid: Some("c2".into()),
+                code: ErrorCode::NotMember,
+                msg: "No.".into()
+            })
+        );
+        let Some(ServerEvent::Error { cid, code, .. }) =
+            ServerEvent::decode(r#"{"cmd":2,"code":"from_the_future"}"#)
+        else {
+            panic!("not an error")
+        };
+        assert_eq!((cid, code), (None, ErrorCode::Internal));
+        let Some(ServerEvent::Notice { kind, conv, .. }) =
+            ServerEvent::decode(r#"{"cmd":12,"memo":"member_joined","conv":"g:7"}"#)
+        else {
+            panic!("not a notice")
+        };
+        assert_eq!((kind, conv), (NoticeKind::MemberJoined, Some(g)));
+        assert!(kind.changes_groups() && !kind.changes_friends());
+        assert!(NoticeKind::parse("friend_added").changes_friends());
+        assert_eq!(NoticeKind::parse("later_kind"), NoticeKind::Other);
+        assert_eq!(
+            ServerEvent::decode(r#"{"cmd":13,"userid":5,"content":"online"}"#),
+            Some(ServerEvent::Presence {
+                user: UserId(5),
+                online: true
+            })
+        );
+        assert_eq!(
+            ServerEvent::decode(r#"{"cmd":15,"conv":"g:7","userid":5,"seq":8}"#),
+            Some(ServerEvent::Read {
+                conv: g,
+                user: UserId(5),
+                seq: 8
+            })
+        );
+        assert_eq!(
+            ServerEvent::decode(r#"{"cmd":16,"conv":"g:7","userid":5}"#).and_then(|e| e.conv()),
+            Some(g)
+        );
+    }
+
+    #[test]
+    fn malformed_or_unknown_frames_are_no_event() {
+        for text in [
+            "nope",
+            "{}",
+            r#"{"cmd":99}"#,
+            r#"{"cmd":1,"cid":"c","conv":"g:7"}"#,
+            r#"{"cmd":1,"cid":"c","conv":"x","seq":2}"#,
+            r#"{"cmd":10,"conv":"p:1:2"}"#,
+            r#"{"cmd":15,"conv":"bad","seq":1}"#,
+            r#"{"cmd":16,"userid":3}"#,
+        ] {
+            assert_eq!(ServerEvent::decode(text), None, "{text}");
+        }
+    }
+}
