@@ -113,6 +113,10 @@ error_codes! {
     /// The user, the client address or the server has as many sockets open as allowed.
     TooManyConnections = "too_many_connections", 429,
         "Too many open connections. Close another tab or device and try again.";
+    /// A request's body stopped arriving (`PARLEY_BODY_IDLE_SECS`) or took longer than
+    /// `PARLEY_BODY_TOTAL_SECS`; the connection is closed after this answer.
+    RequestTimeout = "request_timeout", 408,
+        "The upload stalled or took too long. Please check your connection and try again.";
     /// The server is shutting down or restarting; try again shortly.
     Unavailable = "unavailable", 503, "The server is restarting. Please try again in a moment.";
     /// The server failed; details are in its logs, never in the response.

@@ -287,6 +287,7 @@ fn code_text(locale: Locale, code: ErrorCode) -> &'static str {
         ErrorCode::MediaNotFound => td_string!(locale, error.media_not_found),
         ErrorCode::CrossOrigin => td_string!(locale, error.cross_origin),
         ErrorCode::TooManyConnections => td_string!(locale, error.too_many_connections),
+        ErrorCode::RequestTimeout => td_string!(locale, error.request_timeout),
         ErrorCode::Unavailable => td_string!(locale, error.unavailable),
         ErrorCode::Internal => td_string!(locale, error.internal),
     }

@@ -341,6 +341,52 @@ pub struct Settings {
     )]
     pub max_image_pixels: u64,
 
+    /// Most uploads one user may have in progress at once on this node (429 past it).
+    #[arg(
+        long,
+        env = "PARLEY_MAX_UPLOADS_PER_USER",
+        value_name = "PARLEY_MAX_UPLOADS_PER_USER",
+        default_value_t = 4
+    )]
+    pub max_uploads_per_user: u32,
+
+    /// Most uploads in progress at once on this node, all users together (429 past it).
+    #[arg(
+        long,
+        env = "PARLEY_MAX_UPLOADS",
+        value_name = "PARLEY_MAX_UPLOADS",
+        default_value_t = 64
+    )]
+    pub max_uploads: u32,
+
+    /// Seconds a client has to send a request's headers (also how long an idle keep-alive
+    /// connection is kept); then the connection is closed.
+    #[arg(
+        long,
+        env = "PARLEY_HEADER_TIMEOUT_SECS",
+        value_name = "PARLEY_HEADER_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request body (an upload) may send nothing before it is refused with 408.
+    #[arg(
+        long,
+        env = "PARLEY_BODY_IDLE_SECS",
+        value_name = "PARLEY_BODY_IDLE_SECS",
+        default_value_t = 30
+    )]
+    pub body_idle_secs: u64,
+
+    /// Seconds a whole request body (an upload) may take before it is refused with 408.
+    #[arg(
+        long,
+        env = "PARLEY_BODY_TOTAL_SECS",
+        value_name = "PARLEY_BODY_TOTAL_SECS",
+        default_value_t = 600
+    )]
+    pub body_total_secs: u64,
+
     /// Where the built site (WASM, JS, CSS, public assets) is served from.
     #[arg(
         long,
@@ -396,6 +442,11 @@ impl fmt::Debug for Settings {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("uploads_per_minute", &self.uploads_per_minute)
             .field("max_image_pixels", &self.max_image_pixels)
+            .field("max_uploads_per_user", &self.max_uploads_per_user)
+            .field("max_uploads", &self.max_uploads)
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("body_idle_secs", &self.body_idle_secs)
+            .field("body_total_secs", &self.body_total_secs)
             .field("site_root", &self.site_root)
             .finish()
     }
@@ -455,6 +506,21 @@ pub struct MediaConfig {
     pub uploads_per_minute: u32,
     /// Most pixels of an uploaded picture.
     pub max_image_pixels: u64,
+    /// Uploads in progress at once per user, on this node.
+    pub max_uploads_per_user: u32,
+    /// Uploads in progress at once on this node.
+    pub max_uploads: u32,
+}
+
+/// How long a client may take to send a request, resolved.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestDeadlines {
+    /// To send the headers (and to start the next request on a kept-alive connection).
+    pub header: Duration,
+    /// Between two pieces of a body.
+    pub body_idle: Duration,
+    /// For the whole body.
+    pub body_total: Duration,
 }
 
 /// Settings checked and completed with their derived defaults.
@@ -498,6 +564,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// Several nodes through Redis; `None`: one node.
     pub cluster: Option<ClusterConfig>,
+    /// Request deadlines (slow or stalled clients).
+    pub deadlines: RequestDeadlines,
 }
 
 /// How a node joins the others (`REDIS_URL` and friends).
@@ -539,6 +607,7 @@ impl fmt::Debug for Config {
             .field("persistence", &self.persistence)
             .field("media", &self.media)
             .field("cluster", &self.cluster)
+            .field("deadlines", &self.deadlines)
             .finish_non_exhaustive()
     }
 }
@@ -581,6 +650,14 @@ impl Settings {
                 u64::from(self.uploads_per_minute),
             ),
             ("PARLEY_MAX_IMAGE_PIXELS", self.max_image_pixels),
+            (
+                "PARLEY_MAX_UPLOADS_PER_USER",
+                u64::from(self.max_uploads_per_user),
+            ),
+            ("PARLEY_MAX_UPLOADS", u64::from(self.max_uploads)),
+            ("PARLEY_HEADER_TIMEOUT_SECS", self.header_timeout_secs),
+            ("PARLEY_BODY_IDLE_SECS", self.body_idle_secs),
+            ("PARLEY_BODY_TOTAL_SECS", self.body_total_secs),
         ] {
             if v == 0 {
                 return Err(ConfigError::Zero(name));
@@ -676,10 +753,18 @@ impl Settings {
             max_upload_bytes: self.max_upload_bytes,
             uploads_per_minute: self.uploads_per_minute,
             max_image_pixels: self.max_image_pixels,
+            max_uploads_per_user: self.max_uploads_per_user,
+            max_uploads: self.max_uploads,
+        };
+        let deadlines = RequestDeadlines {
+            header: Duration::from_secs(self.header_timeout_secs),
+            body_idle: Duration::from_secs(self.body_idle_secs),
+            body_total: Duration::from_secs(self.body_total_secs),
         };
         Ok(Config {
             media,
             cluster,
+            deadlines,
             addr: self.addr,
             data_dir: self.data_dir,
             database_url,
@@ -916,6 +1001,22 @@ mod tests {
         ])
         .starts_with("PARLEY_S3_SECRET_ACCESS_KEY"));
         assert!(err(&["--max-upload-bytes", "0"]).starts_with("PARLEY_MAX_UPLOAD_BYTES"));
+        assert_eq!(
+            (cfg.media.max_uploads_per_user, cfg.media.max_uploads),
+            (4, 64)
+        );
+        assert_eq!(cfg.deadlines.header, Duration::from_secs(30));
+        assert_eq!(cfg.deadlines.body_idle, Duration::from_secs(30));
+        assert_eq!(cfg.deadlines.body_total, Duration::from_secs(600));
+        for (flag, name) in [
+            ("--max-uploads-per-user", "PARLEY_MAX_UPLOADS_PER_USER"),
+            ("--max-uploads", "PARLEY_MAX_UPLOADS"),
+            ("--header-timeout-secs", "PARLEY_HEADER_TIMEOUT_SECS"),
+            ("--body-idle-secs", "PARLEY_BODY_IDLE_SECS"),
+            ("--body-total-secs", "PARLEY_BODY_TOTAL_SECS"),
+        ] {
+            assert!(err(&[flag, "0"]).starts_with(name), "{flag}");
+        }
         let bad = parse(&["--s3-path-style", "perhaps"])
             .err()
             .unwrap()

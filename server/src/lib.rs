@@ -14,8 +14,8 @@
 //!   nodes; in-process for now).
 //! - [`state`]: the handles every request shares; [`error`]: the service error and its HTTP form.
 //!
-//! [`start`] opens the store and builds the state; [`serve`] runs the HTTP server until a
-//! shutdown signal. Integration tests call both with a listener on port 0.
+//! [`start`] opens the store and builds the state; [`serve`] runs the HTTP server ([`listen`]:
+//! accepting and serving connections, with a header-read deadline) until a shutdown signal. Integration tests call both with a listener on port 0.
 
 // Leptos view types nest deeply; the chat shell's exceeds the default limit of 128.
 #![recursion_limit = "256"]
@@ -24,6 +24,7 @@ pub mod bus;
 pub mod config;
 pub mod error;
 pub mod hub;
+pub mod listen;
 pub mod media;
 pub mod routes;
 pub mod rules;
@@ -36,7 +37,6 @@ use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use leptos::config::LeptosOptions;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -142,6 +142,7 @@ pub fn tune_socket(tcp: &mut tokio::net::TcpStream) {
 /// Serves HTTP on `listener` until `shutdown` completes. Then, in order: no new WebSockets;
 /// every open one finishes the frame in hand (an in-flight send is stored and acked) and is
 /// closed with 1012; in-flight HTTP requests finish. The caller closes the store after.
+/// Connections are served by [`listen`], with the header and body deadlines of the config.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -177,14 +178,9 @@ pub async fn serve(
             );
         }
     };
+    let deadlines = state.config.deadlines;
     let app = routes::router(state);
-    let listener = axum::serve::ListenerExt::tap_io(listener, tune_socket);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(drain)
-    .await;
+    listen::accept(listener, app, deadlines.header, drain).await;
     purge.abort();
-    result
+    Ok(())
 }

@@ -13,12 +13,12 @@
 //! - Access: the uploader, or a participant of a conversation holding a message that points
 //!   at the file (see `store::media`).
 
+pub mod gate;
 pub mod sniff;
 pub mod thumbnail;
 
 use crate::config::{MediaConfig, StorageConfig};
 use crate::error::AppError;
-use crate::rules::throttle::RateLimit;
 use crate::store::media::{Access, MediaRow};
 use crate::store::{Store, StoreError};
 use app::error::{ApiError, ErrorCode};
@@ -62,6 +62,12 @@ pub enum MediaError {
     /// The uploader sent too many files too fast; retry after the given time.
     #[error("upload rate exceeded, retry in {0:?}")]
     Throttled(Duration),
+    /// The uploader already has this many uploads in progress.
+    #[error("{0} uploads already in progress")]
+    UserBusy(u32),
+    /// This node already receives as many uploads as it allows.
+    #[error("the server's uploads are all in use")]
+    NodeBusy,
     /// No file has this key.
     #[error("no such file")]
     NotFound,
@@ -118,6 +124,18 @@ impl From<MediaError> for AppError {
                 "That file could not be read as an image.".into(),
             ),
             MediaError::Throttled(wait) => AppError::Throttled(ErrorCode::TooManyUploads, wait),
+            MediaError::UserBusy(n) => rejected(
+                ErrorCode::TooManyUploads,
+                format!(
+                    "You are already sending {n} files. Please wait for one to finish and \
+                     try again."
+                ),
+            ),
+            MediaError::NodeBusy => rejected(
+                ErrorCode::TooManyUploads,
+                "The server is receiving many files right now. Please try again in a moment."
+                    .into(),
+            ),
             MediaError::NotFound => AppError::code(ErrorCode::NotFound),
             MediaError::Forbidden => AppError::code(ErrorCode::Forbidden),
             MediaError::Store(e) => AppError::from(e),
@@ -279,7 +297,7 @@ pub struct Media {
     store: Store,
     max_bytes: u64,
     max_pixels: u64,
-    rate: Arc<RateLimit<UserId>>,
+    gate: gate::UploadGate,
 }
 
 impl Media {
@@ -290,10 +308,12 @@ impl Media {
             store,
             max_bytes: config.max_upload_bytes,
             max_pixels: config.max_image_pixels,
-            rate: Arc::new(RateLimit::new(
+            gate: gate::UploadGate::new(
+                config.max_uploads_per_user,
+                config.max_uploads,
                 config.uploads_per_minute,
                 Duration::from_secs(60),
-            )),
+            ),
         }
     }
 
@@ -306,6 +326,8 @@ impl Media {
     /// under a fresh random key and records it. Refused, nothing is left behind: not on the
     /// allow-list (decided from the first bytes, before anything is stored), over the size
     /// cap (counted exactly while streaming), an image with too many pixels or unreadable.
+    /// At most `PARLEY_MAX_UPLOADS_PER_USER` run at once per user and `PARLEY_MAX_UPLOADS`
+    /// per node; only stored files count toward `PARLEY_UPLOADS_PER_MINUTE` ([`gate`]).
     pub async fn upload<S>(
         &self,
         owner: UserId,
@@ -315,7 +337,11 @@ impl Media {
     where
         S: Stream<Item = Result<Bytes, MediaError>> + Send,
     {
-        self.rate.hit(owner).map_err(MediaError::Throttled)?;
+        let ticket = self.gate.enter(owner).map_err(|r| match r {
+            gate::Refusal::UserBusy(n) => MediaError::UserBusy(n),
+            gate::Refusal::NodeBusy => MediaError::NodeBusy,
+            gate::Refusal::Throttled(wait) => MediaError::Throttled(wait),
+        })?;
         let mut body = std::pin::pin!(body);
         let mut head = Vec::new();
         while head.len() < sniff::SNIFF_LEN {
@@ -384,6 +410,7 @@ impl Media {
             self.storage.discard(&keys).await;
             return Err(e.into());
         }
+        ticket.stored();
         Ok(answer)
     }
 

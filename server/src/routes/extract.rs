@@ -25,15 +25,20 @@ pub enum TokenSource {
 pub fn header_token(headers: &HeaderMap) -> Option<(String, TokenSource)> {
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         // A request that presents a bearer header is judged by it alone.
-        return auth
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| (t.trim().to_owned(), TokenSource::Bearer));
+        return bearer(auth).map(|t| (t.to_owned(), TokenSource::Bearer));
     }
     CookieJar::from_headers(headers)
         .get(SESSION_COOKIE)
         .map(|c| (c.value().to_owned(), TokenSource::Cookie))
+}
+
+/// The credentials of an `Authorization: Bearer <token>` value. The scheme is matched in
+/// any case (`bearer`, `BEARER`), as RFC 9110 section 11.1 requires.
+pub fn bearer(value: &HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// The session token of a request: `Authorization: Bearer` first, then the session cookie.

@@ -7,7 +7,7 @@
 //! video seek with them), and the SHA-256 as a strong `ETag`: a key never changes content,
 //! so browsers may keep a file for a year without asking again.
 
-use super::extract::{ApiJson, CurrentUser};
+use super::extract::{ApiJson, ApiPath, CurrentUser};
 use crate::error::AppError;
 use crate::media::{sniff, MediaError};
 use crate::rules::accounts::now_ms;
@@ -15,7 +15,7 @@ use crate::state::AppState;
 use app::protocol::upload::UploadResponse;
 use axum::body::Body;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::headers::{self, HeaderMapExt};
@@ -122,7 +122,8 @@ fn common_headers(h: &mut HeaderMap, etag: &headers::ETag) {
 pub async fn serve(
     State(state): State<AppState>,
     me: CurrentUser,
-    Path(key): Path<String>,
+    // A key that is not valid percent-encoded UTF-8 (`/media/%ff`) is a 400 `{code,msg}`.
+    ApiPath(key): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let file = state.media.open(me.user.id, &key).await?;

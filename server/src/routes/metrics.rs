@@ -16,10 +16,9 @@ use std::sync::atomic::Ordering;
 fn authorized(headers: &HeaderMap, expected: &str) -> bool {
     let given = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(super::extract::bearer)
         .unwrap_or_default();
-    Sha256::digest(given.trim().as_bytes()) == Sha256::digest(expected.as_bytes())
+    Sha256::digest(given.as_bytes()) == Sha256::digest(expected.as_bytes())
 }
 
 /// Renders the counters and the current connection gauge: 404 when metrics are off, 401

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod backend;
 pub mod conversations;
 pub mod csrf;
+pub mod deadline;
 pub mod extract;
 pub mod forms;
 pub mod health;
@@ -113,6 +114,12 @@ pub fn router(state: AppState) -> Router {
         // Added after the compression layer, so outside it: pictures, sound and video are
         // compressed already, and byte ranges (seeking) must address the stored bytes.
         .route("/media/{key}", get(media::serve))
+        // Every request body gets the idle and total deadlines; an answer given before its
+        // body was read says `Connection: close`.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            deadline::guard,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 // The path only: a query may carry a token (`/ws?token=`), and no secret may

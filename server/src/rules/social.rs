@@ -251,6 +251,11 @@ impl Social {
         to: UserId,
     ) -> Result<MyGroup, AppError> {
         if me.id == to {
+            // Only the owner is told they own it already; anyone else is told what the
+            // store would tell them for any other member named.
+            if self.existing_group(g).await?.owner_id != me.id {
+                return Err(AppError::code(ErrorCode::NotOwner));
+            }
             return Err(
                 ApiError::with_msg(ErrorCode::InvalidField, "You already own this group.")
                     .with_field(Field::UserId)

@@ -591,3 +591,95 @@ async fn shutdown_closes_sockets_with_1012_after_answering() {
     assert!(hub.drained(Duration::from_secs(5)).await);
     assert_eq!(code, Some(1012), "service restart");
 }
+
+#[tokio::test]
+async fn a_request_whose_headers_never_finish_is_closed() {
+    use tokio::io::AsyncWriteExt;
+    let srv = common::spawn_with(&["--header-timeout-secs", "1"]).await;
+    let addr = common::addr(&srv);
+    let started = Instant::now();
+    // Half a header; nothing at all; the first bytes of the HTTP/2 preface (`PR`), which
+    // leave HTTP/1 and HTTP/2 undecided.
+    let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut undecided = tokio::net::TcpStream::connect(addr).await.unwrap();
+    undecided.write_all(b"PR").await.unwrap();
+    for (what, tcp) in [
+        ("half a header", &mut half),
+        ("nothing", &mut silent),
+        ("PR", &mut undecided),
+    ] {
+        let (_, closed) = common::read_until_closed(tcp, Duration::from_secs(6)).await;
+        assert!(closed, "{what}: the connection is still open");
+    }
+    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+    // Requests that arrive in time are served as before.
+    let res = client().get(srv.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn an_answer_before_the_body_is_read_says_connection_close() {
+    let srv = common::spawn_with(&["--max-upload-bytes", "1000"]).await;
+    let alice = person(&srv, "alice").await;
+    // Over the cap: refused before the body is in, so the connection cannot be reused.
+    let mut tcp = common::partial_upload(&srv, &alice.token, 50_000, 5_000).await;
+    let (answer, closed) = common::read_until_closed(&mut tcp, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"),
+        "{answer}"
+    );
+    assert!(closed);
+    // A body read to its end keeps the connection open for the next request.
+    let mut tcp = common::partial_upload(&srv, &alice.token, 500, 500).await;
+    let (answer, closed) = common::read_until_closed(&mut tcp, Duration::from_secs(1)).await;
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(!answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(!closed, "a kept-alive connection was closed");
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let srv = common::spawn().await;
+    let alice = person(&srv, "alice").await;
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let res = client()
+            .get(srv.url("/api/me"))
+            .header(AUTHORIZATION, format!("{scheme} {}", alice.token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{scheme}");
+    }
+    let res = client()
+        .get(srv.url("/api/me"))
+        .header(AUTHORIZATION, format!("Basic {}", alice.token))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn a_member_handing_a_group_to_themselves_is_not_the_owner() {
+    let srv = common::spawn().await;
+    let owner = person(&srv, "owner").await;
+    let member = person(&srv, "member").await;
+    let res = api(&srv, &owner, Method::POST, "/api/groups", Some(json!({"name": "Club"}))).await;
+    assert_eq!(res.status(), 201);
+    let gid = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let res = api(&srv, &member, Method::POST, &format!("/api/groups/{gid}/join"), None).await;
+    assert_eq!(res.status(), 200);
+    let path = format!("/api/groups/{gid}/owner");
+    let res = api(&srv, &member, Method::POST, &path, Some(json!({"user_id": member.id}))).await;
+    expect_error(res, 403, "not_owner").await;
+    let res = api(&srv, &member, Method::POST, "/api/groups/999999/owner", Some(json!({"user_id": member.id}))).await;
+    expect_error(res, 404, "not_found").await;
+    // The owner is still told they own it already.
+    let res = api(&srv, &owner, Method::POST, &path, Some(json!({"user_id": owner.id}))).await;
+    expect_error(res, 400, "invalid_field").await;
+}

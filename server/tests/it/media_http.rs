@@ -601,3 +601,100 @@ async fn measure_25_mib_upload(srv: &TestServer, label: &str) {
         hwm - before
     );
 }
+
+/// Waits until the media directory holds `n` files (staging files of uploads in progress
+/// included).
+async fn wait_for_files(srv: &TestServer, n: usize) {
+    let end = Instant::now() + Duration::from_secs(5);
+    while media_files(srv).len() != n {
+        assert!(Instant::now() < end, "{:?}", media_files(srv));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_refused_within_the_idle_deadline_and_leaves_nothing() {
+    let srv = common::spawn_with(&["--body-idle-secs", "1"]).await;
+    let alice = common::person(&srv, "alice").await;
+    // Past the sniffing window, so the file is already being written to a staging file.
+    let started = Instant::now();
+    let mut tcp = common::partial_upload(&srv, &alice.token, 300_000, 100_000).await;
+    wait_for_files(&srv, 1).await;
+    let (answer, closed) = common::read_until_closed(&mut tcp, Duration::from_secs(6)).await;
+    assert!(closed, "still open: {answer}");
+    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"request_timeout\""), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"),
+        "{answer}"
+    );
+    assert!(media_files(&srv).is_empty(), "{:?}", media_files(&srv));
+    assert_eq!(srv.count("SELECT COUNT(*) FROM media").await, 0);
+    // The stalled upload gave its place back.
+    uploaded(upload(&srv, &alice, "a.pdf", "application/pdf", pdf(100)).await).await;
+}
+
+#[tokio::test]
+async fn uploads_in_progress_are_capped_per_user_and_per_node() {
+    let srv = common::spawn_with(&[
+        "--max-uploads-per-user",
+        "2",
+        "--max-uploads",
+        "3",
+        "--body-idle-secs",
+        "2",
+    ])
+    .await;
+    let alice = common::person(&srv, "alice").await;
+    let bob = common::person(&srv, "bob").await;
+    let carol = common::person(&srv, "carol").await;
+    let mut stalled = Vec::new();
+    for who in [&alice, &alice] {
+        stalled.push(common::partial_upload(&srv, &who.token, 300_000, 100_000).await);
+    }
+    wait_for_files(&srv, 2).await;
+    let res = upload(&srv, &alice, "a.pdf", "application/pdf", pdf(100)).await;
+    expect_error(res, 429, "too_many_uploads").await;
+    // Bob has his own allowance, up to the node's.
+    uploaded(upload(&srv, &bob, "b.pdf", "application/pdf", pdf(100)).await).await;
+    stalled.push(common::partial_upload(&srv, &bob.token, 300_000, 100_000).await);
+    wait_for_files(&srv, 4).await;
+    let res = upload(&srv, &carol, "c.pdf", "application/pdf", pdf(100)).await;
+    expect_error(res, 429, "too_many_uploads").await;
+    // Once the stalled ones time out, their places are free again.
+    for tcp in &mut stalled {
+        let (answer, _) = common::read_until_closed(tcp, Duration::from_secs(8)).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+    wait_for_files(&srv, 1).await;
+    uploaded(upload(&srv, &carol, "c.pdf", "application/pdf", pdf(100)).await).await;
+    uploaded(upload(&srv, &alice, "a.pdf", "application/pdf", pdf(100)).await).await;
+}
+
+#[tokio::test]
+async fn refused_uploads_do_not_use_up_the_upload_rate() {
+    let srv = common::spawn_with(&["--uploads-per-minute", "2", "--max-upload-bytes", "1000"]).await;
+    let alice = common::person(&srv, "alice").await;
+    for _ in 0..3 {
+        let res = upload(&srv, &alice, "x.png", "image/png", b"#!/bin/sh\n".to_vec()).await;
+        expect_error(res, 415, "unsupported_media").await;
+        let res = upload(&srv, &alice, "big.pdf", "application/pdf", pdf(1001)).await;
+        expect_error(res, 413, "file_too_large").await;
+    }
+    for _ in 0..2 {
+        uploaded(upload(&srv, &alice, "a.pdf", "application/pdf", pdf(100)).await).await;
+    }
+    let res = upload(&srv, &alice, "a.pdf", "application/pdf", pdf(100)).await;
+    expect_error(res, 429, "too_many_uploads").await;
+}
+
+#[tokio::test]
+async fn a_media_key_that_is_not_utf8_is_a_json_error() {
+    let srv = common::spawn().await;
+    let alice = common::person(&srv, "alice").await;
+    for path in ["/media/%ff", "/media/%C3%28.png"] {
+        let res = get(&srv, Some(&alice), path).await;
+        expect_error(res, 400, "invalid_body").await;
+    }
+}

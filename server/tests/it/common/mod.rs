@@ -439,3 +439,63 @@ pub fn text(cmd: u16, dst: i64, cid: &str, content: &str) -> app::protocol::fram
         ..Default::default()
     }
 }
+
+/// The server's `host:port`, for raw TCP clients.
+pub fn addr(srv: &TestServer) -> &str {
+    srv.base.strip_prefix("http://").unwrap()
+}
+
+/// Reads from a raw connection until the server closes it or `limit` passes; returns what
+/// arrived and whether the server closed the connection in time.
+pub async fn read_until_closed(
+    tcp: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> (String, bool) {
+    use tokio::io::AsyncReadExt;
+    let end = tokio::time::Instant::now() + limit;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match tokio::time::timeout_at(end, tcp.read(&mut buf)).await {
+            Err(_) => break false,
+            Ok(Ok(0) | Err(_)) => break true,
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+        }
+    };
+    (String::from_utf8_lossy(&out).into_owned(), closed)
+}
+
+/// Sends the head of a multipart upload of a `len`-byte PDF and `sent` bytes of it, leaving
+/// the rest of the declared body unsent.
+pub async fn partial_upload(
+    srv: &TestServer,
+    token: &str,
+    len: usize,
+    sent: usize,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let boundary = "parley-test-boundary";
+    let part = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let total = part.len() + len + tail.len();
+    let mut file = b"%PDF-1.4\n".to_vec();
+    file.resize(len, b'x');
+    let mut req = format!(
+        "POST /api/upload HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {total}\r\n\r\n{part}",
+        addr(srv)
+    )
+    .into_bytes();
+    req.extend_from_slice(&file[..sent]);
+    if sent == len {
+        req.extend_from_slice(tail.as_bytes());
+    }
+    let mut tcp = tokio::net::TcpStream::connect(addr(srv))
+        .await
+        .unwrap();
+    tcp.write_all(&req).await.unwrap();
+    tcp
+}
