@@ -9,7 +9,8 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use std::net::{IpAddr, SocketAddr};
+use crate::rules::throttle::Client;
+use std::net::SocketAddr;
 
 /// How a request carried its session token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,12 +42,13 @@ pub fn request_token(parts: &Parts) -> Option<String> {
     header_token(&parts.headers).map(|(t, _)| t)
 }
 
-/// The client's IP address, for throttling.
-pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip())
+/// Who is asking, for throttling: the client's address as [`super::client::resolve`] found
+/// it (the peer, or the one a trusted proxy forwarded) and its device cookie.
+pub fn client_addr(parts: &Parts) -> Client {
+    parts.extensions.get::<Client>().cloned().unwrap_or_else(|| {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Client::from(peer.map(|ci| ci.0.ip()))
+    })
 }
 
 fn cookie_header(cookie: Cookie<'_>) -> Result<HeaderValue, AppError> {
