@@ -133,8 +133,7 @@ async fn relay(client: TcpStream, peer: SocketAddr, backends: Arc<Backends>) {
         return;
     };
     let _ = upstream.set_nodelay(true);
-    let (sender, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(upstream)).await
-    {
+    let (sender, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(upstream)).await {
         Ok(pair) => pair,
         Err(e) => {
             tracing::debug!(%peer, %node, error = %e, "node handshake failed");

@@ -82,7 +82,15 @@ async fn spreads_connections_says_whom_for_and_skips_a_dead_node() {
     for _ in 0..4 {
         seen.push(hello(proxy, "").await);
     }
-    assert_eq!(seen, ["n1|127.0.0.1", "n2|127.0.0.1", "n1|127.0.0.1", "n2|127.0.0.1"]);
+    assert_eq!(
+        seen,
+        [
+            "n1|127.0.0.1",
+            "n2|127.0.0.1",
+            "n1|127.0.0.1",
+            "n2|127.0.0.1"
+        ]
+    );
     // Earlier hops are kept, the client's address comes last.
     let got = hello(proxy, "x-forwarded-for: 198.51.100.1\r\n").await;
     assert_eq!(got, "n1|198.51.100.1, 127.0.0.1");

@@ -903,6 +903,37 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(err.starts_with("PARLEY_PUBLIC_ORIGIN"), "{err}");
+        for (flag, value, name) in [
+            (
+                "--trusted-proxies",
+                "10.0.0.1, 10.0.0.0/33",
+                "PARLEY_TRUSTED_PROXIES",
+            ),
+            ("--register-per-hour", "0", "PARLEY_REGISTER_PER_HOUR"),
+            (
+                "--login-max-failures-per-account",
+                "0",
+                "PARLEY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+            ),
+        ] {
+            let err = parse(&["--data-dir", d, flag, value])
+                .unwrap()
+                .resolve()
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(err.starts_with(name), "{err}");
+        }
+        let ok = parse(&[
+            "--data-dir",
+            d,
+            "--trusted-proxies",
+            "127.0.0.1, 10.0.0.0/8, ::1",
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert_eq!(ok.trusted_proxies.len(), 3);
         let err = parse(&["--data-dir", d, "--session-ttl-secs", "0"])
             .unwrap()
             .resolve()

@@ -135,20 +135,41 @@ mod tests {
         let proxy: IpAddr = "10.0.0.2".parse().unwrap();
         let stranger: IpAddr = "203.0.113.9".parse().unwrap();
         let h = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7, 10.0.0.3")]);
-        assert_eq!(client_ip(proxy, &h, &trusted), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
         // An untrusted peer's header is ignored.
         assert_eq!(client_ip(stranger, &h, &trusted), stranger);
         // Several lines read as one list.
-        let h = headers(&[("x-forwarded-for", "1.1.1.1"), ("x-forwarded-for", "192.0.2.1")]);
-        assert_eq!(client_ip(proxy, &h, &trusted), "192.0.2.1".parse::<IpAddr>().unwrap());
+        let h = headers(&[
+            ("x-forwarded-for", "1.1.1.1"),
+            ("x-forwarded-for", "192.0.2.1"),
+        ]);
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
         // Forwarded, with ports, brackets and quotes.
-        let h = headers(&[("forwarded", r#"for="[2001:db8::1]:4711";proto=https, for=192.0.2.60:80"#)]);
-        assert_eq!(client_ip(proxy, &h, &trusted), "192.0.2.60".parse::<IpAddr>().unwrap());
+        let h = headers(&[(
+            "forwarded",
+            r#"for="[2001:db8::1]:4711";proto=https, for=192.0.2.60:80"#,
+        )]);
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "192.0.2.60".parse::<IpAddr>().unwrap()
+        );
         let h = headers(&[("forwarded", r#"for="[2001:db8::1]:4711""#)]);
-        assert_eq!(client_ip(proxy, &h, &trusted), "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "2001:db8::1".parse::<IpAddr>().unwrap()
+        );
         // An unreadable hop stops the walk at the last trusted one; no header: the peer.
         let h = headers(&[("x-forwarded-for", "1.1.1.1, unknown, 10.0.0.3")]);
-        assert_eq!(client_ip(proxy, &h, &trusted), "10.0.0.3".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "10.0.0.3".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
     }
 }

@@ -115,10 +115,7 @@ mod tests {
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
         assert!(json_body(&h) && cookie_free("/api/login") && !cookie_free("/api/logout"));
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain"),
-        );
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         assert!(!json_body(&h));
     }
 }

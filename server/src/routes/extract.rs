@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::rules::throttle::Client;
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
 use app::protocol::{User, SESSION_COOKIE};
@@ -9,7 +10,6 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use crate::rules::throttle::Client;
 use std::net::SocketAddr;
 
 /// How a request carried its session token.
@@ -45,10 +45,14 @@ pub fn request_token(parts: &Parts) -> Option<String> {
 /// Who is asking, for throttling: the client's address as [`super::client::resolve`] found
 /// it (the peer, or the one a trusted proxy forwarded) and its device cookie.
 pub fn client_addr(parts: &Parts) -> Client {
-    parts.extensions.get::<Client>().cloned().unwrap_or_else(|| {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
-        Client::from(peer.map(|ci| ci.0.ip()))
-    })
+    parts
+        .extensions
+        .get::<Client>()
+        .cloned()
+        .unwrap_or_else(|| {
+            let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+            Client::from(peer.map(|ci| ci.0.ip()))
+        })
 }
 
 fn cookie_header(cookie: Cookie<'_>) -> Result<HeaderValue, AppError> {

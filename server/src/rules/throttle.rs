@@ -311,13 +311,18 @@ impl LoginThrottle {
                 return Ok(Verdict::Known);
             }
         }
-        if let Some(wait) = self.over(cluster, &[Key::Account(account.to_owned())]).await {
+        if let Some(wait) = self
+            .over(cluster, &[Key::Account(account.to_owned())])
+            .await
+        {
             return Err(wait);
         }
-        Ok(match self.over(cluster, &Self::addr_keys(account, addr)).await {
-            Some(wait) => Verdict::Slowed(wait),
-            None => Verdict::Allowed,
-        })
+        Ok(
+            match self.over(cluster, &Self::addr_keys(account, addr)).await {
+                Some(wait) => Verdict::Slowed(wait),
+                None => Verdict::Allowed,
+            },
+        )
     }
 
     /// Counts a wrong password: on the device if it is a known one, else against the
@@ -403,7 +408,11 @@ impl RegisterThrottle {
 
     /// Counts one account creation from `addr`; `Err(wait)` (and nothing counted) when the
     /// address's or everyone's budget is spent.
-    pub async fn hit(&self, cluster: Option<&Cluster>, addr: Option<IpAddr>) -> Result<(), Duration> {
+    pub async fn hit(
+        &self,
+        cluster: Option<&Cluster>,
+        addr: Option<IpAddr>,
+    ) -> Result<(), Duration> {
         // The key None is everyone's budget; an unknown address has only that one.
         let keys: Vec<(Option<IpAddr>, u32)> = std::iter::once((None, self.total))
             .chain(addr.map(|a| (Some(a), self.per_addr)))
@@ -419,7 +428,10 @@ impl RegisterThrottle {
                 if let Some(w) = map.get_mut(key) {
                     let elapsed = now.saturating_duration_since(w.since);
                     if elapsed >= self.window {
-                        *w = Window { count: 0, since: now };
+                        *w = Window {
+                            count: 0,
+                            since: now,
+                        };
                     } else if w.count >= *limit {
                         wait = wait.max(Some(self.window - elapsed));
                     }
@@ -429,7 +441,10 @@ impl RegisterThrottle {
                 return Err(wait);
             }
             for (key, _) in &keys {
-                let w = map.entry(*key).or_insert(Window { count: 0, since: now });
+                let w = map.entry(*key).or_insert(Window {
+                    count: 0,
+                    since: now,
+                });
                 w.count = w.count.saturating_add(1);
             }
         }
@@ -444,7 +459,9 @@ impl RegisterThrottle {
             match cluster.hit(&names, self.window).await {
                 Ok(Some(wait)) => return Err(wait),
                 Ok(None) => {}
-                Err(e) => tracing::debug!(error = %e, "throttle: registration counted on this node only"),
+                Err(e) => {
+                    tracing::debug!(error = %e, "throttle: registration counted on this node only")
+                }
             }
         }
         Ok(())
@@ -530,7 +547,8 @@ mod tests {
         // Three more failures from other addresses reach bob's ceiling for unknown devices...
         for i in 2..5 {
             let addr: IpAddr = format!("10.0.1.{i}").parse().unwrap();
-            t.failed(None, "bob", Some(addr), None, Verdict::Allowed).await;
+            t.failed(None, "bob", Some(addr), None, Verdict::Allowed)
+                .await;
         }
         assert!(t.before(None, "bob", Some(owner), None).await.is_err());
         // ...but a device bob logged in on is never slowed.
@@ -565,8 +583,14 @@ mod tests {
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         assert!(r.hit(None, Some(a)).await.is_ok() && r.hit(None, Some(a)).await.is_ok());
         assert!(r.hit(None, Some(a)).await.is_err(), "a's budget is spent");
-        assert!(r.hit(None, Some(b)).await.is_ok(), "a's refusals used up no one's budget");
-        assert!(r.hit(None, Some(b)).await.is_err(), "everyone's budget is spent");
+        assert!(
+            r.hit(None, Some(b)).await.is_ok(),
+            "a's refusals used up no one's budget"
+        );
+        assert!(
+            r.hit(None, Some(b)).await.is_err(),
+            "everyone's budget is spent"
+        );
     }
 
     #[test]

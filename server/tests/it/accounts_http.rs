@@ -229,7 +229,12 @@ async fn one_address_spraying_many_accounts_is_throttled() {
             .json(&json!({"username": "gina", "password": pw}))
             .send()
     };
-    expect_error(login("guess-guess").await.unwrap(), 429, "too_many_attempts").await;
+    expect_error(
+        login("guess-guess").await.unwrap(),
+        429,
+        "too_many_attempts",
+    )
+    .await;
     // Many people may share an address: the right password still gets in.
     assert_eq!(login("right-password").await.unwrap().status(), 200);
 }
@@ -295,7 +300,10 @@ async fn script_clients_that_keep_cookies_log_in_again() {
     let srv = common::spawn().await;
     srv.register("scripted", "right-password").await;
     // Like `requests.Session`: keeps cookies, sends no Origin.
-    let s = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let s = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     for _ in 0..2 {
         let res = s
             .post(srv.url("/api/login"))
@@ -313,7 +321,12 @@ async fn script_clients_that_keep_cookies_log_in_again() {
         .unwrap();
     assert_eq!(res.status(), 201);
     // What the cookie authorises still needs our origin, JSON or not...
-    let res = s.post(srv.url("/api/logout")).json(&json!({})).send().await.unwrap();
+    let res = s
+        .post(srv.url("/api/logout"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     expect_error(res, 403, "cross_origin").await;
     // ...and a form (which any site can make a browser post) to the login is still refused.
     let res = s

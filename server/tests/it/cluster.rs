@@ -642,7 +642,10 @@ async fn socket_caps_and_login_throttling_count_across_nodes() {
     assert_eq!(login(1, "wrong four").await, 429);
     // ...though a right password is never refused on an address's count alone; the login
     // marks this device (a cookie) as the account's.
-    let phone = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let phone_login = |i: usize, pw: &'static str| {
         let phone = phone.clone();
         let url = format!("{}/api/login", c.base(i));

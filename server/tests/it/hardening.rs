@@ -117,7 +117,10 @@ async fn many_addresses_cannot_guess_one_account_and_its_devices_are_never_slowe
             .send()
     };
     // The owner logs in on their phone, which gets a device cookie.
-    let phone = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let res = login(&phone, "right-password").await.unwrap();
     assert_eq!(res.status(), 200);
     let device = res
@@ -133,12 +136,16 @@ async fn many_addresses_cannot_guess_one_account_and_its_devices_are_never_slowe
     assert!(!device.contains("Secure"), "http origin: {device}");
     // Guessers from six addresses, one wrong password each: no address reaches its budget.
     for i in 10..16 {
-        let res = login(&client_from(&format!("127.0.0.{i}")), "guess").await.unwrap();
+        let res = login(&client_from(&format!("127.0.0.{i}")), "guess")
+            .await
+            .unwrap();
         expect_error(res, 401, "invalid_credentials").await;
     }
     // The account's ceiling for unknown devices is reached: they are refused, whatever
     // their address and password...
-    let res = login(&client_from("127.0.0.20"), "right-password").await.unwrap();
+    let res = login(&client_from("127.0.0.20"), "right-password")
+        .await
+        .unwrap();
     assert!(res.headers().contains_key("retry-after"));
     expect_error(res, 429, "too_many_attempts").await;
     // ...while the owner's phone is never slowed, even after a typo.
