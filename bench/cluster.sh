@@ -53,6 +53,8 @@ for nodes in 1 2; do
         PARLEY_MAX_SOCKETS=50000 PARLEY_MAX_SOCKETS_PER_ADDR=50000 PARLEY_MAX_SOCKETS_PER_USER=1000 \
         MAX_GROUP_MEMBERS=5000 MAX_OWNED_GROUPS=5000 \
         PARLEY_LOGIN_MAX_FAILURES=100000 PARLEY_LOGIN_MAX_FAILURES_PER_ADDR=100000 \
+        PARLEY_REGISTER_PER_ADDR_PER_HOUR=1000000 PARLEY_REGISTER_PER_HOUR=1000000 \
+        PARLEY_TRUSTED_PROXIES=127.0.0.1 \
         "$parley_bin" --addr "127.0.0.1:$port" --data-dir "$dir/data-$i" >"$dir/node-$i.log" 2>&1 &
       pids+=($!)
       [ -z "$first_pid" ] && first_pid=$!

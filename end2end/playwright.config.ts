@@ -102,6 +102,9 @@ export default defineConfig({
       // Every test logs in from 127.0.0.1; keep the per-address throttle out of the way of
       // the few deliberate wrong-password attempts (the throttle has its own Rust tests).
       PARLEY_LOGIN_MAX_FAILURES_PER_ADDR: '1000',
+      // Every spec signs people up from 127.0.0.1 too.
+      PARLEY_REGISTER_PER_ADDR_PER_HOUR: '100000',
+      PARLEY_REGISTER_PER_HOUR: '100000',
     },
   },
 });

@@ -59,6 +59,9 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 
 export PARLEY_PUBLIC_ORIGIN="http://127.0.0.1:$port"
+# parley-proxy runs here and adds each client's address to X-Forwarded-For; trusting it
+# makes the nodes throttle each client by its own address, not all by the proxy's.
+export PARLEY_TRUSTED_PROXIES=${PARLEY_TRUSTED_PROXIES:-127.0.0.1}
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
 node_args=()
 for i in $(seq 1 "$nodes"); do

@@ -53,6 +53,9 @@ error_codes! {
     /// Too many failed logins for this account or address; retry later.
     TooManyAttempts = "too_many_attempts", 429,
         "Too many failed attempts. Please wait a few minutes and try again.";
+    /// Too many accounts created from this address (or in all) within the hour; retry later.
+    TooManyRegistrations = "too_many_registrations", 429,
+        "Too many accounts were created recently. Please try again later.";
     /// The thing addressed does not exist.
     NotFound = "not_found", 404, "Not found.";
     /// Authenticated, but not allowed to do this.

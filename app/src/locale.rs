@@ -262,6 +262,7 @@ fn code_text(locale: Locale, code: ErrorCode) -> &'static str {
         ErrorCode::InvalidCredentials => td_string!(locale, error.invalid_credentials),
         ErrorCode::UsernameTaken => td_string!(locale, error.username_taken),
         ErrorCode::TooManyAttempts => td_string!(locale, error.too_many_attempts),
+        ErrorCode::TooManyRegistrations => td_string!(locale, error.too_many_registrations),
         ErrorCode::NotFound => td_string!(locale, error.not_found),
         ErrorCode::Forbidden => td_string!(locale, error.forbidden),
         ErrorCode::CannotFriendSelf => td_string!(locale, error.cannot_friend_self),

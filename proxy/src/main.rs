@@ -6,7 +6,8 @@ use parley_proxy::{serve, Backends};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Spreads TCP connections over Parley nodes, round robin, skipping nodes that refuse.
+/// Spreads HTTP connections over Parley nodes, round robin, skipping nodes that refuse, and
+/// adds each client's address to `X-Forwarded-For`.
 #[derive(Parser, Debug)]
 struct Args {
     /// Address to accept connections on.

@@ -53,6 +53,9 @@ pub enum ConfigError {
     /// `PARLEY_S3_ENDPOINT` is not an http(s) URL.
     #[error("PARLEY_S3_ENDPOINT: {0}")]
     S3Endpoint(String),
+    /// An entry of `PARLEY_TRUSTED_PROXIES` is neither an IP address nor a CIDR.
+    #[error("PARLEY_TRUSTED_PROXIES: {0:?} is not an IP address or CIDR (e.g. 10.0.0.0/8)")]
+    TrustedProxy(String),
 }
 
 /// Where uploaded files are kept.
@@ -143,6 +146,44 @@ pub struct Settings {
         default_value_t = 900
     )]
     pub login_window_secs: u64,
+
+    /// Failed logins for one account from devices it never logged in on (no device cookie),
+    /// whatever their addresses, before such devices are refused for that account; its
+    /// known devices are never slowed.
+    #[arg(
+        long,
+        env = "PARLEY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        value_name = "PARLEY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        default_value_t = 50
+    )]
+    pub login_max_failures_per_account: u32,
+
+    /// Accounts one client address may create per hour.
+    #[arg(
+        long,
+        env = "PARLEY_REGISTER_PER_ADDR_PER_HOUR",
+        value_name = "PARLEY_REGISTER_PER_ADDR_PER_HOUR",
+        default_value_t = 20
+    )]
+    pub register_per_addr_per_hour: u32,
+
+    /// Accounts that may be created per hour in all.
+    #[arg(
+        long,
+        env = "PARLEY_REGISTER_PER_HOUR",
+        value_name = "PARLEY_REGISTER_PER_HOUR",
+        default_value_t = 500
+    )]
+    pub register_per_hour: u32,
+
+    /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) header names the client:
+    /// comma-separated IPs or CIDRs; default none (the peer address is the client).
+    #[arg(
+        long,
+        env = "PARLEY_TRUSTED_PROXIES",
+        value_name = "PARLEY_TRUSTED_PROXIES"
+    )]
+    pub trusted_proxies: Option<String>,
 
     /// Most groups one user may own.
     #[arg(
@@ -542,6 +583,14 @@ pub struct Config {
     pub login_max_failures_per_addr: u32,
     /// Login throttle window.
     pub login_window: Duration,
+    /// Login throttle: failures per account from unknown devices.
+    pub login_max_failures_per_account: u32,
+    /// Registrations per client address per hour.
+    pub register_per_addr_per_hour: u32,
+    /// Registrations per hour in all.
+    pub register_per_hour: u32,
+    /// Peers trusted to name the client in `X-Forwarded-For` / `Forwarded`.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Most groups one user may own.
     pub max_owned_groups: u32,
     /// Most members per group.
@@ -598,6 +647,7 @@ impl fmt::Debug for Config {
             .field("public_origin", &self.public_origin)
             .field("session_ttl", &self.session_ttl)
             .field("login_window", &self.login_window)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("max_owned_groups", &self.max_owned_groups)
             .field("max_group_members", &self.max_group_members)
             .field("socket_limits", &self.socket_limits)
@@ -627,6 +677,22 @@ impl Settings {
         if self.login_max_failures_per_addr == 0 {
             return Err(ConfigError::Zero("PARLEY_LOGIN_MAX_FAILURES_PER_ADDR"));
         }
+        for (name, v) in [
+            (
+                "PARLEY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                self.login_max_failures_per_account,
+            ),
+            (
+                "PARLEY_REGISTER_PER_ADDR_PER_HOUR",
+                self.register_per_addr_per_hour,
+            ),
+            ("PARLEY_REGISTER_PER_HOUR", self.register_per_hour),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::Zero(name));
+            }
+        }
+        let trusted_proxies = parse_trusted_proxies(self.trusted_proxies.as_deref())?;
         for (name, v) in [
             ("PARLEY_MAX_SOCKETS_PER_USER", self.max_sockets_per_user),
             ("PARLEY_MAX_SOCKETS_PER_ADDR", self.max_sockets_per_addr),
@@ -773,6 +839,10 @@ impl Settings {
             login_max_failures: self.login_max_failures,
             login_max_failures_per_addr: self.login_max_failures_per_addr,
             login_window: Duration::from_secs(self.login_window_secs),
+            login_max_failures_per_account: self.login_max_failures_per_account,
+            register_per_addr_per_hour: self.register_per_addr_per_hour,
+            register_per_hour: self.register_per_hour,
+            trusted_proxies,
             max_owned_groups: self.max_owned_groups,
             max_group_members: self.max_group_members,
             socket_limits: crate::hub::Limits {
@@ -799,6 +869,20 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_origin.starts_with("https://")
     }
+}
+
+/// `PARLEY_TRUSTED_PROXIES`: comma-separated IPs (a single host) or CIDRs.
+fn parse_trusted_proxies(list: Option<&str>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::TrustedProxy(item.to_owned()))
+        })
+        .collect()
 }
 
 fn is_supported_db_url(url: &str) -> bool {
@@ -904,6 +988,37 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(err.starts_with("PARLEY_PUBLIC_ORIGIN"), "{err}");
+        for (flag, value, name) in [
+            (
+                "--trusted-proxies",
+                "10.0.0.1, 10.0.0.0/33",
+                "PARLEY_TRUSTED_PROXIES",
+            ),
+            ("--register-per-hour", "0", "PARLEY_REGISTER_PER_HOUR"),
+            (
+                "--login-max-failures-per-account",
+                "0",
+                "PARLEY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+            ),
+        ] {
+            let err = parse(&["--data-dir", d, flag, value])
+                .unwrap()
+                .resolve()
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(err.starts_with(name), "{err}");
+        }
+        let ok = parse(&[
+            "--data-dir",
+            d,
+            "--trusted-proxies",
+            "127.0.0.1, 10.0.0.0/8, ::1",
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert_eq!(ok.trusted_proxies.len(), 3);
         let err = parse(&["--data-dir", d, "--session-ttl-secs", "0"])
             .unwrap()
             .resolve()

@@ -9,7 +9,7 @@ use crate::rules::accounts::Accounts;
 use crate::rules::chat::Chat;
 use crate::rules::presence::Announced;
 use crate::rules::social::Social;
-use crate::rules::throttle::LoginThrottle;
+use crate::rules::throttle::{LoginThrottle, RegisterThrottle};
 use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -64,7 +64,13 @@ impl AppState {
         let throttle = LoginThrottle::new(
             config.login_max_failures,
             config.login_max_failures_per_addr,
+            config.login_max_failures_per_account,
             config.login_window,
+        );
+        let registrations = RegisterThrottle::new(
+            config.register_per_addr_per_hour,
+            config.register_per_hour,
+            std::time::Duration::from_secs(3600),
         );
         let (presence_tx, presence_rx) = crate::hub::presence::channel();
         let hub = Arc::new(Hub::new(config.socket_limits, presence_tx.clone()));
@@ -86,7 +92,13 @@ impl AppState {
             Some(c) => Arc::new(c.clone()),
             None => Arc::new(LocalBus::new(hub.clone())),
         };
-        let accounts = Accounts::new(store.clone(), throttle, config.session_ttl, cluster.clone())?;
+        let accounts = Accounts::new(
+            store.clone(),
+            throttle,
+            registrations,
+            config.session_ttl,
+            cluster.clone(),
+        )?;
         tokio::spawn(crate::rules::presence::run(
             presence_rx,
             presence_tx,

@@ -110,6 +110,7 @@ struct Inner {
     beat: redis::Script,
     resync_script: redis::Script,
     fail: redis::Script,
+    hit: redis::Script,
 }
 
 /// The Redis bus and the cluster-wide state around it. Cheap to clone.
@@ -180,6 +181,7 @@ impl Cluster {
             beat: redis::Script::new(scripts::BEAT),
             resync_script: redis::Script::new(scripts::RESYNC),
             fail: redis::Script::new(scripts::FAIL),
+            hit: redis::Script::new(scripts::HIT),
         });
         tracing::info!(node = %inner.node, prefix = %inner.prefix, "cluster: joining through Redis");
         hub.report_census(census_tx);
@@ -362,6 +364,59 @@ impl Cluster {
             .query_async(&mut conn)
             .await?;
         Ok(())
+    }
+
+    /// Counts one event against every budget of `keys` (name, limit) within `window`,
+    /// unless one is spent: then nothing is counted and the wait until it renews comes back.
+    pub async fn hit(
+        &self,
+        keys: &[(String, u32)],
+        window: Duration,
+    ) -> Result<Option<Duration>, BusError> {
+        if !self.is_up() {
+            return Err(BusError::Down);
+        }
+        let mut conn = self.inner.conn.clone();
+        let mut call = self.inner.hit.prepare_invoke();
+        call.arg(millis(window));
+        for (k, limit) in keys {
+            call.arg(self.throttle_key(k)).arg(*limit);
+        }
+        let wait: i64 = call.invoke_async(&mut conn).await?;
+        Ok((wait > 0).then(|| Duration::from_millis(u64::try_from(wait).unwrap_or(0))))
+    }
+
+    /// Remembers a device cookie (its hash) as one `account` logged in on, for `ttl`.
+    pub async fn remember_device(
+        &self,
+        device: &str,
+        account: &str,
+        ttl: Duration,
+    ) -> Result<(), BusError> {
+        if !self.is_up() {
+            return Err(BusError::Down);
+        }
+        let mut conn = self.inner.conn.clone();
+        let _: () = redis::cmd("SET")
+            .arg(self.throttle_key(&format!("d:{device}")))
+            .arg(account)
+            .arg("PX")
+            .arg(millis(ttl))
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The account a device cookie (its hash) was set for, if it is remembered.
+    pub async fn device_account(&self, device: &str) -> Result<Option<String>, BusError> {
+        if !self.is_up() {
+            return Err(BusError::Down);
+        }
+        let mut conn = self.inner.conn.clone();
+        Ok(redis::cmd("GET")
+            .arg(self.throttle_key(&format!("d:{device}")))
+            .query_async(&mut conn)
+            .await?)
     }
 
     fn throttle_key(&self, key: &str) -> String {

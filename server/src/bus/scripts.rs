@@ -9,7 +9,10 @@
 //! - `p n:<node>:u` / `p n:<node>:a`: the users and addresses a node holds (for delivery
 //!   and clean-up), written together with the hashes above;
 //! - `p nodes`: sorted set node -> last heartbeat (ms);
-//! - `p online`: users friends were told are online (cmd 13), cluster-wide.
+//! - `p online`: users friends were told are online (cmd 13), cluster-wide;
+//! - `p t:<key>`: throttle counters (`l:`/`la:`/`lu:`/`ld:` login failures per account and
+//!   address, address, account from unknown devices, device; `r:` registrations), and
+//!   `p t:d:<device hash>` -> the account a device cookie was set for.
 //!
 //! Channels: `p node:<node>` (deliveries for that node's connections) and `p all`
 //! (presence changes, logouts, social-graph changes: rare, every node needs them).
@@ -160,4 +163,24 @@ pub const FAIL: &str = r#"
 local n = redis.call('INCR', ARGV[1])
 if n == 1 then redis.call('PEXPIRE', ARGV[1], ARGV[2]) end
 return {n, redis.call('PTTL', ARGV[1])}
+"#;
+
+/// Counts one event against several budgets at once (registrations per address and in all),
+/// or none when one is spent, so refused attempts never use up another budget. Each key's
+/// window starts at its first event. ARGV: window (ms), then key/limit pairs; returns 0 when
+/// counted, else the milliseconds until the spent budget renews.
+pub const HIT: &str = r#"
+local w, wait = tonumber(ARGV[1]), 0
+for i = 2, #ARGV, 2 do
+  if tonumber(redis.call('GET', ARGV[i]) or '0') >= tonumber(ARGV[i + 1]) then
+    local left = redis.call('PTTL', ARGV[i])
+    if left < 0 then left = w end
+    if left > wait then wait = left end
+  end
+end
+if wait > 0 then return wait end
+for i = 2, #ARGV, 2 do
+  if redis.call('INCR', ARGV[i]) == 1 then redis.call('PEXPIRE', ARGV[i], w) end
+end
+return 0
 "#;

@@ -7,6 +7,12 @@
 //! our own pages: `Origin` equal to `PARLEY_PUBLIC_ORIGIN`, or `Sec-Fetch-Site: same-origin`
 //! (which the browser sets and pages cannot forge). A request carrying `Authorization` is
 //! judged by that header alone, which no other site can make a browser send, so it is exempt.
+//!
+//! So is a JSON request to an endpoint the cookie does not authorise (`/api/login`,
+//! `/api/register`): no cross-site form can send `Content-Type: application/json`, and a
+//! cross-site `fetch` with it needs a CORS preflight this server never grants. Script
+//! clients that keep cookies (`requests.Session`, `httpx.Client`) send no `Origin`, and
+//! must still be able to log in again.
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -37,11 +43,29 @@ fn browser_only(path: &str) -> bool {
     ) || path.starts_with("/sfn/")
 }
 
+/// JSON endpoints that no session cookie authorises (logging in or registering acts for
+/// whoever shows the credentials, whatever cookie comes along).
+fn cookie_free(path: &str) -> bool {
+    matches!(path, "/api/login" | "/api/register")
+}
+
+/// True when the body is declared `application/json` (parameters such as `charset` aside),
+/// a type no HTML form can send.
+fn json_body(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
 /// Refuses (403 `cross_origin`, nothing changed) an unsafe request that a foreign page could
 /// have made a browser send.
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let headers = req.headers();
-    let exempt = req.method().is_safe() || headers.contains_key(header::AUTHORIZATION);
+    let exempt = req.method().is_safe()
+        || headers.contains_key(header::AUTHORIZATION)
+        || (json_body(headers) && cookie_free(req.uri().path()));
     if !exempt {
         let by_cookie = CookieJar::from_headers(headers)
             .get(SESSION_COOKIE)
@@ -84,5 +108,14 @@ mod tests {
         assert!(browser_only("/sfn/add_friend") && browser_only("/logout"));
         assert!(browser_only("/user/login") && browser_only("/user/register"));
         assert!(!browser_only("/api/login"));
+        let mut h = HeaderMap::new();
+        assert!(!json_body(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert!(json_body(&h) && cookie_free("/api/login") && !cookie_free("/api/logout"));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(!json_body(&h));
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::rules::throttle::Client;
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
 use app::protocol::{User, SESSION_COOKIE};
@@ -9,7 +10,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 /// How a request carried its session token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,12 +47,17 @@ pub fn request_token(parts: &Parts) -> Option<String> {
     header_token(&parts.headers).map(|(t, _)| t)
 }
 
-/// The client's IP address, for throttling.
-pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
+/// Who is asking, for throttling: the client's address as [`super::client::resolve`] found
+/// it (the peer, or the one a trusted proxy forwarded) and its device cookie.
+pub fn client_addr(parts: &Parts) -> Client {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip())
+        .get::<Client>()
+        .cloned()
+        .unwrap_or_else(|| {
+            let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+            Client::from(peer.map(|ci| ci.0.ip()))
+        })
 }
 
 fn cookie_header(cookie: Cookie<'_>) -> Result<HeaderValue, AppError> {

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod backend;
+pub mod client;
 pub mod conversations;
 pub mod csrf;
 pub mod deadline;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             app::shell,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), client::resolve))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             assets::cache_control,

@@ -2,7 +2,7 @@
 //! and server functions all call these methods, so each rule exists once.
 
 use crate::error::AppError;
-use crate::rules::throttle::LoginThrottle;
+use crate::rules::throttle::{current_client, Client, LoginThrottle, RegisterThrottle, Verdict};
 use crate::store::users::{username_key, NewUser};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode, Field};
@@ -18,7 +18,6 @@ use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -49,6 +48,7 @@ pub struct LiveSession {
 pub struct Accounts {
     store: Store,
     throttle: Arc<LoginThrottle>,
+    registrations: Arc<RegisterThrottle>,
     session_ttl: Duration,
     /// Bounds the argon2 runs waiting or running, so a burst of logins is refused work
     /// queued instead of piling up without end.
@@ -58,7 +58,7 @@ pub struct Accounts {
     /// A real hash to verify against when the user does not exist, so an unknown username
     /// costs the same time as a wrong password.
     decoy_hash: Arc<str>,
-    /// The other nodes, which share the login throttle's counts.
+    /// The other nodes, which share the throttles' counts.
     cluster: Option<crate::bus::redis::Cluster>,
 }
 
@@ -97,6 +97,10 @@ fn verify_password(password: &str, phc: &str) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// How late a wrong password past a per-address budget is answered: it slows a guesser
+/// that shares an address with others, whom a right password still lets in at once.
+const SLOW_FAILURE: Duration = Duration::from_secs(1);
 
 /// Argon2 runs that may wait or run at once.
 const HASH_QUEUE: usize = 64;
@@ -156,6 +160,7 @@ impl Accounts {
     pub fn new(
         store: Store,
         throttle: LoginThrottle,
+        registrations: RegisterThrottle,
         session_ttl: Duration,
         cluster: Option<crate::bus::redis::Cluster>,
     ) -> Result<Accounts, AppError> {
@@ -163,6 +168,7 @@ impl Accounts {
         Ok(Accounts {
             store,
             throttle: Arc::new(throttle),
+            registrations: Arc::new(registrations),
             session_ttl,
             hashing: Arc::new(Semaphore::new(HASH_QUEUE)),
             hashers: HashPool::start(cores)?,
@@ -184,7 +190,9 @@ impl Accounts {
         self.hashers.run(work).await
     }
 
-    /// Creates an account. 400 names a bad field; 409 when the username is taken.
+    /// Creates an account. 400 names a bad field; 409 when the username is taken; 429 when
+    /// the client's address (see [`current_client`]) or everyone has created too many
+    /// accounts this hour.
     pub async fn register(&self, req: RegisterRequest) -> Result<User, AppError> {
         validate_username(&req.username)?;
         validate_password(&req.password)?;
@@ -197,6 +205,11 @@ impl Accounts {
         if self.store.credentials(&req.username).await?.is_some() {
             return Err(AppError::code(ErrorCode::UsernameTaken));
         }
+        // Counted before the hash is paid for; what is refused here counts toward nothing.
+        self.registrations
+            .hit(self.cluster.as_ref(), current_client().addr)
+            .await
+            .map_err(|wait| AppError::Throttled(ErrorCode::TooManyRegistrations, wait))?;
         let password = req.password;
         let password_hash = self.with_hasher(move || hash_password(&password)).await??;
         let created = self
@@ -213,13 +226,10 @@ impl Accounts {
         Ok(user)
     }
 
-    /// Checks credentials and opens a session. Unknown user and wrong password get the same
-    /// 401; repeated failures from `addr` (for this account, or in all) get 429.
-    pub async fn login(
-        &self,
-        req: LoginRequest,
-        addr: Option<IpAddr>,
-    ) -> Result<NewSession, AppError> {
+    /// Checks credentials and opens a session, and asks (through `client`) for the device
+    /// cookie that marks this device as the account's. Unknown user and wrong password get
+    /// the same 401; see [`crate::rules::throttle`] for when 429 is answered instead.
+    pub async fn login(&self, req: LoginRequest, client: Client) -> Result<NewSession, AppError> {
         if req.username.is_empty() || req.username.len() > 64 {
             return Err(ApiError::invalid(Field::Username).into());
         }
@@ -227,8 +237,12 @@ impl Accounts {
             return Err(ApiError::invalid(Field::Password).into());
         }
         let key = username_key(&req.username);
-        self.throttle
-            .check_shared(self.cluster.as_ref(), &key, addr)
+        let cluster = self.cluster.as_ref();
+        let device = client.device.as_deref().map(token_hash);
+        let addr = client.addr;
+        let verdict = self
+            .throttle
+            .before(cluster, &key, addr, device.as_deref())
             .await
             .map_err(|wait| AppError::Throttled(ErrorCode::TooManyAttempts, wait))?;
 
@@ -244,15 +258,25 @@ impl Accounts {
             (Some(c), true) => c.user,
             _ => {
                 self.throttle
-                    .record_failure_shared(self.cluster.as_ref(), &key, addr)
+                    .failed(cluster, &key, addr, device.as_deref(), verdict)
                     .await;
                 tracing::info!(account = %key, ?addr, "login failed");
+                if let Verdict::Slowed(wait) = verdict {
+                    tokio::time::sleep(SLOW_FAILURE).await;
+                    return Err(AppError::Throttled(ErrorCode::TooManyAttempts, wait));
+                }
                 return Err(AppError::code(ErrorCode::InvalidCredentials));
             }
         };
+        // A known device keeps its token (the cookie is set again to renew it).
+        let device_token = match (verdict, client.device.clone()) {
+            (Verdict::Known, Some(token)) => token,
+            _ => new_token(),
+        };
         self.throttle
-            .record_success_shared(self.cluster.as_ref(), &key, addr)
+            .succeeded(cluster, &key, addr, &token_hash(&device_token))
             .await;
+        client.issue_device(device_token);
 
         let token = new_token();
         let now = now_ms();

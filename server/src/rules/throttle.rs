@@ -1,27 +1,106 @@
-//! Throttles. Login throttling counts failed logins per (account, client address) and per client
-//! address inside a window, and refuses further attempts on a key that reached its limit
-//! until the window since its first failure has passed.
+//! Throttles. Login throttling counts failed logins inside a window per (account, client
+//! address), per client address, per account from unknown devices, and per known device.
 //!
-//! There is deliberately no lock per account alone: that would let any stranger lock the
-//! owner out with a few wrong passwords. A guesser is bounded by the per-address budget on
-//! each address it controls (and argon2's cost); the owner, from an address with no
-//! failures, always gets in with the right password.
+//! - A device that logged in to the account before (its device cookie, OWASP's "device
+//!   cookies") is never slowed, so a stranger can never lock the owner out of a known
+//!   device; its own failures are counted, and past `per_account_addr` it counts as
+//!   unknown again (a stolen cookie does not buy unlimited guesses).
+//! - Unknown devices share a per-account ceiling (`per_account`): past it, they are refused
+//!   for that account before their password is checked. This bounds a guesser with many
+//!   addresses, which the per-address counts alone do not.
+//! - The per-address counts never refuse a correct password (many people may share an
+//!   address behind NAT): past them, the password is still checked, a right one logs in,
+//!   and a wrong one is answered late and with 429 instead of 401.
 //!
-//! With several nodes the counts are also kept in Redis ([`LoginThrottle::check_shared`]
-//! and friends), so the budget is the cluster's, not each node's; while Redis is
-//! unreachable each node still enforces its own counts.
+//! With several nodes the counts and known devices are also kept in Redis, so the budget is
+//! the cluster's, not each node's; while Redis is unreachable each node still enforces its
+//! own counts.
 //!
 //! [`RateLimit`] is the plain kind: a budget of events per key and window (uploads per user
-//! per minute), with the wait until the window ends when it is spent.
+//! per minute), with the wait until the window ends when it is spent; [`RegisterThrottle`]
+//! is a cluster-wide pair of them for account creation.
 
 use crate::bus::redis::Cluster;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The most keys remembered before expired ones are swept (bounds memory under a spray).
 const SWEEP_AT: usize = 10_000;
+
+/// How long a device cookie is honoured after the login that set it (each login on the
+/// device renews it).
+pub const DEVICE_TTL: Duration = Duration::from_secs(180 * 24 * 3600);
+
+/// Most device cookies this process remembers by itself (beyond it, only Redis does).
+const DEVICES_CAP: usize = 100_000;
+
+/// Who is asking, as the throttles see it: the client address (the peer, or the one a
+/// trusted proxy forwarded) and the device cookie it presented. Login leaves the device
+/// token to set on the answer in it, where the routes' client layer picks it up.
+#[derive(Clone, Default)]
+pub struct Client {
+    /// The client's address, if known.
+    pub addr: Option<IpAddr>,
+    /// The device cookie the request carried (the raw token).
+    pub device: Option<String>,
+    issued: Arc<Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for Client {
+    // The device token is a credential of sorts: never in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("addr", &self.addr)
+            .field("device", &self.device.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<Option<IpAddr>> for Client {
+    fn from(addr: Option<IpAddr>) -> Client {
+        Client::new(addr, None)
+    }
+}
+
+impl Client {
+    /// A client at `addr` presenting the device cookie `device`.
+    pub fn new(addr: Option<IpAddr>, device: Option<String>) -> Client {
+        Client {
+            addr,
+            device,
+            issued: Arc::default(),
+        }
+    }
+
+    /// Asks for `token` to be set as this client's device cookie on the answer.
+    pub fn issue_device(&self, token: String) {
+        *self.issued.lock().unwrap_or_else(|p| p.into_inner()) = Some(token);
+    }
+
+    /// The device token to set on the answer, if a login issued one.
+    pub fn take_issued_device(&self) -> Option<String> {
+        self.issued.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+tokio::task_local! {
+    /// The client of the request this task serves, set by the routes' client layer, so
+    /// every way into registration (REST, forms, server functions, the seed dialect) is
+    /// counted against its address without each route passing it along.
+    static CURRENT: Client;
+}
+
+/// Runs `work` (a request's handling) with `client` as [`current_client`].
+pub async fn with_client<F: std::future::Future>(client: Client, work: F) -> F::Output {
+    CURRENT.scope(client, work).await
+}
+
+/// The client of the request being served (an unknown one outside a request).
+pub fn current_client() -> Client {
+    CURRENT.try_with(Client::clone).unwrap_or_default()
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
@@ -29,6 +108,10 @@ enum Key {
     AccountFrom(String, Option<IpAddr>),
     /// Failures from one address, whatever the account.
     Addr(IpAddr),
+    /// Failures for one account from unknown devices, whatever the address.
+    Account(String),
+    /// Failures on one known device (its cookie's hash).
+    Device(String),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -37,140 +120,131 @@ struct Failures {
     since: Instant,
 }
 
-/// The failed-login counters of this process.
+/// What the throttle says about a login attempt before its password is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A device the account logged in on: never slowed.
+    Known,
+    /// An unknown device within every budget.
+    Allowed,
+    /// An unknown device past a per-address budget: a wrong password is answered late with
+    /// 429 and this wait; a right one still logs in.
+    Slowed(Duration),
+}
+
+/// The failed-login counters and known devices of this process.
 #[derive(Debug)]
 pub struct LoginThrottle {
     per_account_addr: u32,
     per_addr: u32,
+    per_account: u32,
     window: Duration,
-    // A plain mutex: every critical section is a map lookup, never held across an await.
+    // Plain mutexes: every critical section is a map lookup, never held across an await.
     failures: Mutex<HashMap<Key, Failures>>,
+    /// Device cookie hash -> (account, until when it is honoured).
+    devices: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl LoginThrottle {
-    /// A throttle allowing `per_account_addr` failures per account and address, and
-    /// `per_addr` per address, per `window`.
-    pub fn new(per_account_addr: u32, per_addr: u32, window: Duration) -> LoginThrottle {
+    /// A throttle allowing, per `window`, `per_account_addr` failures per account and
+    /// address (and per known device), `per_addr` per address, and `per_account` per
+    /// account from unknown devices.
+    pub fn new(
+        per_account_addr: u32,
+        per_addr: u32,
+        per_account: u32,
+        window: Duration,
+    ) -> LoginThrottle {
         LoginThrottle {
             per_account_addr,
             per_addr,
+            per_account,
             window,
             failures: Mutex::new(HashMap::new()),
+            devices: Mutex::new(HashMap::new()),
         }
-    }
-
-    fn keys(account: &str, addr: Option<IpAddr>) -> impl Iterator<Item = Key> {
-        std::iter::once(Key::AccountFrom(account.to_owned(), addr)).chain(addr.map(Key::Addr))
     }
 
     fn limit(&self, key: &Key) -> u32 {
         match key {
-            Key::AccountFrom(..) => self.per_account_addr,
+            Key::AccountFrom(..) | Key::Device(_) => self.per_account_addr,
             Key::Addr(_) => self.per_addr,
+            Key::Account(_) => self.per_account,
         }
     }
 
-    /// The Redis names and limits of the keys of one attempt.
-    fn shared_keys(&self, account: &str, addr: Option<IpAddr>) -> Vec<(String, u32)> {
-        Self::keys(account, addr)
-            .map(|k| {
-                let name = match &k {
-                    Key::AccountFrom(a, from) => format!(
-                        "l:{a}|{}",
-                        from.map_or_else(|| "-".to_owned(), |x| x.to_string())
-                    ),
-                    Key::Addr(a) => format!("la:{a}"),
-                };
-                (name, self.limit(&k))
-            })
+    /// The Redis name of a key.
+    fn shared_name(key: &Key) -> String {
+        match key {
+            Key::AccountFrom(a, from) => format!(
+                "l:{a}|{}",
+                from.map_or_else(|| "-".to_owned(), |x| x.to_string())
+            ),
+            Key::Addr(a) => format!("la:{a}"),
+            Key::Account(a) => format!("lu:{a}"),
+            Key::Device(d) => format!("ld:{d}"),
+        }
+    }
+
+    /// The per-address keys of an attempt from an unknown device.
+    fn addr_keys(account: &str, addr: Option<IpAddr>) -> Vec<Key> {
+        std::iter::once(Key::AccountFrom(account.to_owned(), addr))
+            .chain(addr.map(Key::Addr))
             .collect()
     }
 
-    /// [`LoginThrottle::check`], then the same against the cluster's counts.
-    pub async fn check_shared(
-        &self,
-        cluster: Option<&Cluster>,
-        account: &str,
-        addr: Option<IpAddr>,
-    ) -> Result<(), Duration> {
-        self.check(account, addr)?;
-        let Some(cluster) = cluster else {
-            return Ok(());
+    /// The longest wait among `keys` that reached their limit, here or in the cluster.
+    async fn over(&self, cluster: Option<&Cluster>, keys: &[Key]) -> Option<Duration> {
+        let local = self.over_local(keys);
+        let shared = match cluster {
+            Some(cluster) => {
+                let names: Vec<String> = keys.iter().map(Self::shared_name).collect();
+                match cluster.failures(&names).await {
+                    Ok(counts) => keys
+                        .iter()
+                        .zip(counts)
+                        .filter(|(k, (count, left))| *count >= self.limit(k) && !left.is_zero())
+                        .map(|(_, (_, left))| left)
+                        .max(),
+                    Err(_) => None,
+                }
+            }
+            None => None,
         };
-        let keys = self.shared_keys(account, addr);
-        let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
-        let Ok(counts) = cluster.failures(&names).await else {
-            return Ok(());
-        };
-        let wait = keys
-            .iter()
-            .zip(counts)
-            .filter(|((_, limit), (count, left))| count >= limit && !left.is_zero())
-            .map(|(_, (_, left))| left)
-            .max();
-        wait.map_or(Ok(()), Err)
+        local.max(shared)
     }
 
-    /// [`LoginThrottle::record_failure`], here and in the cluster.
-    pub async fn record_failure_shared(
-        &self,
-        cluster: Option<&Cluster>,
-        account: &str,
-        addr: Option<IpAddr>,
-    ) {
-        self.record_failure(account, addr);
+    fn over_local(&self, keys: &[Key]) -> Option<Duration> {
+        let now = Instant::now();
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        keys.iter()
+            .filter_map(|k| {
+                let f = map.get(k)?;
+                let elapsed = now.saturating_duration_since(f.since);
+                (f.count >= self.limit(k) && elapsed < self.window).then(|| self.window - elapsed)
+            })
+            .max()
+    }
+
+    /// Counts a failure against each of `keys`, here and in the cluster.
+    async fn count(&self, cluster: Option<&Cluster>, keys: &[Key]) {
+        self.count_local(keys);
         if let Some(cluster) = cluster {
-            let names: Vec<String> = self
-                .shared_keys(account, addr)
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect();
+            let names: Vec<String> = keys.iter().map(Self::shared_name).collect();
             if let Err(e) = cluster.record_failure(&names, self.window).await {
                 tracing::debug!(error = %e, "throttle: failure counted on this node only");
             }
         }
     }
 
-    /// [`LoginThrottle::record_success`], here and in the cluster.
-    pub async fn record_success_shared(
-        &self,
-        cluster: Option<&Cluster>,
-        account: &str,
-        addr: Option<IpAddr>,
-    ) {
-        self.record_success(account, addr);
-        if let Some(cluster) = cluster {
-            if let Some((name, _)) = self.shared_keys(account, addr).into_iter().next() {
-                if let Err(e) = cluster.forget(&name).await {
-                    tracing::debug!(error = %e, "throttle: success recorded on this node only");
-                }
-            }
-        }
-    }
-
-    /// `Err(wait)` when this address must wait before trying this account (or any) again.
-    pub fn check(&self, account: &str, addr: Option<IpAddr>) -> Result<(), Duration> {
-        let now = Instant::now();
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let wait = Self::keys(account, addr)
-            .filter_map(|k| {
-                let f = map.get(&k)?;
-                let elapsed = now.saturating_duration_since(f.since);
-                (f.count >= self.limit(&k) && elapsed < self.window).then(|| self.window - elapsed)
-            })
-            .max();
-        wait.map_or(Ok(()), Err)
-    }
-
-    /// Counts a failed attempt against the account and the address.
-    pub fn record_failure(&self, account: &str, addr: Option<IpAddr>) {
+    fn count_local(&self, keys: &[Key]) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= SWEEP_AT {
             map.retain(|_, f| now.saturating_duration_since(f.since) < self.window);
         }
-        for key in Self::keys(account, addr) {
-            let f = map.entry(key).or_insert(Failures {
+        for key in keys {
+            let f = map.entry(key.clone()).or_insert(Failures {
                 count: 0,
                 since: now,
             });
@@ -184,12 +258,213 @@ impl LoginThrottle {
         }
     }
 
-    /// Forgets this address's failures for the account after a successful login (the
-    /// address keeps its own count: one success must not launder a spray across many
-    /// accounts).
-    pub fn record_success(&self, account: &str, addr: Option<IpAddr>) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Key::AccountFrom(account.to_owned(), addr));
+    /// Forgets `key`'s failures, here and in the cluster.
+    async fn forget(&self, cluster: Option<&Cluster>, key: &Key) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+        if let Some(cluster) = cluster {
+            if let Err(e) = cluster.forget(&Self::shared_name(key)).await {
+                tracing::debug!(error = %e, "throttle: success recorded on this node only");
+            }
+        }
+    }
+
+    /// True when `device` (a cookie's hash) was set at a login to `account` and has not
+    /// failed too often since.
+    async fn known(&self, cluster: Option<&Cluster>, account: &str, device: &str) -> bool {
+        let here = {
+            let now = Instant::now();
+            let devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
+            devices
+                .get(device)
+                .is_some_and(|(a, until)| a == account && *until > now)
+        };
+        let known = here
+            || match cluster {
+                Some(cluster) => cluster
+                    .device_account(device)
+                    .await
+                    .is_ok_and(|a| a.as_deref() == Some(account)),
+                None => false,
+            };
+        known
+            && self
+                .over(cluster, &[Key::Device(device.to_owned())])
+                .await
+                .is_none()
+    }
+
+    /// Judges a login attempt for `account` from `addr` with the device cookie hash
+    /// `device`, before its password is checked; `Err(wait)`: refuse it now (an unknown
+    /// device past the account's ceiling).
+    pub async fn before(
+        &self,
+        cluster: Option<&Cluster>,
+        account: &str,
+        addr: Option<IpAddr>,
+        device: Option<&str>,
+    ) -> Result<Verdict, Duration> {
+        if let Some(device) = device {
+            if self.known(cluster, account, device).await {
+                return Ok(Verdict::Known);
+            }
+        }
+        if let Some(wait) = self
+            .over(cluster, &[Key::Account(account.to_owned())])
+            .await
+        {
+            return Err(wait);
+        }
+        Ok(
+            match self.over(cluster, &Self::addr_keys(account, addr)).await {
+                Some(wait) => Verdict::Slowed(wait),
+                None => Verdict::Allowed,
+            },
+        )
+    }
+
+    /// Counts a wrong password: on the device if it is a known one, else against the
+    /// account and address, the address, and the account's unknown devices.
+    pub async fn failed(
+        &self,
+        cluster: Option<&Cluster>,
+        account: &str,
+        addr: Option<IpAddr>,
+        device: Option<&str>,
+        verdict: Verdict,
+    ) {
+        let keys = match (verdict, device) {
+            (Verdict::Known, Some(d)) => vec![Key::Device(d.to_owned())],
+            _ => {
+                let mut keys = Self::addr_keys(account, addr);
+                keys.push(Key::Account(account.to_owned()));
+                keys
+            }
+        };
+        self.count(cluster, &keys).await;
+    }
+
+    /// After a right password: forgets this address's (or device's) failures for the
+    /// account (the address keeps its own count, so one success does not launder a spray
+    /// across many accounts), and remembers `new_device` (a cookie hash) as the account's
+    /// for [`DEVICE_TTL`].
+    pub async fn succeeded(
+        &self,
+        cluster: Option<&Cluster>,
+        account: &str,
+        addr: Option<IpAddr>,
+        new_device: &str,
+    ) {
+        self.forget(cluster, &Key::AccountFrom(account.to_owned(), addr))
+            .await;
+        self.forget(cluster, &Key::Device(new_device.to_owned()))
+            .await;
+        {
+            let now = Instant::now();
+            let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
+            if devices.len() >= DEVICES_CAP {
+                devices.retain(|_, (_, until)| *until > now);
+            }
+            if let Some(until) = now.checked_add(DEVICE_TTL) {
+                if devices.len() < DEVICES_CAP {
+                    devices.insert(new_device.to_owned(), (account.to_owned(), until));
+                }
+            }
+        }
+        if let Some(cluster) = cluster {
+            if let Err(e) = cluster
+                .remember_device(new_device, account, DEVICE_TTL)
+                .await
+            {
+                tracing::debug!(error = %e, "throttle: device remembered on this node only");
+            }
+        }
+    }
+}
+
+/// Account creation budgets: per client address and in all, per hour, cluster-wide with
+/// Redis (and per node while it is unreachable).
+#[derive(Debug)]
+pub struct RegisterThrottle {
+    per_addr: u32,
+    total: u32,
+    window: Duration,
+    // A plain mutex: every critical section is a map lookup, never held across an await.
+    windows: Mutex<HashMap<Option<IpAddr>, Window>>,
+}
+
+impl RegisterThrottle {
+    /// `per_addr` accounts per address and `total` in all per `window`.
+    pub fn new(per_addr: u32, total: u32, window: Duration) -> RegisterThrottle {
+        RegisterThrottle {
+            per_addr,
+            total,
+            window,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one account creation from `addr`; `Err(wait)` (and nothing counted) when the
+    /// address's or everyone's budget is spent.
+    pub async fn hit(
+        &self,
+        cluster: Option<&Cluster>,
+        addr: Option<IpAddr>,
+    ) -> Result<(), Duration> {
+        // The key None is everyone's budget; an unknown address has only that one.
+        let keys: Vec<(Option<IpAddr>, u32)> = std::iter::once((None, self.total))
+            .chain(addr.map(|a| (Some(a), self.per_addr)))
+            .collect();
+        {
+            let now = Instant::now();
+            let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+            if map.len() >= SWEEP_AT {
+                map.retain(|_, w| now.saturating_duration_since(w.since) < self.window);
+            }
+            let mut wait = None;
+            for (key, limit) in &keys {
+                if let Some(w) = map.get_mut(key) {
+                    let elapsed = now.saturating_duration_since(w.since);
+                    if elapsed >= self.window {
+                        *w = Window {
+                            count: 0,
+                            since: now,
+                        };
+                    } else if w.count >= *limit {
+                        wait = wait.max(Some(self.window - elapsed));
+                    }
+                }
+            }
+            if let Some(wait) = wait {
+                return Err(wait);
+            }
+            for (key, _) in &keys {
+                let w = map.entry(*key).or_insert(Window {
+                    count: 0,
+                    since: now,
+                });
+                w.count = w.count.saturating_add(1);
+            }
+        }
+        if let Some(cluster) = cluster {
+            let names: Vec<(String, u32)> = keys
+                .iter()
+                .map(|(k, limit)| {
+                    let name = k.map_or_else(|| "r:*".to_owned(), |a| format!("r:{a}"));
+                    (name, *limit)
+                })
+                .collect();
+            match cluster.hit(&names, self.window).await {
+                Ok(Some(wait)) => return Err(wait),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "throttle: registration counted on this node only")
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -250,40 +525,72 @@ impl<K: std::hash::Hash + Eq> RateLimit<K> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn blocks_the_guessing_address_not_the_account() {
-        let t = LoginThrottle::new(3, 5, Duration::from_secs(60));
+    #[tokio::test]
+    async fn slows_the_guessing_address_and_refuses_unknown_devices_past_the_ceiling() {
+        let t = LoginThrottle::new(3, 5, 6, Duration::from_secs(60));
         let stranger: IpAddr = "10.0.0.1".parse().unwrap();
         let owner: IpAddr = "10.0.0.9".parse().unwrap();
         for _ in 0..3 {
-            assert!(t.check("bob", Some(stranger)).is_ok());
-            t.record_failure("bob", Some(stranger));
+            let v = t.before(None, "bob", Some(stranger), None).await.unwrap();
+            assert_eq!(v, Verdict::Allowed);
+            t.failed(None, "bob", Some(stranger), None, v).await;
         }
-        let wait = t.check("bob", Some(stranger)).unwrap_err();
+        let Ok(Verdict::Slowed(wait)) = t.before(None, "bob", Some(stranger), None).await else {
+            panic!("the guessing address is slowed");
+        };
         assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(50));
-        // The owner, from an address with no failures, is not locked out.
-        assert!(t.check("bob", Some(owner)).is_ok());
-        // Another account from the stranger's address still has attempts left...
-        assert!(t.check("carol", Some(stranger)).is_ok());
-        t.record_failure("carol", Some(stranger));
-        t.record_failure("carol", Some(stranger));
-        // ...until the address itself reaches its limit (5 failures in all).
-        assert!(t.check("dave", Some(stranger)).is_err());
-        assert!(t.check("dave", Some(owner)).is_ok());
+        // The owner, from an address with no failures, is not slowed.
+        assert_eq!(
+            t.before(None, "bob", Some(owner), None).await,
+            Ok(Verdict::Allowed)
+        );
+        // Three more failures from other addresses reach bob's ceiling for unknown devices...
+        for i in 2..5 {
+            let addr: IpAddr = format!("10.0.1.{i}").parse().unwrap();
+            t.failed(None, "bob", Some(addr), None, Verdict::Allowed)
+                .await;
+        }
+        assert!(t.before(None, "bob", Some(owner), None).await.is_err());
+        // ...but a device bob logged in on is never slowed.
+        t.succeeded(None, "bob", Some(owner), "dev1").await;
+        assert_eq!(
+            t.before(None, "bob", Some(stranger), Some("dev1")).await,
+            Ok(Verdict::Known)
+        );
+        // A device cookie of bob's is not one of carol's.
+        assert!(t.before(None, "carol", Some(owner), Some("dev1")).await != Ok(Verdict::Known));
     }
 
-    #[test]
-    fn success_clears_that_address_and_window_expires() {
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        let t = LoginThrottle::new(2, 100, Duration::from_millis(50));
-        t.record_failure("bob", Some(ip));
-        t.record_success("bob", Some(ip));
-        t.record_failure("bob", Some(ip));
-        assert!(t.check("bob", Some(ip)).is_ok());
-        t.record_failure("bob", Some(ip));
-        assert!(t.check("bob", Some(ip)).is_err());
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(t.check("bob", Some(ip)).is_ok());
+    #[tokio::test]
+    async fn a_known_device_that_keeps_failing_is_unknown_again() {
+        let t = LoginThrottle::new(2, 100, 100, Duration::from_secs(60));
+        t.succeeded(None, "bob", None, "dev").await;
+        for _ in 0..2 {
+            let v = t.before(None, "bob", None, Some("dev")).await.unwrap();
+            assert_eq!(v, Verdict::Known);
+            t.failed(None, "bob", None, Some("dev"), v).await;
+        }
+        assert_eq!(
+            t.before(None, "bob", None, Some("dev")).await,
+            Ok(Verdict::Allowed)
+        );
+    }
+
+    #[tokio::test]
+    async fn registrations_count_per_address_and_in_all() {
+        let r = RegisterThrottle::new(2, 3, Duration::from_secs(3600));
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        assert!(r.hit(None, Some(a)).await.is_ok() && r.hit(None, Some(a)).await.is_ok());
+        assert!(r.hit(None, Some(a)).await.is_err(), "a's budget is spent");
+        assert!(
+            r.hit(None, Some(b)).await.is_ok(),
+            "a's refusals used up no one's budget"
+        );
+        assert!(
+            r.hit(None, Some(b)).await.is_err(),
+            "everyone's budget is spent"
+        );
     }
 
     #[test]

@@ -192,8 +192,8 @@ async fn login_failures_look_the_same_and_are_throttled() {
 
     login("erin", "wrong-password").await.unwrap();
     login("Erin", "wrong-password").await.unwrap();
-    // Three failures: now even the right password waits.
-    let res = login("erin", "right-password").await.unwrap();
+    // Three failures: a wrong password from this address now gets 429 and a wait...
+    let res = login("erin", "wrong-password").await.unwrap();
     let retry: u64 = res.headers()[RETRY_AFTER]
         .to_str()
         .unwrap()
@@ -201,6 +201,8 @@ async fn login_failures_look_the_same_and_are_throttled() {
         .unwrap();
     assert!(retry > 0 && retry <= 900, "{retry}");
     expect_error(res, 429, "too_many_attempts").await;
+    // ...but the right one is never refused on the address's count alone.
+    assert_eq!(login("erin", "right-password").await.unwrap().status(), 200);
     // Other accounts are not affected.
     srv.register("frank", "right-password").await;
     srv.login("frank", "right-password").await;
@@ -222,13 +224,120 @@ async fn one_address_spraying_many_accounts_is_throttled() {
             .unwrap();
         expect_error(res, 401, "invalid_credentials").await;
     }
-    let res = c
-        .post(srv.url("/api/login"))
-        .json(&json!({"username": "gina", "password": "right-password"}))
+    let login = |pw: &str| {
+        c.post(srv.url("/api/login"))
+            .json(&json!({"username": "gina", "password": pw}))
+            .send()
+    };
+    expect_error(
+        login("guess-guess").await.unwrap(),
+        429,
+        "too_many_attempts",
+    )
+    .await;
+    // Many people may share an address: the right password still gets in.
+    assert_eq!(login("right-password").await.unwrap().status(), 200);
+}
+
+/// A client whose requests come from `ip` (any 127.x address reaches the loopback server).
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().ok())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn registration_is_throttled_per_address_and_in_all() {
+    let srv = common::spawn_with(&[
+        "--register-per-addr-per-hour",
+        "3",
+        "--register-per-hour",
+        "5",
+    ])
+    .await;
+    let register = |ip: &str, name: &str| {
+        client_from(ip)
+            .post(srv.url("/api/register"))
+            .json(&json!({"username": name, "password": "right-password"}))
+            .send()
+    };
+    for i in 0..3 {
+        let res = register("127.0.0.1", &format!("reg{i}")).await.unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    let res = register("127.0.0.1", "reg3").await.unwrap();
+    let retry: u64 = res.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 3000 && retry <= 3600, "{retry}");
+    expect_error(res, 429, "too_many_registrations").await;
+    // Another address has its own budget, until everyone's is spent (the refusal above
+    // used up none of it).
+    assert_eq!(register("127.0.0.2", "reg4").await.unwrap().status(), 201);
+    assert_eq!(register("127.0.0.3", "reg5").await.unwrap().status(), 201);
+    let res = register("127.0.0.4", "reg6").await.unwrap();
+    expect_error(res, 429, "too_many_registrations").await;
+    // The sign-up form is counted by the same budget.
+    let res = client_from("127.0.0.5")
+        .post(srv.url("/register"))
+        .header("origin", &srv.state.config.public_origin)
+        .form(&[("username", "reg7"), ("password", "right-password")])
         .send()
         .await
         .unwrap();
-    expect_error(res, 429, "too_many_attempts").await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap();
+    assert!(to.contains("error=too_many_registrations"), "{to}");
+    assert_eq!(srv.count("SELECT COUNT(*) FROM users").await, 5);
+}
+
+#[tokio::test]
+async fn script_clients_that_keep_cookies_log_in_again() {
+    let srv = common::spawn().await;
+    srv.register("scripted", "right-password").await;
+    // Like `requests.Session`: keeps cookies, sends no Origin.
+    let s = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let res = s
+            .post(srv.url("/api/login"))
+            .json(&json!({"username": "scripted", "password": "right-password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = s
+        .post(srv.url("/api/register"))
+        .json(&json!({"username": "scripted2", "password": "right-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    // What the cookie authorises still needs our origin, JSON or not...
+    let res = s
+        .post(srv.url("/api/logout"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 403, "cross_origin").await;
+    // ...and a form (which any site can make a browser post) to the login is still refused.
+    let res = s
+        .post(srv.url("/api/login"))
+        .form(&[("username", "scripted"), ("password", "right-password")])
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 403, "cross_origin").await;
+    let res = s.get(srv.url("/api/me")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "still logged in");
 }
 
 #[tokio::test]

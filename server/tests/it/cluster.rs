@@ -598,6 +598,8 @@ async fn socket_caps_and_login_throttling_count_across_nodes() {
         &[
             ("PARLEY_MAX_SOCKETS_PER_USER", "2"),
             ("PARLEY_LOGIN_MAX_FAILURES", "3"),
+            ("PARLEY_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"),
+            ("PARLEY_REGISTER_PER_ADDR_PER_HOUR", "2"),
         ],
     )
     .await;
@@ -636,8 +638,68 @@ async fn socket_caps_and_login_throttling_count_across_nodes() {
     assert_eq!(login(0, "wrong one").await, 401);
     assert_eq!(login(1, "wrong two").await, 401);
     assert_eq!(login(0, "wrong three").await, 401);
-    // The budget is the cluster's: node 1 has seen one failure, yet refuses.
-    assert_eq!(login(1, "right password").await, 429);
+    // The budget is the cluster's: node 1 has seen one failure, yet slows the next...
+    assert_eq!(login(1, "wrong four").await, 429);
+    // ...though a right password is never refused on an address's count alone; the login
+    // marks this device (a cookie) as the account's.
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let phone_login = |i: usize, pw: &'static str| {
+        let phone = phone.clone();
+        let url = format!("{}/api/login", c.base(i));
+        async move {
+            phone
+                .post(url)
+                .json(&json!({"username": "throttled", "password": pw}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(phone_login(0, "right password").await, 200);
+    // One more failure from elsewhere reaches the account's ceiling for unknown devices,
+    // on both nodes; the known device, on the other node, is not slowed.
+    let elsewhere = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().ok())
+        .build()
+        .unwrap();
+    let res = elsewhere
+        .post(format!("{}/api/login", c.base(0)))
+        .json(&json!({"username": "throttled", "password": "wrong five"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = elsewhere
+        .post(format!("{}/api/login", c.base(1)))
+        .json(&json!({"username": "throttled", "password": "right password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(phone_login(1, "typo").await, 401);
+    assert_eq!(phone_login(1, "right password").await, 200);
+
+    // Registrations count across nodes too: this address made one above.
+    let register = |i: usize, name: &'static str| {
+        let http = http.clone();
+        let url = format!("{}/api/register", c.base(i));
+        async move {
+            http.post(url)
+                .json(&json!({"username": name, "password": "right password"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(register(1, "second").await, 201);
+    assert_eq!(register(0, "third").await, 429);
     c.stop().await;
 }
 

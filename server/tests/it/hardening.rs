@@ -36,7 +36,7 @@ async fn login_from(srv: &common::TestServer, ip: &str, user: &str, pw: &str) ->
 async fn a_stranger_cannot_lock_the_owner_out() {
     let srv = common::spawn().await;
     srv.register("owner", "right-password").await;
-    // A stranger guesses from another address until throttled.
+    // A stranger guesses from another address until slowed.
     for _ in 0..5 {
         let res = login_from(&srv, "127.0.0.2", "owner", "wrong-guess").await;
         expect_error(res, 401, "invalid_credentials").await;
@@ -44,12 +44,123 @@ async fn a_stranger_cannot_lock_the_owner_out() {
     let res = login_from(&srv, "127.0.0.2", "owner", "wrong-guess").await;
     assert!(res.headers().contains_key("retry-after"));
     expect_error(res, 429, "too_many_attempts").await;
-    // The stranger stays throttled even with the right password...
-    let res = login_from(&srv, "127.0.0.2", "owner", "right-password").await;
-    expect_error(res, 429, "too_many_attempts").await;
-    // ...while the owner, from an address with no failures, logs in.
+    // The owner, from an address with no failures, logs in...
     let res = login_from(&srv, "127.0.0.1", "owner", "right-password").await;
     assert_eq!(res.status(), 200);
+    // ...and so does anyone with the right password from the stranger's address (NAT).
+    let res = login_from(&srv, "127.0.0.2", "owner", "right-password").await;
+    assert_eq!(res.status(), 200);
+}
+
+/// A login through a proxy at 127.0.0.1 that forwarded the request for `forwarded`.
+async fn login_via_proxy(
+    srv: &common::TestServer,
+    forwarded: &str,
+    user: &str,
+    pw: &str,
+) -> reqwest::Response {
+    client()
+        .post(srv.url("/api/login"))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({"username": user, "password": pw}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_one_guesser_does_not_lock_everyone_out() {
+    let srv = common::spawn_with(&["--trusted-proxies", "127.0.0.1, 10.0.0.0/8"]).await;
+    srv.register("owner", "right-password").await;
+    // Twenty wrong passwords (the per-address budget) from one client behind the proxy.
+    for i in 0..20 {
+        let res = login_via_proxy(&srv, "203.0.113.7", &format!("nobody{i}"), "guess").await;
+        expect_error(res, 401, "invalid_credentials").await;
+    }
+    // That client is slowed (its address, not the proxy's, is counted)...
+    let res = login_via_proxy(&srv, "203.0.113.7, 10.0.0.5", "owner", "guess").await;
+    expect_error(res, 429, "too_many_attempts").await;
+    // ...while everyone else behind the same proxy is not.
+    let res = login_via_proxy(&srv, "198.51.100.1", "owner", "wrong").await;
+    expect_error(res, 401, "invalid_credentials").await;
+    let res = login_via_proxy(&srv, "198.51.100.2", "owner", "right-password").await;
+    assert_eq!(res.status(), 200);
+
+    // A peer that is no trusted proxy cannot pick its address with the header.
+    for i in 0..20 {
+        let res = client_from("127.0.0.3")
+            .post(srv.url("/api/login"))
+            .header("x-forwarded-for", format!("192.0.2.{i}"))
+            .json(&json!({"username": format!("nobody{i}"), "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        expect_error(res, 401, "invalid_credentials").await;
+    }
+    let res = client_from("127.0.0.3")
+        .post(srv.url("/api/login"))
+        .header("x-forwarded-for", "192.0.2.99")
+        .json(&json!({"username": "owner", "password": "guess"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 429, "too_many_attempts").await;
+}
+
+#[tokio::test]
+async fn many_addresses_cannot_guess_one_account_and_its_devices_are_never_slowed() {
+    let srv = common::spawn_with(&["--login-max-failures-per-account", "6"]).await;
+    srv.register("owner", "right-password").await;
+    let login = |c: &reqwest::Client, pw: &str| {
+        c.post(srv.url("/api/login"))
+            .json(&json!({"username": "owner", "password": pw}))
+            .send()
+    };
+    // The owner logs in on their phone, which gets a device cookie.
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = login(&phone, "right-password").await.unwrap();
+    assert_eq!(res.status(), 200);
+    let device = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("parley_device="))
+        .expect("a device cookie");
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(device.contains(attr), "{device}");
+    }
+    assert!(!device.contains("Secure"), "http origin: {device}");
+    // Guessers from six addresses, one wrong password each: no address reaches its budget.
+    for i in 10..16 {
+        let res = login(&client_from(&format!("127.0.0.{i}")), "guess")
+            .await
+            .unwrap();
+        expect_error(res, 401, "invalid_credentials").await;
+    }
+    // The account's ceiling for unknown devices is reached: they are refused, whatever
+    // their address and password...
+    let res = login(&client_from("127.0.0.20"), "right-password")
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("retry-after"));
+    expect_error(res, 429, "too_many_attempts").await;
+    // ...while the owner's phone is never slowed, even after a typo.
+    let res = login(&phone, "typo").await.unwrap();
+    expect_error(res, 401, "invalid_credentials").await;
+    assert_eq!(login(&phone, "right-password").await.unwrap().status(), 200);
+    // A device cookie made up or stolen from another account is no help.
+    let res = client_from("127.0.0.21")
+        .post(srv.url("/api/login"))
+        .header("cookie", "parley_device=made-up")
+        .json(&json!({"username": "owner", "password": "right-password"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 429, "too_many_attempts").await;
 }
 
 #[tokio::test]

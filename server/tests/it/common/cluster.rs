@@ -155,6 +155,9 @@ impl Node {
             .env("REDIS_URL", &env.redis_url)
             .env("PARLEY_METRICS_TOKEN", "cluster-test-metrics")
             .env("RUST_LOG", "warn")
+            // Tests sign many people up from 127.0.0.1.
+            .env("PARLEY_REGISTER_PER_ADDR_PER_HOUR", "1000000")
+            .env("PARLEY_REGISTER_PER_HOUR", "1000000")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (k, v) in &env.extra {
