@@ -139,7 +139,7 @@ impl From<MediaError> for AppError {
             MediaError::NotFound => AppError::code(ErrorCode::NotFound),
             MediaError::Forbidden => AppError::code(ErrorCode::Forbidden),
             MediaError::Store(e) => AppError::from(e),
-            other @ (MediaError::Image(ThumbError::Encode(_))
+            other @ (MediaError::Image(ThumbError::Encode(_) | ThumbError::Task(_))
             | MediaError::Storage(_)
             | MediaError::Task(_)) => AppError::Internal(other.to_string()),
         }
@@ -298,6 +298,8 @@ pub struct Media {
     max_bytes: u64,
     max_pixels: u64,
     gate: gate::UploadGate,
+    /// Where thumbnails are decoded, a bounded number and memory at a time.
+    decodes: thumbnail::DecodePool,
 }
 
 impl Media {
@@ -314,6 +316,7 @@ impl Media {
                 config.uploads_per_minute,
                 Duration::from_secs(60),
             ),
+            decodes: thumbnail::DecodePool::new(config.max_image_pixels),
         }
     }
 
@@ -390,7 +393,7 @@ impl Media {
             ..UploadResponse::default()
         };
         if let (Kind::Image(format), Some(bytes)) = (sniffed.kind, received.image) {
-            match self.thumbnail(owner, &bytes, format, now_ms).await {
+            match self.thumbnail(owner, bytes, format, now_ms).await {
                 Ok(thumb) => {
                     rows[0].width = thumb.width;
                     rows[0].height = thumb.height;
@@ -460,20 +463,17 @@ impl Media {
         })
     }
 
-    /// Makes (off the async runtime) and stores the thumbnail of an image, owned by the
-    /// image's uploader; returns its row and the original's size, orientation applied.
+    /// Makes (on the decode pool, off the async runtime) and stores the thumbnail of an
+    /// image, owned by the image's uploader; returns its row and the original's size,
+    /// orientation applied.
     async fn thumbnail(
         &self,
         owner: UserId,
-        bytes: &[u8],
+        bytes: Vec<u8>,
         format: image::ImageFormat,
         now_ms: i64,
     ) -> Result<Thumb, MediaError> {
-        let max_pixels = self.max_pixels;
-        let owned = bytes.to_vec();
-        let made = tokio::task::spawn_blocking(move || thumbnail::make(&owned, format, max_pixels))
-            .await
-            .map_err(|e| MediaError::Task(e.to_string()))??;
+        let made = self.decodes.thumbnail(bytes, format).await?;
         let key = new_key(made.ext);
         let sha256 = format!("{:x}", Sha256::digest(&made.bytes));
         let size = made.bytes.len() as u64;

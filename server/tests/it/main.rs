@@ -9,6 +9,7 @@ mod accounts_http;
 mod assets_http;
 mod cluster;
 mod crash_safety;
+mod decode_bombs;
 mod docs;
 mod hardening;
 mod loadgen_smoke;
