@@ -333,8 +333,13 @@ impl MessageBody {
     ) -> Result<MessageBody, ApiError> {
         let media =
             Media::from_code(media).ok_or_else(|| ApiError::new(ErrorCode::InvalidMedia))?;
-        // A seed sticker: its `url` is a plain `/asset/` path, checked here instead.
-        let sticker = seed && media == Media::Image && super::seed::is_sticker_path(&url);
+        // A seed sticker: its `url` is a plain `/asset/` path, checked (and normalised) here
+        // instead.
+        let sticker_url = (seed && media == Media::Image)
+            .then(|| super::seed::sticker_path(&url))
+            .flatten();
+        let sticker = sticker_url.is_some();
+        let url = sticker_url.unwrap_or(url);
         if chars(&content) > MAX_CONTENT_CHARS {
             return Err(payload("`content` is too long (4000 characters at most)."));
         }

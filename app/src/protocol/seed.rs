@@ -15,13 +15,25 @@ use crate::ids::{GroupId, UserId};
 /// Where the seed's pages keep their own files (sticker packs among them).
 pub const ASSET_PREFIX: &str = "/asset/";
 
-/// True for a same-origin seed asset path such as `/asset/plugins/doutu/emoj/1.gif`: plain
-/// segments only, like a `/media/` path. Accepted as a sticker (media 4 `url`) from v0 only.
+/// The same-origin seed asset path `url` names, normalised, if it names one: under
+/// `/asset/`, plain segments only, like a `/media/` path (no `.` or `..`, no
+/// percent-encoding, nothing but `[A-Za-z0-9._~-]`). Empty segments are dropped, as the
+/// seed's own server did (its file server cleaned the path): the seed client sends its
+/// stickers as `/asset/plugins/doutu//emoj/1.gif`, which becomes
+/// `/asset/plugins/doutu/emoj/1.gif`. Accepted as a sticker (media 4 `url`) from v0 only.
+pub fn sticker_path(url: &str) -> Option<String> {
+    if url.len() > 512 {
+        return None;
+    }
+    let rest = url.strip_prefix(ASSET_PREFIX)?;
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let path = segments.join("/");
+    (!segments.is_empty() && super::plain_path(&path)).then(|| format!("{ASSET_PREFIX}{path}"))
+}
+
+/// True when `url` is a seed asset path (see [`sticker_path`]).
 pub fn is_sticker_path(url: &str) -> bool {
-    url.len() <= 512
-        && url
-            .strip_prefix(ASSET_PREFIX)
-            .is_some_and(super::plain_path)
+    sticker_path(url).is_some()
 }
 
 /// The frame a seed client is sent for `frame`: a message (cmd 10/11) with only the seed
@@ -143,8 +155,35 @@ mod tests {
         let out = sent(r#"{"dstid":9,"cmd":10,"media":4,"url":"/asset/plugins/doutu/emoj/1.gif"}"#);
         assert_eq!(out.body.media, Media::Image);
         assert_eq!(out.body.url, "/asset/plugins/doutu/emoj/1.gif");
+        // The seed client's own stickers carry an empty segment: normalised, as the seed's
+        // server did.
+        let out =
+            sent(r#"{"dstid":9,"cmd":10,"media":4,"url":"/asset/plugins/doutu//emoj/1.gif"}"#);
+        assert_eq!(out.body.url, "/asset/plugins/doutu/emoj/1.gif");
+        assert_eq!(
+            sticker_path("/asset//a///b.gif").as_deref(),
+            Some("/asset/a/b.gif")
+        );
+        for bad in [
+            "/asset/",
+            "/asset//",
+            "/asset/a/../b.gif",
+            "/asset/a//../b.gif",
+            "/asset/./a.gif",
+            "/asset/%2e%2e/x",
+            "/asset/a%2fb.gif",
+            "//evil.example/x",
+            "/asset\\a.gif",
+            "/assets/a.gif",
+            "/media/a.gif",
+            "https://evil.example/asset/a.gif",
+        ] {
+            assert_eq!(sticker_path(bad), None, "{bad}");
+        }
         for bad in [
             r#"{"dstid":9,"cmd":10,"media":4,"url":"/asset/../api/me"}"#,
+            r#"{"dstid":9,"cmd":10,"media":4,"url":"/asset/plugins//../../api/me"}"#,
+            r#"{"dstid":9,"cmd":10,"media":4,"url":"//evil.example/x"}"#,
             r#"{"dstid":9,"cmd":10,"media":4,"url":"/asset/%2e%2e/x"}"#,
             r#"{"dstid":9,"cmd":10,"media":4,"url":"javascript:alert(1)"}"#,
             r#"{"dstid":9,"cmd":10,"media":7,"url":"/asset/a.gif"}"#,

@@ -54,6 +54,8 @@ pub enum CloseReason {
     Unreadable,
     /// A frame over the WebSocket layer's size limit (1009, "message too big").
     TooBig,
+    /// Too many v0 frames naming another sender (1008, policy violation).
+    ForeignSender,
     /// The server is shutting down or restarting (1012, "service restart").
     Restart,
 }
@@ -63,7 +65,9 @@ impl CloseReason {
     pub fn code(self) -> u16 {
         match self {
             CloseReason::PeerGone | CloseReason::Idle => 1000,
-            CloseReason::SlowConsumer | CloseReason::Unreadable => 1008,
+            CloseReason::SlowConsumer | CloseReason::Unreadable | CloseReason::ForeignSender => {
+                1008
+            }
             CloseReason::TooBig => 1009,
             CloseReason::Restart => 1012,
             CloseReason::SessionEnded => 4001,
@@ -79,6 +83,7 @@ impl CloseReason {
             CloseReason::SlowConsumer => "slow consumer",
             CloseReason::Unreadable => "too many unreadable frames",
             CloseReason::TooBig => "frame too large",
+            CloseReason::ForeignSender => "frames name another sender",
             CloseReason::Restart => "server restarting",
         }
     }

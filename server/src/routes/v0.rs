@@ -23,9 +23,10 @@ use crate::hub::Dialect;
 use crate::media::MediaError;
 use crate::rules::accounts::now_ms;
 use crate::state::AppState;
-use app::error::{ApiError, ErrorCode};
+use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, UserId};
 use app::protocol::seed::is_sticker_path;
+use app::protocol::upload::media_key;
 use app::protocol::{
     normalize_avatar, CreateGroupRequest, Group, LoginRequest, RegisterRequest, UpdateMeRequest,
     User,
@@ -323,8 +324,15 @@ pub async fn register(
     parts: Parts,
     f: Posted,
 ) -> Result<Response, V0Error> {
-    // Checked before anything is created, so a bad avatar leaves no account behind.
+    // Checked before anything is created, so a bad avatar leaves no account behind. An
+    // upload cannot be the new user's own yet, so none is accepted here.
     let avatar = normalize_avatar(&f.text("avatar"))?;
+    if media_key(&avatar).is_some() {
+        let msg = "An uploaded avatar must be your own upload: set it after registering.";
+        return Err(ApiError::with_msg(ErrorCode::InvalidField, msg)
+            .with_field(Field::Avatar)
+            .into());
+    }
     let (username, password) = (f.required("mobile")?, f.required("passwd")?);
     let nickname = Some(f.text("nickname")).filter(|n| !n.trim().is_empty());
     let user = state

@@ -315,7 +315,8 @@ impl Accounts {
         Ok(())
     }
 
-    /// Applies a profile change.
+    /// Applies a profile change; an uploaded avatar must be my own picture, and is then
+    /// published (see [`super::pictures`]).
     pub async fn update_profile(&self, id: UserId, req: UpdateMeRequest) -> Result<User, AppError> {
         let nickname = req
             .nickname
@@ -323,6 +324,9 @@ impl Accounts {
             .map(normalize_nickname)
             .transpose()?;
         let avatar = req.avatar.as_deref().map(normalize_avatar).transpose()?;
+        if let Some(url) = &avatar {
+            super::pictures::publish_own(&self.store, url, id, Field::Avatar).await?;
+        }
         self.store
             .update_profile(id, nickname, avatar)
             .await?

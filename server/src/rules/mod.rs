@@ -8,9 +8,12 @@
 //! - [`chat`]: the right to write, sending, history, read marks, typing; [`writer`] stores
 //!   concurrent sends as one batch (group commit) and delivers them in seq order.
 //! - [`presence`]: what friends are told when someone comes and goes.
+//! - [`pictures`]: an upload becomes an avatar or group icon only if it is the setter's own
+//!   picture, and is then shown to every signed-in user.
 
 pub mod accounts;
 pub mod chat;
+pub mod pictures;
 pub mod presence;
 pub mod social;
 pub mod throttle;

@@ -179,7 +179,8 @@ impl Social {
         Ok(())
     }
 
-    /// Creates a group owned by `me`; 422 `owned_groups_limit` past the cap.
+    /// Creates a group owned by `me`; 422 `owned_groups_limit` past the cap. An uploaded
+    /// icon must be my own picture, and is then published (see [`super::pictures`]).
     pub async fn create_group(
         &self,
         me: &User,
@@ -190,6 +191,7 @@ impl Social {
             icon: normalize_icon(req.icon.as_deref().unwrap_or(""))?,
             memo: normalize_memo(req.memo.as_deref().unwrap_or(""))?,
         };
+        super::pictures::publish_own(&self.store, &new.icon, me.id, Field::Icon).await?;
         let group = self
             .store
             .create_group(me, new, self.max_owned_groups, now_ms())

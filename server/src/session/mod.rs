@@ -48,6 +48,11 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// Unreadable frames in a row before the connection is closed.
 pub const MAX_UNREADABLE: u32 = 10;
+/// v0 frames naming another sender (`userid` not the socket's user) before the socket is
+/// closed (1008): a seed page that believes it is someone else (another login in the same
+/// browser) sends a few before it reloads; past this it is someone trying, and each such
+/// frame would otherwise cost a parse and a log line, for ever.
+pub const MAX_FOREIGN_SENDER: u32 = 10;
 /// The WebSocket layer's own message and frame limit: a little above [`MAX_FRAME_BYTES`],
 /// so a frame somewhat over it is still read and answered with `frame_too_large`, while a
 /// client can never make the server buffer more than this per socket. Beyond it the
@@ -83,13 +88,36 @@ fn parse_seed(text: &str, me: &User) -> (String, Result<ClientCmd, ApiError>) {
     let cmd = seed::parse(text)
         .and_then(|f| seed::command(&f, me.id, cid.clone()))
         .map(|out| out.map_or(ClientCmd::Heartbeat, ClientCmd::Send));
-    if let Err(e) = &cmd {
-        if e.code == ErrorCode::Forbidden {
-            // Someone posing as another user; the frame is dropped unanswered.
-            tracing::warn!("v0 frame names another sender; dropped");
+    (cid, cmd)
+}
+
+/// Counts a v0 connection's frames naming another sender (refused with `forbidden` by
+/// [`seed::command`]): logged once when the first comes and once more when the connection
+/// closes, never once per frame, so a client cannot fill the log.
+#[derive(Default)]
+struct ForeignSenders(u32);
+
+impl ForeignSenders {
+    /// Counts one more; true once the connection must close ([`MAX_FOREIGN_SENDER`]).
+    fn count(&mut self) -> bool {
+        self.0 += 1;
+        if self.0 == 1 {
+            tracing::warn!("v0 frame names another sender; dropped (further ones counted)");
+        }
+        self.0 >= MAX_FOREIGN_SENDER
+    }
+}
+
+impl Drop for ForeignSenders {
+    fn drop(&mut self) {
+        if self.0 > 1 {
+            tracing::warn!(
+                frames = self.0,
+                closed = self.0 >= MAX_FOREIGN_SENDER,
+                "v0 frames naming another sender on this connection"
+            );
         }
     }
-    (cid, cmd)
 }
 
 fn error_frame(err: &ApiError, cid: &str) -> Frame {
@@ -151,6 +179,7 @@ async fn serve(
     tokio::pin!(expiry);
 
     let mut unreadable = 0u32;
+    let mut foreign = ForeignSenders::default();
     // Answers to sends waiting for their commit.
     let mut in_flight: FuturesUnordered<BoxFuture<'static, Frame>> = FuturesUnordered::new();
     loop {
@@ -226,6 +255,14 @@ async fn serve(
             Err(e) if e.code == ErrorCode::BadFrame => {
                 unreadable += 1;
                 if !answer_unreadable(outlet, e, unreadable).await {
+                    break;
+                }
+                continue;
+            }
+            Err(e) if outlet.dialect == Dialect::V0 && e.code == ErrorCode::Forbidden => {
+                // Someone posing as another user: dropped unanswered, and counted.
+                if foreign.count() {
+                    outlet.close(CloseReason::ForeignSender);
                     break;
                 }
                 continue;

@@ -1,12 +1,17 @@
 //! Uploads: the row of each stored file (who uploaded it, its sniffed type, size, SHA-256,
 //! picture size), and who may fetch it: its uploader, and the participants of every
 //! conversation holding a message that points at it (`message_media`, written in the
-//! message's own transaction by [`Store::store_message`]).
+//! message's own transaction by [`Store::store_message`]); and, once a picture is published
+//! as its uploader's avatar or group icon ([`Store::publish_picture`]), every signed-in user.
+//! Publishing is never undone: a replaced avatar stays visible, since everyone who looked
+//! at the profile was already shown it (and browsers keep a key for a year), and a key
+//! still named by an old message, a cached page or a second group would otherwise break.
 
 use super::entities::{group_member, media, message_media};
 use super::{Store, StoreError};
 use app::ids::UserId;
 use app::protocol::Conv;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
@@ -58,6 +63,8 @@ impl From<&MediaRow> for media::ActiveModel {
             width: Set(i32::try_from(m.width).unwrap_or(0)),
             height: Set(i32::try_from(m.height).unwrap_or(0)),
             created_at: Set(m.created_at),
+            // A new file is its uploader's alone until published.
+            published: Set(false),
         }
     }
 }
@@ -119,14 +126,46 @@ impl Store {
         Ok(owned == distinct.len() as u64)
     }
 
-    /// Whether `viewer` may fetch the file `key`: its uploader may; so may a participant of
-    /// a conversation holding a message that points at it (both sides of a 1:1, the
-    /// current members of a group). At most three indexed queries.
+    /// Publishes the picture `key` as a profile picture (an avatar or a group icon), so any
+    /// signed-in user may fetch it; only `owner`'s own picture (an `image/` type) may be.
+    /// True when it is now published (already being so is fine); false, and nothing
+    /// changed, when there is no such file, it is someone else's, or it is not a picture.
+    pub async fn publish_picture(&self, key: &str, owner: UserId) -> Result<bool, StoreError> {
+        let Some(file) = media::Entity::find_by_id(key.to_owned())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if file.owner_id != owner.0 || !file.mime.starts_with("image/") {
+            return Ok(false);
+        }
+        if !file.published {
+            // Owner and type never change, so checking above and setting here cannot race
+            // with anything that would make the answer wrong.
+            media::Entity::update_many()
+                .col_expr(media::Column::Published, Expr::value(true))
+                .filter(media::Column::Key.eq(key))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    /// Whether `viewer` may fetch the file `key`: its uploader may, and every signed-in user
+    /// once it is published (an avatar or group icon); so may a participant of a
+    /// conversation holding a message that points at it (both sides of a 1:1, the current
+    /// members of a group). At most three indexed queries.
     pub async fn media_access(&self, key: &str, viewer: UserId) -> Result<Access, StoreError> {
-        let Some(row) = self.media(key).await? else {
+        let Some(file) = media::Entity::find_by_id(key.to_owned())
+            .one(&self.db)
+            .await?
+        else {
             return Ok(Access::Missing);
         };
-        if row.owner == viewer {
+        let published = file.published;
+        let row = MediaRow::from(file);
+        if row.owner == viewer || published {
             return Ok(Access::Allowed(row));
         }
         let convs: Vec<String> = message_media::Entity::find()

@@ -15,6 +15,7 @@ mod hardening;
 mod loadgen_smoke;
 mod media_http;
 mod pages_http;
+mod profile_pictures;
 mod rest_send;
 mod social_http;
 mod startup;

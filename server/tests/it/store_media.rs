@@ -126,3 +126,32 @@ async fn files_are_seen_by_their_uploader_and_their_conversations() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn only_the_owners_own_picture_is_published_and_then_everyone_sees_it() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (a, b) = (user(s, "a").await, user(s, "b").await);
+        let pdf = MediaRow {
+            mime: "application/pdf".into(),
+            ..file("d.pdf", a)
+        };
+        s.add_media(&[file("p.png", a), pdf]).await.unwrap();
+        // Someone else's, not a picture, no such key: refused, nothing changed.
+        assert!(
+            !s.publish_picture("p.png", b).await.unwrap(),
+            "{}",
+            db.label
+        );
+        assert!(!s.publish_picture("d.pdf", a).await.unwrap());
+        assert!(!s.publish_picture("nope", a).await.unwrap());
+        assert_eq!(s.media_access("p.png", b).await.unwrap(), Access::Denied);
+        assert_eq!(s.media_access("d.pdf", b).await.unwrap(), Access::Denied);
+        // The owner's picture: published (twice is fine), then everyone may fetch it.
+        assert!(s.publish_picture("p.png", a).await.unwrap());
+        assert!(s.publish_picture("p.png", a).await.unwrap());
+        assert!(allowed(s.media_access("p.png", b).await.unwrap()));
+        assert_eq!(s.media("p.png").await.unwrap().unwrap(), file("p.png", a));
+        db.cleanup().await;
+    }
+}

@@ -785,3 +785,113 @@ async fn logging_out_closes_the_seed_socket_and_its_token() {
     // The page's cookie was that session too: its posts are now signed out.
     refused(&seed.page.post(&srv, "/contact/loadfriend", &[]).await);
 }
+
+#[tokio::test]
+async fn the_seed_clients_own_sticker_url_is_stored_and_delivered() {
+    let srv = common::spawn().await;
+    let seed = seed_user(&srv, "13800000007").await;
+    let bob = person(&srv, "bob").await;
+    befriend(&srv, &bob, &seed.person()).await;
+    let mut s1 = SeedSocket::open(&srv, &seed).await;
+    let mut s2 = SeedSocket::open(&srv, &seed).await;
+    let mut bw = Ws::messages_only(&srv.base, &bob.token).await;
+
+    // Exactly what the seed client sends for a sticker: an empty segment in the path, which
+    // the seed's own file server cleaned. Stored and delivered, the path normalised.
+    let sent = "/asset/plugins/doutu//emoj/1.gif";
+    let clean = "/asset/plugins/doutu/emoj/1.gif";
+    s1.send(json!({"dstid": bob.id, "cmd": 10, "userid": seed.id, "media": 4, "url": sent}))
+        .await;
+    let got = bw.recv().await;
+    assert_eq!(
+        (got.cmd, got.userid, got.media, got.url.as_str()),
+        (10, seed.id, 4, clean)
+    );
+    let flat = s2.recv().await;
+    assert_flat(&flat);
+    assert_eq!(flat["url"], clean);
+    s1.expect_silence().await;
+    assert_eq!(message_count(&srv).await, 1);
+
+    // Traversals, encodings and other same-origin paths outside `/asset/` are still refused:
+    // nothing is stored or delivered. (An `http(s)://` image is a plain image, as on `/ws`.)
+    for bad in [
+        "..",
+        "/asset/..",
+        "/asset/../x",
+        "/asset/plugins//../../api/me",
+        "/asset/%2e%2e/x",
+        "/asset/%2e%2e%2fx",
+        "%2e%2e",
+        "//evil.example/x",
+        "/asset\\x.gif",
+        "/plugins/doutu/emoj/1.gif",
+        "/assets/plugins/doutu/emoj/1.gif",
+    ] {
+        s1.send(json!({"dstid": bob.id, "cmd": 10, "userid": seed.id, "media": 4, "url": bad}))
+            .await;
+    }
+    bw.expect_silence().await;
+    s2.expect_silence().await;
+    assert_eq!(message_count(&srv).await, 1);
+    let history = get_json(
+        &srv,
+        &bob,
+        &format!(
+            "/api/conversations/{}/messages",
+            pconv(&bob, &seed.person())
+        ),
+    )
+    .await;
+    let urls: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["url"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(urls, [clean]);
+}
+
+#[tokio::test]
+async fn a_seed_socket_that_keeps_naming_another_sender_is_closed() {
+    let srv = common::spawn().await;
+    let seed = seed_user(&srv, "13800000008").await;
+    let bob = person(&srv, "bob").await;
+    befriend(&srv, &bob, &seed.person()).await;
+    let mut s = SeedSocket::open(&srv, &seed).await;
+    let mut bw = Ws::messages_only(&srv.base, &bob.token).await;
+
+    // Frames posing as bob: dropped, the socket kept open up to the cap (a page that
+    // believes it is someone else after another login in the same browser)...
+    let cap = server::session::MAX_FOREIGN_SENDER;
+    let spoof = |i: u32| {
+        json!({"dstid": seed.id, "cmd": 10, "userid": bob.id, "media": 1,
+            "content": format!("I am bob {i}")})
+    };
+    for i in 1..cap {
+        s.send(spoof(i)).await;
+    }
+    s.send(json!({"dstid": bob.id, "cmd": 10, "media": 1, "content": "still me"}))
+        .await;
+    assert_eq!(bw.recv().await.content, "still me");
+    // ...and closed (1008, policy violation) at the cap, however the frames were spread.
+    s.send(spoof(cap)).await;
+    assert_eq!(s.close_code().await, Some(1008));
+    bw.expect_silence().await;
+    assert_eq!(message_count(&srv).await, 1);
+    assert_eq!(
+        srv.count(&format!(
+            "SELECT COUNT(*) FROM messages WHERE sender_id = {}",
+            bob.id
+        ))
+        .await,
+        0
+    );
+
+    // The user is not locked out: a new socket sends as itself.
+    let mut again = SeedSocket::open(&srv, &seed).await;
+    again
+        .send(json!({"dstid": bob.id, "cmd": 10, "media": 1, "content": "really me"}))
+        .await;
+    assert_eq!(bw.recv().await.content, "really me");
+}

@@ -18,6 +18,9 @@ pub struct Model {
     pub width: i32,
     pub height: i32,
     pub created_at: i64,
+    /// Set once the picture is its uploader's avatar or a group's icon: any signed-in user
+    /// may then fetch it. Never cleared (see `store::media`).
+    pub published: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
