@@ -101,10 +101,8 @@ async fn serve_connection(
         req.extensions_mut().insert(ConnectInfo(peer));
         app.clone().oneshot(req)
     });
-    let conn = builder.serve_connection_with_upgrades(
-        TokioIo::new(tcp),
-        TowerToHyperService::new(service),
-    );
+    let conn = builder
+        .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service));
     let mut conn = std::pin::pin!(conn);
     let mut stopping = std::pin::pin!(signal.closed());
     let mut asked = false;

@@ -2,8 +2,9 @@
 //! lock another's account, cookie-driven changes need our own origin, sockets are capped and
 //! bounded, a pipelining client is slowed rather than cut, answers are not held back by
 //! Nagle, keys naming nobody are 404, cids cannot be reused across conversations, presence
-//! does not flicker, sockets end with their session, notices can be caught up, and
-//! `/metrics` is not public.
+//! does not flicker, sockets end with their session, notices can be caught up,
+//! `/metrics` is not public, half-sent headers are cut off, an answer before its body is
+//! read says `Connection: close`, and the bearer scheme is read in any case.
 
 use crate::common;
 
@@ -726,7 +727,11 @@ async fn a_request_whose_headers_never_finish_is_closed() {
         let (_, closed) = common::read_until_closed(tcp, Duration::from_secs(6)).await;
         assert!(closed, "{what}: the connection is still open");
     }
-    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
     // Requests that arrive in time are served as before.
     let res = client().get(srv.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -741,7 +746,9 @@ async fn an_answer_before_the_body_is_read_says_connection_close() {
     let (answer, closed) = common::read_until_closed(&mut tcp, Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(
-        answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"),
+        answer
+            .to_ascii_lowercase()
+            .contains("\r\nconnection: close\r\n"),
         "{answer}"
     );
     assert!(closed);
@@ -749,7 +756,10 @@ async fn an_answer_before_the_body_is_read_says_connection_close() {
     let mut tcp = common::partial_upload(&srv, &alice.token, 500, 500).await;
     let (answer, closed) = common::read_until_closed(&mut tcp, Duration::from_secs(1)).await;
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
-    assert!(!answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
     assert!(!closed, "a kept-alive connection was closed");
 }
 
@@ -780,17 +790,52 @@ async fn a_member_handing_a_group_to_themselves_is_not_the_owner() {
     let srv = common::spawn().await;
     let owner = person(&srv, "owner").await;
     let member = person(&srv, "member").await;
-    let res = api(&srv, &owner, Method::POST, "/api/groups", Some(json!({"name": "Club"}))).await;
+    let res = api(
+        &srv,
+        &owner,
+        Method::POST,
+        "/api/groups",
+        Some(json!({"name": "Club"})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let gid = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let res = api(&srv, &member, Method::POST, &format!("/api/groups/{gid}/join"), None).await;
+    let res = api(
+        &srv,
+        &member,
+        Method::POST,
+        &format!("/api/groups/{gid}/join"),
+        None,
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let path = format!("/api/groups/{gid}/owner");
-    let res = api(&srv, &member, Method::POST, &path, Some(json!({"user_id": member.id}))).await;
+    let res = api(
+        &srv,
+        &member,
+        Method::POST,
+        &path,
+        Some(json!({"user_id": member.id})),
+    )
+    .await;
     expect_error(res, 403, "not_owner").await;
-    let res = api(&srv, &member, Method::POST, "/api/groups/999999/owner", Some(json!({"user_id": member.id}))).await;
+    let res = api(
+        &srv,
+        &member,
+        Method::POST,
+        "/api/groups/999999/owner",
+        Some(json!({"user_id": member.id})),
+    )
+    .await;
     expect_error(res, 404, "not_found").await;
     // The owner is still told they own it already.
-    let res = api(&srv, &owner, Method::POST, &path, Some(json!({"user_id": owner.id}))).await;
+    let res = api(
+        &srv,
+        &owner,
+        Method::POST,
+        &path,
+        Some(json!({"user_id": owner.id})),
+    )
+    .await;
     expect_error(res, 400, "invalid_field").await;
 }

@@ -1,6 +1,7 @@
 //! Uploads and downloads over HTTP against the real server: content sniffing, the exact size
 //! cap, random keys, who may fetch a file, byte ranges and caching, thumbnails with EXIF
-//! orientation, decompression bombs, the upload rate limit, and the same core behaviour on
+//! orientation, decompression bombs, the upload rate limit (stored files only), stalled
+//! uploads and the caps on uploads in progress, and the same core behaviour on
 //! S3-compatible storage (a real moto server).
 
 use crate::common::{self, api, expect_error, s3, upload, voice_note, Person, TestServer};
@@ -622,11 +623,17 @@ async fn a_stalled_upload_is_refused_within_the_idle_deadline_and_leaves_nothing
     wait_for_files(&srv, 1).await;
     let (answer, closed) = common::read_until_closed(&mut tcp, Duration::from_secs(6)).await;
     assert!(closed, "still open: {answer}");
-    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"request_timeout\""), "{answer}");
     assert!(
-        answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"),
+        answer
+            .to_ascii_lowercase()
+            .contains("\r\nconnection: close\r\n"),
         "{answer}"
     );
     assert!(media_files(&srv).is_empty(), "{:?}", media_files(&srv));
@@ -674,7 +681,8 @@ async fn uploads_in_progress_are_capped_per_user_and_per_node() {
 
 #[tokio::test]
 async fn refused_uploads_do_not_use_up_the_upload_rate() {
-    let srv = common::spawn_with(&["--uploads-per-minute", "2", "--max-upload-bytes", "1000"]).await;
+    let srv =
+        common::spawn_with(&["--uploads-per-minute", "2", "--max-upload-bytes", "1000"]).await;
     let alice = common::person(&srv, "alice").await;
     for _ in 0..3 {
         let res = upload(&srv, &alice, "x.png", "image/png", b"#!/bin/sh\n".to_vec()).await;

@@ -500,9 +500,7 @@ pub async fn partial_upload(
     if sent == len {
         req.extend_from_slice(tail.as_bytes());
     }
-    let mut tcp = tokio::net::TcpStream::connect(addr(srv))
-        .await
-        .unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(addr(srv)).await.unwrap();
     tcp.write_all(&req).await.unwrap();
     tcp
 }
