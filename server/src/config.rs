@@ -564,6 +564,15 @@ pub struct RequestDeadlines {
     pub body_total: Duration,
 }
 
+/// Where messages are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Persistence {
+    /// In the database, durable before the ack (always, but for the benchmark).
+    Durable,
+    /// Nowhere: benchmark only (`PARLEY_BENCH_NO_PERSIST`).
+    BenchmarkNone,
+}
+
 /// Settings checked and completed with their derived defaults.
 #[derive(Clone)]
 pub struct Config {
@@ -604,7 +613,7 @@ pub struct Config {
     /// Token `/metrics` requires; `None` disables it.
     pub metrics_token: Option<String>,
     /// Where messages are kept: the database, or nowhere for the benchmark.
-    pub persistence: crate::rules::writer::Persistence,
+    pub persistence: Persistence,
     /// Log format.
     pub log_format: LogFormat,
     /// Built site directory.
@@ -854,9 +863,9 @@ impl Settings {
             notice_ttl: Duration::from_secs(u64::from(self.notice_ttl_days) * 86_400),
             metrics_token: self.metrics_token,
             persistence: if self.bench_no_persist {
-                crate::rules::writer::Persistence::BenchmarkNone
+                Persistence::BenchmarkNone
             } else {
-                crate::rules::writer::Persistence::Durable
+                Persistence::Durable
             },
             log_format: self.log_format,
             site_root: self.site_root,

@@ -21,6 +21,7 @@
 #![recursion_limit = "256"]
 
 pub mod bus;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod hub;

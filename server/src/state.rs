@@ -119,7 +119,7 @@ impl AppState {
             config.max_owned_groups,
             config.max_group_members,
         );
-        if config.persistence == crate::rules::writer::Persistence::BenchmarkNone {
+        if config.persistence == crate::config::Persistence::BenchmarkNone {
             tracing::warn!(
                 "PARLEY_BENCH_NO_PERSIST is set: messages are NOT stored and are lost at restart \
                  (benchmark only)"

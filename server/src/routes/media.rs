@@ -8,9 +8,9 @@
 //! so browsers may keep a file for a year without asking again.
 
 use super::extract::{ApiJson, ApiPath, CurrentUser};
+use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::media::{sniff, MediaError};
-use crate::rules::accounts::now_ms;
 use crate::state::AppState;
 use app::protocol::upload::UploadResponse;
 use axum::body::Body;

@@ -18,10 +18,10 @@
 
 use super::extract::{client_addr, session_cookie, CurrentUser};
 use super::ws::{live_session, open};
+use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::hub::Dialect;
 use crate::media::MediaError;
-use crate::rules::accounts::now_ms;
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, UserId};

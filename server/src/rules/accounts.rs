@@ -1,6 +1,7 @@
 //! Account rules: registration, login, sessions and profiles. REST handlers, form handlers
 //! and server functions all call these methods, so each rule exists once.
 
+use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::rules::throttle::{current_client, Client, LoginThrottle, RegisterThrottle, Verdict};
 use crate::store::users::{username_key, NewUser};
@@ -60,11 +61,6 @@ pub struct Accounts {
     decoy_hash: Arc<str>,
     /// The other nodes, which share the throttles' counts.
     cluster: Option<crate::bus::redis::Cluster>,
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// The stored form of a token: hex SHA-256. Tokens carry 256 random bits, so a fast hash is

@@ -4,10 +4,11 @@
 //! seed-dialect adapter call the same methods.
 
 use crate::bus::Bus;
+use crate::clock::now_ms;
+use crate::config::Persistence;
 use crate::error::AppError;
 use crate::hub::ConnId;
-use crate::rules::accounts::now_ms;
-use crate::rules::writer::{Persistence, Writer};
+use crate::rules::writer::Writer;
 use crate::store::batch::Pending;
 use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;

@@ -2,8 +2,8 @@
 //! later the hub call these methods; the store enforces atomicity and caps, this layer
 //! decides who may ask for what and validates input.
 
+use crate::clock::now_ms;
 use crate::error::AppError;
-use crate::rules::accounts::now_ms;
 use crate::store::groups::NewGroup;
 use crate::store::notices::{Event, Notice, NoticeKind, Noticed};
 use crate::store::Store;

@@ -13,6 +13,7 @@
 //! with it survives a restart, and the server says so loudly at start.
 
 use crate::bus::Bus;
+use crate::config::Persistence;
 use crate::hub::{ConnId, Hub};
 use crate::rules::chat::message_frame;
 use crate::store::batch::{Pending, MAX_BATCH};
@@ -27,15 +28,6 @@ use tokio::sync::{mpsc, oneshot};
 /// Sends waiting for the writer before senders are made to wait (backpressure on their
 /// sockets' readers).
 const QUEUE: usize = 4 * MAX_BATCH;
-
-/// Where messages are kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Persistence {
-    /// In the database, durable before the ack (always, but for the benchmark).
-    Durable,
-    /// Nowhere: benchmark only (`PARLEY_BENCH_NO_PERSIST`).
-    BenchmarkNone,
-}
 
 /// One send handed to the writer.
 struct Job {

@@ -168,12 +168,7 @@ async fn serve(
     let writer = tokio::spawn(write(sink, rx, reg.outlet.clone(), reader_done.clone()));
     let outlet = &reg.outlet;
     let until_expiry = Duration::from_millis(
-        u64::try_from(
-            login
-                .expires_at_ms
-                .saturating_sub(crate::rules::accounts::now_ms()),
-        )
-        .unwrap_or(0),
+        u64::try_from(login.expires_at_ms.saturating_sub(crate::clock::now_ms())).unwrap_or(0),
     );
     let expiry = tokio::time::sleep(until_expiry);
     tokio::pin!(expiry);

@@ -241,7 +241,7 @@ fn chat_over(store: Store) -> Chat {
         Arc::new(LocalBus::new(hub.clone())),
         hub,
         Arc::default(),
-        server::rules::writer::Persistence::Durable,
+        server::config::Persistence::Durable,
     )
 }
 

@@ -247,7 +247,7 @@ pub struct Member {
 
 /// Makes `n` users named `{prefix}{i}`, each with a live session.
 pub async fn members(store: &Store, prefix: &str, n: usize) -> Vec<Member> {
-    let now = server::rules::accounts::now_ms();
+    let now = server::clock::now_ms();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let user = store
