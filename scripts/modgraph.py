@@ -163,6 +163,9 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     root = args[0] if args else "server/src"
     edges = graph(root)
+    if not edges:
+        print(f"{root}: no Rust files (run from the repository root)")
+        return 2
     if "--dot" in sys.argv:
         print("digraph server {")
         for a in sorted(edges):

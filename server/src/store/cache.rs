@@ -10,7 +10,6 @@
 //! (a left member receives for a moment longer), because a send the cache refuses is
 //! checked again against the database before it is refused (see `rules::chat`).
 
-use super::{Store, StoreError};
 use app::ids::{GroupId, UserId};
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
@@ -107,17 +106,20 @@ impl SocialCache {
         }
     }
 
-    fn forget_friends(&self, users: &[UserId]) {
+    /// Forgets cached friend lists (changed here or by another node).
+    pub(crate) fn forget_friends(&self, users: &[UserId]) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.friends.forget(users);
     }
 
-    fn forget_members(&self, group: GroupId) {
+    /// Forgets a cached member list (changed here or by another node).
+    pub(crate) fn forget_members(&self, group: GroupId) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.members.forget(&[group]);
     }
 
-    fn forget_all(&self) {
+    /// Forgets everything cached (changes may have been missed).
+    pub(crate) fn forget_all(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.friends
             .0
@@ -136,53 +138,46 @@ impl SocialCache {
     }
 }
 
-impl Store {
-    /// Calls `listener` after every committed friendship or membership change (the first
-    /// listener set stays).
-    pub fn on_social_change(&self, listener: ChangeListener) {
-        let _ = self.cache.listener.set(listener);
+impl SocialCache {
+    /// Sets the listener told of every committed change (the first one set stays).
+    pub(crate) fn listen(&self, listener: ChangeListener) {
+        let _ = self.listener.set(listener);
     }
 
-    /// Forgets cached friend lists another node changed.
-    pub fn forget_friends(&self, users: &[UserId]) {
-        self.cache.forget_friends(users);
-    }
-
-    /// Forgets a cached member list another node changed.
-    pub fn forget_members(&self, group: GroupId) {
-        self.cache.forget_members(group);
-    }
-
-    /// Forgets everything cached (changes may have been missed).
-    pub fn forget_social(&self) {
-        self.cache.forget_all();
-    }
-
-    /// The ids of `me`'s friends, from the cache (one query on a miss).
-    pub async fn friend_set(&self, me: UserId) -> Result<Arc<HashSet<UserId>>, StoreError> {
-        if let Some(hit) = self.cache.friends.get(me) {
+    /// The ids of `me`'s friends, from the cache, or from `load` on a miss (kept unless a
+    /// change came in meanwhile).
+    pub(crate) async fn friends<E>(
+        &self,
+        me: UserId,
+        load: impl std::future::Future<Output = Result<Vec<UserId>, E>>,
+    ) -> Result<Arc<HashSet<UserId>>, E> {
+        if let Some(hit) = self.friends.get(me) {
             return Ok(hit);
         }
-        let before = self.cache.generation();
-        let set: Arc<HashSet<UserId>> = Arc::new(self.friend_ids(me).await?.into_iter().collect());
-        if self.cache.generation() == before {
-            self.cache.friends.put(me, set.clone());
+        let before = self.generation();
+        let set: Arc<HashSet<UserId>> = Arc::new(load.await?.into_iter().collect());
+        if self.generation() == before {
+            self.friends.put(me, set.clone());
         }
         Ok(set)
     }
 
-    /// The members of group `g`, sorted, from the cache (one query on a miss); empty when
-    /// the group does not exist.
-    pub async fn member_set(&self, g: GroupId) -> Result<Members, StoreError> {
-        if let Some(hit) = self.cache.members.get(g) {
+    /// The members of group `g`, sorted, from the cache, or from `load` on a miss (kept
+    /// unless a change came in meanwhile).
+    pub(crate) async fn members<E>(
+        &self,
+        g: GroupId,
+        load: impl std::future::Future<Output = Result<Vec<UserId>, E>>,
+    ) -> Result<Members, E> {
+        if let Some(hit) = self.members.get(g) {
             return Ok(hit);
         }
-        let before = self.cache.generation();
-        let mut ids = self.group_member_ids(g).await?;
+        let before = self.generation();
+        let mut ids = load.await?;
         ids.sort_unstable();
         let members: Members = ids.into();
-        if self.cache.generation() == before {
-            self.cache.members.put(g, members.clone());
+        if self.generation() == before {
+            self.members.put(g, members.clone());
         }
         Ok(members)
     }

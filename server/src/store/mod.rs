@@ -19,8 +19,11 @@ pub mod notices;
 pub mod sessions;
 pub mod users;
 
+use app::ids::{GroupId, UserId};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a store call failed.
@@ -73,6 +76,40 @@ pub struct Store {
     cache: std::sync::Arc<cache::SocialCache>,
     /// SQLite file only: WAL checkpoints in the background (stops with the last clone).
     checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
+}
+
+impl Store {
+    /// Calls `listener` after every committed friendship or membership change (the first
+    /// listener set stays).
+    pub fn on_social_change(&self, listener: cache::ChangeListener) {
+        self.cache.listen(listener);
+    }
+
+    /// Forgets cached friend lists another node changed.
+    pub fn forget_friends(&self, users: &[UserId]) {
+        self.cache.forget_friends(users);
+    }
+
+    /// Forgets a cached member list another node changed.
+    pub fn forget_members(&self, group: GroupId) {
+        self.cache.forget_members(group);
+    }
+
+    /// Forgets everything cached (changes may have been missed).
+    pub fn forget_social(&self) {
+        self.cache.forget_all();
+    }
+
+    /// The ids of `me`'s friends, from the cache (one query on a miss).
+    pub async fn friend_set(&self, me: UserId) -> Result<Arc<HashSet<UserId>>, StoreError> {
+        self.cache.friends(me, self.friend_ids(me)).await
+    }
+
+    /// The members of group `g`, sorted, from the cache (one query on a miss); empty when
+    /// the group does not exist.
+    pub async fn member_set(&self, g: GroupId) -> Result<cache::Members, StoreError> {
+        self.cache.members(g, self.group_member_ids(g)).await
+    }
 }
 
 impl Store {
