@@ -64,6 +64,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown --features hydrate -- -D warnings
+	python3 scripts/modgraph.py
 
 ## Issue 10's benchmark: Parley (SQLite, PostgreSQL, no persistence) against the Go and Node
 ## peer hubs, 3 runs each; writes docs/benchmarks.md and target/bench/*.json

@@ -1,4 +1,4 @@
-// The seed project's own client against Parley (protocol.md section 4, "v0"): a stand-in page
+// The seed project's own client against Parley (docs/api.md, "v0 (seed dialect)"): a stand-in page
 // that makes exactly the seed pages' requests (end2end/fixtures/seed/index.html: form posts of
 // encodeURI'd values, the cookie, `ws://host/chat?id=&token=`, flat frames) logs in as one
 // user, adds a friend and chats with them both ways while the friend uses Parley's own UI in

@@ -605,7 +605,7 @@ pub struct Config {
     /// Most members per group.
     pub max_group_members: u32,
     /// WebSocket caps.
-    pub socket_limits: crate::hub::Limits,
+    pub socket_limits: crate::delivery::registry::Limits,
     /// Delay before "offline" is announced.
     pub presence_grace: Duration,
     /// How long notices are kept.
@@ -854,7 +854,7 @@ impl Settings {
             trusted_proxies,
             max_owned_groups: self.max_owned_groups,
             max_group_members: self.max_group_members,
-            socket_limits: crate::hub::Limits {
+            socket_limits: crate::delivery::registry::Limits {
                 per_user: usize::try_from(self.max_sockets_per_user).unwrap_or(usize::MAX),
                 per_addr: usize::try_from(self.max_sockets_per_addr).unwrap_or(usize::MAX),
                 total: usize::try_from(self.max_sockets).unwrap_or(usize::MAX),

@@ -1,30 +1,36 @@
 //! Parley's server: pages, REST API, the WebSocket hub and persistence.
 //!
-//! Layout (the data flow, outside in):
-//! - [`config`]: typed settings from flags and environment.
+//! Layout (the data flow, outside in; arrows only point down):
+//! - [`listen`]: accepting and serving connections, with a header-read deadline.
 //! - [`routes`]: thin HTTP handlers (REST, form posts, pages, server functions, the `/ws`
-//!   upgrade) and the CSRF guard.
-//! - [`session`]: one WebSocket connection; frames are parsed once into `ClientCmd`.
-//! - [`rules`]: `accounts`, `throttle`, `social`, `chat`, `presence`, side by side.
+//!   upgrade, the seed client's calls in `routes::v0`), the CSRF guard and body deadlines.
+//! - [`dialect`]: how a socket speaks (the native protocol or the seed's), chosen by the
+//!   route that opened it; nothing below branches on it.
+//! - [`session`]: one WebSocket connection; each frame is read once into a `ClientCmd`.
+//! - [`rules`]: `accounts`, `throttle`, `social`, `presence`, `pictures` and `chat` (with its
+//!   writer, the send pipeline), side by side.
 //! - [`store`]: SeaORM persistence split by domain (users, sessions, friends, groups,
 //!   notices, messages, media) and migrations.
+//! - [`delivery`]: who is connected (the registry), fan-out to their connections (the hub),
+//!   presence events, and one [`Cluster`](delivery::cluster::Cluster) trait for what differs
+//!   between one node and many (Redis). It never names the store or anything above it.
 //! - [`media`]: uploaded files: storage (local directory or S3), streaming upload with
 //!   content sniffing and thumbnails, and who may fetch a file.
-//! - delivery: [`hub`] (node-local registry and fan-out, socket caps) and [`bus`] (across
-//!   nodes; in-process for now).
-//! - [`state`]: the handles every request shares; [`error`]: the service error and its HTTP form.
+//! - [`config`] (typed settings from flags and environment), [`clock`], [`error`] (the
+//!   service error and its HTTP form), and [`state`]: the handles every request shares,
+//!   where the services are wired together.
 //!
-//! [`start`] opens the store and builds the state; [`serve`] runs the HTTP server ([`listen`]:
-//! accepting and serving connections, with a header-read deadline) until a shutdown signal. Integration tests call both with a listener on port 0.
+//! [`start`] opens the store and builds the state; [`serve`] runs the HTTP server until a
+//! shutdown signal. Integration tests call both with a listener on port 0.
 
 // Leptos view types nest deeply; the chat shell's exceeds the default limit of 128.
 #![recursion_limit = "256"]
 
-pub mod bus;
 pub mod clock;
 pub mod config;
+pub mod delivery;
+pub mod dialect;
 pub mod error;
-pub mod hub;
 pub mod listen;
 pub mod media;
 pub mod routes;
@@ -168,7 +174,7 @@ pub async fn serve(
             }
         }
     });
-    let hub = state.hub.clone();
+    let hub = state.delivery.hub().clone();
     let drain = async move {
         shutdown.await;
         hub.shut_down();

@@ -1,16 +1,17 @@
 //! The state every handler shares: configuration, the store and the services built on it.
 
-use crate::bus::redis::Cluster;
-use crate::bus::{Bus, LocalBus};
 use crate::config::Config;
+use crate::delivery::cluster::{CacheNote, Cluster, Forget, SingleNode};
+use crate::delivery::hub::Hub;
+use crate::delivery::presence::Announced;
+use crate::delivery::redis::RedisCluster;
+use crate::delivery::Delivery;
 use crate::error::AppError;
-use crate::hub::Hub;
 use crate::rules::accounts::Accounts;
 use crate::rules::chat::Chat;
-use crate::rules::presence::Announced;
 use crate::rules::social::Social;
 use crate::rules::throttle::{LoginThrottle, RegisterThrottle};
-use crate::store::Store;
+use crate::store::{SocialChange, Store};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -30,14 +31,9 @@ pub struct AppState {
     pub chat: Chat,
     /// Uploaded files.
     pub media: crate::media::Media,
-    /// This node's connections.
-    pub hub: Arc<Hub>,
-    /// Who friends have been told is online.
-    pub announced: Arc<Announced>,
-    /// Delivery to users wherever they are connected.
-    pub bus: Arc<dyn Bus>,
-    /// The other nodes through Redis, when `REDIS_URL` is set.
-    pub cluster: Option<Cluster>,
+    /// This node's connections, and delivery to users wherever they are connected (through
+    /// Redis to the other nodes when `REDIS_URL` is set).
+    pub delivery: Delivery,
     /// What Leptos needs to render pages and find the built site.
     pub leptos: LeptosOptions,
 }
@@ -53,7 +49,7 @@ impl AppState {
     /// node.
     pub async fn end_session(&self, token: &str) -> Result<(), AppError> {
         self.accounts.logout(token).await?;
-        self.bus
+        self.delivery
             .close_session(&crate::rules::accounts::token_hash(token));
         Ok(())
     }
@@ -72,50 +68,56 @@ impl AppState {
             config.register_per_hour,
             std::time::Duration::from_secs(3600),
         );
-        let (presence_tx, presence_rx) = crate::hub::presence::channel();
+        let (presence_tx, presence_rx) = crate::delivery::presence::channel();
         let hub = Arc::new(Hub::new(config.socket_limits, presence_tx.clone()));
         let announced = Arc::new(Announced::default());
-        let cluster = match &config.cluster {
-            Some(c) => Some(
-                Cluster::start(
-                    c,
-                    hub.clone(),
-                    store.clone(),
-                    announced.clone(),
-                    presence_tx.clone(),
-                )
-                .map_err(|e| AppError::Internal(format!("REDIS_URL: {e}")))?,
-            ),
-            None => None,
+        let cluster: Arc<dyn Cluster> = match &config.cluster {
+            Some(c) => {
+                let cluster: Arc<dyn Cluster> = Arc::new(
+                    RedisCluster::start(
+                        c,
+                        hub.clone(),
+                        announced.clone(),
+                        presence_tx.clone(),
+                        forget_in(store.clone()),
+                    )
+                    .map_err(|e| AppError::Internal(format!("REDIS_URL: {e}")))?,
+                );
+                // What this node commits, the others must forget. Weak: the store must not
+                // keep the cluster alive.
+                let weak = Arc::downgrade(&cluster);
+                store.on_social_change(Arc::new(move |change: &SocialChange| {
+                    if let Some(cluster) = weak.upgrade() {
+                        cluster.invalidate(match change {
+                            SocialChange::Friends(users) => CacheNote::Friends(users.clone()),
+                            SocialChange::Members(g) => CacheNote::Members(*g),
+                        });
+                    }
+                }));
+                cluster
+            }
+            None => Arc::new(SingleNode),
         };
-        let bus: Arc<dyn Bus> = match &cluster {
-            Some(c) => Arc::new(c.clone()),
-            None => Arc::new(LocalBus::new(hub.clone())),
-        };
+        let delivery = Delivery::new(hub, cluster.clone(), announced);
         let accounts = Accounts::new(
             store.clone(),
             throttle,
             registrations,
             config.session_ttl,
-            cluster.clone(),
+            cluster,
         )?;
         tokio::spawn(crate::rules::presence::run(
             presence_rx,
             presence_tx,
             crate::rules::presence::Presence {
-                hub: hub.clone(),
-                bus: bus.clone(),
+                delivery: delivery.clone(),
                 store: store.clone(),
                 grace: config.presence_grace,
-                announced: announced.clone(),
-                cluster: cluster.clone(),
             },
         ));
         let social = Social::new(
             store.clone(),
-            hub.clone(),
-            announced.clone(),
-            bus.clone(),
+            delivery.clone(),
             config.max_owned_groups,
             config.max_group_members,
         );
@@ -125,13 +127,7 @@ impl AppState {
                  (benchmark only)"
             );
         }
-        let chat = Chat::new(
-            store.clone(),
-            bus.clone(),
-            hub.clone(),
-            announced.clone(),
-            config.persistence,
-        );
+        let chat = Chat::new(store.clone(), delivery.clone(), config.persistence);
         let storage = crate::media::Storage::open(&config.media.storage)
             .map_err(|e| AppError::Internal(format!("media storage: {e}")))?;
         let media = crate::media::Media::new(storage, store.clone(), &config.media);
@@ -142,11 +138,17 @@ impl AppState {
             social,
             chat,
             media,
-            hub,
-            announced,
-            bus,
-            cluster,
+            delivery,
             leptos,
         })
     }
+}
+
+/// What a cache note from another node does to this node's social-graph cache.
+fn forget_in(store: Store) -> Forget {
+    Arc::new(move |note: &CacheNote| match note {
+        CacheNote::Friends(users) => store.forget_friends(users),
+        CacheNote::Members(g) => store.forget_members(*g),
+        CacheNote::Everything => store.forget_social(),
+    })
 }

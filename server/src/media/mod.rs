@@ -1,4 +1,4 @@
-//! Uploaded files (protocol.md section 2, "Uploads"): where they are kept, how an upload is
+//! Uploaded files (docs/api.md, "Media"): where they are kept, how an upload is
 //! received, and who may fetch one.
 //!
 //! - [`Storage`]: the one storage interface, over a local directory (default) or

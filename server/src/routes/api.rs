@@ -1,4 +1,4 @@
-//! REST endpoints of protocol.md sections 1-2 (accounts). Each handler: extract, one
+//! REST endpoints for accounts (docs/api.md, "Accounts"). Each handler: extract, one
 //! service call, respond.
 
 use super::extract::{

@@ -1,5 +1,5 @@
-//! Sync and history: the conversation list, history pages and read marks (protocol.md
-//! section 2, "Conversations").
+//! Sync and history: the conversation list, history pages and read marks (docs/api.md,
+//! "Conversations").
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
 use crate::error::AppError;

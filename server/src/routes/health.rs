@@ -10,10 +10,12 @@ use serde_json::{json, Value};
 
 /// Liveness, database readiness and (with several nodes) Redis, in one cheap check.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let redis = match &state.cluster {
+    let cluster = state.delivery.cluster();
+    let link = cluster.status();
+    let redis = match &link {
         None => None,
-        Some(c) => Some(match c.ping().await {
-            Ok(()) if c.is_up() => "ok",
+        Some(link) => Some(match cluster.ping().await {
+            Ok(()) if link.up => "ok",
             Ok(()) => "connecting",
             Err(e) => {
                 tracing::warn!(error = %e, "health check: Redis unreachable");
@@ -21,7 +23,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
             }
         }),
     };
-    let node = state.cluster.as_ref().map(|c| c.node().to_owned());
+    let node = link.map(|l| l.node);
     match state.store.ping().await {
         Ok(()) => {
             let status = if redis.is_none_or(|r| r == "ok") {

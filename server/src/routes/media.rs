@@ -1,4 +1,4 @@
-//! Uploads and downloads (protocol.md section 2, "Uploads"; docs/api.md "Media"):
+//! Uploads and downloads (docs/api.md, "Media"):
 //! `POST /api/upload` (multipart field `file`) and `GET /media/{key}`.
 //!
 //! Files are served with the type sniffed at upload, `nosniff`, a CSP that lets nothing in

@@ -33,14 +33,15 @@ pub async fn metrics(
     if !authorized(&headers, token) {
         return Err(AppError::code(ErrorCode::Unauthorized));
     }
-    let c = &state.hub.counters;
+    let hub = state.delivery.hub();
+    let c = &hub.counters;
     let mut out = String::new();
     let rows = [
         (
             "parley_connections",
             "gauge",
             "Open WebSocket connections on this node.",
-            u64::try_from(state.hub.connections()).unwrap_or(u64::MAX),
+            u64::try_from(hub.connections()).unwrap_or(u64::MAX),
         ),
         (
             "parley_connections_opened_total",
@@ -80,38 +81,37 @@ pub async fn metrics(
         ),
     ];
     let mut rows = rows.to_vec();
-    if let Some(cluster) = &state.cluster {
-        let b = cluster.counters();
+    if let Some(b) = state.delivery.cluster().status() {
         rows.extend([
             (
                 "parley_bus_up",
                 "gauge",
                 "1 while this node is subscribed to Redis and announced there.",
-                u64::from(cluster.is_up()),
+                u64::from(b.up),
             ),
             (
                 "parley_bus_publishes_total",
                 "counter",
                 "Deliveries and notices handed to Redis for other nodes.",
-                b.publishes.load(Ordering::Relaxed),
+                b.publishes,
             ),
             (
                 "parley_bus_publish_failures_total",
                 "counter",
                 "Deliveries for other nodes dropped (Redis down or failing; recipients resync).",
-                b.publish_failures.load(Ordering::Relaxed),
+                b.publish_failures,
             ),
             (
                 "parley_bus_receipts_total",
                 "counter",
                 "Deliveries and notices received from other nodes.",
-                b.receipts.load(Ordering::Relaxed),
+                b.receipts,
             ),
             (
                 "parley_bus_reconnects_total",
                 "counter",
                 "Times the Redis subscription was re-established after being lost.",
-                b.reconnects.load(Ordering::Relaxed),
+                b.reconnects,
             ),
         ]);
     }

@@ -1,4 +1,4 @@
-//! REST endpoints for friends and groups (protocol.md section 2). Each handler: extract,
+//! REST endpoints for friends and groups (docs/api.md, "Friends and groups"). Each handler: extract,
 //! one `Social` call, respond.
 
 use super::api::SearchQuery;

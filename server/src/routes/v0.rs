@@ -1,4 +1,4 @@
-//! The seed client's dialect, "v0" (protocol.md section 4; docs/api.md "v0 (seed
+//! The seed client's dialect, "v0" (docs/api.md, "v0 (seed
 //! dialect)"): the REST calls its pages make and its `GET /chat` socket, served beside v1 so
 //! the seed's own web client works unchanged. Thin, like every handler here: read the
 //! seed's fields, call the same rules as v1 (accounts, social, media), answer in the seed's
@@ -19,8 +19,8 @@
 use super::extract::{client_addr, session_cookie, CurrentUser};
 use super::ws::{live_session, open};
 use crate::clock::now_ms;
+use crate::dialect::v0::Seed;
 use crate::error::AppError;
-use crate::hub::Dialect;
 use crate::media::MediaError;
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode, Field};
@@ -473,7 +473,7 @@ pub struct ChatQuery {
     pub token: Option<String>,
 }
 
-/// `GET /chat?id=&token=`: the seed client's socket ([`Dialect::V0`]). Authenticated by the
+/// `GET /chat?id=&token=`: the seed client's socket ([`Seed`]). Authenticated by the
 /// token in the query alone (not the cookie, so no cross-site page can ride on a browser's
 /// session, and no Origin check is needed, as for `/ws?token=`); `id` must be the token's
 /// user.
@@ -497,7 +497,7 @@ pub async fn chat(
             ApiError::with_msg(ErrorCode::Forbidden, "`id` is not the token's user.").into(),
         );
     }
-    open(state, ws, peer, &token, session, Dialect::V0).await
+    open(state, ws, peer, &token, session, std::sync::Arc::new(Seed)).await
 }
 
 /// The v0 routes; `upload_limit` bounds the upload body as for `POST /api/upload`.

@@ -5,8 +5,8 @@
 
 use super::csrf::same_origin;
 use super::extract::{header_token, ApiQuery, TokenSource};
+use crate::dialect::{Dialect, Native};
 use crate::error::AppError;
-use crate::hub::Dialect;
 use crate::rules::accounts::LiveSession;
 use crate::session::{Login, MAX_WIRE_FRAME};
 use crate::state::AppState;
@@ -17,6 +17,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Query of `GET /ws`.
 #[derive(Deserialize)]
@@ -54,7 +55,7 @@ pub async fn upgrade(
         .into());
     }
     let session = live_session(&state, &token).await?;
-    open(state, ws, peer, &token, session, Dialect::V1).await
+    open(state, ws, peer, &token, session, Arc::new(Native)).await
 }
 
 /// The live login session of `token`; 401 for none.
@@ -74,18 +75,18 @@ pub async fn open(
     peer: SocketAddr,
     token: &str,
     session: LiveSession,
-    dialect: Dialect,
+    dialect: Arc<dyn Dialect>,
 ) -> Result<Response, AppError> {
     let token_hash = crate::rules::accounts::token_hash(token);
-    if let Some(cluster) = &state.cluster {
-        cluster
-            .admit(session.user.id, Some(peer.ip()))
-            .await
-            .map_err(|r| AppError::Rejected(r.into()))?;
-    }
-    let (reg, rx) = state
-        .hub
-        .connect(session.user.id, Some(peer.ip()), &token_hash, dialect)
+    let registered = state
+        .delivery
+        .connect(
+            session.user.id,
+            Some(peer.ip()),
+            &token_hash,
+            dialect.encoder(),
+        )
+        .await
         .map_err(|r| AppError::Rejected(r.into()))?;
     let login = Login {
         user: session.user,
@@ -97,5 +98,5 @@ pub async fn open(
         .max_frame_size(MAX_WIRE_FRAME)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
-        .on_upgrade(move |socket| crate::session::run(socket, state, login, reg, rx)))
+        .on_upgrade(move |socket| crate::session::run(socket, state, login, registered, dialect)))
 }

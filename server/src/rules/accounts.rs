@@ -60,7 +60,7 @@ pub struct Accounts {
     /// costs the same time as a wrong password.
     decoy_hash: Arc<str>,
     /// The other nodes, which share the throttles' counts.
-    cluster: Option<crate::bus::redis::Cluster>,
+    cluster: std::sync::Arc<dyn crate::delivery::cluster::Cluster>,
 }
 
 /// The stored form of a token: hex SHA-256. Tokens carry 256 random bits, so a fast hash is
@@ -158,7 +158,7 @@ impl Accounts {
         throttle: LoginThrottle,
         registrations: RegisterThrottle,
         session_ttl: Duration,
-        cluster: Option<crate::bus::redis::Cluster>,
+        cluster: std::sync::Arc<dyn crate::delivery::cluster::Cluster>,
     ) -> Result<Accounts, AppError> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Accounts {
@@ -203,7 +203,7 @@ impl Accounts {
         }
         // Counted before the hash is paid for; what is refused here counts toward nothing.
         self.registrations
-            .hit(self.cluster.as_ref(), current_client().addr)
+            .hit(&*self.cluster, current_client().addr)
             .await
             .map_err(|wait| AppError::Throttled(ErrorCode::TooManyRegistrations, wait))?;
         let password = req.password;
@@ -233,7 +233,7 @@ impl Accounts {
             return Err(ApiError::invalid(Field::Password).into());
         }
         let key = username_key(&req.username);
-        let cluster = self.cluster.as_ref();
+        let cluster = &*self.cluster;
         let device = client.device.as_deref().map(token_hash);
         let addr = client.addr;
         let verdict = self

@@ -8,71 +8,26 @@
 //! connection once the grace period is over. So two sockets closing together announce one
 //! "offline", and a late "offline" can never follow a newer "online".
 //!
-//! With several nodes ([`Cluster`]) "connected" means on any living node: the same two
-//! decisions are taken atomically in Redis, so of the nodes a user is on, one announces.
-//! While Redis is unreachable a node decides from its own connections, as a single node does.
+//! With several nodes "connected" means on any living node: the same two decisions are
+//! taken atomically by the cluster ([`Cluster::mark_online`](crate::delivery::cluster::Cluster::mark_online)), so of the nodes a user is on,
+//! one announces. A single node, or one whose Redis is unreachable, decides from its own
+//! connections.
 
-use crate::bus::redis::Cluster;
-use crate::bus::Bus;
-use crate::hub::presence::{Event, Receiver, Sender};
-use crate::hub::Hub;
+use crate::delivery::presence::{Event, Receiver, Sender};
+use crate::delivery::Delivery;
 use crate::store::Store;
 use app::ids::UserId;
 use app::protocol::frame::{Cmd, Frame};
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Who friends have been told is online. Shared so friend lists agree with what cmd 13 said.
-#[derive(Debug, Default)]
-pub struct Announced(Mutex<HashSet<UserId>>);
-
-impl Announced {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<UserId>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// True while friends have been told `user` is online.
-    pub fn contains(&self, user: UserId) -> bool {
-        self.lock().contains(&user)
-    }
-
-    /// Records that friends were told `user` is online; true if that is news.
-    pub fn insert(&self, user: UserId) -> bool {
-        self.lock().insert(user)
-    }
-
-    /// Records that friends were told `user` is offline; true if they had been told online.
-    pub fn remove(&self, user: UserId) -> bool {
-        self.lock().remove(&user)
-    }
-
-    /// Replaces the whole set (what the cluster says after reconnecting to Redis) and
-    /// returns who left it and who joined it.
-    pub fn replace(&self, users: impl IntoIterator<Item = UserId>) -> (Vec<UserId>, Vec<UserId>) {
-        let fresh: HashSet<UserId> = users.into_iter().collect();
-        let old = std::mem::replace(&mut *self.lock(), fresh.clone());
-        (
-            old.difference(&fresh).copied().collect(),
-            fresh.difference(&old).copied().collect(),
-        )
-    }
-}
 
 /// What the presence service works with.
 pub struct Presence {
-    /// This node's connections.
-    pub hub: Arc<Hub>,
-    /// Where cmd 13 goes (to friends on every node).
-    pub bus: Arc<dyn Bus>,
+    /// Connections here, the cluster's decisions, and where cmd 13 goes.
+    pub delivery: Delivery,
     /// Friends lists.
     pub store: Store,
     /// How long after the last connection closed "offline" is decided.
     pub grace: Duration,
-    /// Who friends were told is online.
-    pub announced: Arc<Announced>,
-    /// The other nodes, if any.
-    pub cluster: Option<Cluster>,
 }
 
 /// Runs the presence service until the hub's event channel closes.
@@ -80,7 +35,7 @@ pub async fn run(mut events: Receiver, again: Sender, p: Presence) {
     while let Some(event) = events.recv().await {
         let status = match event {
             Event::Connected(user) => {
-                let news = p.hub.is_online(user) && p.online(user).await;
+                let news = p.delivery.hub().is_online(user) && p.online(user).await;
                 news.then_some((user, "online"))
             }
             Event::Disconnected(user) => {
@@ -93,19 +48,18 @@ pub async fn run(mut events: Receiver, again: Sender, p: Presence) {
                 None
             }
             Event::Settle(user) => {
-                let gone = !p.hub.is_online(user) && p.offline(user).await;
+                let gone = !p.delivery.hub().is_online(user) && p.offline(user).await;
                 gone.then_some((user, "offline"))
             }
             Event::Told(user, online) => Some((user, if online { "online" } else { "offline" })),
             Event::Corrected(user, online) => {
-                let here = crate::bus::LocalBus::new(p.hub.clone());
                 let status = if online { "online" } else { "offline" };
-                tell_friends(&here, &p.store, user, status).await;
+                tell_friends(&p.delivery, &p.store, user, status, Reach::HereOnly).await;
                 None
             }
         };
         if let Some((user, status)) = status {
-            tell_friends(&*p.bus, &p.store, user, status).await;
+            tell_friends(&p.delivery, &p.store, user, status, Reach::Everywhere).await;
         }
     }
 }
@@ -113,37 +67,50 @@ pub async fn run(mut events: Receiver, again: Sender, p: Presence) {
 impl Presence {
     /// Marks `user` online; true when friends must be told.
     async fn online(&self, user: UserId) -> bool {
-        if let Some(cluster) = &self.cluster {
-            match cluster.mark_online(user).await {
-                Ok(news) => {
-                    self.announced.insert(user);
-                    return news;
-                }
-                Err(e) => tracing::debug!(error = %e, "presence: deciding on this node alone"),
+        let announced = self.delivery.announced();
+        match self.delivery.cluster().mark_online(user).await {
+            Ok(news) => {
+                announced.insert(user);
+                return news;
             }
+            Err(e) => tracing::debug!(error = %e, "presence: deciding on this node alone"),
         }
-        self.announced.insert(user)
+        announced.insert(user)
     }
 
     /// Marks `user` offline if no connection is left; true when friends must be told.
     async fn offline(&self, user: UserId) -> bool {
-        if let Some(cluster) = &self.cluster {
-            match cluster.mark_offline(user).await {
-                Ok(gone) => {
-                    if gone {
-                        self.announced.remove(user);
-                    }
-                    return gone;
+        let announced = self.delivery.announced();
+        match self.delivery.cluster().mark_offline(user).await {
+            Ok(gone) => {
+                if gone {
+                    announced.remove(user);
                 }
-                Err(e) => tracing::debug!(error = %e, "presence: deciding on this node alone"),
+                return gone;
             }
+            Err(e) => tracing::debug!(error = %e, "presence: deciding on this node alone"),
         }
-        self.announced.remove(user)
+        announced.remove(user)
     }
 }
 
+/// Which friends' connections a presence change goes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// On every node.
+    Everywhere,
+    /// On this node only (what it saw while it could not hear the others).
+    HereOnly,
+}
+
 /// Sends cmd 13 `{userid, content: status}` to every connection of `user`'s friends.
-async fn tell_friends(bus: &dyn Bus, store: &Store, user: UserId, status: &str) {
+async fn tell_friends(
+    delivery: &Delivery,
+    store: &Store,
+    user: UserId,
+    status: &str,
+    reach: Reach,
+) {
     match store.friend_ids(user).await {
         Ok(friends) => {
             let frame = Frame {
@@ -152,7 +119,10 @@ async fn tell_friends(bus: &dyn Bus, store: &Store, user: UserId, status: &str) 
                 content: status.to_owned(),
                 ..Frame::default()
             };
-            bus.publish(&friends, &frame, None);
+            match reach {
+                Reach::Everywhere => delivery.publish(&friends, &frame, None),
+                Reach::HereOnly => delivery.publish_here(&friends, &frame),
+            }
         }
         Err(e) => tracing::warn!(error = %e, user = %user, "presence: cannot list friends"),
     }

@@ -1,8 +1,9 @@
-//! Friend and group rules (protocol.md section 2). REST handlers, server functions and
-//! later the hub call these methods; the store enforces atomicity and caps, this layer
+//! Friend and group rules (docs/api.md, "Friends and groups"). REST handlers, server
+//! functions and the seed dialect call these methods; the store enforces atomicity and caps, this layer
 //! decides who may ask for what and validates input.
 
 use crate::clock::now_ms;
+use crate::delivery::Delivery;
 use crate::error::AppError;
 use crate::store::groups::NewGroup;
 use crate::store::notices::{Event, Notice, NoticeKind, Noticed};
@@ -61,9 +62,7 @@ pub const GROUP_SEARCH_LIMIT: u64 = 20;
 #[derive(Clone)]
 pub struct Social {
     store: Store,
-    hub: std::sync::Arc<crate::hub::Hub>,
-    announced: std::sync::Arc<crate::rules::presence::Announced>,
-    bus: std::sync::Arc<dyn crate::bus::Bus>,
+    delivery: Delivery,
     max_owned_groups: u32,
     max_group_members: u32,
 }
@@ -72,17 +71,13 @@ impl Social {
     /// Builds the service with the configured caps.
     pub fn new(
         store: Store,
-        hub: std::sync::Arc<crate::hub::Hub>,
-        announced: std::sync::Arc<crate::rules::presence::Announced>,
-        bus: std::sync::Arc<dyn crate::bus::Bus>,
+        delivery: Delivery,
         max_owned_groups: u32,
         max_group_members: u32,
     ) -> Social {
         Social {
             store,
-            hub,
-            announced,
-            bus,
+            delivery,
             max_owned_groups,
             max_group_members,
         }
@@ -92,7 +87,7 @@ impl Social {
     /// = the catch-up cursor); they stay recorded for clients that were not.
     fn announce<T>(&self, change: Noticed<T>) -> T {
         for n in &change.notices {
-            self.bus.publish(&[n.user], &notice_frame(n), None);
+            self.delivery.publish(&[n.user], &notice_frame(n), None);
         }
         change.value
     }
@@ -130,14 +125,12 @@ impl Social {
         })
     }
 
-    /// Connected, or still within the grace period friends were told about (this node,
-    /// until presence is shared across nodes through the bus).
+    /// Connected, or still within the grace period friends were told about.
     fn is_online(&self, user: UserId) -> bool {
-        self.hub.is_online(user) || self.announced.contains(user)
+        self.delivery.is_online(user)
     }
 
-    /// My friends, with whether each is connected (to this node, until presence is shared
-    /// across nodes through the bus).
+    /// My friends, with whether each is online (on any node).
     pub async fn friends(&self, me: UserId) -> Result<Vec<Friend>, AppError> {
         let users = self.store.friends(me).await?;
         Ok(users

@@ -20,7 +20,7 @@
 //! per minute), with the wait until the window ends when it is spent; [`RegisterThrottle`]
 //! is a cluster-wide pair of them for account creation.
 
-use crate::bus::redis::Cluster;
+use crate::delivery::cluster::Cluster;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -194,22 +194,17 @@ impl LoginThrottle {
     }
 
     /// The longest wait among `keys` that reached their limit, here or in the cluster.
-    async fn over(&self, cluster: Option<&Cluster>, keys: &[Key]) -> Option<Duration> {
+    async fn over(&self, cluster: &dyn Cluster, keys: &[Key]) -> Option<Duration> {
         let local = self.over_local(keys);
-        let shared = match cluster {
-            Some(cluster) => {
-                let names: Vec<String> = keys.iter().map(Self::shared_name).collect();
-                match cluster.failures(&names).await {
-                    Ok(counts) => keys
-                        .iter()
-                        .zip(counts)
-                        .filter(|(k, (count, left))| *count >= self.limit(k) && !left.is_zero())
-                        .map(|(_, (_, left))| left)
-                        .max(),
-                    Err(_) => None,
-                }
-            }
-            None => None,
+        let names: Vec<String> = keys.iter().map(Self::shared_name).collect();
+        let shared = match cluster.failures(&names).await {
+            Ok(counts) => keys
+                .iter()
+                .zip(counts)
+                .filter(|(k, (count, left))| *count >= self.limit(k) && !left.is_zero())
+                .map(|(_, (_, left))| left)
+                .max(),
+            Err(_) => None,
         };
         local.max(shared)
     }
@@ -227,13 +222,11 @@ impl LoginThrottle {
     }
 
     /// Counts a failure against each of `keys`, here and in the cluster.
-    async fn count(&self, cluster: Option<&Cluster>, keys: &[Key]) {
+    async fn count(&self, cluster: &dyn Cluster, keys: &[Key]) {
         self.count_local(keys);
-        if let Some(cluster) = cluster {
-            let names: Vec<String> = keys.iter().map(Self::shared_name).collect();
-            if let Err(e) = cluster.record_failure(&names, self.window).await {
-                tracing::debug!(error = %e, "throttle: failure counted on this node only");
-            }
+        let names: Vec<String> = keys.iter().map(Self::shared_name).collect();
+        if let Err(e) = cluster.record_failure(&names, self.window).await {
+            tracing::debug!(error = %e, "throttle: failure counted on this node only");
         }
     }
 
@@ -259,21 +252,19 @@ impl LoginThrottle {
     }
 
     /// Forgets `key`'s failures, here and in the cluster.
-    async fn forget(&self, cluster: Option<&Cluster>, key: &Key) {
+    async fn forget(&self, cluster: &dyn Cluster, key: &Key) {
         self.failures
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(key);
-        if let Some(cluster) = cluster {
-            if let Err(e) = cluster.forget(&Self::shared_name(key)).await {
-                tracing::debug!(error = %e, "throttle: success recorded on this node only");
-            }
+        if let Err(e) = cluster.forget(&Self::shared_name(key)).await {
+            tracing::debug!(error = %e, "throttle: success recorded on this node only");
         }
     }
 
     /// True when `device` (a cookie's hash) was set at a login to `account` and has not
     /// failed too often since.
-    async fn known(&self, cluster: Option<&Cluster>, account: &str, device: &str) -> bool {
+    async fn known(&self, cluster: &dyn Cluster, account: &str, device: &str) -> bool {
         let here = {
             let now = Instant::now();
             let devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
@@ -282,13 +273,10 @@ impl LoginThrottle {
                 .is_some_and(|(a, until)| a == account && *until > now)
         };
         let known = here
-            || match cluster {
-                Some(cluster) => cluster
-                    .device_account(device)
-                    .await
-                    .is_ok_and(|a| a.as_deref() == Some(account)),
-                None => false,
-            };
+            || cluster
+                .device_account(device)
+                .await
+                .is_ok_and(|a| a.as_deref() == Some(account));
         known
             && self
                 .over(cluster, &[Key::Device(device.to_owned())])
@@ -301,7 +289,7 @@ impl LoginThrottle {
     /// device past the account's ceiling).
     pub async fn before(
         &self,
-        cluster: Option<&Cluster>,
+        cluster: &dyn Cluster,
         account: &str,
         addr: Option<IpAddr>,
         device: Option<&str>,
@@ -329,7 +317,7 @@ impl LoginThrottle {
     /// account and address, the address, and the account's unknown devices.
     pub async fn failed(
         &self,
-        cluster: Option<&Cluster>,
+        cluster: &dyn Cluster,
         account: &str,
         addr: Option<IpAddr>,
         device: Option<&str>,
@@ -352,7 +340,7 @@ impl LoginThrottle {
     /// for [`DEVICE_TTL`].
     pub async fn succeeded(
         &self,
-        cluster: Option<&Cluster>,
+        cluster: &dyn Cluster,
         account: &str,
         addr: Option<IpAddr>,
         new_device: &str,
@@ -373,13 +361,11 @@ impl LoginThrottle {
                 }
             }
         }
-        if let Some(cluster) = cluster {
-            if let Err(e) = cluster
-                .remember_device(new_device, account, DEVICE_TTL)
-                .await
-            {
-                tracing::debug!(error = %e, "throttle: device remembered on this node only");
-            }
+        if let Err(e) = cluster
+            .remember_device(new_device, account, DEVICE_TTL)
+            .await
+        {
+            tracing::debug!(error = %e, "throttle: device remembered on this node only");
         }
     }
 }
@@ -408,11 +394,7 @@ impl RegisterThrottle {
 
     /// Counts one account creation from `addr`; `Err(wait)` (and nothing counted) when the
     /// address's or everyone's budget is spent.
-    pub async fn hit(
-        &self,
-        cluster: Option<&Cluster>,
-        addr: Option<IpAddr>,
-    ) -> Result<(), Duration> {
+    pub async fn hit(&self, cluster: &dyn Cluster, addr: Option<IpAddr>) -> Result<(), Duration> {
         // The key None is everyone's budget; an unknown address has only that one.
         let keys: Vec<(Option<IpAddr>, u32)> = std::iter::once((None, self.total))
             .chain(addr.map(|a| (Some(a), self.per_addr)))
@@ -448,20 +430,18 @@ impl RegisterThrottle {
                 w.count = w.count.saturating_add(1);
             }
         }
-        if let Some(cluster) = cluster {
-            let names: Vec<(String, u32)> = keys
-                .iter()
-                .map(|(k, limit)| {
-                    let name = k.map_or_else(|| "r:*".to_owned(), |a| format!("r:{a}"));
-                    (name, *limit)
-                })
-                .collect();
-            match cluster.hit(&names, self.window).await {
-                Ok(Some(wait)) => return Err(wait),
-                Ok(None) => {}
-                Err(e) => {
-                    tracing::debug!(error = %e, "throttle: registration counted on this node only")
-                }
+        let names: Vec<(String, u32)> = keys
+            .iter()
+            .map(|(k, limit)| {
+                let name = k.map_or_else(|| "r:*".to_owned(), |a| format!("r:{a}"));
+                (name, *limit)
+            })
+            .collect();
+        match cluster.hit(&names, self.window).await {
+            Ok(Some(wait)) => return Err(wait),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::debug!(error = %e, "throttle: registration counted on this node only")
             }
         }
         Ok(())
@@ -524,6 +504,7 @@ impl<K: std::hash::Hash + Eq> RateLimit<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::cluster::SingleNode;
 
     #[tokio::test]
     async fn slows_the_guessing_address_and_refuses_unknown_devices_past_the_ceiling() {
@@ -531,47 +512,62 @@ mod tests {
         let stranger: IpAddr = "10.0.0.1".parse().unwrap();
         let owner: IpAddr = "10.0.0.9".parse().unwrap();
         for _ in 0..3 {
-            let v = t.before(None, "bob", Some(stranger), None).await.unwrap();
+            let v = t
+                .before(&SingleNode, "bob", Some(stranger), None)
+                .await
+                .unwrap();
             assert_eq!(v, Verdict::Allowed);
-            t.failed(None, "bob", Some(stranger), None, v).await;
+            t.failed(&SingleNode, "bob", Some(stranger), None, v).await;
         }
-        let Ok(Verdict::Slowed(wait)) = t.before(None, "bob", Some(stranger), None).await else {
+        let Ok(Verdict::Slowed(wait)) = t.before(&SingleNode, "bob", Some(stranger), None).await
+        else {
             panic!("the guessing address is slowed");
         };
         assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(50));
         // The owner, from an address with no failures, is not slowed.
         assert_eq!(
-            t.before(None, "bob", Some(owner), None).await,
+            t.before(&SingleNode, "bob", Some(owner), None).await,
             Ok(Verdict::Allowed)
         );
         // Three more failures from other addresses reach bob's ceiling for unknown devices...
         for i in 2..5 {
             let addr: IpAddr = format!("10.0.1.{i}").parse().unwrap();
-            t.failed(None, "bob", Some(addr), None, Verdict::Allowed)
+            t.failed(&SingleNode, "bob", Some(addr), None, Verdict::Allowed)
                 .await;
         }
-        assert!(t.before(None, "bob", Some(owner), None).await.is_err());
+        assert!(t
+            .before(&SingleNode, "bob", Some(owner), None)
+            .await
+            .is_err());
         // ...but a device bob logged in on is never slowed.
-        t.succeeded(None, "bob", Some(owner), "dev1").await;
+        t.succeeded(&SingleNode, "bob", Some(owner), "dev1").await;
         assert_eq!(
-            t.before(None, "bob", Some(stranger), Some("dev1")).await,
+            t.before(&SingleNode, "bob", Some(stranger), Some("dev1"))
+                .await,
             Ok(Verdict::Known)
         );
         // A device cookie of bob's is not one of carol's.
-        assert!(t.before(None, "carol", Some(owner), Some("dev1")).await != Ok(Verdict::Known));
+        assert!(
+            t.before(&SingleNode, "carol", Some(owner), Some("dev1"))
+                .await
+                != Ok(Verdict::Known)
+        );
     }
 
     #[tokio::test]
     async fn a_known_device_that_keeps_failing_is_unknown_again() {
         let t = LoginThrottle::new(2, 100, 100, Duration::from_secs(60));
-        t.succeeded(None, "bob", None, "dev").await;
+        t.succeeded(&SingleNode, "bob", None, "dev").await;
         for _ in 0..2 {
-            let v = t.before(None, "bob", None, Some("dev")).await.unwrap();
+            let v = t
+                .before(&SingleNode, "bob", None, Some("dev"))
+                .await
+                .unwrap();
             assert_eq!(v, Verdict::Known);
-            t.failed(None, "bob", None, Some("dev"), v).await;
+            t.failed(&SingleNode, "bob", None, Some("dev"), v).await;
         }
         assert_eq!(
-            t.before(None, "bob", None, Some("dev")).await,
+            t.before(&SingleNode, "bob", None, Some("dev")).await,
             Ok(Verdict::Allowed)
         );
     }
@@ -581,14 +577,19 @@ mod tests {
         let r = RegisterThrottle::new(2, 3, Duration::from_secs(3600));
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!(r.hit(None, Some(a)).await.is_ok() && r.hit(None, Some(a)).await.is_ok());
-        assert!(r.hit(None, Some(a)).await.is_err(), "a's budget is spent");
         assert!(
-            r.hit(None, Some(b)).await.is_ok(),
+            r.hit(&SingleNode, Some(a)).await.is_ok() && r.hit(&SingleNode, Some(a)).await.is_ok()
+        );
+        assert!(
+            r.hit(&SingleNode, Some(a)).await.is_err(),
+            "a's budget is spent"
+        );
+        assert!(
+            r.hit(&SingleNode, Some(b)).await.is_ok(),
             "a's refusals used up no one's budget"
         );
         assert!(
-            r.hit(None, Some(b)).await.is_err(),
+            r.hit(&SingleNode, Some(b)).await.is_err(),
             "everyone's budget is spent"
         );
     }

@@ -18,25 +18,25 @@
 //! a close frame with the reason's code. The hub registration is dropped with the session,
 //! so the connection leaves the registry however it ends.
 //!
-//! A seed client (v0, [`Dialect::V0`], `/chat`) goes through the same loop: its flat frames
-//! are read into the same [`ClientCmd`] (with a cid the server makes up, since the seed
-//! sends none), and it is never answered: no acks, errors or heartbeat replies, which the
-//! seed client would draw as bubbles. Refusals are logged instead (user ids and codes only).
-//! It sends no heartbeat either; the writer's pings keep it alive, because every frame read
-//! (the client's pongs included) restarts the idle timeout.
+//! How frames are read and answered is the socket's [`Dialect`], chosen by the route that
+//! opened it: the session never looks at which. A seed client (v0, `/chat`) sends no
+//! heartbeat; the writer's pings keep it alive, because every frame read (the client's pongs
+//! included) restarts the idle timeout.
 
+use crate::delivery::hub::Registration;
+use crate::delivery::outlet::{CloseReason, Outlet};
+use crate::dialect::{Dialect, Reading};
 use crate::error::AppError;
-use crate::hub::{CloseReason, Dialect, Outlet, Registration};
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
 use app::protocol::frame::{ClientCmd, Cmd, Frame, MAX_FRAME_BYTES};
-use app::protocol::seed;
 use app::protocol::User;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -73,26 +73,8 @@ pub struct Login {
     pub expires_at_ms: i64,
 }
 
-fn encode(frame: &Frame) -> Message {
-    match serde_json::to_string(frame) {
-        Ok(s) => Message::Text(Utf8Bytes::from(s)),
-        Err(_) => Message::Text(Utf8Bytes::from_static(r#"{"cmd":2,"code":"internal"}"#)),
-    }
-}
-
-/// Reads a seed (v0) frame as the command it stands for. The message gets a fresh,
-/// unguessable cid (the seed client sends none, and resends nothing); anything that is not a
-/// message becomes a heartbeat, which a v0 connection never answers.
-fn parse_seed(text: &str, me: &User) -> (String, Result<ClientCmd, ApiError>) {
-    let cid = format!("s{:032x}", rand::random::<u128>());
-    let cmd = seed::parse(text)
-        .and_then(|f| seed::command(&f, me.id, cid.clone()))
-        .map(|out| out.map_or(ClientCmd::Heartbeat, ClientCmd::Send));
-    (cid, cmd)
-}
-
-/// Counts a v0 connection's frames naming another sender (refused with `forbidden` by
-/// [`seed::command`]): logged once when the first comes and once more when the connection
+/// Counts a connection's frames naming another sender ([`Reading::ForeignSender`], which
+/// only the seed dialect can produce): logged once when the first comes and once more when the connection
 /// closes, never once per frame, so a client cannot fill the log.
 #[derive(Default)]
 struct ForeignSenders(u32);
@@ -102,7 +84,7 @@ impl ForeignSenders {
     fn count(&mut self) -> bool {
         self.0 += 1;
         if self.0 == 1 {
-            tracing::warn!("v0 frame names another sender; dropped (further ones counted)");
+            tracing::warn!("frame names another sender; dropped (further ones counted)");
         }
         self.0 >= MAX_FOREIGN_SENDER
     }
@@ -114,7 +96,7 @@ impl Drop for ForeignSenders {
             tracing::warn!(
                 frames = self.0,
                 closed = self.0 >= MAX_FOREIGN_SENDER,
-                "v0 frames naming another sender on this connection"
+                "frames naming another sender on this connection"
             );
         }
     }
@@ -139,14 +121,18 @@ pub fn run(
     socket: WebSocket,
     state: AppState,
     login: Login,
-    reg: Registration,
-    rx: flume::Receiver<Message>,
+    (reg, rx): (Registration, flume::Receiver<Message>),
+    dialect: Arc<dyn Dialect>,
 ) -> impl Future<Output = ()> + Send + 'static {
     let (sink, stream) = socket.split();
     let span = tracing::info_span!("ws", conn = %reg.outlet.id, user = %login.user.id);
     async move {
-        tracing::info!(first = reg.first, dialect = ?reg.outlet.dialect, "connected");
-        serve(sink, stream, &state, &login, &reg, rx).await;
+        tracing::info!(first = reg.first, dialect = dialect.name(), "connected");
+        let conn = Conn {
+            outlet: &reg.outlet,
+            dialect: &*dialect,
+        };
+        serve(sink, stream, &state, &login, conn, rx).await;
         tracing::info!(reason = ?reg.outlet.reason(), "disconnected");
         drop(reg);
     }
@@ -161,12 +147,12 @@ async fn serve(
     mut stream: SplitStream<WebSocket>,
     state: &AppState,
     login: &Login,
-    reg: &Registration,
+    conn: Conn<'_>,
     rx: flume::Receiver<Message>,
 ) {
     let reader_done = CancellationToken::new();
-    let writer = tokio::spawn(write(sink, rx, reg.outlet.clone(), reader_done.clone()));
-    let outlet = &reg.outlet;
+    let writer = tokio::spawn(write(sink, rx, conn.outlet.clone(), reader_done.clone()));
+    let outlet = conn.outlet;
     let until_expiry = Duration::from_millis(
         u64::try_from(login.expires_at_ms.saturating_sub(crate::clock::now_ms())).unwrap_or(0),
     );
@@ -186,7 +172,7 @@ async fn serve(
                 break;
             }
             Some(reply) = in_flight.next(), if !in_flight.is_empty() => {
-                if !answer(outlet, reply).await {
+                if !conn.answer(reply).await {
                     break;
                 }
                 continue;
@@ -205,7 +191,9 @@ async fn serve(
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
                 unreadable += 1;
-                if !answer_unreadable(outlet, ApiError::new(ErrorCode::BadFrame), unreadable).await
+                if !conn
+                    .answer_unreadable(ApiError::new(ErrorCode::BadFrame), unreadable)
+                    .await
                 {
                     break;
                 }
@@ -232,39 +220,36 @@ async fn serve(
         };
         if text.len() > MAX_FRAME_BYTES {
             unreadable += 1;
-            if !answer_unreadable(outlet, ApiError::new(ErrorCode::FrameTooLarge), unreadable).await
+            if !conn
+                .answer_unreadable(ApiError::new(ErrorCode::FrameTooLarge), unreadable)
+                .await
             {
                 break;
             }
             continue;
         }
-        let (cid, cmd) = match outlet.dialect {
-            Dialect::V1 => ClientCmd::parse(text.as_str()),
-            Dialect::V0 => parse_seed(text.as_str(), &login.user),
-        };
-        let cmd = match cmd {
-            Ok(cmd) => {
+        let (cid, cmd) = match conn.dialect.read(text.as_str(), &login.user) {
+            Reading::Cmd { cid, cmd } => {
                 unreadable = 0;
-                cmd
+                (cid, cmd)
             }
-            Err(e) if e.code == ErrorCode::BadFrame => {
+            Reading::Refused { err, .. } if err.code == ErrorCode::BadFrame => {
                 unreadable += 1;
-                if !answer_unreadable(outlet, e, unreadable).await {
+                if !conn.answer_unreadable(err, unreadable).await {
                     break;
                 }
                 continue;
             }
-            Err(e) if outlet.dialect == Dialect::V0 && e.code == ErrorCode::Forbidden => {
-                // Someone posing as another user: dropped unanswered, and counted.
+            Reading::Refused { cid, err } => {
+                unreadable = 0;
+                if !conn.answer(error_frame(&err, &cid)).await {
+                    break;
+                }
+                continue;
+            }
+            Reading::ForeignSender => {
                 if foreign.count() {
                     outlet.close(CloseReason::ForeignSender);
-                    break;
-                }
-                continue;
-            }
-            Err(e) => {
-                unreadable = 0;
-                if !answer(outlet, error_frame(&e, &cid)).await {
                     break;
                 }
                 continue;
@@ -293,17 +278,17 @@ async fn serve(
             },
         };
         if let Some(reply) = reply {
-            if !answer(outlet, reply).await {
+            if !conn.answer(reply).await {
                 break;
             }
         }
     }
-    Box::pin(finish(outlet, in_flight, reader_done, writer)).await;
+    Box::pin(finish(conn, in_flight, reader_done, writer)).await;
 }
 
 /// The reader's end: the acks of sends already queued, then the writer's close.
 async fn finish(
-    outlet: &Outlet,
+    conn: Conn<'_>,
     mut in_flight: FuturesUnordered<BoxFuture<'static, Frame>>,
     reader_done: CancellationToken,
     mut writer: JoinHandle<()>,
@@ -311,7 +296,7 @@ async fn finish(
     // Sends already queued are stored whatever happens; their acks still go out if the
     // client is there to read them.
     while let Some(reply) = in_flight.next().await {
-        let _ = answer(outlet, reply).await;
+        let _ = conn.answer(reply).await;
     }
     reader_done.cancel();
     // The writer ends by itself once the close frame is out; a peer that stopped reading
@@ -324,37 +309,42 @@ async fn finish(
     }
 }
 
-/// Answers an unreadable frame; false once there were too many in a row (the connection is
-/// then closing).
-fn answer_unreadable(outlet: &Outlet, err: ApiError, count: u32) -> BoxFuture<'_, bool> {
-    if count > MAX_UNREADABLE {
-        tracing::info!("too many unreadable frames");
-        outlet.close(CloseReason::Unreadable);
-        return Box::pin(std::future::ready(false));
-    }
-    answer(outlet, error_frame(&err, ""))
+/// The connection a session serves, and how its client speaks.
+#[derive(Clone, Copy)]
+struct Conn<'a> {
+    outlet: &'a Outlet,
+    dialect: &'a dyn Dialect,
 }
 
-/// Queues an answer to this connection's own frame, waiting for room (backpressure on the
-/// reader); false if the connection closed meanwhile. The frame is taken by value and
-/// encoded before the wait, and the wait is boxed, so the reader's future holds neither.
-fn answer(outlet: &Outlet, frame: Frame) -> BoxFuture<'_, bool> {
-    if outlet.dialect == Dialect::V0 {
-        // The seed client draws every frame it gets as a bubble and shows its own messages
-        // at once: it is sent only others' messages (by the hub), never an answer.
-        if frame.cmd == Cmd::Error.code() {
-            tracing::info!(code = %frame.code, "v0 frame refused (not answered)");
+impl<'a> Conn<'a> {
+    /// Answers an unreadable frame; false once there were too many in a row (the
+    /// connection is then closing).
+    fn answer_unreadable(self, err: ApiError, count: u32) -> BoxFuture<'a, bool> {
+        if count > MAX_UNREADABLE {
+            tracing::info!("too many unreadable frames");
+            self.outlet.close(CloseReason::Unreadable);
+            return Box::pin(std::future::ready(false));
         }
-        return Box::pin(std::future::ready(true));
+        self.answer(error_frame(&err, ""))
     }
-    let msg = encode(&frame);
-    Box::pin(async move {
-        tokio::select! {
-            biased;
-            sent = outlet.queue.send_async(msg) => sent.is_ok(),
-            () = outlet.closed.cancelled() => false,
-        }
-    })
+
+    /// Queues an answer to this connection's own frame, in its dialect (which may answer
+    /// nothing), waiting for room (backpressure on the reader); false if the connection
+    /// closed meanwhile. The frame is encoded before the wait, and the wait is boxed, so the
+    /// reader's future holds neither.
+    fn answer(self, frame: Frame) -> BoxFuture<'a, bool> {
+        let Some(msg) = self.dialect.answer(&frame) else {
+            return Box::pin(std::future::ready(true));
+        };
+        let outlet = self.outlet;
+        Box::pin(async move {
+            tokio::select! {
+                biased;
+                sent = outlet.queue.send_async(msg) => sent.is_ok(),
+                () = outlet.closed.cancelled() => false,
+            }
+        })
+    }
 }
 
 /// Handles one parsed command; returns the answer for this connection, if any.

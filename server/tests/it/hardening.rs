@@ -256,7 +256,7 @@ async fn sockets_are_capped_per_user_per_address_and_in_total() {
     // A sixth from the same address is refused with a clear status, and admits nothing.
     let err = Ws::try_connect(&srv.base, &b.token).await.err().unwrap();
     assert!(err.contains("429"), "{err}");
-    assert_eq!(srv.state.hub.connections(), 5);
+    assert_eq!(srv.state.delivery.hub().connections(), 5);
     // Another address may still connect, until the server's total.
     let from = |ip: &'static str| {
         let (base, token) = (srv.base.clone(), b.token.clone());
@@ -269,7 +269,7 @@ async fn sockets_are_capped_per_user_per_address_and_in_total() {
     // Closing one frees its slot.
     drop(held.pop());
     let deadline = Instant::now() + Duration::from_secs(5);
-    while srv.state.hub.connections() != 6 {
+    while srv.state.delivery.hub().connections() != 6 {
         assert!(Instant::now() < deadline, "slot not freed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -373,7 +373,7 @@ async fn a_pipelining_client_is_slowed_down_not_cut() {
         .collect();
     assert_eq!(seqs, (1..=(n / 3) as i64).collect::<Vec<_>>());
     // Pipelined: the sends did not wait for each other's commits, so they shared them.
-    let counters = &srv.state.hub.counters;
+    let counters = &srv.state.delivery.hub().counters;
     let batches = counters
         .message_batches
         .load(std::sync::atomic::Ordering::Relaxed);
@@ -387,7 +387,8 @@ async fn a_pipelining_client_is_slowed_down_not_cut() {
     );
     assert_eq!(
         srv.state
-            .hub
+            .delivery
+            .hub()
             .counters
             .queue_drops
             .load(std::sync::atomic::Ordering::Relaxed),
@@ -675,7 +676,7 @@ async fn shutdown_closes_sockets_with_1012_after_answering() {
             .await;
     }
     ws.flush().await;
-    let hub = srv.state.hub.clone();
+    let hub = srv.state.delivery.hub().clone();
     let state = srv.state.clone();
     drop(srv); // starts the graceful shutdown
     let mut acked = Vec::new();

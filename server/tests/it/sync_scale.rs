@@ -9,8 +9,10 @@ use app::ids::UserId;
 use app::protocol::frame::MessageBody;
 use app::protocol::{Conv, User};
 use sea_orm::{ConnectionTrait, Statement};
-use server::bus::LocalBus;
-use server::hub::{presence, Hub, Limits};
+use server::delivery::cluster::SingleNode;
+use server::delivery::hub::Hub;
+use server::delivery::registry::Limits;
+use server::delivery::{presence, Delivery};
 use server::rules::chat::{Chat, ConversationSummary};
 use server::rules::social::word;
 use server::store::groups::NewGroup;
@@ -236,13 +238,8 @@ fn group(name: &str) -> NewGroup {
 
 fn chat_over(store: Store) -> Chat {
     let hub = Arc::new(Hub::new(Limits::default(), presence::channel().0));
-    Chat::new(
-        store,
-        Arc::new(LocalBus::new(hub.clone())),
-        hub,
-        Arc::default(),
-        server::config::Persistence::Durable,
-    )
+    let delivery = Delivery::new(hub, Arc::new(SingleNode), Arc::default());
+    Chat::new(store, delivery, server::config::Persistence::Durable)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

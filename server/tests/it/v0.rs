@@ -1,4 +1,4 @@
-//! The seed client's dialect (v0, protocol.md section 4) against the real server: its REST
+//! The seed client's dialect (v0, docs/api.md "v0 (seed dialect)") against the real server: its REST
 //! calls exactly as its pages make them (form posts of `encodeURI`'d values, the session
 //! cookie, multipart uploads), its `/chat` socket with flat frames, chatting both ways with
 //! a v1 `/ws` user, and every way of posing as someone else or sending junk changing

@@ -302,7 +302,8 @@ async fn a_slow_consumer_is_dropped_while_others_keep_receiving() {
     let mut n = 0;
     while srv
         .state
-        .hub
+        .delivery
+        .hub()
         .counters
         .queue_drops
         .load(std::sync::atomic::Ordering::Relaxed)
@@ -317,7 +318,7 @@ async fn a_slow_consumer_is_dropped_while_others_keep_receiving() {
     }
     // The slow socket was closed and left the registry; the others stay.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while srv.state.hub.connections() != 2 {
+    while srv.state.delivery.hub().connections() != 2 {
         assert!(
             std::time::Instant::now() < deadline,
             "slow socket still registered"

@@ -12,17 +12,16 @@
 //! only so the benchmark can compare the hub with hubs that store nothing; nothing sent
 //! with it survives a restart, and the server says so loudly at start.
 
-use crate::bus::Bus;
 use crate::config::Persistence;
-use crate::hub::{ConnId, Hub};
-use crate::rules::chat::message_frame;
+use crate::delivery::outlet::ConnId;
+use crate::delivery::Delivery;
 use crate::store::batch::{Pending, MAX_BATCH};
 use crate::store::messages::{Stored, StoredMessage};
 use crate::store::{Store, StoreError};
 use app::ids::UserId;
+use app::protocol::frame::{Cmd, Frame};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Sends waiting for the writer before senders are made to wait (backpressure on their
@@ -52,14 +51,9 @@ pub struct Stopped;
 
 impl Writer {
     /// Starts the writer task (inside the tokio runtime).
-    pub fn start(
-        store: Store,
-        bus: Arc<dyn Bus>,
-        hub: Arc<Hub>,
-        persistence: Persistence,
-    ) -> Writer {
+    pub fn start(store: Store, delivery: Delivery, persistence: Persistence) -> Writer {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(rx, store, bus, hub, persistence));
+        tokio::spawn(run(rx, store, delivery, persistence));
         Writer { queue }
     }
 
@@ -88,10 +82,10 @@ impl Writer {
 async fn run(
     mut rx: mpsc::Receiver<Job>,
     store: Store,
-    bus: Arc<dyn Bus>,
-    hub: Arc<Hub>,
+    delivery: Delivery,
     persistence: Persistence,
 ) {
+    let counters = &delivery.hub().counters;
     let mut memory = Memory::default();
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
@@ -99,19 +93,42 @@ async fn run(
             .drain(..)
             .map(|j| (j.pending, (j.recipients, j.origin, j.reply)))
             .unzip();
-        hub.counters.message_batches.fetch_add(1, Ordering::Relaxed);
+        counters.message_batches.fetch_add(1, Ordering::Relaxed);
         let results = match persistence {
             Persistence::Durable => store.store_messages(&pending).await,
             Persistence::BenchmarkNone => pending.iter().map(|p| Ok(memory.store(p))).collect(),
         };
         for (result, (recipients, origin, reply)) in results.into_iter().zip(rest) {
             if let Ok(Stored::New(m)) = &result {
-                hub.counters.messages_in.fetch_add(1, Ordering::Relaxed);
-                bus.publish(&recipients, &message_frame(m), origin);
+                counters.messages_in.fetch_add(1, Ordering::Relaxed);
+                delivery.publish(&recipients, &message_frame(m), origin);
             }
             // A sender that went away meanwhile needs no answer; its message is stored.
             let _ = reply.send(result);
         }
+    }
+}
+
+/// The frame every participant receives for a stored message.
+pub fn message_frame(m: &StoredMessage) -> Frame {
+    Frame {
+        id: m.id,
+        seq: m.seq,
+        ts: m.ts,
+        ..Frame::message(m.conv, m.sender, &m.cid, &m.body)
+    }
+}
+
+/// The sender's ack for a stored message: its id, seq and time, under the sender's cid.
+pub fn ack(m: &StoredMessage) -> Frame {
+    Frame {
+        cmd: Cmd::Ack.code(),
+        id: m.id,
+        cid: m.cid.clone(),
+        conv: m.conv.key(),
+        seq: m.seq,
+        ts: m.ts,
+        ..Frame::default()
     }
 }
 

@@ -1,14 +1,19 @@
 //! Messaging rules: who may write where, what a message must contain, and what happens
 //! once it is stored (ack, then delivery). The socket session calls these with commands
 //! already parsed at the edge ([`ClientCmd`](app::protocol::frame::ClientCmd)); REST and the
-//! seed-dialect adapter call the same methods.
+//! seed-dialect adapter call the same methods, with the same [`Outgoing`].
+//!
+//! The send pipeline is this module and [`writer`]: [`Chat::submit`] checks the right to
+//! write and the payload and queues the message; the writer stores concurrent sends as one
+//! batch (group commit), then delivers each new message and resolves its sender's ack.
 
-use crate::bus::Bus;
+pub mod writer;
+
 use crate::clock::now_ms;
 use crate::config::Persistence;
+use crate::delivery::outlet::ConnId;
+use crate::delivery::Delivery;
 use crate::error::AppError;
-use crate::hub::ConnId;
-use crate::rules::writer::Writer;
 use crate::store::batch::Pending;
 use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;
@@ -17,7 +22,7 @@ use app::ids::UserId;
 use app::protocol::frame::{Cmd, Frame, MessageBody, Outgoing, SendRequest, Target, TypingTo};
 use app::protocol::upload::{media_key, MEDIA_PREFIX};
 use app::protocol::{Conv, OpenConversation, User};
-use std::sync::Arc;
+use writer::{ack, message_frame, Writer};
 
 /// Messages a user may send to a non-friend until that person replies (seed rule).
 pub const NON_FRIEND_ALLOWANCE: u64 = 3;
@@ -26,32 +31,8 @@ pub const NON_FRIEND_ALLOWANCE: u64 = 3;
 #[derive(Clone)]
 pub struct Chat {
     store: Store,
-    bus: Arc<dyn Bus>,
-    hub: Arc<crate::hub::Hub>,
-    announced: Arc<crate::rules::presence::Announced>,
+    delivery: Delivery,
     writer: Writer,
-}
-
-/// The frame every participant receives for a stored message.
-pub fn message_frame(m: &StoredMessage) -> Frame {
-    Frame {
-        id: m.id,
-        seq: m.seq,
-        ts: m.ts,
-        ..Frame::message(m.conv, m.sender, &m.cid, &m.body)
-    }
-}
-
-fn ack(m: &StoredMessage) -> Frame {
-    Frame {
-        cmd: Cmd::Ack.code(),
-        id: m.id,
-        cid: m.cid.clone(),
-        conv: m.conv.key(),
-        seq: m.seq,
-        ts: m.ts,
-        ..Frame::default()
-    }
 }
 
 /// Messages the chat pane shows when it opens a conversation.
@@ -108,19 +89,11 @@ pub use app::protocol::ConversationSummary;
 
 impl Chat {
     /// Builds the service and starts its message writer (inside the tokio runtime).
-    pub fn new(
-        store: Store,
-        bus: Arc<dyn Bus>,
-        hub: Arc<crate::hub::Hub>,
-        announced: Arc<crate::rules::presence::Announced>,
-        persistence: Persistence,
-    ) -> Chat {
-        let writer = Writer::start(store.clone(), bus.clone(), hub.clone(), persistence);
+    pub fn new(store: Store, delivery: Delivery, persistence: Persistence) -> Chat {
+        let writer = Writer::start(store.clone(), delivery.clone(), persistence);
         Chat {
             store,
-            bus,
-            hub,
-            announced,
+            delivery,
             writer,
         }
     }
@@ -315,7 +288,7 @@ impl Chat {
                 let u = self.store.user(peer).await?.ok_or_else(no_such_user)?;
                 // What friends were told (cmd 13), so a page agrees with the live dots even
                 // while the peer reloads within the presence grace period.
-                peer_online = self.hub.is_online(peer) || self.announced.contains(peer);
+                peer_online = self.delivery.is_online(peer);
                 peer_read_seq = self.store.read_mark(conv, peer).await?;
                 (u.nickname, u.avatar, None)
             }
@@ -393,7 +366,7 @@ impl Chat {
             Conv::Private { .. } => people,
             Conv::Group(_) => vec![from.id],
         };
-        self.bus.publish(&to, &receipt, None);
+        self.delivery.publish(&to, &receipt, None);
         Ok(mark)
     }
 
@@ -437,7 +410,7 @@ impl Chat {
             conv: conv.key(),
             ..Frame::default()
         };
-        self.bus.publish(&people, &relay, origin);
+        self.delivery.publish(&people, &relay, origin);
         Ok(())
     }
 }
