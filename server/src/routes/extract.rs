@@ -60,6 +60,19 @@ pub fn client_addr(parts: &Parts) -> Client {
         })
 }
 
+/// The client's address as [`super::client::resolve`] found it: the peer, or the address a
+/// trusted proxy forwarded (what socket caps and throttles count by).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(parts).addr))
+    }
+}
+
 fn cookie_header(cookie: Cookie<'_>) -> Result<HeaderValue, AppError> {
     HeaderValue::from_str(&cookie.to_string())
         .map_err(|e| AppError::Internal(format!("cookie header: {e}")))

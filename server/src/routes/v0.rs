@@ -34,9 +34,7 @@ use app::protocol::{
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{
-    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Request, State,
-};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -45,7 +43,6 @@ use axum::{Json, Router};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 /// The icon the seed client gives a new community (one of its own files); stored as "no
 /// icon", and shown again for groups without one, so both clients draw their own default.
@@ -479,7 +476,7 @@ pub struct ChatQuery {
 /// user.
 pub async fn chat(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    super::extract::ClientAddr(addr): super::extract::ClientAddr,
     super::extract::ApiQuery(query): super::extract::ApiQuery<ChatQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
@@ -497,7 +494,7 @@ pub async fn chat(
             ApiError::with_msg(ErrorCode::Forbidden, "`id` is not the token's user.").into(),
         );
     }
-    open(state, ws, peer, &token, session, std::sync::Arc::new(Seed)).await
+    open(state, ws, addr, &token, session, std::sync::Arc::new(Seed)).await
 }
 
 /// The v0 routes; `upload_limit` bounds the upload body as for `POST /api/upload`.

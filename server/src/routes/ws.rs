@@ -4,7 +4,7 @@
 //! through [`open`] too.
 
 use super::csrf::same_origin;
-use super::extract::{header_token, ApiQuery, TokenSource};
+use super::extract::{header_token, ApiQuery, ClientAddr, TokenSource};
 use crate::dialect::{Dialect, Native};
 use crate::error::AppError;
 use crate::rules::accounts::LiveSession;
@@ -12,11 +12,11 @@ use crate::session::{Login, MAX_WIRE_FRAME};
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Query of `GET /ws`.
@@ -37,7 +37,7 @@ const WRITE_BUFFER: usize = 8 * 1024;
 /// Upgrades an authenticated request to a WebSocket session; 429 past a socket cap.
 pub async fn upgrade(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<WsQuery>,
     ws: WebSocketUpgrade,
@@ -55,7 +55,7 @@ pub async fn upgrade(
         .into());
     }
     let session = live_session(&state, &token).await?;
-    open(state, ws, peer, &token, session, Arc::new(Native)).await
+    open(state, ws, addr, &token, session, Arc::new(Native)).await
 }
 
 /// The live login session of `token`; 401 for none.
@@ -67,12 +67,12 @@ pub async fn live_session(state: &AppState, token: &str) -> Result<LiveSession, 
         .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))
 }
 
-/// Admits an authenticated socket (login `session`, opened with `token`) within the caps
-/// and upgrades it to a session speaking `dialect`; 429 past a socket cap.
+/// Admits an authenticated socket (login `session`, opened with `token`, from the client
+/// address `addr`) within the caps and upgrades it to a session speaking `dialect`; 429 past a socket cap.
 pub async fn open(
     state: AppState,
     ws: WebSocketUpgrade,
-    peer: SocketAddr,
+    addr: Option<IpAddr>,
     token: &str,
     session: LiveSession,
     dialect: Arc<dyn Dialect>,
@@ -80,12 +80,7 @@ pub async fn open(
     let token_hash = crate::rules::accounts::token_hash(token);
     let registered = state
         .delivery
-        .connect(
-            session.user.id,
-            Some(peer.ip()),
-            &token_hash,
-            dialect.encoder(),
-        )
+        .connect(session.user.id, addr, &token_hash, dialect.encoder())
         .await
         .map_err(|r| AppError::Rejected(r.into()))?;
     let login = Login {

@@ -286,6 +286,47 @@ async fn sockets_are_capped_per_user_per_address_and_in_total() {
     assert!(err.contains("429"), "{err}");
 }
 
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_socket_cap_per_address_counts_clients_not_the_proxy() {
+    let srv = common::spawn_with(&[
+        "--trusted-proxies",
+        "127.0.0.1",
+        "--max-sockets-per-addr",
+        "2",
+    ])
+    .await;
+    let a = person(&srv, "proxa").await;
+    let via = |client: &'static str| {
+        let (base, token) = (srv.base.clone(), a.token.clone());
+        async move { connect_forwarded(&base, &token, client).await }
+    };
+    // Five clients behind one proxy: each has its own count.
+    let mut held = Vec::new();
+    for client in ["10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5"] {
+        held.push(via(client).await.unwrap());
+    }
+    // One client is still capped, by its own address.
+    held.push(via("10.1.0.1").await.unwrap());
+    let err = via("10.1.0.1").await.err().unwrap();
+    assert!(err.contains("429"), "{err}");
+    assert_eq!(srv.state.delivery.hub().connections(), 6);
+}
+
+/// Opens a socket through a (trusted) proxy on 127.0.0.1 that forwards for `client`.
+async fn connect_forwarded(base: &str, token: &str, client: &str) -> Result<Ws, String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/ws", base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    req.headers_mut()
+        .insert("x-forwarded-for", client.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(Ws::from_stream(ws)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Opens a socket from the client address `ip`.
 async fn connect_from(base: &str, token: &str, ip: &str) -> Result<Ws, String> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
