@@ -1,0 +1,64 @@
+//! Caps and deadlines: WebSockets per user, per address and in all, how long notices are
+//! kept, and how long a client may take to send a request ([`RequestDeadlines`]).
+
+use super::error::ConfigError;
+use super::flags::Settings;
+use std::time::Duration;
+
+/// How long a client may take to send a request, resolved.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestDeadlines {
+    /// To send the headers (and to start the next request on a kept-alive connection).
+    pub header: Duration,
+    /// Between two pieces of a body.
+    pub body_idle: Duration,
+    /// For the whole body.
+    pub body_total: Duration,
+}
+
+/// Refuses zero socket caps (nobody could connect) and a zero notice lifetime.
+pub(super) fn check_sockets_and_notices(s: &Settings) -> Result<(), ConfigError> {
+    for (name, v) in [
+        ("PARLEY_MAX_SOCKETS_PER_USER", s.max_sockets_per_user),
+        ("PARLEY_MAX_SOCKETS_PER_ADDR", s.max_sockets_per_addr),
+        ("PARLEY_MAX_SOCKETS", s.max_sockets),
+        ("PARLEY_NOTICE_TTL_DAYS", s.notice_ttl_days),
+    ] {
+        if v == 0 {
+            return Err(ConfigError::Zero(name));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses zero request deadlines (every request would time out at once).
+pub(super) fn check_deadlines(s: &Settings) -> Result<(), ConfigError> {
+    for (name, v) in [
+        ("PARLEY_HEADER_TIMEOUT_SECS", s.header_timeout_secs),
+        ("PARLEY_BODY_IDLE_SECS", s.body_idle_secs),
+        ("PARLEY_BODY_TOTAL_SECS", s.body_total_secs),
+    ] {
+        if v == 0 {
+            return Err(ConfigError::Zero(name));
+        }
+    }
+    Ok(())
+}
+
+/// The request deadlines, once [`check_deadlines`] passed.
+pub(super) fn deadlines(s: &Settings) -> RequestDeadlines {
+    RequestDeadlines {
+        header: Duration::from_secs(s.header_timeout_secs),
+        body_idle: Duration::from_secs(s.body_idle_secs),
+        body_total: Duration::from_secs(s.body_total_secs),
+    }
+}
+
+/// The WebSocket caps, once [`check_sockets_and_notices`] passed.
+pub(super) fn socket_limits(s: &Settings) -> crate::delivery::registry::Limits {
+    crate::delivery::registry::Limits {
+        per_user: usize::try_from(s.max_sockets_per_user).unwrap_or(usize::MAX),
+        per_addr: usize::try_from(s.max_sockets_per_addr).unwrap_or(usize::MAX),
+        total: usize::try_from(s.max_sockets).unwrap_or(usize::MAX),
+    }
+}
