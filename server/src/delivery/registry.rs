@@ -170,3 +170,48 @@ impl Registry {
         assert!(self.by_addr.values().sum::<usize>() <= self.total);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::outlet::{ConnId, Json};
+    use std::sync::Arc;
+
+    fn outlet(id: u64) -> Outlet {
+        let (queue, _rx) = flume::bounded(1);
+        Outlet::new(ConnId(id), queue, "s", Arc::new(Json))
+    }
+
+    #[test]
+    fn counts_stay_consistent_through_adds_refusals_and_removals() {
+        let limits = Limits {
+            per_user: 2,
+            per_addr: 2,
+            total: 3,
+        };
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut reg = Registry::default();
+        assert_eq!(reg.add(UserId(1), Some(ip), outlet(1), limits), Ok(true));
+        assert_eq!(reg.add(UserId(1), None, outlet(2), limits), Ok(false));
+        assert_eq!(
+            reg.add(UserId(1), None, outlet(3), limits),
+            Err(Refusal::Cap("per user"))
+        );
+        assert_eq!(reg.add(UserId(2), Some(ip), outlet(4), limits), Ok(true));
+        assert_eq!(
+            reg.add(UserId(3), Some(ip), outlet(5), limits),
+            Err(Refusal::Cap("server"))
+        );
+        reg.check_invariants();
+        assert_eq!((reg.connections(), reg.from_addr(ip)), (3, 2));
+        // Removing an unknown connection changes nothing; the last one of a user says so.
+        assert!(!reg.remove(UserId(2), Some(ip), ConnId(99)));
+        assert!(!reg.remove(UserId(1), Some(ip), ConnId(1)));
+        assert!(reg.remove(UserId(1), None, ConnId(2)));
+        assert!(!reg.is_online(UserId(1)));
+        reg.check_invariants();
+        let (users, addrs) = reg.snapshot();
+        assert_eq!(users, vec![(UserId(2), 1)]);
+        assert_eq!(addrs, vec![(ip, 1)]);
+    }
+}
