@@ -71,9 +71,6 @@ pub trait Cluster: Send + Sync + 'static {
     /// Asks the shared service for a sign of life (health check).
     async fn ping(&self) -> Result<(), SharedError>;
 
-    /// Living nodes, by their heartbeats.
-    async fn nodes(&self) -> Result<u64, SharedError>;
-
     /// Hands a delivery (already delivered on this node) to the other nodes holding any of
     /// `users`, in the [`Json`](super::outlet::Json) shape. Never waits: what cannot be
     /// handed over is dropped and healed by the recipients' resync.
@@ -139,10 +136,6 @@ impl Cluster for SingleNode {
 
     async fn ping(&self) -> Result<(), SharedError> {
         Ok(())
-    }
-
-    async fn nodes(&self) -> Result<u64, SharedError> {
-        Ok(1)
     }
 
     fn publish(&self, _users: &[UserId], _json: &Utf8Bytes) {}

@@ -139,15 +139,6 @@ impl Cluster for RedisCluster {
         Ok(())
     }
 
-    async fn nodes(&self) -> Result<u64, SharedError> {
-        let mut conn = self.shared.conn.clone();
-        let n: u64 = redis::cmd("ZCARD")
-            .arg(format!("{}nodes", self.shared.prefix))
-            .query_async(&mut conn)
-            .await?;
-        Ok(n)
-    }
-
     fn publish(&self, users: &[UserId], json: &Utf8Bytes) {
         self.shared.send(Out::Deliver {
             users: users.iter().map(|u| u.0).collect(),
