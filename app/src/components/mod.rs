@@ -2,16 +2,12 @@
 //! notices) and the chat shell's sidebar panels and group pane, one component per file.
 
 mod add_friend;
-mod attachments;
 mod bidi;
-mod composer_tools;
+mod composer;
 mod confirm;
-mod contact_picker;
 mod conversation;
 mod create_group;
 mod dialog;
-mod draft;
-mod emoji_picker;
 mod friends;
 mod group_icon;
 mod group_pane;
@@ -20,15 +16,11 @@ mod join_group;
 mod language;
 mod lightbox;
 pub mod message;
-mod message_list;
 mod notice;
-mod recorder;
-mod red_packet;
 mod search_dialog;
 mod shell;
 mod sidebar;
 mod sys_notice;
-mod typing_line;
 
 pub use add_friend::AddFriendDialog;
 pub use bidi::isolate;
