@@ -8,7 +8,7 @@
 //! The browser's objects (files, requests, `blob:` URLs) stay in this tab's memory under the
 //! upload's id; the reactive state holds only plain data.
 
-use crate::components::ErrorText;
+use crate::components::basics::ErrorText;
 use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::protocol::frame::MessageBody;
 use crate::state::upload::{clock, fit, Kind, Stage, Upload, UploadError};

@@ -2,7 +2,7 @@
 //! card in the open conversation.
 
 use crate::api::social::list_friends;
-use crate::components::Avatar;
+use crate::components::basics::Avatar;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::frame::{Media, MessageBody};
 use crate::protocol::{is_allowed_url, User};
@@ -41,7 +41,7 @@ pub fn ContactPicker(
         Err(e) => error.set(Some(e)),
     };
     view! {
-        <crate::components::FormError error/>
+        <crate::components::basics::FormError error/>
         <Transition fallback=move || view! { <p class="muted-line">{t!(i18n, loading_friends)}</p> }>
             {move || Suspend::new(async move {
                 match friends.await {

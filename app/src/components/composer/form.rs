@@ -6,7 +6,7 @@ use super::attachments::Attachments;
 use super::draft;
 use super::outbox::{new_cid, Outbox};
 use super::tools::ComposerTools;
-use crate::components::ErrorText;
+use crate::components::basics::ErrorText;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::UserId;
 use crate::locale::now_ms;

@@ -2,8 +2,9 @@
 
 use super::icon::conv_icon;
 use crate::api::chat::list_conversations;
+use crate::components::basics::ErrorText;
 use crate::components::message::preview;
-use crate::components::{conv_href, ErrorText};
+use crate::components::sidebar::conv_href;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::locale::{list_time, use_clock};
 use crate::protocol::event::ServerEvent;

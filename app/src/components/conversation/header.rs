@@ -4,7 +4,7 @@
 use super::icon::conv_icon;
 use super::live::Live;
 use super::typing_line::{GroupTyping, PresenceLine};
-use crate::components::member_count;
+use crate::components::group_icon::member_count;
 use crate::i18n::{td_string, use_i18n};
 use crate::protocol::Conv;
 use leptos::prelude::*;

@@ -4,8 +4,8 @@
 
 use super::super::message::MessageView;
 use super::super::sys_notice::SysNotice;
+use crate::components::basics::ErrorText;
 use crate::components::composer::Outbox;
-use crate::components::ErrorText;
 use crate::error::ApiError;
 use crate::i18n::{t, use_i18n};
 use crate::ids::UserId;
