@@ -1,7 +1,10 @@
 //! The "Add friend" dialog's body: search people by name or id, then add them. People who
 //! are already friends (and the user themself) are marked instead of offering "Add".
 
-use super::{use_shell, Avatar, FriendsResource, NoticeText, RowAction, SearchDialog};
+use super::basics::Avatar;
+use super::notice::NoticeText;
+use super::search_dialog::{RowAction, SearchDialog};
+use super::shell::{use_shell, FriendsResource};
 use crate::api::social::{add_friend, search_users};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::User;

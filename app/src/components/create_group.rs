@@ -1,7 +1,7 @@
 //! The "Create group" dialog's body: name, optional icon URL and description. The server
 //! checks every field and the owned-groups limit; its message is shown as it is.
 
-use super::{Notice, NoticeLine, NoticeText};
+use super::notice::{Notice, NoticeLine, NoticeText};
 use crate::api::social::create_group;
 use crate::error::Field;
 use crate::i18n::{t, td_string, use_i18n};

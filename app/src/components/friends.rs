@@ -1,19 +1,18 @@
 //! The Friends tab: my friends with their presence, removing one (confirmed), and the
 //! "Add friend" dialog.
 
-use super::{
-    conv_href, use_shell, AddFriendDialog, Avatar, ConfirmButton, Modal, Notice, NoticeLine,
-    NoticeText,
-};
+use super::add_friend::AddFriendDialog;
+use super::basics::Avatar;
+use super::confirm::ConfirmButton;
+use super::dialog::Modal;
+use super::notice::{Notice, NoticeLine, NoticeText};
+use super::shell::use_shell;
+use super::sidebar::conv_href;
 use crate::api::social::remove_friend;
-use crate::error::ApiError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::{Conv, Friend};
 use crate::ws::use_socket;
 use leptos::prelude::*;
-
-/// My friends, as the server lists them.
-pub type FriendsResource = Resource<Result<Vec<Friend>, ApiError>>;
 
 /// The Friends tab's content.
 #[component]
@@ -72,7 +71,7 @@ pub fn FriendsPanel() -> impl IntoView {
                         }.into_any()
                     }
                     Err(e) => view! {
-                        <p class="form-error" role="alert"><super::ErrorText error=e/></p>
+                        <p class="form-error" role="alert"><super::basics::ErrorText error=e/></p>
                     }.into_any(),
                 }
             })}

@@ -1,10 +1,13 @@
 //! The pane's view of one group: its name, description and members with their roles, and the
 //! actions my role allows — leave; for the owner, hand the group over or dissolve it.
 
-use super::{
-    conv_href, isolate, member_count, use_shell, Avatar, ConfirmButton, GroupIcon, Notice,
-    NoticeLine, NoticeText, ShellContext,
-};
+use super::basics::Avatar;
+use super::bidi::isolate;
+use super::confirm::ConfirmButton;
+use super::group_icon::{member_count, GroupIcon};
+use super::notice::{Notice, NoticeLine, NoticeText};
+use super::shell::{use_shell, ShellContext};
+use super::sidebar::conv_href;
 use crate::api::social::{dissolve_group, group_members, leave_group, transfer_group};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::{GroupId, UserId};
@@ -13,7 +16,7 @@ use crate::protocol::{Conv, GroupRole, Member, MyGroup};
 use crate::ws::use_socket;
 use leptos::prelude::*;
 
-/// The pane: the group open in the [`ShellContext`](super::ShellContext), or a hint when
+/// The pane: the group open in the [`ShellContext`](super::shell::ShellContext), or a hint when
 /// none is open.
 #[component]
 pub fn GroupPane() -> impl IntoView {
@@ -128,7 +131,7 @@ fn GroupView(id: GroupId) -> impl IntoView {
                 let mine = match mine {
                     Ok(all) => all.into_iter().find(|g| g.group.id == id),
                     Err(e) => {
-                        return view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any()
+                        return view! { <p class="form-error" role="alert"><super::basics::ErrorText error=e/></p> }.into_any()
                     }
                 };
                 let Some(mine) = mine else {
@@ -186,7 +189,8 @@ fn GroupDetail(
         }
         Err(e) => (
             group.member_count as usize,
-            view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any(),
+            view! { <p class="form-error" role="alert"><super::basics::ErrorText error=e/></p> }
+                .into_any(),
             Vec::new(),
         ),
     };

@@ -1,18 +1,17 @@
 //! The Groups tab: the groups I belong to (each a link that opens it in the pane), and the
 //! "Create group" and "Join group" dialogs.
 
-use super::{
-    member_count, shell_href, use_shell, CreateGroupDialog, GroupIcon, JoinGroupDialog, Modal,
-    Notice, NoticeLine, NoticeText, ShellContext, Tab,
-};
-use crate::error::ApiError;
+use super::create_group::CreateGroupDialog;
+use super::dialog::Modal;
+use super::group_icon::{member_count, GroupIcon};
+use super::join_group::JoinGroupDialog;
+use super::notice::{Notice, NoticeLine, NoticeText};
+use super::shell::{use_shell, ShellContext};
+use super::sidebar::{shell_href, Tab};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::GroupId;
 use crate::protocol::{GroupRole, MyGroup};
 use leptos::prelude::*;
-
-/// The groups I belong to, as the server lists them.
-pub type GroupsResource = Resource<Result<Vec<MyGroup>, ApiError>>;
 
 /// The Groups tab's content: my groups from the [`ShellContext`], the one open in the pane
 /// highlighted, and the outcome of the last group action above the list.
@@ -64,7 +63,7 @@ pub fn GroupsPanel() -> impl IntoView {
                                 .collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert"><super::basics::ErrorText error=e/></p> }.into_any(),
                 }
             })}
         </Transition>

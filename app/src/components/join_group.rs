@@ -1,7 +1,10 @@
 //! The "Join group" dialog's body: search groups by name or id and join one. Groups I am
 //! already in offer "Open" instead of "Join".
 
-use super::{member_count, use_shell, GroupIcon, NoticeText, RowAction, SearchDialog};
+use super::group_icon::{member_count, GroupIcon};
+use super::notice::NoticeText;
+use super::search_dialog::{RowAction, SearchDialog};
+use super::shell::use_shell;
 use crate::api::social::{join_group, search_groups};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::GroupId;

@@ -3,8 +3,8 @@
 //! `src` only if it passes the same rule the server enforces ([`is_allowed_url`]), so a
 //! `javascript:` link can never render, even from an old or foreign row.
 
-use super::conv_href;
 use super::lightbox::{FullImage, LightboxContext};
+use super::sidebar::conv_href;
 use crate::api::social::add_friend;
 use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::ids::UserId;
@@ -200,7 +200,9 @@ pub fn MessageView(
         let name = sender
             .as_ref()
             .map_or_else(|| format!("#{}", frame.userid), |u| u.nickname.clone());
-        let avatar = sender.clone().map(|user| view! { <super::Avatar user/> });
+        let avatar = sender
+            .clone()
+            .map(|user| view! { <super::basics::Avatar user/> });
         (name, avatar)
     });
     let (name, avatar) = match who {
@@ -337,7 +339,7 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
 /// HTML and the hydrated page agree.
 #[component]
 fn ContactAction(id: UserId, me: UserId) -> impl IntoView {
-    let Some(shell) = super::use_shell() else {
+    let Some(shell) = super::shell::use_shell() else {
         return ().into_any();
     };
     let friends = shell.friends;
@@ -370,7 +372,7 @@ fn ContactAction(id: UserId, me: UserId) -> impl IntoView {
                             </button>
                             {move || match add.value().get() {
                                 Some(Err(error)) => Some(view! {
-                                    <span class="form-error" role="alert"><super::ErrorText error/></span>
+                                    <span class="form-error" role="alert"><super::basics::ErrorText error/></span>
                                 }),
                                 _ => None,
                             }}

@@ -127,7 +127,7 @@ pub fn NoticeLine(
                 Notice::Error(error) => (
                     "notice form-error",
                     "alert",
-                    Either::Right(view! { <super::ErrorText error/> }),
+                    Either::Right(view! { <super::basics::ErrorText error/> }),
                 ),
             };
             view! {

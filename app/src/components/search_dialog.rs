@@ -2,7 +2,7 @@
 //! server function, the results as rows, and one action per row whose outcome is shown above
 //! the results.
 
-use super::{Notice, NoticeLine, NoticeText};
+use super::notice::{Notice, NoticeLine, NoticeText};
 use crate::error::ApiError;
 use crate::i18n::{t, td_string, use_i18n};
 use leptos::{ev::SubmitEvent, html, prelude::*};
@@ -110,7 +110,8 @@ where
     let results = move || match lookup.value().get() {
         None => None,
         Some(Err(e)) => Some(
-            view! { <p class="form-error" role="alert"><super::ErrorText error=e/></p> }.into_any(),
+            view! { <p class="form-error" role="alert"><super::basics::ErrorText error=e/></p> }
+                .into_any(),
         ),
         Some(Ok(found)) if found.is_empty() => {
             let q = searched.get_untracked();

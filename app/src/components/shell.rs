@@ -2,10 +2,18 @@
 //! the Groups tab's notice. [`ChatShell`](crate::pages::chat) provides it once as a Leptos
 //! context, so the panels and the pane read it instead of threading it through their props.
 
-use super::{FriendsResource, GroupsResource, Notice};
+use super::notice::Notice;
+use crate::error::ApiError;
 use crate::ids::{GroupId, UserId};
+use crate::protocol::{Friend, MyGroup};
 use leptos::prelude::*;
 use std::collections::HashMap;
+
+/// My groups, as the server lists them.
+pub type GroupsResource = Resource<Result<Vec<MyGroup>, ApiError>>;
+
+/// My friends, as the server lists them.
+pub type FriendsResource = Resource<Result<Vec<Friend>, ApiError>>;
 
 /// The chat shell's shared state. Every field is a reactive handle or an id, so it is `Copy`
 /// and cheap to read anywhere below the shell.

@@ -2,7 +2,7 @@
 //! reader's language from the names the notice carries, so "Omar joined Lounge" reads
 //! "Omar 加入了群聊“Lounge”" to a Chinese reader and "You joined Lounge" to Omar.
 
-use super::NoticeText;
+use super::notice::NoticeText;
 use crate::i18n::{td_string, use_i18n, Locale};
 use crate::ids::UserId;
 use crate::protocol::frame::Frame;

@@ -1,8 +1,8 @@
 //! The "Send contact" dialog: my friends, one button each; picking one shares their contact
 //! card in the open conversation.
 
-use super::Avatar;
 use crate::api::social::list_friends;
+use crate::components::basics::Avatar;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::frame::{Media, MessageBody};
 use crate::protocol::{is_allowed_url, User};
@@ -41,7 +41,7 @@ pub fn ContactPicker(
         Err(e) => error.set(Some(e)),
     };
     view! {
-        <super::FormError error/>
+        <crate::components::basics::FormError error/>
         <Transition fallback=move || view! { <p class="muted-line">{t!(i18n, loading_friends)}</p> }>
             {move || Suspend::new(async move {
                 match friends.await {

@@ -8,7 +8,7 @@
 //! The browser's objects (files, requests, `blob:` URLs) stay in this tab's memory under the
 //! upload's id; the reactive state holds only plain data.
 
-use super::ErrorText;
+use crate::components::basics::ErrorText;
 use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::protocol::frame::MessageBody;
 use crate::state::upload::{clock, fit, Kind, Stage, Upload, UploadError};
@@ -140,8 +140,8 @@ pub use browser::{carries_files, dropped_files, pasted_files, Picked};
 /// uploads an attachment's files in turn and then sends its message.
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::{Attachments, Problem};
     use crate::capture::{self, Sent};
+    use crate::components::composer::attachments::{Attachments, Problem};
     use crate::state::upload::{
         read_answer, voice_seconds, FileKind, Kind, Role, Upload, UploadError,
     };
@@ -346,7 +346,7 @@ mod browser {
             let id = next_id();
             let mut upload = Upload::new(
                 id,
-                super::super::conversation::new_cid(),
+                crate::components::composer::outbox::new_cid(),
                 kind,
                 size(&main.blob),
                 poster.as_ref().map(|p| size(&p.blob)),

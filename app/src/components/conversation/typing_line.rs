@@ -1,8 +1,9 @@
-//! The header line of a group conversation naming who is typing ("Ann is typing…",
-//! "2 people are typing…"), from the typing signals (cmd 16) the server relays to members.
+//! The line under a conversation's title: in a group, who is typing ("Ann is typing…",
+//! "2 people are typing…"), from the typing signals (cmd 16) the server relays to members;
+//! with one peer, their typing and presence.
 
 use crate::api::social::group_members;
-use crate::i18n::use_i18n;
+use crate::i18n::{td_string, use_i18n};
 use crate::ids::UserId;
 use crate::locale::now_ms;
 use crate::protocol::event::ServerEvent;
@@ -82,5 +83,33 @@ pub fn GroupTyping(
     };
     view! {
         <span class="username typing-line" role="status">{line}</span>
+    }
+}
+
+/// The line under a private conversation's title: "typing…" while the peer types, else
+/// "online" while they are, and "unknown" while disconnected (what we last heard may be
+/// stale).
+#[component]
+pub fn PresenceLine(
+    /// Whether the peer is typing.
+    typing: RwSignal<bool>,
+    /// Whether the peer is online, as last heard.
+    online: RwSignal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let socket = use_socket();
+    view! {
+        <span class="username presence-line" role="status">
+            {move || if typing.get() {
+                td_string!(i18n.get_locale(), typing)
+            } else if !socket.is_some_and(|s| s.is_open()) {
+                // Disconnected: whatever we last heard may be stale.
+                td_string!(i18n.get_locale(), presence_unknown)
+            } else if online.get() {
+                td_string!(i18n.get_locale(), online)
+            } else {
+                ""
+            }}
+        </span>
     }
 }

@@ -181,9 +181,9 @@ pub fn CameraView(
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::{CameraMode, VoiceLive};
     use crate::capture::{self, DeviceError, Meter, Recorder};
-    use crate::components::attachments::{Attachments, Picked, Problem};
+    use crate::components::composer::attachments::{Attachments, Picked, Problem};
+    use crate::components::composer::recorder::{CameraMode, VoiceLive};
     use crate::state::upload::{voice_seconds, VIDEO_MAX_SECS, VOICE_MAX_SECS};
     use leptos::prelude::*;
     use std::cell::{Cell, RefCell};

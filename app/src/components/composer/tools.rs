@@ -11,7 +11,7 @@ use super::contact_picker::ContactPicker;
 use super::emoji_picker::EmojiPicker;
 use super::recorder::{start_voice, stop_voice, CameraMode, CameraView, VoiceBar, VoiceLive};
 use super::red_packet::RedPacketForm;
-use super::Modal;
+use crate::components::dialog::Modal;
 use crate::i18n::{td_string, use_i18n};
 use crate::protocol::frame::MessageBody;
 use leptos::{html, prelude::*};

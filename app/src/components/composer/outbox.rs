@@ -1,0 +1,86 @@
+//! The one way a message composed in a conversation leaves, whatever made it (the text box,
+//! a tool, a finished upload): a pending bubble in the timeline, then the socket's outbox,
+//! which survives reloads and resends until the server acks it.
+
+use crate::error::ApiError;
+use crate::ids::UserId;
+use crate::locale::now_ms;
+use crate::protocol::frame::{Frame, MessageBody};
+use crate::protocol::Conv;
+use crate::state::timeline::Timeline;
+use crate::ws::{use_socket, Socket};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The send path of one open conversation. `Copy`: arena handles.
+#[derive(Clone, Copy)]
+pub struct Outbox {
+    conv: Conv,
+    me: UserId,
+    timeline: RwSignal<Timeline>,
+    /// `None` on the server and before the page's script runs: the plain form posts instead.
+    socket: Option<Socket>,
+    /// The composer's error line: a refused message shows here, and the next message that
+    /// leaves clears it. It starts with the no-JS path's refusal (`?error=`), if any.
+    pub error: RwSignal<Option<ApiError>>,
+}
+
+impl Outbox {
+    /// The send path of `conv` for `me`, adding pending messages to `timeline`.
+    pub fn new(conv: Conv, me: UserId, timeline: RwSignal<Timeline>) -> Outbox {
+        let query = use_query_map();
+        let error = RwSignal::new(query.with_untracked(|q| {
+            q.get_str("error")
+                .map(|code| ApiError::from_query(code, None))
+        }));
+        Outbox {
+            conv,
+            me,
+            timeline,
+            socket: use_socket(),
+            error,
+        }
+    }
+
+    /// True once the page's script can send (otherwise the form posts to `/send`).
+    pub fn is_live(self) -> bool {
+        self.socket.is_some()
+    }
+
+    /// Sends `body` as mine under client id `cid`: shown pending at once, queued for the
+    /// socket.
+    pub fn send(self, cid: String, body: MessageBody) {
+        let Some(socket) = self.socket else { return };
+        let frame = Frame::message(self.conv, self.me, &cid, &body);
+        self.timeline.update(|t| {
+            t.add_pending(cid, body, now_ms());
+        });
+        socket.send_message(frame);
+        self.error.set(None);
+    }
+
+    /// Tries a failed message again: pending once more, and back in the socket's queue.
+    pub fn retry(self, cid: String) {
+        self.timeline.update(|t| {
+            t.retry(&cid);
+        });
+        if let Some(socket) = self.socket {
+            socket.retry(&cid);
+        }
+    }
+}
+
+/// A fresh client id for a message typed in this tab.
+#[cfg(feature = "hydrate")]
+pub fn new_cid() -> String {
+    let a = js_sys::Math::random().to_bits();
+    let b = js_sys::Math::random().to_bits();
+    format!("b{a:016x}{b:016x}")
+}
+
+/// The server renders the form with its own fresh cid; this is only called from event
+/// handlers, which run in the browser.
+#[cfg(not(feature = "hydrate"))]
+pub fn new_cid() -> String {
+    String::new()
+}

@@ -1,0 +1,162 @@
+//! The rows of the message list: stored messages, my pending or failed ones and system
+//! notices, in order, with a day separator above each day's first row and "Read" under my
+//! newest message the peer has read.
+
+use super::super::message::MessageView;
+use super::super::sys_notice::SysNotice;
+use crate::components::basics::ErrorText;
+use crate::components::composer::Outbox;
+use crate::error::ApiError;
+use crate::i18n::{t, use_i18n};
+use crate::ids::UserId;
+use crate::locale::{day_label, local_day, use_clock};
+use crate::protocol::frame::{Cmd, Frame};
+use crate::protocol::{Conv, User};
+use crate::state::timeline::{self, Item, Timeline};
+use chrono::NaiveDate;
+use leptos::prelude::*;
+
+/// A displayed row of the conversation: a stored message, or one of mine still pending or
+/// failed (shown as the frame it will become).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Row {
+    /// Tells rows apart across updates: `s<seq>`, `c<cid>` (pending) or `n<id>` (notice).
+    pub key: String,
+    frame: Frame,
+    pending: Option<timeline::Status>,
+    /// My newest message the peer has read (shows "Read" under it).
+    pub read: bool,
+    /// Set on a day's first message: the separator above it shows this day.
+    pub day: Option<NaiveDate>,
+}
+
+/// The rows on screen: messages in seq order with the system notices placed by time; `now_ms` dates pending messages, `offset_min` is the
+/// reader's clock.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn rows(
+    t: &Timeline,
+    notices: &[Frame],
+    me: UserId,
+    conv: Conv,
+    peer_read: i64,
+    now_ms: i64,
+    offset_min: i32,
+) -> Vec<Row> {
+    let mut rows: Vec<Row> = t
+        .items()
+        .map(|item| match item {
+            Item::Stored(f) => Row {
+                key: format!("s{}", f.seq),
+                frame: f.clone(),
+                pending: None,
+                read: false,
+                day: None,
+            },
+            Item::Pending(p) => {
+                let frame = Frame::message(conv, me, &p.cid, &p.body);
+                Row {
+                    key: format!("c{}", p.cid),
+                    frame,
+                    pending: Some(p.status.clone()),
+                    read: false,
+                    day: None,
+                }
+            }
+        })
+        .collect();
+    for n in notices {
+        let at = rows
+            .iter()
+            .position(|r| r.pending.is_some() || r.frame.ts > n.ts)
+            .unwrap_or(rows.len());
+        rows.insert(
+            at,
+            Row {
+                key: format!("n{}", n.id),
+                frame: n.clone(),
+                pending: None,
+                read: false,
+                day: None,
+            },
+        );
+    }
+    let mut previous = None;
+    for r in &mut rows {
+        let ts = if r.frame.ts > 0 { r.frame.ts } else { now_ms };
+        let day = local_day(ts, offset_min);
+        if day != previous {
+            r.day = day;
+            previous = day;
+        }
+    }
+    if matches!(conv, Conv::Private { .. }) {
+        let newest_read = rows.iter_mut().rev().find(|r| {
+            r.pending.is_none()
+                && r.frame.cmd != Cmd::Notice.code()
+                && r.frame.userid == me.0
+                && r.frame.seq <= peer_read
+        });
+        if let Some(r) = newest_read {
+            r.read = true;
+        }
+    }
+    rows
+}
+
+/// One row as list items: its day separator, the message or notice, then its status line
+/// (sending, failed with Retry, or read).
+#[component]
+pub(super) fn RowView(
+    /// The row.
+    row: Row,
+    /// Who wrote what is on screen.
+    senders: RwSignal<Vec<User>>,
+    /// Who is reading.
+    me: UserId,
+    /// In a group, messages name their sender.
+    in_group: bool,
+    /// Where Retry sends a failed message again.
+    outbox: Outbox,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let clock = use_clock();
+    let from = row.frame.userid;
+    let sender = Memo::new(move |_| senders.with(|s| s.iter().find(|u| u.id.0 == from).cloned()));
+    let frame = row.frame.clone();
+    let status = row.pending.clone();
+    let read = row.read.then(|| {
+        view! {
+            <li class="msg-status mine read">{t!(i18n, read)}</li>
+        }
+    });
+    let separator = row.day.map(|day| {
+        let label = move || {
+            let today = clock
+                .and_then(|c| local_day(c.now_ms.get(), c.offset_min.get()))
+                .unwrap_or(day);
+            day_label(i18n.get_locale(), day, today)
+        };
+        view! { <li class="day-sep" role="separator"><span>{label}</span></li> }
+    });
+    let cid = row.frame.cid.clone();
+    view! {
+        {separator}
+        {if frame.cmd == Cmd::Notice.code() {
+            view! { <SysNotice notice=frame.clone() me/> }.into_any()
+        } else {
+            (move || view! { <MessageView frame=frame.clone() sender=sender.get() in_group me/> }).into_any()
+        }}
+        {status.map(|s| match s {
+            timeline::Status::Pending => view! {
+                <li class="msg-status mine" role="status">{t!(i18n, sending)}</li>
+            }.into_any(),
+            timeline::Status::Failed { code, msg } => view! {
+                <li class="msg-status mine failed" role="alert">
+                    <ErrorText error=ApiError::with_msg(code, msg)/>" "
+                    <button type="button" class="small" on:click=move |_| outbox.retry(cid.clone())>{t!(i18n, retry)}</button>
+                </li>
+            }.into_any(),
+        })}
+        {read}
+    }
+}
