@@ -14,10 +14,11 @@ use super::{conv_href, member_count, use_shell, SysNotice};
 use crate::api::chat::{list_conversations, load_conversation};
 use crate::api::social::group_members;
 use crate::i18n::{t, td_string, use_i18n};
-use crate::ids::UserId;
+use crate::ids::{Cid, Seq, UserId};
 use crate::locale::{day_label, list_time, local_day, now_ms, use_clock};
+use crate::protocol::body::MessageBody;
 use crate::protocol::event::ServerEvent;
-use crate::protocol::frame::{Cmd, Frame, MessageBody, Outgoing};
+use crate::protocol::frame::{ClientCmd, Cmd, Frame, Outgoing, Target, TypingTo};
 use crate::protocol::{is_allowed_url, Conv, ConversationSummary, OpenConversation};
 use crate::state::history::{merge_notices, merge_senders};
 use crate::state::timeline::{self, Item, LiveOutcome, Timeline};
@@ -211,7 +212,7 @@ fn rows(
     notices: &[Frame],
     me: UserId,
     conv: Conv,
-    peer_read: i64,
+    peer_read: Seq,
     now_ms: i64,
     offset_min: i32,
 ) -> Vec<Row> {
@@ -226,7 +227,7 @@ fn rows(
                 day: None,
             },
             Item::Pending(p) => {
-                let frame = Frame::message(conv, me, &p.cid, &p.body);
+                let frame = Frame::message(conv, me, p.cid.as_str(), &p.body);
                 Row {
                     key: format!("c{}", p.cid),
                     frame,
@@ -267,7 +268,7 @@ fn rows(
             r.pending.is_none()
                 && r.frame.cmd != Cmd::Notice.code()
                 && r.frame.userid == me.0
-                && r.frame.seq <= peer_read
+                && Seq(r.frame.seq) <= peer_read
         });
         if let Some(r) = newest_read {
             r.read = true;
@@ -296,17 +297,17 @@ const TYPING_EVERY_MS: i64 = 3000;
 
 /// A fresh client id for a message typed in this tab.
 #[cfg(feature = "hydrate")]
-pub(super) fn new_cid() -> String {
+pub(super) fn new_cid() -> Cid {
     let a = js_sys::Math::random().to_bits();
     let b = js_sys::Math::random().to_bits();
-    format!("b{a:016x}{b:016x}")
+    Cid::random('b', (u128::from(a) << 64) | u128::from(b))
 }
 
 /// The server renders the form with its own fresh cid; this is only called from event
 /// handlers, which run in the browser.
 #[cfg(not(feature = "hydrate"))]
-pub(super) fn new_cid() -> String {
-    String::new()
+pub(super) fn new_cid() -> Cid {
+    Cid::random('b', 0)
 }
 
 /// A loaded conversation: header, messages (live), composer.
@@ -458,16 +459,11 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         // show as pending again; what was missed while away is pulled after a reconnect;
         // and what is on screen is marked read.
         Effect::new(move |_| {
-            for f in socket.unacked() {
-                let mine_here = Outgoing::from_frame(&f)
-                    .ok()
-                    .and_then(|o| o.to.conv(me).map(|c| (c, o)));
-                if let Some((c, o)) = mine_here {
-                    if c == conv {
-                        timeline.update(|t| {
-                            t.add_pending(o.cid, o.body, now_ms());
-                        });
-                    }
+            for o in socket.unacked() {
+                if o.to.conv(me) == Some(conv) {
+                    timeline.update(|t| {
+                        t.add_pending(o.cid, o.body, now_ms());
+                    });
                 }
             }
         });
@@ -484,12 +480,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         });
         Effect::new(move |_| {
             if let Some(seq) = timeline.with(Timeline::newest_seq) {
-                socket.send_now(Frame {
-                    cmd: Cmd::Read.code(),
-                    conv: conv.key(),
-                    seq,
-                    ..Frame::default()
-                });
+                socket.send_now(ClientCmd::Read { conv, seq });
             }
         });
     }
@@ -500,13 +491,20 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
     let form = NodeRef::<leptos::html::Form>::new();
     // Every message composed here, whatever its kind, goes the same way: a pending bubble,
     // then the outbox (which survives reloads and resends until acked).
-    let send_as = move |id: String, body: MessageBody| {
+    let send_as = move |id: Cid, body: MessageBody| {
         let Some(socket) = socket else { return };
-        let frame = Frame::message(conv, me, &id, &body);
+        let Some(to) = Target::in_conv(conv, me) else {
+            return;
+        };
+        let out = Outgoing {
+            to,
+            cid: id.clone(),
+            body: body.clone(),
+        };
         timeline.update(|t| {
             t.add_pending(id, body, now_ms());
         });
-        socket.send_message(frame);
+        socket.send_message(out);
         error.set(None);
     };
     let send_body = move |body: MessageBody| {
@@ -620,21 +618,15 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         let now = now_ms();
         if now - last_typing_sent.get_value() >= TYPING_EVERY_MS {
             last_typing_sent.set_value(now);
-            socket.send_now(match peer {
-                Some(peer) => Frame {
-                    cmd: Cmd::Typing.code(),
-                    dstid: peer.0,
-                    ..Frame::default()
-                },
-                None => Frame {
-                    cmd: Cmd::Typing.code(),
-                    conv: conv.key(),
-                    ..Frame::default()
-                },
-            });
+            socket.send_now(ClientCmd::Typing(match peer {
+                Some(peer) => TypingTo::User(peer),
+                None => TypingTo::Conv(conv),
+            }));
         }
     };
     let retry = move |id: String| {
+        // The row's cid is that of one of my pending messages, so it is a valid one.
+        let Ok(id) = Cid::new(id) else { return };
         timeline.update(|t| {
             t.retry(&id);
         });
@@ -739,7 +731,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             <form class="composer" method="post" action="/send" node_ref=form on:submit=on_submit>
                 {move || error.get().map(|error| view! { <p class="form-error" role="alert"><super::ErrorText error/></p> })}
                 <input type="hidden" name="conv" value=key/>
-                <input type="hidden" name="cid" value=move || cid.get()/>
+                <input type="hidden" name="cid" value=move || cid.get().to_string()/>
                 <textarea name="content" aria-label=move || td_string!(i18n.get_locale(), message) placeholder=move || td_string!(i18n.get_locale(), message) rows="2"
                     required maxlength="4000" node_ref=textarea on:keydown=on_keydown on:input=on_input on:paste=on_paste>{draft}</textarea>
                 <button type="submit">{t!(i18n, send)}</button>

@@ -60,8 +60,8 @@ const OPEN_PAGE: u64 = 30;
 const OPEN_NOTICES: u64 = 100;
 
 /// A fresh, unguessable client id for a message the server's own form will send.
-fn new_cid() -> String {
-    format!("w{:032x}", rand::random::<u128>())
+fn new_cid() -> app::ids::Cid {
+    app::ids::Cid::random('w', rand::random())
 }
 
 /// The upload keys a message points at (its `url` and `pic` under `/media/`). A `/media/`
@@ -232,7 +232,7 @@ impl Chat {
             new: NewMessage {
                 conv,
                 sender: from.id,
-                cid: out.cid,
+                cid: out.cid.into_string(),
                 body: out.body,
                 now_ms: now_ms(),
             },
@@ -290,8 +290,8 @@ impl Chat {
                 conv: c.conv,
                 title: c.title,
                 avatar: c.avatar,
-                last_seq: c.last_seq,
-                read_seq: c.read_seq,
+                last_seq: app::ids::Seq(c.last_seq),
+                read_seq: app::ids::Seq(c.read_seq),
             })
             .collect())
     }
@@ -355,7 +355,7 @@ impl Chat {
             avatar,
             member_count,
             peer_online,
-            peer_read_seq,
+            peer_read_seq: app::ids::Seq(peer_read_seq),
             messages,
             senders,
             notices,

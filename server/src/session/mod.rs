@@ -84,11 +84,11 @@ fn encode(frame: &Frame) -> Message {
 /// unguessable cid (the seed client sends none, and resends nothing); anything that is not a
 /// message becomes a heartbeat, which a v0 connection never answers.
 fn parse_seed(text: &str, me: &User) -> (String, Result<ClientCmd, ApiError>) {
-    let cid = format!("s{:032x}", rand::random::<u128>());
+    let cid = app::ids::Cid::random('s', rand::random());
     let cmd = seed::parse(text)
         .and_then(|f| seed::command(&f, me.id, cid.clone()))
         .map(|out| out.map_or(ClientCmd::Heartbeat, ClientCmd::Send));
-    (cid, cmd)
+    (cid.into_string(), cmd)
 }
 
 /// Counts a v0 connection's frames naming another sender (refused with `forbidden` by
@@ -368,7 +368,9 @@ async fn dispatch(
         ClientCmd::Heartbeat => Ok(Some(Frame::default())),
         // Pipelined by the reader (see `serve`); never reaches here.
         ClientCmd::Send(_) => Err(AppError::Internal("send dispatched unpipelined".into())),
-        ClientCmd::Read { conv, seq } => state.chat.mark_read(user, conv, seq).await.map(|_| None),
+        ClientCmd::Read { conv, seq } => {
+            state.chat.mark_read(user, conv, seq.0).await.map(|_| None)
+        }
         ClientCmd::Typing(to) => state
             .chat
             .typing(user, Some(outlet.id), to)
