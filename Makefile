@@ -65,6 +65,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown --features hydrate -- -D warnings
 	python3 scripts/modgraph.py
+	python3 scripts/modgraph.py app/src
 
 ## Issue 10's benchmark: Parley (SQLite, PostgreSQL, no persistence) against the Go and Node
 ## peer hubs, 3 runs each; writes docs/benchmarks.md and target/bench/*.json

@@ -10,7 +10,7 @@ use std::fmt;
 /// Declares the error codes once: variant, wire name, HTTP status and default message.
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = $wire:literal, $status:literal, $msg:literal;)+) => {
-        /// The stable, snake_case error codes of the public contract (protocol.md section 2).
+        /// The stable, snake_case error codes of the public contract (docs/api.md, "Errors").
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
@@ -85,7 +85,7 @@ error_codes! {
     FrameTooLarge = "frame_too_large", 413, "That frame is too large (64 KiB at most).";
     /// A cmd code the server does not accept from clients.
     UnknownCmd = "unknown_cmd", 400, "Unknown command.";
-    /// A media kind outside the table of protocol.md section 3.
+    /// A media kind outside the media table (docs/api.md).
     InvalidMedia = "invalid_media", 400, "Unknown media kind.";
     /// A message whose fields do not fit its media kind; `msg` says which.
     InvalidPayload = "invalid_payload", 400, "The message is not valid for its kind.";

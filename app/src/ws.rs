@@ -12,8 +12,9 @@
 //! On the server (SSR) the socket exists but never connects, so components can use it
 //! unconditionally.
 
+use crate::ids::Cid;
 use crate::protocol::event::ServerEvent;
-use crate::protocol::frame::Frame;
+use crate::protocol::frame::{ClientCmd, Outgoing};
 use crate::state::outbox::Outbox;
 use leptos::prelude::*;
 
@@ -108,17 +109,17 @@ impl Socket {
         }
     }
 
-    /// Queues a message frame (cmd 10/11, with its cid) to go out now or after reconnecting.
-    pub fn send_message(&self, frame: Frame) {
+    /// Queues a message (with its cid) to go out now or after reconnecting.
+    pub fn send_message(&self, out: Outgoing) {
         self.outbox.update_value(|o| {
-            o.push(frame);
+            o.push(out);
         });
         self.persist();
         self.poke();
     }
 
     /// Sends again a message that failed (same cid).
-    pub fn retry(&self, cid: &str) {
+    pub fn retry(&self, cid: &Cid) {
         self.outbox.update_value(|o| {
             o.retry(cid);
         });
@@ -126,17 +127,17 @@ impl Socket {
         self.poke();
     }
 
-    /// Sends a frame that needs no delivery guarantee (read marks, typing), if connected.
-    pub fn send_now(&self, frame: Frame) {
-        self.outbox.update_value(|o| o.push_transient(frame));
+    /// Sends a command that needs no delivery guarantee (read marks, typing), if connected.
+    pub fn send_now(&self, cmd: ClientCmd) {
+        self.outbox.update_value(|o| o.push_transient(cmd));
         self.poke();
     }
 
     /// The outbox's messages not yet acknowledged, oldest first (pending bubbles after a
     /// reload come from here).
-    pub fn unacked(&self) -> Vec<Frame> {
+    pub fn unacked(&self) -> Vec<Outgoing> {
         self.outbox
-            .with_value(|o| o.iter().map(|q| q.frame.clone()).collect())
+            .with_value(|o| o.iter().map(|q| q.out.clone()).collect())
     }
 
     fn poke(&self) {
@@ -181,7 +182,7 @@ pub fn use_socket() -> Option<Socket> {
 mod browser {
     use super::{Socket, Status};
     use crate::protocol::event::ServerEvent;
-    use crate::protocol::frame::Frame;
+    use crate::protocol::frame::ClientCmd;
     use crate::state::outbox::Outbox;
     use futures::channel::mpsc;
     use futures::{FutureExt, SinkExt, StreamExt};
@@ -261,8 +262,11 @@ mod browser {
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
 
-    fn encode(frame: &Frame) -> Option<Message> {
-        serde_json::to_string(frame).ok().map(Message::Text)
+    /// The wire frame of a command: the only place the browser makes one.
+    fn encode(cmd: &ClientCmd) -> Option<Message> {
+        serde_json::to_string(&cmd.to_frame())
+            .ok()
+            .map(Message::Text)
     }
 
     /// When the connection loop must next act on its own: send a heartbeat, or give up on
@@ -311,7 +315,7 @@ mod browser {
                 // The first write waits for the handshake to end, whichever way it ends (a
                 // refused handshake also lets it through, and a send on a closed socket is
                 // silently dropped), so only a socket that is then open counts as opened.
-                let hello = encode(&Frame::default());
+                let hello = encode(&ClientCmd::Heartbeat);
                 let open = match hello {
                     Some(m) => ws.send(m).await.is_ok() && matches!(ws.state(), State::Open),
                     None => false,
@@ -329,10 +333,10 @@ mod browser {
                     live.pong_due = Some(js_sys::Date::now() + PONG_DEADLINE_MS);
                     'conn: loop {
                         // Everything waiting goes out first, in order.
-                        while let Some(frame) =
+                        while let Some(cmd) =
                             socket.outbox.try_update_value(|o| o.take_next()).flatten()
                         {
-                            let Some(m) = encode(&frame) else { continue };
+                            let Some(m) = encode(&cmd) else { continue };
                             if write.send(m).await.is_err() {
                                 break 'conn;
                             }
@@ -361,7 +365,7 @@ mod browser {
                                     break 'conn;
                                 }
                                 if live.pong_due.is_none() && now >= live.heard_at + HEARTBEAT_MS {
-                                    let Some(m) = encode(&Frame::default()) else { continue };
+                                    let Some(m) = encode(&ClientCmd::Heartbeat) else { continue };
                                     if write.send(m).await.is_err() {
                                         break 'conn;
                                     }

@@ -46,7 +46,7 @@ pub trait ChatApi: Send + Sync + 'static {
     ) -> Result<OpenConversation, ApiError>;
 }
 
-/// The friend and group rules (protocol.md section 2), acting as `me`; the server's REST
+/// The friend and group rules (docs/api.md, "Friends and groups"), acting as `me`; the server's REST
 /// handlers call the very same methods.
 #[async_trait::async_trait]
 pub trait SocialApi: Send + Sync + 'static {

@@ -1,4 +1,4 @@
-//! Conversation keys (protocol.md section 2): `p:<low user id>:<high user id>` for a 1:1 chat
+//! Conversation keys (docs/api.md, "Conversations"): `p:<low user id>:<high user id>` for a 1:1 chat
 //! and `g:<group id>` for a group. [`Conv`] is the parsed form; it is the only place keys are
 //! built or read, so the low/high ordering exists once.
 

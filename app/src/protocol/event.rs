@@ -6,7 +6,7 @@
 use super::frame::{Cmd, Frame};
 use super::Conv;
 use crate::error::ErrorCode;
-use crate::ids::UserId;
+use crate::ids::{Cid, MessageId, Seq, UserId};
 
 /// The kinds of system notice (cmd 12, `memo`), as docs/api.md lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,11 +64,11 @@ pub struct Ack {
     /// The conversation it was stored in.
     pub conv: Conv,
     /// My id for it.
-    pub cid: String,
+    pub cid: Cid,
     /// Its server id.
-    pub id: i64,
+    pub id: MessageId,
     /// Its position in the conversation.
-    pub seq: i64,
+    pub seq: Seq,
     /// When it was stored, ms since the epoch.
     pub ts: i64,
 }
@@ -90,8 +90,9 @@ pub enum ServerEvent {
     },
     /// cmd 2: a request was refused.
     Error {
-        /// The refused message's `cid`, when the error is about one.
-        cid: Option<String>,
+        /// The refused message's `cid`, when the error is about one (a cid that is not a
+        /// valid one names none of my messages, so it reads as none).
+        cid: Option<Cid>,
         /// Why, as a closed code.
         code: ErrorCode,
         /// The server's words.
@@ -120,7 +121,7 @@ pub enum ServerEvent {
         /// Who read.
         user: UserId,
         /// The newest seq they read.
-        seq: i64,
+        seq: Seq,
     },
     /// cmd 16: someone is typing in `conv`.
     Typing {
@@ -147,9 +148,9 @@ impl ServerEvent {
             Cmd::Heartbeat => ServerEvent::Pong,
             Cmd::Ack if frame.seq > 0 => ServerEvent::Ack(Ack {
                 conv: conv?,
-                cid: frame.cid,
-                id: frame.id,
-                seq: frame.seq,
+                cid: Cid::new(frame.cid).ok()?,
+                id: MessageId(frame.id),
+                seq: Seq(frame.seq),
                 ts: frame.ts,
             }),
             Cmd::Ack => return None,
@@ -158,7 +159,7 @@ impl ServerEvent {
             }
             Cmd::Private | Cmd::Group => return None,
             Cmd::Error => ServerEvent::Error {
-                cid: (!frame.cid.is_empty()).then_some(frame.cid),
+                cid: Cid::new(frame.cid).ok(),
                 code: ErrorCode::parse(&frame.code).unwrap_or(ErrorCode::Internal),
                 msg: frame.content,
             },
@@ -174,7 +175,7 @@ impl ServerEvent {
             Cmd::Read => ServerEvent::Read {
                 conv: conv?,
                 user: UserId(frame.userid),
-                seq: frame.seq,
+                seq: Seq(frame.seq),
             },
             Cmd::Typing => ServerEvent::Typing {
                 conv: conv?,
@@ -210,9 +211,9 @@ mod tests {
             ServerEvent::decode(r#"{"cmd":1,"cid":"c1","conv":"g:7","id":9,"seq":3,"ts":5}"#),
             Some(ServerEvent::Ack(Ack {
                 conv: g,
-                cid: "c1".into(),
-                id: 9,
-                seq: 3,
+                cid: Cid::new("c1").unwrap(),
+                id: MessageId(9),
+                seq: Seq(3),
                 ts: 5
             }))
         );
@@ -225,7 +226,7 @@ mod tests {
         assert_eq!(
             ServerEvent::decode(r#"{"cmd":2,"cid":"c2","code":"not_member","content":"No."}"#),
             Some(ServerEvent::Error {
-                cid: Some("c2".into()),
+                cid: Some(Cid::new("c2").unwrap()),
                 code: ErrorCode::NotMember,
                 msg: "No.".into()
             })
@@ -257,7 +258,7 @@ mod tests {
             Some(ServerEvent::Read {
                 conv: g,
                 user: UserId(5),
-                seq: 8
+                seq: Seq(8)
             })
         );
         assert_eq!(
@@ -274,6 +275,7 @@ mod tests {
             r#"{"cmd":99}"#,
             r#"{"cmd":1,"cid":"c","conv":"g:7"}"#,
             r#"{"cmd":1,"cid":"c","conv":"x","seq":2}"#,
+            r#"{"cmd":1,"conv":"g:7","seq":2}"#,
             r#"{"cmd":10,"conv":"p:1:2"}"#,
             r#"{"cmd":15,"conv":"bad","seq":1}"#,
             r#"{"cmd":16,"userid":3}"#,

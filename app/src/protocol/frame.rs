@@ -1,26 +1,23 @@
-//! WebSocket frames (protocol.md section 3): the seeds' flat message plus optional
-//! extensions, one JSON object per text frame. [`Frame`] is the wire shape; [`Cmd`] and
-//! [`Media`] are the closed sets its numbers are parsed into; [`ClientCmd`] is what a client
-//! frame means, parsed once at the edge; and [`MessageBody`] is a message's payload with the
-//! per-media rule, shared so a browser can check a message before sending it and the server
-//! enforces the same rule.
+//! WebSocket frames (docs/api.md): the seeds' flat message plus optional extensions, one
+//! JSON object per text frame. [`Frame`] is the wire shape, plain numbers and strings;
+//! [`Cmd`] is the closed set its `cmd` is parsed into; [`ClientCmd`] is what a client frame
+//! means, parsed once at the edge (and encoded back with [`ClientCmd::to_frame`] where the
+//! browser sends it). A message's payload, [`MessageBody`], has its own module,
+//! [`super::body`].
 
-use super::{is_allowed_url, Conv};
+use super::body::{payload, Media, MessageBody};
+use super::Conv;
 use crate::error::{ApiError, ErrorCode};
-use crate::ids::{GroupId, UserId};
+use crate::ids::{Cid, GroupId, Seq, UserId};
 use serde::{Deserialize, Serialize};
+
+// The server's chat rules name `MessageBody` through this module; kept until they import it
+// from `body`.
 
 /// Largest frame accepted from a client, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Longest client message id (`cid`).
-pub const MAX_CID_CHARS: usize = 64;
-/// Longest `content` of any message.
-pub const MAX_CONTENT_CHARS: usize = 4000;
-/// Longest `memo` of any message.
-pub const MAX_MEMO_CHARS: usize = 1000;
-/// Largest `width` or `height` a message may state, in pixels: far above any real picture,
-/// low enough that no layout is asked to reserve an absurd box.
-pub const MAX_DIMENSION: u32 = 100_000;
+pub const MAX_CID_CHARS: usize = Cid::MAX_CHARS;
 
 fn is_zero_i64(v: &i64) -> bool {
     *v == 0
@@ -49,7 +46,7 @@ pub struct Frame {
     /// Destination: peer user id (cmd 10) or group id (cmd 11).
     #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub dstid: i64,
-    /// Media kind, see [`Media`].
+    /// Media kind, see [`Media`](super::body::Media).
     #[serde(default, skip_serializing_if = "is_zero_u16")]
     pub media: u16,
     /// Text, title, emoji, contact id or custom JSON, by media kind.
@@ -187,272 +184,6 @@ impl Cmd {
     }
 }
 
-/// The media kinds of a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Media {
-    /// 1: text in `content`.
-    Text,
-    /// 2: news card: `content` title, `pic`, `url`, `memo` summary.
-    News,
-    /// 3: voice note: `url`, `amount` seconds.
-    Voice,
-    /// 4: image: `url`, optional `pic` thumbnail.
-    Image,
-    /// 5: red packet: `amount` cents, `memo` greeting, optional `url`.
-    RedPacket,
-    /// 6: emoji: `content` name or the emoji itself.
-    Emoji,
-    /// 7: link: `url`.
-    Link,
-    /// 8: video: `url`, `pic` poster.
-    Video,
-    /// 9: contact card: `content` user id, `pic` avatar, `memo` nickname.
-    Contact,
-    /// 100: custom: `content` an app-defined JSON string.
-    Custom,
-}
-
-impl Media {
-    /// The wire number.
-    pub fn code(self) -> u16 {
-        match self {
-            Media::Text => 1,
-            Media::News => 2,
-            Media::Voice => 3,
-            Media::Image => 4,
-            Media::RedPacket => 5,
-            Media::Emoji => 6,
-            Media::Link => 7,
-            Media::Video => 8,
-            Media::Contact => 9,
-            Media::Custom => 100,
-        }
-    }
-
-    /// Parses a wire number.
-    pub fn from_code(code: u16) -> Option<Media> {
-        [
-            Media::Text,
-            Media::News,
-            Media::Voice,
-            Media::Image,
-            Media::RedPacket,
-            Media::Emoji,
-            Media::Link,
-            Media::Video,
-            Media::Contact,
-            Media::Custom,
-        ]
-        .into_iter()
-        .find(|m| m.code() == code)
-    }
-}
-
-fn payload(msg: &str) -> ApiError {
-    ApiError::with_msg(ErrorCode::InvalidPayload, msg)
-}
-
-fn chars(s: &str) -> usize {
-    s.chars().count()
-}
-
-/// Checks a URL field: required ones must be present; any present one must be allowed.
-fn check_url(name: &str, value: &str, required: bool) -> Result<(), ApiError> {
-    if value.is_empty() {
-        return if required {
-            Err(payload(&format!(
-                "`{name}` is required for this kind of message."
-            )))
-        } else {
-            Ok(())
-        };
-    }
-    if value.len() > 2048 || !is_allowed_url(value) {
-        return Err(ApiError::with_msg(
-            ErrorCode::InvalidPayload,
-            format!("`{name}` must be an http(s):// URL or a /media/ path."),
-        ));
-    }
-    Ok(())
-}
-
-fn require_content(content: &str, what: &str, max: usize) -> Result<(), ApiError> {
-    let n = chars(content.trim());
-    if n == 0 || chars(content) > max {
-        return Err(payload(&format!(
-            "`content` ({what}) must be 1-{max} characters."
-        )));
-    }
-    Ok(())
-}
-
-/// A message's payload: its kind and the fields protocol.md's media table gives it. Built
-/// only through [`MessageBody::new`] (or [`MessageBody::from_frame`]), so a body that exists
-/// has passed the per-media rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MessageBody {
-    /// The kind of message.
-    pub media: Media,
-    /// Text, title, emoji, contact id or custom JSON, by kind.
-    pub content: String,
-    /// Picture URL (thumbnail, poster, avatar).
-    pub pic: String,
-    /// Resource URL.
-    pub url: String,
-    /// Summary, greeting or nickname, by kind.
-    pub memo: String,
-    /// Seconds (voice) or cents (red packet).
-    pub amount: i64,
-    /// Pixel width of an image (media 4) or a video's poster (media 8); 0 when unknown.
-    pub width: u32,
-    /// Pixel height, as `width`; both are set or neither.
-    pub height: u32,
-}
-
-impl MessageBody {
-    /// Checks the fields against the rule of media kind `media` (URL schemes included).
-    pub fn new(
-        media: u16,
-        content: String,
-        pic: String,
-        url: String,
-        memo: String,
-        amount: i64,
-    ) -> Result<MessageBody, ApiError> {
-        MessageBody::checked(media, content, pic, url, memo, amount, false)
-    }
-
-    fn checked(
-        media: u16,
-        content: String,
-        pic: String,
-        url: String,
-        memo: String,
-        amount: i64,
-        seed: bool,
-    ) -> Result<MessageBody, ApiError> {
-        let media =
-            Media::from_code(media).ok_or_else(|| ApiError::new(ErrorCode::InvalidMedia))?;
-        // A seed sticker: its `url` is a plain `/asset/` path, checked (and normalised) here
-        // instead.
-        let sticker_url = (seed && media == Media::Image)
-            .then(|| super::seed::sticker_path(&url))
-            .flatten();
-        let sticker = sticker_url.is_some();
-        let url = sticker_url.unwrap_or(url);
-        if chars(&content) > MAX_CONTENT_CHARS {
-            return Err(payload("`content` is too long (4000 characters at most)."));
-        }
-        if chars(&memo) > MAX_MEMO_CHARS {
-            return Err(payload("`memo` is too long (1000 characters at most)."));
-        }
-        // Every URL-bearing field is checked whatever the kind, so nothing renders a
-        // `javascript:` link that rode along in an unused field.
-        if !sticker {
-            check_url("url", &url, false)?;
-        }
-        check_url("pic", &pic, false)?;
-        match media {
-            Media::Text => require_content(&content, "the text", MAX_CONTENT_CHARS)?,
-            Media::News => {
-                require_content(&content, "the title", 200)?;
-                check_url("url", &url, true)?;
-            }
-            Media::Voice => {
-                check_url("url", &url, true)?;
-                if !(1..=3600).contains(&amount) {
-                    return Err(payload(
-                        "`amount` (seconds) must be 1-3600 for a voice note.",
-                    ));
-                }
-            }
-            Media::Image if sticker => {}
-            Media::Image | Media::Link | Media::Video => check_url("url", &url, true)?,
-            Media::RedPacket => {
-                if !(1..=100_000_000).contains(&amount) {
-                    return Err(payload("`amount` (cents) must be greater than 0."));
-                }
-            }
-            Media::Emoji => require_content(&content, "the emoji", 64)?,
-            Media::Contact => {
-                let id_ok = content.parse::<i64>().is_ok_and(|id| id > 0);
-                if !id_ok {
-                    return Err(payload("`content` must be the shared contact's user id."));
-                }
-            }
-            Media::Custom => {
-                require_content(&content, "custom JSON", MAX_CONTENT_CHARS)?;
-                if serde_json::from_str::<serde_json::Value>(&content).is_err() {
-                    return Err(payload(
-                        "`content` must be a JSON string for a custom message.",
-                    ));
-                }
-            }
-        }
-        Ok(MessageBody {
-            media,
-            content,
-            pic,
-            url,
-            memo,
-            amount,
-            width: 0,
-            height: 0,
-        })
-    }
-
-    /// The same body with the pixel size of its image (media 4) or video poster (media 8),
-    /// each at most [`MAX_DIMENSION`]. The size only means something for those two kinds, so
-    /// it is dropped (kept 0) for every other kind, and when either side is 0 (unknown).
-    pub fn with_size(mut self, width: u32, height: u32) -> Result<MessageBody, ApiError> {
-        if width > MAX_DIMENSION || height > MAX_DIMENSION {
-            return Err(payload(
-                "`width` and `height` must be at most 100000 pixels.",
-            ));
-        }
-        let sized = matches!(self.media, Media::Image | Media::Video) && width > 0 && height > 0;
-        (self.width, self.height) = if sized { (width, height) } else { (0, 0) };
-        Ok(self)
-    }
-
-    /// The body a frame carries, checked.
-    pub fn from_frame(frame: &Frame) -> Result<MessageBody, ApiError> {
-        MessageBody::of_frame(frame, false)
-    }
-
-    /// As [`MessageBody::from_frame`], for the seed client (v0) only: an image (media 4) may
-    /// also point at a same-origin sticker path under `/asset/` (see [`super::seed`]), a file
-    /// the seed's pages serve themselves.
-    pub fn from_seed_frame(frame: &Frame) -> Result<MessageBody, ApiError> {
-        MessageBody::of_frame(frame, true)
-    }
-
-    fn of_frame(frame: &Frame, seed: bool) -> Result<MessageBody, ApiError> {
-        MessageBody::checked(
-            frame.media,
-            frame.content.clone(),
-            frame.pic.clone(),
-            frame.url.clone(),
-            frame.memo.clone(),
-            frame.amount,
-            seed,
-        )?
-        .with_size(frame.width, frame.height)
-    }
-
-    /// Copies the body into a frame's payload fields.
-    pub fn write_to(&self, frame: &mut Frame) {
-        frame.media = self.media.code();
-        frame.content.clone_from(&self.content);
-        frame.pic.clone_from(&self.pic);
-        frame.url.clone_from(&self.url);
-        frame.memo.clone_from(&self.memo);
-        frame.amount = self.amount;
-        frame.width = self.width;
-        frame.height = self.height;
-    }
-}
-
 /// `POST /api/conversations/{conv}/messages` body: a cmd 10/11 frame's message fields (the
 /// conversation is in the path; `cmd`, `dstid` and `userid`, if sent, are ignored).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -501,6 +232,23 @@ impl Target {
             Target::Group(g) => Some(Conv::group(g)),
         }
     }
+
+    /// How `me` names the other side of `conv`: the peer of a 1:1, or the group. `None` for
+    /// a 1:1 that `me` is not part of.
+    pub fn in_conv(conv: Conv, me: UserId) -> Option<Target> {
+        match conv {
+            Conv::Private { .. } => conv.peer_of(me).map(Target::User),
+            Conv::Group(g) => Some(Target::Group(g)),
+        }
+    }
+
+    /// The wire `cmd` and `dstid` of a message going this way.
+    fn cmd_and_dstid(self) -> (Cmd, i64) {
+        match self {
+            Target::User(u) => (Cmd::Private, u.0),
+            Target::Group(g) => (Cmd::Group, g.0),
+        }
+    }
 }
 
 /// A message a client sends (cmd 10/11), checked.
@@ -508,20 +256,16 @@ impl Target {
 pub struct Outgoing {
     /// Where it goes.
     pub to: Target,
-    /// The client's own id for it (1-64 characters).
-    pub cid: String,
+    /// The client's own id for it.
+    pub cid: Cid,
     /// The payload.
     pub body: MessageBody,
 }
 
-/// Checks a client's message id: 1-64 characters.
-fn check_cid(cid: &str) -> Result<(), ApiError> {
-    if cid.is_empty() || chars(cid) > MAX_CID_CHARS {
-        return Err(payload(
-            "`cid` is required: your own id for the message, 1-64 characters.",
-        ));
-    }
-    Ok(())
+/// Checks a client's message id, as a wire error.
+fn check_cid(cid: &str) -> Result<Cid, ApiError> {
+    Cid::new(cid)
+        .map_err(|_| payload("`cid` is required: your own id for the message, 1-64 characters."))
 }
 
 impl Outgoing {
@@ -529,7 +273,7 @@ impl Outgoing {
     /// conversation, from the path, is reached as `to`: the same checks as a socket frame,
     /// without going through a wire frame.
     pub fn from_request(to: Target, req: SendRequest) -> Result<Outgoing, ApiError> {
-        check_cid(&req.cid)?;
+        let cid = check_cid(&req.cid)?;
         let body = MessageBody::new(
             req.media,
             req.content,
@@ -539,17 +283,13 @@ impl Outgoing {
             req.amount,
         )?
         .with_size(req.width, req.height)?;
-        Ok(Outgoing {
-            to,
-            cid: req.cid,
-            body,
-        })
+        Ok(Outgoing { to, cid, body })
     }
 
     /// Reads and checks a cmd 10/11 frame (`cid`, `dstid`, payload); the sender is never
     /// taken from the frame.
     pub fn from_frame(frame: &Frame) -> Result<Outgoing, ApiError> {
-        check_cid(&frame.cid)?;
+        let cid = check_cid(&frame.cid)?;
         if frame.dstid <= 0 {
             return Err(payload("`dstid` must name the user or group to send to."));
         }
@@ -560,9 +300,23 @@ impl Outgoing {
         };
         Ok(Outgoing {
             to,
-            cid: frame.cid.clone(),
+            cid,
             body: MessageBody::from_frame(frame)?,
         })
+    }
+
+    /// The cmd 10/11 frame a client sends for it: `dstid`, `cid` and the payload (the
+    /// server takes the sender from the connection and the conversation from `dstid`).
+    pub fn to_frame(&self) -> Frame {
+        let (cmd, dstid) = self.to.cmd_and_dstid();
+        let mut frame = Frame {
+            cmd: cmd.code(),
+            dstid,
+            cid: self.cid.to_string(),
+            ..Frame::default()
+        };
+        self.body.write_to(&mut frame);
+        frame
     }
 }
 
@@ -579,7 +333,7 @@ pub enum ClientCmd {
         /// The conversation.
         conv: Conv,
         /// The newest seq read.
-        seq: i64,
+        seq: Seq,
     },
     /// cmd 16: I am typing to a user or in a conversation.
     Typing(TypingTo),
@@ -619,7 +373,7 @@ impl ClientCmd {
                 })?;
                 Ok(ClientCmd::Read {
                     conv,
-                    seq: frame.seq,
+                    seq: Seq(frame.seq),
                 })
             }
             Some(Cmd::Typing) if frame.conv.is_empty() => {
@@ -634,6 +388,30 @@ impl ClientCmd {
             _ => Err(ApiError::new(ErrorCode::UnknownCmd)),
         }
     }
+
+    /// The frame a client sends for this command: the inverse of [`ClientCmd::from_frame`].
+    pub fn to_frame(&self) -> Frame {
+        match self {
+            ClientCmd::Heartbeat => Frame::default(),
+            ClientCmd::Send(out) => out.to_frame(),
+            ClientCmd::Read { conv, seq } => Frame {
+                cmd: Cmd::Read.code(),
+                conv: conv.key(),
+                seq: seq.0,
+                ..Frame::default()
+            },
+            ClientCmd::Typing(TypingTo::User(peer)) => Frame {
+                cmd: Cmd::Typing.code(),
+                dstid: peer.0,
+                ..Frame::default()
+            },
+            ClientCmd::Typing(TypingTo::Conv(conv)) => Frame {
+                cmd: Cmd::Typing.code(),
+                conv: conv.key(),
+                ..Frame::default()
+            },
+        }
+    }
 }
 
 /// Validates a message a client sends (cmd 10/11): the `cid`, the destination, the media
@@ -641,6 +419,34 @@ impl ClientCmd {
 /// before sending.
 pub fn validate_message(frame: &Frame) -> Result<Media, ApiError> {
     Outgoing::from_frame(frame).map(|o| o.body.media)
+}
+
+/// A message body on the wire: its payload fields of a [`Frame`].
+impl MessageBody {
+    /// The body a frame carries, checked.
+    pub fn from_frame(frame: &Frame) -> Result<MessageBody, ApiError> {
+        MessageBody::new(
+            frame.media,
+            frame.content.clone(),
+            frame.pic.clone(),
+            frame.url.clone(),
+            frame.memo.clone(),
+            frame.amount,
+        )?
+        .with_size(frame.width, frame.height)
+    }
+
+    /// Copies the body into a frame's payload fields.
+    pub fn write_to(&self, frame: &mut Frame) {
+        frame.media = self.media.code();
+        frame.content.clone_from(&self.content);
+        frame.pic.clone_from(&self.pic);
+        frame.url.clone_from(&self.url);
+        frame.memo.clone_from(&self.memo);
+        frame.amount = self.amount;
+        frame.width = self.width;
+        frame.height = self.height;
+    }
 }
 
 #[cfg(test)]
@@ -706,7 +512,7 @@ mod tests {
             ClientCmd::parse(r#"{"cmd":15,"conv":"p:1:2","seq":7}"#).1,
             Ok(ClientCmd::Read {
                 conv: Conv::private(UserId(2), UserId(1)).unwrap(),
-                seq: 7
+                seq: Seq(7)
             })
         );
         assert_eq!(
@@ -730,6 +536,31 @@ mod tests {
         .unwrap()
         .write_to(&mut f);
         assert_eq!((f.media, f.amount, f.memo.as_str()), (5, 88, "hi"));
+    }
+
+    #[test]
+    fn client_commands_encode_to_the_frames_they_parse_from() {
+        for text in [
+            r#"{"cmd":0}"#,
+            r#"{"cmd":10,"dstid":2,"media":1,"content":"hi","cid":"c1"}"#,
+            r#"{"cmd":11,"dstid":4,"media":4,"url":"/media/a.png","cid":"k","width":3,"height":2}"#,
+            r#"{"cmd":15,"conv":"p:1:2","seq":7}"#,
+            r#"{"cmd":16,"dstid":3}"#,
+            r#"{"cmd":16,"conv":"g:4"}"#,
+        ] {
+            let Ok(cmd) = ClientCmd::parse(text).1 else {
+                panic!("{text}")
+            };
+            assert_eq!(serde_json::to_string(&cmd.to_frame()).unwrap(), text);
+            assert_eq!(ClientCmd::from_frame(&cmd.to_frame()), Ok(cmd));
+        }
+        let me = UserId(1);
+        let p = Conv::private(me, UserId(2)).unwrap();
+        assert_eq!(Target::in_conv(p, me), Some(Target::User(UserId(2))));
+        assert_eq!(Target::in_conv(p, UserId(3)), None);
+        let g = Conv::group(GroupId(4));
+        assert_eq!(Target::in_conv(g, me), Some(Target::Group(GroupId(4))));
+        assert_eq!(Target::in_conv(p, me).and_then(|t| t.conv(me)), Some(p));
     }
 
     #[test]

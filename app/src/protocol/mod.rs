@@ -1,19 +1,22 @@
 //! The wire types that browser and server share (docs/api.md), and the input rules both
 //! sides apply: the browser to explain early, the server to enforce.
 //! WebSocket frames live in [`frame`] (the wire shape and the client's commands) and
-//! [`event`] (what the server's frames mean, decoded once); the upload answer and `/media/`
-//! keys in [`upload`]; the seed client's dialect ("v0") in [`seed`].
+//! [`event`] (what the server's frames mean, decoded once); a message's payload and its
+//! per-media rule in [`body`]; the upload answer and `/media/` keys in [`upload`]; the seed
+//! client's dialect ("v0") in [`seed`].
 
+pub mod body;
 pub mod conv;
 pub mod event;
 pub mod frame;
 pub mod seed;
+pub mod sticker;
 pub mod upload;
 
 pub use conv::Conv;
 
 use crate::error::{ApiError, Field};
-use crate::ids::{GroupId, UserId};
+use crate::ids::{Cid, GroupId, Seq, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Name of the HttpOnly session cookie set at login.
@@ -227,7 +230,7 @@ pub struct OpenConversation {
     pub peer_online: bool,
     /// In a 1:1: how far the peer has read (my messages up to it show "Read").
     #[serde(default)]
-    pub peer_read_seq: i64,
+    pub peer_read_seq: Seq,
     /// Messages in ascending seq (cmd 10/11 frames).
     pub messages: Vec<frame::Frame>,
     /// Everyone who sent one of `messages`, for names and avatars.
@@ -237,7 +240,7 @@ pub struct OpenConversation {
     #[serde(default)]
     pub notices: Vec<frame::Frame>,
     /// A cid no message has yet, for the plain form's next send (a double submit stores once).
-    pub next_cid: String,
+    pub next_cid: Cid,
 }
 
 /// A member's standing in a group.
@@ -362,9 +365,9 @@ pub struct ConversationSummary {
     /// The peer's avatar (1:1) or the group's icon; empty for none.
     pub avatar: String,
     /// Newest seq of the conversation.
-    pub last_seq: i64,
+    pub last_seq: Seq,
     /// How far I have read (my own messages count as read).
-    pub read_seq: i64,
+    pub read_seq: Seq,
     /// `last_seq - read_seq`.
     pub unread: i64,
     /// The newest message, as its frame; sent as `null` when missing.
@@ -465,8 +468,8 @@ mod tests {
             conv: Conv::private(UserId(2), UserId(1)).unwrap(),
             title: "Bob".into(),
             avatar: String::new(),
-            last_seq: 3,
-            read_seq: 1,
+            last_seq: Seq(3),
+            read_seq: Seq(1),
             unread: 2,
             last: None,
         };

@@ -1,4 +1,4 @@
-//! The seed client's dialect, "v0" (protocol.md section 4): the flat message the seed's
+//! The seed client's dialect, "v0" (docs/api.md): the flat message the seed's
 //! own pages send and draw on `GET /chat`, `{id, userid, dstid, cmd, media, content, pic,
 //! url, memo, amount}`, nothing else. The server turns it into the same [`Outgoing`] a v1
 //! frame becomes (so the same chat rules apply), and writes stored messages back in it.
@@ -6,35 +6,16 @@
 //! The seed message is a subset of [`Frame`], so the same type carries it; what differs is
 //! decided here: the seed client draws every JSON frame it receives as a bubble, so only
 //! messages (cmd 10/11) are ever written to it, with the seed's fields only
-//! ([`flat_message`]); and it sends no `cid`, so the server supplies one ([`command`]).
+//! ([`flat_message`]); it sends no `cid`, so the server supplies one ([`command`]); and its
+//! stickers are same-origin `/asset/` paths, which only this dialect accepts ([`StickerPath`],
+//! whose rule is in [`super::sticker`]).
 
-use super::frame::{Cmd, Frame, MessageBody, Outgoing, Target, MAX_FRAME_BYTES};
+use super::body::{Media, MessageBody};
+use super::frame::{Cmd, Frame, Outgoing, Target, MAX_FRAME_BYTES};
 use crate::error::{ApiError, ErrorCode};
-use crate::ids::{GroupId, UserId};
+use crate::ids::{Cid, GroupId, UserId};
 
-/// Where the seed's pages keep their own files (sticker packs among them).
-pub const ASSET_PREFIX: &str = "/asset/";
-
-/// The same-origin seed asset path `url` names, normalised, if it names one: under
-/// `/asset/`, plain segments only, like a `/media/` path (no `.` or `..`, no
-/// percent-encoding, nothing but `[A-Za-z0-9._~-]`). Empty segments are dropped, as the
-/// seed's own server did (its file server cleaned the path): the seed client sends its
-/// stickers as `/asset/plugins/doutu//emoj/1.gif`, which becomes
-/// `/asset/plugins/doutu/emoj/1.gif`. Accepted as a sticker (media 4 `url`) from v0 only.
-pub fn sticker_path(url: &str) -> Option<String> {
-    if url.len() > 512 {
-        return None;
-    }
-    let rest = url.strip_prefix(ASSET_PREFIX)?;
-    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let path = segments.join("/");
-    (!segments.is_empty() && super::plain_path(&path)).then(|| format!("{ASSET_PREFIX}{path}"))
-}
-
-/// True when `url` is a seed asset path (see [`sticker_path`]).
-pub fn is_sticker_path(url: &str) -> bool {
-    sticker_path(url).is_some()
-}
+pub use super::sticker::{is_sticker_path, sticker_path, StickerPath, ASSET_PREFIX};
 
 /// The frame a seed client is sent for `frame`: a message (cmd 10/11) with only the seed
 /// message's fields (`cid`, `conv`, `seq`, `ts`, `width`, `height` left out, so they are not
@@ -70,7 +51,7 @@ pub fn parse(text: &str) -> Result<Frame, ApiError> {
 /// message (the seed client sends none; one it sends anyway is not used). `Ok(None)` for a
 /// heartbeat, which needs nothing. A frame naming another sender (`userid` set and not
 /// `me`) is refused with `forbidden`; the payload follows the v1 rules, plus sticker paths.
-pub fn command(frame: &Frame, me: UserId, cid: String) -> Result<Option<Outgoing>, ApiError> {
+pub fn command(frame: &Frame, me: UserId, cid: Cid) -> Result<Option<Outgoing>, ApiError> {
     let to = match Cmd::from_code(frame.cmd) {
         Some(Cmd::Private) => Target::User(UserId(frame.dstid)),
         Some(Cmd::Group) => Target::Group(GroupId(frame.dstid)),
@@ -89,17 +70,26 @@ pub fn command(frame: &Frame, me: UserId, cid: String) -> Result<Option<Outgoing
             "`dstid` must name the user or group to send to.",
         ));
     }
-    let body = MessageBody::from_seed_frame(frame)?;
+    let body = match StickerPath::parse(&frame.url).filter(|_| frame.media == Media::Image.code()) {
+        Some(sticker) => MessageBody::sticker(
+            sticker,
+            frame.content.clone(),
+            frame.pic.clone(),
+            frame.memo.clone(),
+            frame.amount,
+        )?
+        .with_size(frame.width, frame.height)?,
+        None => MessageBody::from_frame(frame)?,
+    };
     Ok(Some(Outgoing { to, cid, body }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::frame::Media;
 
     fn parse_as_7(text: &str) -> Result<Option<Outgoing>, ApiError> {
-        command(&parse(text)?, UserId(7), "s1".into())
+        command(&parse(text)?, UserId(7), Cid::new("s1").unwrap())
     }
 
     fn sent(text: &str) -> Outgoing {

@@ -1,4 +1,4 @@
-//! Uploads (protocol.md section 2, "Uploads"): what `POST /api/upload` answers, and how a
+//! Uploads (docs/api.md, "Media"): what `POST /api/upload` answers, and how a
 //! message's `url`/`pic` names an uploaded file (`/media/<key>`).
 
 use serde::{Deserialize, Serialize};

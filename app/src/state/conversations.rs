@@ -5,7 +5,8 @@
 //! `last_seq - read_seq`, and sending a message moves my read mark to it (my own messages are
 //! never unread).
 
-use crate::ids::UserId;
+use crate::ids::{Seq, UserId};
+use crate::protocol::event::ServerEvent;
 use crate::protocol::frame::{Cmd, Frame};
 use crate::protocol::{Conv, ConversationSummary};
 use std::cmp::Reverse;
@@ -29,11 +30,11 @@ pub struct Conversations {
     /// Newest activity first; a conversation appears once.
     list: Vec<ConversationSummary>,
     /// How far each 1:1 peer has read, from their receipts (the server's list does not say).
-    peer_read: BTreeMap<Conv, i64>,
+    peer_read: BTreeMap<Conv, Seq>,
 }
 
 fn recount(c: &mut ConversationSummary) {
-    c.unread = (c.last_seq - c.read_seq).max(0);
+    c.unread = (c.last_seq.0 - c.read_seq.0).max(0);
 }
 
 /// Activity time: the last message's server time (what the server sorts by too).
@@ -85,28 +86,28 @@ impl Conversations {
             return ListChange::Unchanged;
         };
         let (mut entry, change) = match self.position(conv) {
-            Some(i) if self.list[i].last_seq >= frame.seq => return ListChange::Unchanged,
+            Some(i) if self.list[i].last_seq >= Seq(frame.seq) => return ListChange::Unchanged,
             Some(i) => (self.list.remove(i), ListChange::Updated),
             None => (
                 ConversationSummary {
                     conv,
                     title: String::new(),
                     avatar: String::new(),
-                    last_seq: 0,
+                    last_seq: Seq(0),
                     // Every local read mark is one the server has too, so a reload can merge
                     // by taking the further mark; a guess here would outlive the reload.
-                    read_seq: 0,
+                    read_seq: Seq(0),
                     unread: 0,
                     last: None,
                 },
                 ListChange::New(conv),
             ),
         };
-        entry.last_seq = frame.seq;
+        entry.last_seq = Seq(frame.seq);
         entry.last = Some(frame.clone());
         if frame.userid == me.0 {
             // The server moves the sender's read mark to their own message.
-            entry.read_seq = frame.seq;
+            entry.read_seq = Seq(frame.seq);
         }
         recount(&mut entry);
         self.list.insert(0, entry);
@@ -116,7 +117,7 @@ impl Conversations {
     /// I have seen `conv` up to `seq` (never past its newest message). Returns true when the
     /// mark moved, i.e. when to tell the server (`{cmd:15, conv, seq}`); false when it was
     /// already there or the conversation is not listed.
-    pub fn mark_read(&mut self, conv: Conv, seq: i64) -> bool {
+    pub fn mark_read(&mut self, conv: Conv, seq: Seq) -> bool {
         let Some(c) = self.entry_mut(conv) else {
             return false;
         };
@@ -129,29 +130,29 @@ impl Conversations {
         true
     }
 
-    /// Applies a relayed read mark (cmd 15 `{userid, conv, seq}`): my own, from another of
-    /// my devices, clears unread messages here; a peer's is a receipt for
-    /// [`Conversations::peer_read_seq`]. Marks never move back. Returns true when something
-    /// changed.
-    pub fn apply_read_receipt(&mut self, frame: &Frame, me: UserId) -> bool {
-        let Some(conv) = Conv::parse(&frame.conv).filter(|_| frame.cmd == Cmd::Read.code()) else {
+    /// Applies a relayed read mark (cmd 15, [`ServerEvent::Read`]); any other event changes
+    /// nothing. My own mark (`me`), from another of my devices, clears unread messages here;
+    /// a peer's is a receipt for [`Conversations::peer_read_seq`]. Marks never move back.
+    /// Returns true when something changed.
+    pub fn apply_read_receipt(&mut self, event: &ServerEvent, me: UserId) -> bool {
+        let &ServerEvent::Read { conv, user, seq } = event else {
             return false;
         };
-        if frame.userid == me.0 {
+        if user == me {
             // Not capped at the newest message held: the server already capped it at the
             // newest stored, which may still be on its way here.
             return match self.entry_mut(conv) {
-                Some(c) if frame.seq > c.read_seq => {
-                    c.read_seq = frame.seq;
+                Some(c) if seq > c.read_seq => {
+                    c.read_seq = seq;
                     recount(c);
                     true
                 }
                 _ => false,
             };
         }
-        let mark = self.peer_read.entry(conv).or_insert(0);
-        if frame.seq > *mark {
-            *mark = frame.seq;
+        let mark = self.peer_read.entry(conv).or_default();
+        if seq > *mark {
+            *mark = seq;
             true
         } else {
             false
@@ -160,8 +161,8 @@ impl Conversations {
 
     /// How far the peer of a 1:1 has read, from the receipts seen since this list was made
     /// (0 before any: the server's list does not carry it).
-    pub fn peer_read_seq(&self, conv: Conv) -> i64 {
-        self.peer_read.get(&conv).copied().unwrap_or(0)
+    pub fn peer_read_seq(&self, conv: Conv) -> Seq {
+        self.peer_read.get(&conv).copied().unwrap_or_default()
     }
 
     /// Takes a conversation off the list (I left the group, it was dissolved). Returns false
@@ -240,8 +241,8 @@ mod tests {
             conv,
             title: title.into(),
             avatar: String::new(),
-            last_seq,
-            read_seq,
+            last_seq: Seq(last_seq),
+            read_seq: Seq(read_seq),
             unread: last_seq - read_seq,
             last: Some(msg(conv, last_seq, 99, ts)),
         }
@@ -255,6 +256,11 @@ mod tests {
             seq,
             ..Frame::default()
         }
+    }
+
+    /// The event a read mark frame decodes into.
+    fn read(conv: Conv, from: i64, seq: i64) -> ServerEvent {
+        ServerEvent::from_frame(receipt(conv, from, seq)).unwrap()
     }
 
     fn order(c: &Conversations) -> Vec<String> {
@@ -334,7 +340,10 @@ mod tests {
             ListChange::New(p(8))
         );
         let new = c.get(p(8)).unwrap();
-        assert_eq!((new.title.as_str(), new.unread, new.last_seq), ("", 6, 6));
+        assert_eq!(
+            (new.title.as_str(), new.unread, new.last_seq),
+            ("", 6, Seq(6))
+        );
         assert_eq!(order(&c)[0], "p:1:8");
         // The reload gives the real title and counters.
         c.apply_rows(vec![
@@ -357,7 +366,7 @@ mod tests {
         // read Bob's.
         c.apply_live(&msg(p(3), 5, 3, 400), ME);
         c.apply_live(&msg(p(5), 1, 5, 500), ME);
-        assert!(c.mark_read(p(2), 10));
+        assert!(c.mark_read(p(2), Seq(10)));
         // The answer was computed before all that.
         c.apply_rows(vec![
             row(p(2), "Bob", 10, 7, 300),
@@ -366,7 +375,10 @@ mod tests {
             row(g(5), "Club again", 40, 40, 200),
         ]);
         assert_eq!(order(&c), ["p:1:5", "p:1:3", "p:1:2", "g:5"]);
-        assert_eq!(c.get(p(3)).map(|s| (s.last_seq, s.unread)), Some((5, 5)));
+        assert_eq!(
+            c.get(p(3)).map(|s| (s.last_seq, s.unread)),
+            Some((Seq(5), 5))
+        );
         assert_eq!(unread(&c, p(2)), 0);
         assert_eq!(c.get(g(5)).map(|s| s.title.as_str()), Some("Club"));
         assert_eq!(c.total_unread(), 5 + 1);
@@ -375,16 +387,19 @@ mod tests {
     #[test]
     fn reading_moves_the_mark_forward_only() {
         let mut c = listed();
-        assert!(c.mark_read(p(2), 9));
+        assert!(c.mark_read(p(2), Seq(9)));
         assert_eq!(unread(&c, p(2)), 1);
         assert!(
-            !c.mark_read(p(2), 9),
+            !c.mark_read(p(2), Seq(9)),
             "already there: nothing to tell the server"
         );
-        assert!(!c.mark_read(p(2), 3), "never back");
-        assert!(c.mark_read(p(2), 1000), "capped at the newest message");
-        assert_eq!(c.get(p(2)).map(|s| (s.read_seq, s.unread)), Some((10, 0)));
-        assert!(!c.mark_read(p(9), 1), "not listed");
+        assert!(!c.mark_read(p(2), Seq(3)), "never back");
+        assert!(c.mark_read(p(2), Seq(1000)), "capped at the newest message");
+        assert_eq!(
+            c.get(p(2)).map(|s| (s.read_seq, s.unread)),
+            Some((Seq(10), 0))
+        );
+        assert!(!c.mark_read(p(9), Seq(1)), "not listed");
         assert_eq!(c.total_unread(), 4);
     }
 
@@ -392,26 +407,27 @@ mod tests {
     fn read_receipts_from_my_devices_and_from_peers() {
         let mut c = listed();
         // Read on my phone.
-        assert!(c.apply_read_receipt(&receipt(p(3), ME.0, 4), ME));
-        assert!(!c.apply_read_receipt(&receipt(p(3), ME.0, 2), ME));
+        assert!(c.apply_read_receipt(&read(p(3), ME.0, 4), ME));
+        assert!(!c.apply_read_receipt(&read(p(3), ME.0, 2), ME));
         assert_eq!(unread(&c, p(3)), 0);
         // My phone already read a message that has not reached this tab yet.
-        assert!(c.apply_read_receipt(&receipt(p(2), ME.0, 11), ME));
+        assert!(c.apply_read_receipt(&read(p(2), ME.0, 11), ME));
         c.apply_live(&msg(p(2), 11, 2, 400), ME);
         assert_eq!(unread(&c, p(2)), 0);
         // Bob read mine.
-        assert_eq!(c.peer_read_seq(p(2)), 0);
-        assert!(c.apply_read_receipt(&receipt(p(2), 2, 10), ME));
-        assert!(!c.apply_read_receipt(&receipt(p(2), 2, 8), ME));
-        assert_eq!(c.peer_read_seq(p(2)), 10);
+        assert_eq!(c.peer_read_seq(p(2)), Seq(0));
+        assert!(c.apply_read_receipt(&read(p(2), 2, 10), ME));
+        assert!(!c.apply_read_receipt(&read(p(2), 2, 8), ME));
+        assert_eq!(c.peer_read_seq(p(2)), Seq(10));
         assert_eq!(unread(&c, p(2)), 0);
         // Not a read mark.
         let typing = Frame {
             cmd: 16,
             ..receipt(p(2), 2, 12)
         };
+        let typing = ServerEvent::from_frame(typing).unwrap();
         assert!(!c.apply_read_receipt(&typing, ME));
-        assert_eq!(c.peer_read_seq(p(2)), 10);
+        assert_eq!(c.peer_read_seq(p(2)), Seq(10));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! wrote long ago.
 
 use super::timeline::Timeline;
+use crate::ids::Seq;
 use crate::protocol::frame::Frame;
 use crate::protocol::User;
 
@@ -10,14 +11,14 @@ use crate::protocol::User;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Older {
     /// The `before` of the request in flight, if any.
-    in_flight: Option<i64>,
+    in_flight: Option<Seq>,
 }
 
 impl Older {
     /// Starts loading the page before what `timeline` holds, returning the `before` to ask
     /// for; `None` while a page is already loading (the same page is never asked for twice
     /// at once), when nothing is held yet, or when seq 1 is held (nothing is older).
-    pub fn begin(&mut self, timeline: &Timeline) -> Option<i64> {
+    pub fn begin(&mut self, timeline: &Timeline) -> Option<Seq> {
         if self.in_flight.is_some() {
             return None;
         }
@@ -40,7 +41,7 @@ impl Older {
 /// True once the conversation's first message (seq 1) is held: the reader has reached the
 /// beginning.
 pub fn at_beginning(timeline: &Timeline) -> bool {
-    timeline.get(1).is_some()
+    timeline.get(Seq::FIRST).is_some()
 }
 
 /// Adds the users of `page` not yet in `known` (by id), keeping what was known first.
@@ -110,7 +111,7 @@ mod tests {
         // Nothing held yet: the newest page comes first, not an older one.
         assert_eq!(older.begin(&t), None);
         t.apply_page((91..=120).map(|s| msg(s, 2)));
-        assert_eq!(older.begin(&t), Some(91));
+        assert_eq!(older.begin(&t), Some(Seq(91)));
         assert!(older.loading());
         // Scrolling on while it loads asks for nothing more.
         assert_eq!(older.begin(&t), None);
@@ -119,10 +120,10 @@ mod tests {
         older.finish();
         assert!(!older.loading());
         assert!(!at_beginning(&t));
-        assert_eq!(older.begin(&t), Some(61));
+        assert_eq!(older.begin(&t), Some(Seq(61)));
         // A failed request may be asked again.
         older.finish();
-        assert_eq!(older.begin(&t), Some(61));
+        assert_eq!(older.begin(&t), Some(Seq(61)));
         t.apply_page((1..=60).map(|s| msg(s, 4)));
         older.finish();
         assert!(at_beginning(&t));

@@ -10,17 +10,17 @@
 //! - [`follow`]: whether the message list follows the newest message; unseen arrivals.
 //! - [`typing`]: who is typing in the open conversation.
 //! - [`upload`]: attachments on their way out: files uploaded (with progress, retry that
-//!   never repeats a stored file), then one message frame.
+//!   never repeats a stored file), then one message.
 //!
-//! How frames reach them (the wiring the socket code is expected to do):
-//! - composing: `outbox.push(frame)` and `timeline.add_pending(cid, body, now)`, then send
-//!   `outbox.next_unsent()` and `mark_sent` it;
+//! How events reach them (the wiring the socket code is expected to do):
+//! - composing: `outbox.push(outgoing)` and `timeline.add_pending(cid, body, now)`; the
+//!   socket takes `outbox.take_next()` and encodes its frame only as it writes it;
 //! - cmd 10/11 delivered: `timeline.apply_live`, `conversations.apply_live`, and for my own
 //!   messages (`userid == me`) `outbox.ack(cid)` (sent from another tab or over REST);
 //! - cmd 1 ack: `outbox.ack(cid)`, `timeline.apply_ack`, then `conversations.apply_live` with
 //!   the stored message `timeline.get(seq)` (the sender gets no echo of its own message);
 //! - cmd 2 with a cid: `outbox.fail(cid)` and `timeline.fail(cid, code, content)`;
-//! - cmd 15: `conversations.apply_read_receipt`;
+//! - cmd 15: `conversations.apply_read_receipt(&event, me)`;
 //! - reconnect: `outbox.on_reconnect()`, resend, reload `GET /api/conversations` into
 //!   `conversations.apply_rows`, and pull `?after=newest_seq` for every open timeline behind
 //!   its row's `last_seq`.

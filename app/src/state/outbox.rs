@@ -1,11 +1,13 @@
 //! My messages that the server has not acked yet, in the order I wrote them: what to send
-//! when the socket is (back) up. It is plain serde data so the UI can keep it in
-//! localStorage and send what was written offline after a reload.
+//! when the socket is (back) up. Entries are typed ([`Outgoing`], [`ClientCmd`]); the wire
+//! frame is made only when one is written to the socket. The queue is kept in localStorage
+//! as JSON so what was written offline goes out after a reload.
 //!
 //! Resending is safe because the server stores a cid once and answers a resend with the
 //! same ack; so whenever in doubt (a reconnect, a reload) a message goes back to unsent.
 
-use crate::protocol::frame::{Cmd, Frame};
+use crate::ids::Cid;
+use crate::protocol::frame::{ClientCmd, Frame, Outgoing};
 use serde::{Deserialize, Serialize};
 
 /// Where a queued message stands.
@@ -21,22 +23,35 @@ pub enum SendState {
 }
 
 /// One queued message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Queued {
-    /// The cmd 10/11 frame as it goes on the wire (with its cid).
-    pub frame: Frame,
+    /// The message, checked, with its cid.
+    pub out: Outgoing,
     /// Where it stands.
     pub state: SendState,
 }
 
 /// The queue of my unacked messages, oldest first; a cid is queued at most once.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outbox {
     entries: Vec<Queued>,
-    /// Frames that need no delivery guarantee (read marks, typing): sent once if connected,
-    /// never stored (a stale read mark or typing hint after a reload is worthless).
-    #[serde(skip)]
-    transient: Vec<Frame>,
+    /// Commands that need no delivery guarantee (read marks, typing): sent once if
+    /// connected, never stored (a stale read mark or typing hint after a reload is
+    /// worthless).
+    transient: Vec<ClientCmd>,
+}
+
+/// The saved form of an outbox: each message as the frame it goes out as, which is also how
+/// earlier versions saved it, so an outbox saved before an update still loads.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    entries: Vec<SavedEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedEntry {
+    frame: Frame,
+    state: SendState,
 }
 
 impl Outbox {
@@ -45,59 +60,59 @@ impl Outbox {
         Outbox::default()
     }
 
-    /// Queues a message frame (cmd 10/11 with a cid) after everything queued. Returns false,
-    /// queueing nothing, for another kind of frame, a missing cid or a cid already queued.
-    pub fn push(&mut self, frame: Frame) -> bool {
-        self.push_as(frame, SendState::Unsent)
+    /// Queues a message after everything queued. Returns false, queueing nothing, for a cid
+    /// already queued.
+    pub fn push(&mut self, out: Outgoing) -> bool {
+        self.push_as(out, SendState::Unsent)
     }
 
-    /// Queues a frame that needs no delivery guarantee; it goes out after the messages
+    /// Queues a command that needs no delivery guarantee; it goes out after the messages
     /// waiting (it is not saved with them).
-    pub fn push_transient(&mut self, frame: Frame) {
-        self.transient.push(frame);
+    pub fn push_transient(&mut self, cmd: ClientCmd) {
+        self.transient.push(cmd);
     }
 
-    /// The next frame to write: the oldest unsent message (now marked in flight), else the
-    /// oldest transient frame.
-    pub fn take_next(&mut self) -> Option<Frame> {
+    /// The next command to write: the oldest unsent message (now marked in flight), else the
+    /// oldest transient command.
+    pub fn take_next(&mut self) -> Option<ClientCmd> {
         if let Some(q) = self
             .entries
             .iter_mut()
             .find(|q| q.state == SendState::Unsent)
         {
             q.state = SendState::InFlight;
-            return Some(q.frame.clone());
+            return Some(ClientCmd::Send(q.out.clone()));
         }
         (!self.transient.is_empty()).then(|| self.transient.remove(0))
     }
 
     /// The oldest message waiting to be sent. Messages in flight do not hold it back: the
     /// server handles one socket's frames in order, so sending in queue order keeps it.
-    pub fn next_unsent(&self) -> Option<&Frame> {
+    pub fn next_unsent(&self) -> Option<&Outgoing> {
         self.entries
             .iter()
             .find(|q| q.state == SendState::Unsent)
-            .map(|q| &q.frame)
+            .map(|q| &q.out)
     }
 
     /// Records that an unsent message was written to the socket. Returns false unless it
     /// was unsent.
-    pub fn mark_sent(&mut self, cid: &str) -> bool {
+    pub fn mark_sent(&mut self, cid: &Cid) -> bool {
         self.change(cid, SendState::Unsent, SendState::InFlight)
     }
 
     /// The server stored it (its ack, or my own message delivered): forget it. Returns false
     /// for a cid not queued, which is harmless.
-    pub fn ack(&mut self, cid: &str) -> bool {
+    pub fn ack(&mut self, cid: &Cid) -> bool {
         let before = self.entries.len();
-        self.entries.retain(|q| q.frame.cid != cid);
+        self.entries.retain(|q| q.out.cid != *cid);
         self.entries.len() != before
     }
 
     /// The server refused it: keep it, but do not resend it until [`Outbox::retry`]. Returns
     /// false for a cid not queued.
-    pub fn fail(&mut self, cid: &str) -> bool {
-        match self.entries.iter_mut().find(|q| q.frame.cid == cid) {
+    pub fn fail(&mut self, cid: &Cid) -> bool {
+        match self.entries.iter_mut().find(|q| q.out.cid == *cid) {
             Some(q) => {
                 q.state = SendState::Failed;
                 true
@@ -108,7 +123,7 @@ impl Outbox {
 
     /// Sends a failed message again, with the same cid and from its original place in the
     /// queue. Returns false unless it was failed.
-    pub fn retry(&mut self, cid: &str) -> bool {
+    pub fn retry(&mut self, cid: &Cid) -> bool {
         self.change(cid, SendState::Failed, SendState::Unsent)
     }
 
@@ -137,44 +152,55 @@ impl Outbox {
         self.entries.is_empty()
     }
 
-    /// The outbox as JSON, for localStorage.
+    /// The outbox as JSON, for localStorage: the messages only (a stale read mark or typing
+    /// hint is worthless after a reload).
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(self)
+        let saved = Saved {
+            entries: self
+                .entries
+                .iter()
+                .map(|q| SavedEntry {
+                    frame: q.out.to_frame(),
+                    state: q.state,
+                })
+                .collect(),
+        };
+        serde_json::to_string(&saved)
     }
 
     /// An outbox saved by [`Outbox::to_json`]. Nothing is in flight after a reload (the page
     /// that sent it is gone), so in-flight messages come back unsent; entries that break the
-    /// outbox's rules (edited storage, an older version) are dropped rather than trusted.
+    /// outbox's rules (edited storage, an older version) are dropped rather than trusted:
+    /// each one is read back through the same checks as a frame from the network.
     pub fn from_json(json: &str) -> Result<Outbox, serde_json::Error> {
-        let saved: Outbox = serde_json::from_str(json)?;
+        let saved: Saved = serde_json::from_str(json)?;
         let mut outbox = Outbox::new();
-        for q in saved.entries {
-            let state = match q.state {
+        for entry in saved.entries {
+            let Ok(out) = Outgoing::from_frame(&entry.frame) else {
+                continue;
+            };
+            let state = match entry.state {
                 SendState::InFlight => SendState::Unsent,
                 other => other,
             };
-            outbox.push_as(q.frame, state);
+            outbox.push_as(out, state);
         }
         Ok(outbox)
     }
 
-    fn push_as(&mut self, frame: Frame, state: SendState) -> bool {
-        let is_message = matches!(Cmd::from_code(frame.cmd), Some(Cmd::Private | Cmd::Group));
-        if !is_message
-            || frame.cid.is_empty()
-            || self.entries.iter().any(|q| q.frame.cid == frame.cid)
-        {
+    fn push_as(&mut self, out: Outgoing, state: SendState) -> bool {
+        if self.entries.iter().any(|q| q.out.cid == out.cid) {
             return false;
         }
-        self.entries.push(Queued { frame, state });
+        self.entries.push(Queued { out, state });
         true
     }
 
-    fn change(&mut self, cid: &str, from: SendState, to: SendState) -> bool {
+    fn change(&mut self, cid: &Cid, from: SendState, to: SendState) -> bool {
         match self
             .entries
             .iter_mut()
-            .find(|q| q.frame.cid == cid && q.state == from)
+            .find(|q| q.out.cid == *cid && q.state == from)
         {
             Some(q) => {
                 q.state = to;
@@ -189,57 +215,63 @@ impl Outbox {
 mod tests {
     #[test]
     fn take_next_sends_messages_in_order_then_transient_frames() {
-        let msg = |cid: &str| Frame {
-            cmd: 10,
-            dstid: 2,
-            media: 1,
-            cid: cid.into(),
-            content: "x".into(),
-            ..Frame::default()
-        };
         let mut o = Outbox::default();
-        o.push_transient(Frame {
-            cmd: 15,
-            ..Frame::default()
+        o.push_transient(ClientCmd::Read {
+            conv: Conv::group(GroupId(4)),
+            seq: Seq(3),
         });
-        assert!(o.push(msg("a")) && o.push(msg("b")));
-        assert_eq!(o.take_next().map(|f| f.cid), Some("a".into()));
-        assert_eq!(o.take_next().map(|f| f.cid), Some("b".into()));
-        assert_eq!(o.take_next().map(|f| f.cmd), Some(15));
-        assert_eq!(o.take_next(), None);
+        assert!(o.push(out("a")) && o.push(out("b")));
+        let mut next = || o.take_next().map(|c| c.to_frame());
+        assert_eq!(next().map(|f| f.cid), Some("a".into()));
+        assert_eq!(next().map(|f| f.cid), Some("b".into()));
+        assert_eq!(next().map(|f| f.cmd), Some(15));
+        assert_eq!(next(), None);
         // Unacked messages go out again after a reconnect, in order; transient ones are
         // not saved.
         o.on_reconnect();
-        assert_eq!(o.take_next().map(|f| f.cid), Some("a".into()));
+        assert_eq!(o.take_next().map(|c| c.to_frame().cid), Some("a".into()));
         let restored = Outbox::from_json(&o.to_json().unwrap()).unwrap();
         assert_eq!(restored.iter().count(), 2);
     }
 
     use super::*;
+    use crate::ids::{GroupId, Seq, UserId};
+    use crate::protocol::body::MessageBody;
+    use crate::protocol::frame::Target;
+    use crate::protocol::Conv;
 
-    fn out(cid: &str) -> Frame {
-        Frame {
-            cmd: 10,
-            dstid: 2,
-            media: 1,
-            content: format!("text of {cid}"),
-            cid: cid.into(),
-            ..Frame::default()
+    fn cid(s: &str) -> Cid {
+        Cid::new(s).unwrap()
+    }
+
+    fn out(c: &str) -> Outgoing {
+        Outgoing {
+            to: Target::User(UserId(2)),
+            cid: cid(c),
+            body: MessageBody::new(
+                1,
+                format!("text of {c}"),
+                String::new(),
+                String::new(),
+                String::new(),
+                0,
+            )
+            .unwrap(),
         }
     }
 
     /// Sends everything unsent, in order, as the socket code does; returns the cids sent.
     fn flush(o: &mut Outbox) -> Vec<String> {
         let mut sent = Vec::new();
-        while let Some(cid) = o.next_unsent().map(|f| f.cid.clone()) {
+        while let Some(cid) = o.next_unsent().map(|out| out.cid.clone()) {
             assert!(o.mark_sent(&cid));
-            sent.push(cid);
+            sent.push(cid.to_string());
         }
         sent
     }
 
     fn states(o: &Outbox) -> Vec<(String, SendState)> {
-        o.iter().map(|q| (q.frame.cid.clone(), q.state)).collect()
+        o.iter().map(|q| (q.out.cid.to_string(), q.state)).collect()
     }
 
     #[test]
@@ -250,21 +282,18 @@ mod tests {
             assert!(o.push(out(cid)));
         }
         assert!(!o.push(out("b")), "a cid is queued once");
-        assert!(!o.push(out("")), "a message needs a cid");
-        assert!(!o.push(Frame {
-            cmd: 15,
-            ..out("d")
-        }));
-        assert!(o.push(Frame {
-            cmd: 11,
+        // A message needs a cid, and only messages are queued: both are the types' rules now.
+        assert!(Cid::new("").is_err(), "a message needs a cid");
+        assert!(o.push(Outgoing {
+            to: Target::Group(GroupId(5)),
             ..out("g")
         }));
         assert_eq!(flush(&mut o), ["a", "b", "c", "g"]);
         assert_eq!(o.next_unsent(), None);
-        assert!(!o.mark_sent("a"), "already in flight");
-        assert!(o.ack("b"));
-        assert!(!o.ack("b"), "a second ack is harmless");
-        assert!(!o.ack("unknown"));
+        assert!(!o.mark_sent(&cid("a")), "already in flight");
+        assert!(o.ack(&cid("b")));
+        assert!(!o.ack(&cid("b")), "a second ack is harmless");
+        assert!(!o.ack(&cid("unknown")));
         assert_eq!(o.len(), 3);
         // Written while those are in flight: sent at once, after them.
         o.push(out("e"));
@@ -278,18 +307,18 @@ mod tests {
             o.push(out(cid));
         }
         flush(&mut o);
-        o.ack("b");
-        assert!(o.fail("c"));
+        o.ack(&cid("b"));
+        assert!(o.fail(&cid("c")));
         o.push(out("e"));
         o.on_reconnect();
         // The failed one waits for the person; the rest go again in the original order.
         assert_eq!(flush(&mut o), ["a", "d", "e"]);
-        assert!(o.retry("c"));
-        assert!(!o.retry("c"), "no longer failed");
-        assert!(!o.retry("a"), "never failed");
+        assert!(o.retry(&cid("c")));
+        assert!(!o.retry(&cid("c")), "no longer failed");
+        assert!(!o.retry(&cid("a")), "never failed");
         assert_eq!(flush(&mut o), ["c"]);
         assert_eq!(
-            o.iter().map(|q| q.frame.cid.as_str()).collect::<Vec<_>>(),
+            o.iter().map(|q| q.out.cid.as_str()).collect::<Vec<_>>(),
             ["a", "c", "d", "e"]
         );
     }
@@ -300,8 +329,8 @@ mod tests {
         for cid in ["a", "b", "c"] {
             o.push(out(cid));
         }
-        o.mark_sent("a");
-        o.fail("b");
+        o.mark_sent(&cid("a"));
+        o.fail(&cid("b"));
         let json = o.to_json().unwrap();
         let back = Outbox::from_json(&json).unwrap();
         assert_eq!(
@@ -312,8 +341,15 @@ mod tests {
                 ("c".into(), SendState::Unsent),
             ]
         );
-        assert_eq!(back.iter().next().unwrap().frame, out("a"));
+        assert_eq!(back.iter().next().unwrap().out, out("a"));
         assert!(json.contains(r#""state":"in_flight""#), "{json}");
+        // Saved as the wire frames, as earlier versions saved them.
+        assert!(
+            json.starts_with(
+                r#"{"entries":[{"frame":{"cmd":10,"dstid":2,"media":1,"content":"text of a","cid":"a"}"#
+            ),
+            "{json}"
+        );
 
         // Stored data that breaks the rules is dropped, not trusted.
         let edited = r#"{"entries":[
@@ -323,7 +359,7 @@ mod tests {
         ]}"#;
         let back = Outbox::from_json(edited).unwrap();
         assert_eq!(states(&back), [("a".into(), SendState::Unsent)]);
-        assert_eq!(back.iter().next().unwrap().frame.content, "x");
+        assert_eq!(back.iter().next().unwrap().out.body.content, "x");
         assert!(Outbox::from_json("not json").is_err());
         assert!(Outbox::from_json(&Outbox::new().to_json().unwrap())
             .unwrap()

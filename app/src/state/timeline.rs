@@ -11,9 +11,10 @@
 //! it): either way it is shown once.
 
 use crate::error::ErrorCode;
-use crate::ids::UserId;
+use crate::ids::{Cid, Seq, UserId};
+use crate::protocol::body::MessageBody;
 use crate::protocol::event::Ack;
-use crate::protocol::frame::{Cmd, Frame, MessageBody};
+use crate::protocol::frame::{Cmd, Frame};
 use crate::protocol::Conv;
 use std::collections::btree_map::{BTreeMap, Entry};
 
@@ -36,7 +37,7 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     /// My id for it; the same id is sent again on retry, so the server stores it only once.
-    pub cid: String,
+    pub cid: Cid,
     /// What I wrote.
     pub body: MessageBody,
     /// When I wrote it, ms since the epoch (the client's clock, for display only).
@@ -64,7 +65,7 @@ pub enum LiveOutcome {
     /// message that arrives while the hole is open, so keep one pull in flight at a time.
     Gap {
         /// The newest seq held without a hole before it.
-        after: i64,
+        after: Seq,
     },
     /// That seq was already held: nothing changed.
     Duplicate,
@@ -78,7 +79,7 @@ pub enum LiveOutcome {
 pub struct Timeline {
     conv: Conv,
     me: UserId,
-    stored: BTreeMap<i64, Frame>,
+    stored: BTreeMap<Seq, Frame>,
     /// In creation order; a cid appears at most once.
     pending: Vec<Pending>,
 }
@@ -115,9 +116,9 @@ impl Timeline {
     }
 
     /// Shows a message I just wrote as pending, after everything stored. Returns false (and
-    /// changes nothing) for an empty cid or one already pending: a cid names one message.
-    pub fn add_pending(&mut self, cid: String, body: MessageBody, now_ms: i64) -> bool {
-        if cid.is_empty() || self.pending_index(&cid).is_some() {
+    /// changes nothing) for a cid already pending: a cid names one message.
+    pub fn add_pending(&mut self, cid: Cid, body: MessageBody, now_ms: i64) -> bool {
+        if self.pending_index(&cid).is_some() {
             return false;
         }
         self.pending.push(Pending {
@@ -133,7 +134,7 @@ impl Timeline {
     /// conversation, or for a cid not pending here (unknown, or already stored because its
     /// frame came first), is ignored.
     pub fn apply_ack(&mut self, ack: &Ack) -> LiveOutcome {
-        if ack.seq <= 0 || ack.conv != self.conv {
+        if ack.seq <= Seq(0) || ack.conv != self.conv {
             return LiveOutcome::Ignored;
         }
         let Some(index) = self.pending_index(&ack.cid) else {
@@ -147,7 +148,7 @@ impl Timeline {
 
     /// Marks a pending message failed with the server's reason. Returns false for a cid not
     /// pending here.
-    pub fn fail(&mut self, cid: &str, code: ErrorCode, msg: String) -> bool {
+    pub fn fail(&mut self, cid: &Cid, code: ErrorCode, msg: String) -> bool {
         let Some(index) = self.pending_index(cid) else {
             return false;
         };
@@ -157,8 +158,8 @@ impl Timeline {
 
     /// Puts a failed message back to pending, keeping its cid (so the server cannot store it
     /// twice) and its place. Returns false unless it was failed.
-    pub fn retry(&mut self, cid: &str) -> bool {
-        match self.pending.iter_mut().find(|p| p.cid == cid) {
+    pub fn retry(&mut self, cid: &Cid) -> bool {
+        match self.pending.iter_mut().find(|p| p.cid == *cid) {
             Some(p) if p.status != Status::Pending => {
                 p.status = Status::Pending;
                 true
@@ -169,23 +170,27 @@ impl Timeline {
 
     /// The seq to load older messages before (`?before=`); `None` when nothing is held yet
     /// (load the newest page instead) or seq 1 is held (there is nothing older).
-    pub fn oldest_seq(&self) -> Option<i64> {
-        self.stored.keys().next().copied().filter(|&seq| seq > 1)
+    pub fn oldest_seq(&self) -> Option<Seq> {
+        self.stored
+            .keys()
+            .next()
+            .copied()
+            .filter(|&seq| seq > Seq::FIRST)
     }
 
     /// The newest seq held; on reconnect, a conversation whose `last_seq` is beyond it is
     /// pulled with `?after=`.
-    pub fn newest_seq(&self) -> Option<i64> {
+    pub fn newest_seq(&self) -> Option<Seq> {
         self.stored.keys().next_back().copied()
     }
 
     /// Where the first hole in the held window starts: the newest seq held with nothing
     /// missing between it and the oldest seq held. `None` without a hole.
-    pub fn gap_after(&self) -> Option<i64> {
+    pub fn gap_after(&self) -> Option<Seq> {
         let mut seqs = self.stored.keys().copied();
         let mut prev = seqs.next()?;
         for seq in seqs {
-            if seq != prev + 1 {
+            if seq != prev.next() {
                 return Some(prev);
             }
             prev = seq;
@@ -199,7 +204,7 @@ impl Timeline {
     }
 
     /// The stored message at `seq`, if held.
-    pub fn get(&self, seq: i64) -> Option<&Frame> {
+    pub fn get(&self, seq: Seq) -> Option<&Frame> {
         self.stored.get(&seq)
     }
 
@@ -212,8 +217,8 @@ impl Timeline {
             .chain(self.pending.iter().map(Item::Pending))
     }
 
-    fn pending_index(&self, cid: &str) -> Option<usize> {
-        self.pending.iter().position(|p| p.cid == cid)
+    fn pending_index(&self, cid: &Cid) -> Option<usize> {
+        self.pending.iter().position(|p| p.cid == *cid)
     }
 
     /// Holds a stored message frame once. `None`: not a message of this conversation;
@@ -226,9 +231,9 @@ impl Timeline {
         // My own message, stored: whatever was pending under its cid is done, even if it had
         // been marked failed (the failure was only this client's view, e.g. a lost ack).
         if frame.userid == self.me.0 && !frame.cid.is_empty() {
-            self.pending.retain(|p| p.cid != frame.cid);
+            self.pending.retain(|p| p.cid.as_str() != frame.cid);
         }
-        match self.stored.entry(frame.seq) {
+        match self.stored.entry(Seq(frame.seq)) {
             Entry::Vacant(slot) => {
                 slot.insert(frame.clone());
                 Some(true)
@@ -252,10 +257,10 @@ impl Timeline {
     /// `message_frame`): the ack gives id, seq and ts; the body is what I wrote.
     fn stored_frame(&self, mine: Pending, ack: &Ack) -> Frame {
         Frame {
-            id: ack.id,
-            seq: ack.seq,
+            id: ack.id.0,
+            seq: ack.seq.0,
             ts: ack.ts,
-            ..Frame::message(self.conv, self.me, &mine.cid, &mine.body)
+            ..Frame::message(self.conv, self.me, mine.cid.as_str(), &mine.body)
         }
     }
 }
@@ -263,7 +268,11 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::GroupId;
+    use crate::ids::{GroupId, MessageId};
+
+    fn c(cid: &str) -> Cid {
+        Cid::new(cid).unwrap()
+    }
 
     const ME: UserId = UserId(1);
     const PEER: UserId = UserId(2);
@@ -299,10 +308,10 @@ mod tests {
 
     fn ack(cid: &str, seq: i64) -> Ack {
         Ack {
-            id: 1000 + seq,
-            cid: cid.into(),
+            id: MessageId(1000 + seq),
+            cid: c(cid),
             conv: conv(),
-            seq,
+            seq: Seq(seq),
             ts: 50_000 + seq,
         }
     }
@@ -333,17 +342,20 @@ mod tests {
         let mut page: Vec<Frame> = (81..=100).rev().map(theirs).collect();
         page.push(theirs(90));
         assert_eq!(t.apply_page(page), 20);
-        assert_eq!(t.oldest_seq(), Some(81));
+        assert_eq!(t.oldest_seq(), Some(Seq(81)));
         // An older page overlapping what is held.
         assert_eq!(t.apply_page((61..=85).map(theirs)), 20);
         assert_eq!(t.apply_page((81..=85).map(theirs)), 0);
-        assert_eq!((t.oldest_seq(), t.newest_seq()), (Some(61), Some(100)));
+        assert_eq!(
+            (t.oldest_seq(), t.newest_seq()),
+            (Some(Seq(61)), Some(Seq(100)))
+        );
         assert!(!t.has_gap());
         // The first page reached: nothing older to load.
         t.apply_page((1..=60).map(theirs));
         assert_eq!(t.oldest_seq(), None);
         assert_eq!(shown(&t), seqs(1..=100));
-        assert_eq!(t.get(42).map(|f| f.content.as_str()), Some("m42"));
+        assert_eq!(t.get(Seq(42)).map(|f| f.content.as_str()), Some("m42"));
     }
 
     #[test]
@@ -354,9 +366,15 @@ mod tests {
         assert_eq!(t.apply_live(&theirs(101)), LiveOutcome::Duplicate);
         assert_eq!(t.apply_live(&theirs(90)), LiveOutcome::Duplicate);
         // 102 and 103 were missed (say, while reconnecting).
-        assert_eq!(t.apply_live(&theirs(104)), LiveOutcome::Gap { after: 101 });
-        assert_eq!(t.apply_live(&theirs(105)), LiveOutcome::Gap { after: 101 });
-        assert_eq!(t.gap_after(), Some(101));
+        assert_eq!(
+            t.apply_live(&theirs(104)),
+            LiveOutcome::Gap { after: Seq(101) }
+        );
+        assert_eq!(
+            t.apply_live(&theirs(105)),
+            LiveOutcome::Gap { after: Seq(101) }
+        );
+        assert_eq!(t.gap_after(), Some(Seq(101)));
         // The pull `?after=101` fills it, overlapping what came live.
         assert_eq!(t.apply_page((102..=105).map(theirs)), 2);
         assert!(!t.has_gap());
@@ -369,10 +387,10 @@ mod tests {
         // Nothing below the window is missing: it is history not loaded yet.
         let mut t = Timeline::new(conv(), ME);
         assert_eq!(t.apply_live(&theirs(57)), LiveOutcome::Added);
-        assert_eq!(t.oldest_seq(), Some(57));
+        assert_eq!(t.oldest_seq(), Some(Seq(57)));
         // The newest page then arrives with it included.
         t.apply_page((38..=57).map(theirs));
-        assert_eq!((t.oldest_seq(), t.has_gap()), (Some(38), false));
+        assert_eq!((t.oldest_seq(), t.has_gap()), (Some(Seq(38)), false));
     }
 
     #[test]
@@ -402,17 +420,17 @@ mod tests {
     fn pending_messages_follow_stored_ones_and_acks_store_them() {
         let mut t = Timeline::new(conv(), ME);
         t.apply_page((1..=3).map(theirs));
-        assert!(t.add_pending("a".into(), text("first"), 10));
-        assert!(t.add_pending("b".into(), text("second"), 11));
-        assert!(!t.add_pending("a".into(), text("again"), 12));
-        assert!(!t.add_pending(String::new(), text("no cid"), 12));
+        assert!(t.add_pending(c("a"), text("first"), 10));
+        assert!(t.add_pending(c("b"), text("second"), 11));
+        assert!(!t.add_pending(c("a"), text("again"), 12));
+        assert!(Cid::new(String::new()).is_err(), "no cid");
         assert_eq!(shown(&t), ["1", "2", "3", "?a", "?b"]);
 
         // Acks may come in any order; a stored message sorts by seq, pending by creation.
         assert_eq!(t.apply_ack(&ack("b", 4)), LiveOutcome::Added);
         assert_eq!(shown(&t), ["1", "2", "3", "4", "?a"]);
         // The stored message looks as the server delivers it to others.
-        let stored = t.get(4).unwrap();
+        let stored = t.get(Seq(4)).unwrap();
         assert_eq!(
             (stored.cmd, stored.userid, stored.dstid, stored.cid.as_str()),
             (10, ME.0, PEER.0, "b")
@@ -431,7 +449,10 @@ mod tests {
         assert_eq!(shown(&t), ["1", "2", "3", "4", "?a"]);
 
         // My ack can overtake the peer's message stored just before it.
-        assert_eq!(t.apply_ack(&ack("a", 6)), LiveOutcome::Gap { after: 4 });
+        assert_eq!(
+            t.apply_ack(&ack("a", 6)),
+            LiveOutcome::Gap { after: Seq(4) }
+        );
         assert_eq!(t.apply_live(&theirs(5)), LiveOutcome::Added);
         assert_eq!(shown(&t), seqs(1..=6));
     }
@@ -440,13 +461,13 @@ mod tests {
     fn group_acks_build_group_frames() {
         let g = Conv::group(GroupId(7));
         let mut t = Timeline::new(g, ME);
-        t.add_pending("c".into(), text("hi all"), 1);
+        t.add_pending(c("c"), text("hi all"), 1);
         let outcome = t.apply_ack(&Ack {
             conv: g,
             ..ack("c", 1)
         });
         assert_eq!(outcome, LiveOutcome::Added);
-        let stored = t.get(1).unwrap();
+        let stored = t.get(Seq(1)).unwrap();
         assert_eq!((stored.cmd, stored.dstid, stored.userid), (11, 7, ME.0));
     }
 
@@ -454,8 +475,8 @@ mod tests {
     fn my_message_arriving_as_a_frame_resolves_the_pending_one() {
         let mut t = Timeline::new(conv(), ME);
         t.apply_page((1..=2).map(theirs));
-        t.add_pending("x".into(), text("sent over REST"), 1);
-        t.add_pending("y".into(), text("in a page"), 2);
+        t.add_pending(c("x"), text("sent over REST"), 1);
+        t.add_pending(c("y"), text("in a page"), 2);
         // Someone else's message with the same cid is theirs, not mine.
         assert_eq!(t.apply_live(&msg(3, PEER, "x")), LiveOutcome::Added);
         assert_eq!(shown(&t), ["1", "2", "3", "?x", "?y"]);
@@ -471,10 +492,10 @@ mod tests {
     #[test]
     fn failed_messages_keep_their_cid_and_place() {
         let mut t = Timeline::new(conv(), ME);
-        t.add_pending("a".into(), text("one"), 1);
-        t.add_pending("b".into(), text("two"), 2);
-        assert!(t.fail("a", ErrorCode::NotFriendsLimit, "Not friends.".into()));
-        assert!(!t.fail("nope", ErrorCode::Internal, String::new()));
+        t.add_pending(c("a"), text("one"), 1);
+        t.add_pending(c("b"), text("two"), 2);
+        assert!(t.fail(&c("a"), ErrorCode::NotFriendsLimit, "Not friends.".into()));
+        assert!(!t.fail(&c("nope"), ErrorCode::Internal, String::new()));
         assert_eq!(shown(&t), ["!a", "?b"]);
         let Some(Item::Pending(a)) = t.items().next() else {
             panic!("a is first")
@@ -486,12 +507,12 @@ mod tests {
                 msg: "Not friends.".into()
             }
         );
-        assert!(t.retry("a"));
-        assert!(!t.retry("a"), "already pending");
-        assert!(!t.retry("nope"));
+        assert!(t.retry(&c("a")));
+        assert!(!t.retry(&c("a")), "already pending");
+        assert!(!t.retry(&c("nope")));
         assert_eq!(shown(&t), ["?a", "?b"]);
         // A failure that was only this client's view ends when the message shows up stored.
-        t.fail("b", ErrorCode::Internal, "Timed out.".into());
+        t.fail(&c("b"), ErrorCode::Internal, "Timed out.".into());
         t.apply_live(&msg(1, ME, "b"));
         assert_eq!(shown(&t), ["1", "?a"]);
     }

@@ -12,7 +12,8 @@
 //! half (XMLHttpRequest, object URLs, recorders) lives in `components::attachments`.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::protocol::frame::{Media, MessageBody};
+use crate::ids::Cid;
+use crate::protocol::body::{Media, MessageBody};
 use crate::protocol::upload::UploadResponse;
 use serde::Deserialize;
 
@@ -192,7 +193,7 @@ pub struct Upload {
     pub id: u64,
     /// The message's client id, fixed from the start: the pending bubble and the sent
     /// message are the same message.
-    pub cid: String,
+    pub cid: Cid,
     /// What it becomes.
     pub kind: Kind,
     /// Where it stands.
@@ -209,7 +210,7 @@ pub struct Upload {
 impl Upload {
     /// A new upload of the main file (`size` bytes) and, for a video with a poster, the
     /// poster (`poster_size` bytes), which goes first.
-    pub fn new(id: u64, cid: String, kind: Kind, size: u64, poster_size: Option<u64>) -> Upload {
+    pub fn new(id: u64, cid: Cid, kind: Kind, size: u64, poster_size: Option<u64>) -> Upload {
         let mut parts = Vec::with_capacity(2);
         if let Some(size) = poster_size {
             parts.push(Part {
@@ -458,7 +459,7 @@ mod tests {
 
     #[test]
     fn an_image_goes_up_then_becomes_one_message_with_thumbnail_and_size() {
-        let mut u = Upload::new(1, "c1".into(), Kind::Image, 1000, None);
+        let mut u = Upload::new(1, Cid::new("c1").unwrap(), Kind::Image, 1000, None);
         assert_eq!(u.next_part(), Some(Role::Main));
         assert_eq!(
             u.take_message(),
@@ -493,7 +494,7 @@ mod tests {
 
     #[test]
     fn a_failed_video_retries_only_what_is_missing() {
-        let mut u = Upload::new(2, "c2".into(), Kind::Video, 9000, Some(1000));
+        let mut u = Upload::new(2, Cid::new("c2").unwrap(), Kind::Video, 9000, Some(1000));
         u.local_size = Some((320, 240));
         // The poster goes first.
         assert_eq!(u.next_part(), Some(Role::Poster));
@@ -524,7 +525,7 @@ mod tests {
 
     #[test]
     fn a_video_without_a_poster_is_one_file() {
-        let mut u = Upload::new(3, "c3".into(), Kind::Video, 10, None);
+        let mut u = Upload::new(3, Cid::new("c3").unwrap(), Kind::Video, 10, None);
         assert_eq!(u.part_count(), 1);
         u.stored(Role::Main, stored("/media/v"));
         let body = u.take_message().unwrap().unwrap();
@@ -533,7 +534,13 @@ mod tests {
 
     #[test]
     fn a_voice_note_carries_its_seconds() {
-        let mut u = Upload::new(4, "c4".into(), Kind::Voice { seconds: 2 }, 0, None);
+        let mut u = Upload::new(
+            4,
+            Cid::new("c4").unwrap(),
+            Kind::Voice { seconds: 2 },
+            0,
+            None,
+        );
         assert_eq!(u.fraction(), 0.0);
         u.stored(Role::Main, stored("/media/voice"));
         assert_eq!(u.fraction(), 1.0);
@@ -541,14 +548,14 @@ mod tests {
         assert_eq!((body.media, body.amount), (Media::Voice, 2));
         assert_eq!((body.width, body.height), (0, 0));
         // A stored URL that breaks the URL rule never becomes a message.
-        let mut bad = Upload::new(5, "c5".into(), Kind::Image, 1, None);
+        let mut bad = Upload::new(5, Cid::new("c5").unwrap(), Kind::Image, 1, None);
         bad.stored(Role::Main, stored("javascript:alert(1)"));
         assert!(bad.take_message().unwrap().is_err());
     }
 
     #[test]
     fn cancelled_network_failures_are_kept_apart_from_server_refusals() {
-        let mut u = Upload::new(6, "c6".into(), Kind::Image, 10, None);
+        let mut u = Upload::new(6, Cid::new("c6").unwrap(), Kind::Image, 10, None);
         u.fail(UploadError::Network);
         assert_eq!(u.stage, Stage::Failed(UploadError::Network));
         u.retry();

@@ -11,6 +11,7 @@
 use super::{Dialect, Reading};
 use crate::delivery::outlet::Encoder;
 use app::error::ErrorCode;
+use app::ids::Cid;
 use app::protocol::frame::{ClientCmd, Cmd, Frame};
 use app::protocol::{seed, User};
 use axum::extract::ws::{Message, Utf8Bytes};
@@ -51,10 +52,11 @@ impl Dialect for Seed {
     }
 
     fn read(&self, text: &str, me: &User) -> Reading {
-        let cid = format!("s{:032x}", rand::random::<u128>());
+        let cid = Cid::random('s', rand::random());
         let cmd = seed::parse(text)
             .and_then(|f| seed::command(&f, me.id, cid.clone()))
             .map(|out| out.map_or(ClientCmd::Heartbeat, ClientCmd::Send));
+        let cid = cid.into_string();
         match cmd {
             Ok(cmd) => Reading::Cmd { cid, cmd },
             // Someone posing as another user.

@@ -358,7 +358,9 @@ async fn dispatch(
         ClientCmd::Heartbeat => Ok(Some(Frame::default())),
         // Pipelined by the reader (see `serve`); never reaches here.
         ClientCmd::Send(_) => Err(AppError::Internal("send dispatched unpipelined".into())),
-        ClientCmd::Read { conv, seq } => state.chat.mark_read(user, conv, seq).await.map(|_| None),
+        ClientCmd::Read { conv, seq } => {
+            state.chat.mark_read(user, conv, seq.0).await.map(|_| None)
+        }
         ClientCmd::Typing(to) => state
             .chat
             .typing(user, Some(outlet.id), to)

@@ -12,7 +12,7 @@ use super::entities::{
 use super::{classify, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::UserId;
-use app::protocol::frame::{Media, MessageBody};
+use app::protocol::body::{Media, MessageBody};
 use app::protocol::Conv;
 use sea_orm::sea_query::{Alias, Condition, Expr, OnConflict, Query, SelectStatement};
 use sea_orm::{

@@ -4,7 +4,7 @@
 use crate::common;
 
 use app::ids::UserId;
-use app::protocol::frame::MessageBody;
+use app::protocol::body::MessageBody;
 use app::protocol::Conv;
 use server::store::batch::Pending;
 use server::store::messages::{NewMessage, Page, Stored};

@@ -4,7 +4,7 @@
 use crate::common;
 
 use app::ids::UserId;
-use app::protocol::frame::MessageBody;
+use app::protocol::body::MessageBody;
 use app::protocol::Conv;
 use server::rules::social::word;
 use server::store::groups::NewGroup;

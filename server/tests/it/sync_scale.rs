@@ -6,7 +6,7 @@
 use crate::common;
 
 use app::ids::UserId;
-use app::protocol::frame::MessageBody;
+use app::protocol::body::MessageBody;
 use app::protocol::{Conv, User};
 use sea_orm::{ConnectionTrait, Statement};
 use server::delivery::cluster::SingleNode;
@@ -53,8 +53,8 @@ impl From<&ConversationSummary> for Row {
             conv: s.conv.key(),
             title: s.title.clone(),
             avatar: s.avatar.clone(),
-            last_seq: s.last_seq,
-            read_seq: s.read_seq,
+            last_seq: s.last_seq.0,
+            read_seq: s.read_seq.0,
             unread: s.unread,
             last_content: last.content.clone(),
             last_sender: last.userid,

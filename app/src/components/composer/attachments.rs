@@ -10,7 +10,8 @@
 
 use crate::components::basics::ErrorText;
 use crate::i18n::{t, td_string, use_i18n, Locale};
-use crate::protocol::frame::MessageBody;
+use crate::ids::Cid;
+use crate::protocol::body::MessageBody;
 use crate::state::upload::{clock, fit, Kind, Stage, Upload, UploadError};
 use leptos::prelude::*;
 
@@ -62,7 +63,7 @@ pub struct Attachments {
     pub problem: RwSignal<Option<Problem>>,
     /// Sends a message body under a given cid through the conversation's send path.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    send: Callback<(String, MessageBody)>,
+    send: Callback<(Cid, MessageBody)>,
     /// Tags this conversation's files in the tab's memory, so closing it frees exactly them
     /// (plain data: still readable while the view's signals are being disposed).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -71,7 +72,7 @@ pub struct Attachments {
 
 impl Attachments {
     /// Uploads for one conversation; `send` is its send path (pending bubble, outbox).
-    pub fn new(send: Callback<(String, MessageBody)>) -> Attachments {
+    pub fn new(send: Callback<(Cid, MessageBody)>) -> Attachments {
         Attachments {
             jobs: RwSignal::new(Vec::new()),
             problem: RwSignal::new(None),

@@ -4,7 +4,7 @@
 use crate::api::social::list_friends;
 use crate::components::basics::Avatar;
 use crate::i18n::{t, td_string, use_i18n};
-use crate::protocol::frame::{Media, MessageBody};
+use crate::protocol::body::{Media, MessageBody};
 use crate::protocol::{is_allowed_url, User};
 use leptos::prelude::*;
 

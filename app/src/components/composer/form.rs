@@ -8,9 +8,10 @@ use super::outbox::{new_cid, Outbox};
 use super::tools::ComposerTools;
 use crate::components::basics::ErrorText;
 use crate::i18n::{t, td_string, use_i18n};
-use crate::ids::UserId;
+use crate::ids::{Cid, UserId};
 use crate::locale::now_ms;
-use crate::protocol::frame::{Cmd, Frame, MessageBody};
+use crate::protocol::body::MessageBody;
+use crate::protocol::frame::{ClientCmd, TypingTo};
 use crate::protocol::Conv;
 use crate::ws::use_socket;
 use leptos::{html, prelude::*};
@@ -28,7 +29,7 @@ pub fn Composer(
     /// group).
     peer: Option<UserId>,
     /// The client id the server chose for the form's first message.
-    next_cid: String,
+    next_cid: Cid,
     /// Where composed messages go.
     outbox: Outbox,
     /// The conversation's uploads (pasted pictures join them).
@@ -113,18 +114,10 @@ pub fn Composer(
         let now = now_ms();
         if now - last_typing_sent.get_value() >= TYPING_EVERY_MS {
             last_typing_sent.set_value(now);
-            socket.send_now(match peer {
-                Some(peer) => Frame {
-                    cmd: Cmd::Typing.code(),
-                    dstid: peer.0,
-                    ..Frame::default()
-                },
-                None => Frame {
-                    cmd: Cmd::Typing.code(),
-                    conv: conv.key(),
-                    ..Frame::default()
-                },
-            });
+            socket.send_now(ClientCmd::Typing(match peer {
+                Some(peer) => TypingTo::User(peer),
+                None => TypingTo::Conv(conv),
+            }));
         }
     };
     view! {
@@ -132,7 +125,7 @@ pub fn Composer(
         <form class="composer" method="post" action="/send" node_ref=form on:submit=on_submit>
             {move || error.get().map(|error| view! { <p class="form-error" role="alert"><ErrorText error/></p> })}
             <input type="hidden" name="conv" value=conv.key()/>
-            <input type="hidden" name="cid" value=move || cid.get()/>
+            <input type="hidden" name="cid" value=move || cid.get().to_string()/>
             <textarea name="content" aria-label=move || td_string!(i18n.get_locale(), message) placeholder=move || td_string!(i18n.get_locale(), message) rows="2"
                 required maxlength="4000" node_ref=textarea on:keydown=on_keydown on:input=on_input on:paste=on_paste>{draft}</textarea>
             <button type="submit">{t!(i18n, send)}</button>

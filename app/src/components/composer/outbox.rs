@@ -3,9 +3,10 @@
 //! which survives reloads and resends until the server acks it.
 
 use crate::error::ApiError;
-use crate::ids::UserId;
+use crate::ids::{Cid, UserId};
 use crate::locale::now_ms;
-use crate::protocol::frame::{Frame, MessageBody};
+use crate::protocol::body::MessageBody;
+use crate::protocol::frame::{Outgoing, Target};
 use crate::protocol::Conv;
 use crate::state::timeline::Timeline;
 use crate::ws::{use_socket, Socket};
@@ -49,18 +50,27 @@ impl Outbox {
 
     /// Sends `body` as mine under client id `cid`: shown pending at once, queued for the
     /// socket.
-    pub fn send(self, cid: String, body: MessageBody) {
+    pub fn send(self, cid: Cid, body: MessageBody) {
         let Some(socket) = self.socket else { return };
-        let frame = Frame::message(self.conv, self.me, &cid, &body);
+        let Some(to) = Target::in_conv(self.conv, self.me) else {
+            return;
+        };
+        let out = Outgoing {
+            to,
+            cid: cid.clone(),
+            body: body.clone(),
+        };
         self.timeline.update(|t| {
             t.add_pending(cid, body, now_ms());
         });
-        socket.send_message(frame);
+        socket.send_message(out);
         self.error.set(None);
     }
 
     /// Tries a failed message again: pending once more, and back in the socket's queue.
     pub fn retry(self, cid: String) {
+        // The row's cid is that of one of my pending messages, so it is a valid one.
+        let Ok(cid) = Cid::new(cid) else { return };
         self.timeline.update(|t| {
             t.retry(&cid);
         });
@@ -72,15 +82,15 @@ impl Outbox {
 
 /// A fresh client id for a message typed in this tab.
 #[cfg(feature = "hydrate")]
-pub fn new_cid() -> String {
+pub fn new_cid() -> Cid {
     let a = js_sys::Math::random().to_bits();
     let b = js_sys::Math::random().to_bits();
-    format!("b{a:016x}{b:016x}")
+    Cid::random('b', (u128::from(a) << 64) | u128::from(b))
 }
 
 /// The server renders the form with its own fresh cid; this is only called from event
 /// handlers, which run in the browser.
 #[cfg(not(feature = "hydrate"))]
-pub fn new_cid() -> String {
-    String::new()
+pub fn new_cid() -> Cid {
+    Cid::random('b', 0)
 }

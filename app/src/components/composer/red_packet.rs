@@ -2,7 +2,7 @@
 //! here, never through floating point) and a greeting.
 
 use crate::i18n::{t, td_string, use_i18n, Locale};
-use crate::protocol::frame::{Media, MessageBody};
+use crate::protocol::body::{Media, MessageBody};
 use leptos::{ev::SubmitEvent, html, prelude::*};
 
 /// The largest red packet in cents (¥1,000,000.00), the limit `MessageBody` enforces.

@@ -13,7 +13,7 @@ use super::recorder::{start_voice, stop_voice, CameraMode, CameraView, VoiceBar,
 use super::red_packet::RedPacketForm;
 use crate::components::dialog::Modal;
 use crate::i18n::{td_string, use_i18n};
-use crate::protocol::frame::MessageBody;
+use crate::protocol::body::MessageBody;
 use leptos::{html, prelude::*};
 
 /// What the file picker offers: what can travel as a message (the server checks the

@@ -5,10 +5,10 @@
 use super::message_list::ListScroll;
 use crate::api::chat::load_conversation;
 use crate::api::social::group_members;
-use crate::ids::UserId;
+use crate::ids::{Seq, UserId};
 use crate::locale::now_ms;
 use crate::protocol::event::ServerEvent;
-use crate::protocol::frame::{Cmd, Frame, Outgoing};
+use crate::protocol::frame::{ClientCmd, Frame};
 use crate::protocol::{Conv, OpenConversation, User};
 use crate::state::history::{merge_notices, merge_senders};
 use crate::state::timeline::{LiveOutcome, Timeline};
@@ -33,7 +33,7 @@ pub(super) struct Live {
     /// pages, then the ones that arrive while it is open.
     pub notices: RwSignal<Vec<Frame>>,
     /// The newest of my messages the peer has read.
-    pub peer_read: RwSignal<i64>,
+    pub peer_read: RwSignal<Seq>,
     /// Whether the peer is online.
     pub online: RwSignal<bool>,
     /// Whether the peer is typing.
@@ -187,16 +187,11 @@ impl Live {
         // show as pending again; what was missed while away is pulled after a reconnect;
         // and what is on screen is marked read.
         Effect::new(move |_| {
-            for f in socket.unacked() {
-                let mine_here = Outgoing::from_frame(&f)
-                    .ok()
-                    .and_then(|o| o.to.conv(me).map(|c| (c, o)));
-                if let Some((c, o)) = mine_here {
-                    if c == conv {
-                        self.timeline.update(|t| {
-                            t.add_pending(o.cid, o.body, now_ms());
-                        });
-                    }
+            for o in socket.unacked() {
+                if o.to.conv(me) == Some(conv) {
+                    self.timeline.update(|t| {
+                        t.add_pending(o.cid, o.body, now_ms());
+                    });
                 }
             }
         });
@@ -213,12 +208,7 @@ impl Live {
         });
         Effect::new(move |_| {
             if let Some(seq) = self.timeline.with(Timeline::newest_seq) {
-                socket.send_now(Frame {
-                    cmd: Cmd::Read.code(),
-                    conv: conv.key(),
-                    seq,
-                    ..Frame::default()
-                });
+                socket.send_now(ClientCmd::Read { conv, seq });
             }
         });
     }

@@ -85,7 +85,7 @@ impl ListScroll {
     /// sticks to the bottom or stays on its anchor, and a new pending message of mine (the
     /// composer's, or one restored after a reload) brings the view down.
     pub fn start(self) {
-        Effect::new(move |seen: Option<Option<String>>| {
+        Effect::new(move |seen: Option<Option<crate::ids::Cid>>| {
             let newest_pending = self.timeline.with(|t| {
                 t.items().last().and_then(|item| match item {
                     crate::state::timeline::Item::Pending(p) => Some(p.cid.clone()),
@@ -183,7 +183,7 @@ impl ListScroll {
         let key = self.conv.key();
         leptos::task::spawn_local(async move {
             // A failed page is simply asked for again on the next scroll.
-            if let Ok(page) = load_conversation(key, Some(before)).await {
+            if let Ok(page) = load_conversation(key, Some(before.0)).await {
                 // Senders first: rows render their sender's name when they are created.
                 self.senders.try_update(|s| merge_senders(s, page.senders));
                 self.notices.try_update(|n| merge_notices(n, page.notices));

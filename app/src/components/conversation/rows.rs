@@ -8,7 +8,7 @@ use crate::components::basics::ErrorText;
 use crate::components::composer::Outbox;
 use crate::error::ApiError;
 use crate::i18n::{t, use_i18n};
-use crate::ids::UserId;
+use crate::ids::{Seq, UserId};
 use crate::locale::{day_label, local_day, use_clock};
 use crate::protocol::frame::{Cmd, Frame};
 use crate::protocol::{Conv, User};
@@ -38,7 +38,7 @@ pub(super) fn rows(
     notices: &[Frame],
     me: UserId,
     conv: Conv,
-    peer_read: i64,
+    peer_read: Seq,
     now_ms: i64,
     offset_min: i32,
 ) -> Vec<Row> {
@@ -53,7 +53,7 @@ pub(super) fn rows(
                 day: None,
             },
             Item::Pending(p) => {
-                let frame = Frame::message(conv, me, &p.cid, &p.body);
+                let frame = Frame::message(conv, me, p.cid.as_str(), &p.body);
                 Row {
                     key: format!("c{}", p.cid),
                     frame,
@@ -94,7 +94,7 @@ pub(super) fn rows(
             r.pending.is_none()
                 && r.frame.cmd != Cmd::Notice.code()
                 && r.frame.userid == me.0
-                && r.frame.seq <= peer_read
+                && Seq(r.frame.seq) <= peer_read
         });
         if let Some(r) = newest_read {
             r.read = true;

@@ -19,7 +19,8 @@ use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
-use app::protocol::frame::{Cmd, Frame, MessageBody, Outgoing, SendRequest, Target, TypingTo};
+use app::protocol::body::MessageBody;
+use app::protocol::frame::{Cmd, Frame, Outgoing, SendRequest, Target, TypingTo};
 use app::protocol::upload::{media_key, MEDIA_PREFIX};
 use app::protocol::{Conv, OpenConversation, User};
 use writer::{ack, message_frame, Writer};
@@ -41,8 +42,8 @@ const OPEN_PAGE: u64 = 30;
 const OPEN_NOTICES: u64 = 100;
 
 /// A fresh, unguessable client id for a message the server's own form will send.
-fn new_cid() -> String {
-    format!("w{:032x}", rand::random::<u128>())
+fn new_cid() -> app::ids::Cid {
+    app::ids::Cid::random('w', rand::random())
 }
 
 /// The upload keys a message points at (its `url` and `pic` under `/media/`). A `/media/`
@@ -205,7 +206,7 @@ impl Chat {
             new: NewMessage {
                 conv,
                 sender: from.id,
-                cid: out.cid,
+                cid: out.cid.into_string(),
                 body: out.body,
                 now_ms: now_ms(),
             },
@@ -263,8 +264,8 @@ impl Chat {
                 conv: c.conv,
                 title: c.title,
                 avatar: c.avatar,
-                last_seq: c.last_seq,
-                read_seq: c.read_seq,
+                last_seq: app::ids::Seq(c.last_seq),
+                read_seq: app::ids::Seq(c.read_seq),
             })
             .collect())
     }
@@ -328,7 +329,7 @@ impl Chat {
             avatar,
             member_count,
             peer_online,
-            peer_read_seq,
+            peer_read_seq: app::ids::Seq(peer_read_seq),
             messages,
             senders,
             notices,
