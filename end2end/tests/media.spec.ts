@@ -255,7 +255,9 @@ test('camera photo, a voice note that plays, a recorded video and a picked video
   await expect.poll(liveTracks).toBe(0);
   await expect(mine(pa, 3)).toHaveCount(1);
   const note = theirs(pb, 3);
-  await expect(note.locator('.duration')).toHaveText(/^[23]"$/);
+  // About two seconds: the send click lands a little later on a loaded machine (4" seen with
+  // every worker busy), never a whole minute or nothing.
+  await expect(note.locator('.duration')).toHaveText(/^[2-4]"$/);
   const play = note.getByRole('button', { name: 'Play voice note' });
   await play.click();
   await plays(note.locator('audio'));
