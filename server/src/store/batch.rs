@@ -17,7 +17,7 @@ use super::messages::{
 };
 use super::{Store, StoreError};
 use app::error::ErrorCode;
-use app::ids::UserId;
+use app::ids::{Cid, UserId};
 use app::protocol::Conv;
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
@@ -61,7 +61,7 @@ enum Outcome {
 async fn by_sender_cid<'a>(
     conn: &impl ConnectionTrait,
     pairs: impl Iterator<Item = (UserId, &'a str)>,
-) -> Result<HashMap<(i64, String), StoredMessage>, StoreError> {
+) -> Result<HashMap<(i64, Cid), StoredMessage>, StoreError> {
     let mut any = Condition::any();
     let mut n = 0;
     for (sender, cid) in pairs {
@@ -306,10 +306,10 @@ impl Store {
             let mut reads: BTreeMap<(String, i64), i64> = BTreeMap::new();
             for m in inserted.values() {
                 let e = advanced.entry(m.conv.key()).or_insert((0, 0));
-                *e = (e.0.max(m.seq), e.1.max(m.ts));
+                *e = (e.0.max(m.seq.0), e.1.max(m.ts));
                 // The sender has read their own message.
                 let r = reads.entry((m.conv.key(), m.sender.0)).or_insert(0);
-                *r = (*r).max(m.seq);
+                *r = (*r).max(m.seq.0);
             }
             conv_read::Entity::insert_many(reads.into_iter().map(|((conv, user), seq)| {
                 conv_read::ActiveModel {

@@ -11,7 +11,7 @@ use super::entities::{
 };
 use super::{classify, Store, StoreError};
 use app::error::ErrorCode;
-use app::ids::UserId;
+use app::ids::{Cid, MessageId, Seq, UserId};
 use app::protocol::body::{Media, MessageBody};
 use app::protocol::Conv;
 use sea_orm::sea_query::{Alias, Condition, Expr, OnConflict, Query, SelectStatement};
@@ -28,7 +28,7 @@ pub struct NewMessage {
     /// Who sends it (from the session).
     pub sender: UserId,
     /// The sender's id for it.
-    pub cid: String,
+    pub cid: Cid,
     /// The payload.
     pub body: MessageBody,
     /// Store time, ms since the epoch.
@@ -39,15 +39,15 @@ pub struct NewMessage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredMessage {
     /// Server id.
-    pub id: i64,
+    pub id: MessageId,
     /// Its conversation.
     pub conv: Conv,
     /// Position in the conversation.
-    pub seq: i64,
+    pub seq: Seq,
     /// Sender.
     pub sender: UserId,
     /// The sender's id for it.
-    pub cid: String,
+    pub cid: Cid,
     /// The payload.
     pub body: MessageBody,
     /// Store time, ms since the epoch.
@@ -64,12 +64,14 @@ impl TryFrom<message::Model> for StoredMessage {
             .ok()
             .and_then(Media::from_code)
             .ok_or_else(|| StoreError::Inconsistent(format!("message {}: bad media", m.id)))?;
+        let cid = Cid::new(m.cid)
+            .map_err(|_| StoreError::Inconsistent(format!("message {}: bad cid", m.id)))?;
         Ok(StoredMessage {
-            id: m.id,
+            id: MessageId(m.id),
             conv,
-            seq: m.seq,
+            seq: Seq(m.seq),
             sender: UserId(m.sender_id),
-            cid: m.cid,
+            cid,
             // Stored bodies passed the media rule when they were sent.
             body: MessageBody {
                 media,
@@ -122,7 +124,7 @@ pub(super) fn message_row(new: &NewMessage, seq: i64) -> message::ActiveModel {
         conv: Set(new.conv.key()),
         seq: Set(seq),
         sender_id: Set(new.sender.0),
-        cid: Set(new.cid.clone()),
+        cid: Set(new.cid.to_string()),
         media: Set(i32::from(body.media.code())),
         content: Set(body.content),
         pic: Set(body.pic),
@@ -328,7 +330,7 @@ pub(super) async fn add_media_refs<'a>(
             refs.push(message_media::ActiveModel {
                 media_key: Set(k.to_owned()),
                 conv: Set(m.conv.key()),
-                message_id: Set(m.id),
+                message_id: Set(m.id.0),
                 ..Default::default()
             });
         }
@@ -372,7 +374,7 @@ impl Store {
     /// The sender's earlier message under this cid, as the answer to a resend: the same
     /// message if it went to the same conversation, `cid_conflict` if not.
     async fn resent(&self, new: &NewMessage) -> Result<Option<Stored>, StoreError> {
-        match self.message_by_cid(new.sender, &new.cid).await? {
+        match self.message_by_cid(new.sender, new.cid.as_str()).await? {
             Some(done) if done.conv == new.conv => Ok(Some(Stored::Duplicate(done))),
             Some(_) => Err(StoreError::Refused(ErrorCode::CidConflict)),
             None => Ok(None),
@@ -471,7 +473,7 @@ impl Store {
         };
         add_media_refs(&txn, [&stored]).await?;
         // The sender has read their own message.
-        upsert_read(&txn, &key, stored.sender, stored.seq).await?;
+        upsert_read(&txn, &key, stored.sender, stored.seq.0).await?;
         txn.commit().await?;
         Ok(Stored::New(stored))
     }

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::ids::UserId;
+use app::ids::{Cid, UserId};
 use app::protocol::body::MessageBody;
 use app::protocol::Conv;
 use server::store::batch::Pending;
@@ -30,7 +30,7 @@ fn msg(conv: Conv, sender: UserId, cid: &str, allowance: Option<(UserId, u64)>) 
         new: NewMessage {
             conv,
             sender,
-            cid: cid.to_owned(),
+            cid: Cid::new(cid).unwrap(),
             body: MessageBody::new(
                 1,
                 format!("text {cid}"),
@@ -61,7 +61,7 @@ async fn seqs(s: &Store, conv: Conv) -> Vec<i64> {
         .await
         .unwrap()
         .iter()
-        .map(|m| m.seq)
+        .map(|m| m.seq.0)
         .collect()
 }
 
@@ -128,7 +128,7 @@ async fn one_batch_answers_each_message_as_the_single_path_would() {
         };
         assert_eq!(first.id, again.id);
         let stored = s.message_by_cid(a, "m1").await.unwrap().unwrap();
-        assert_eq!((stored.id, stored.seq), (first.id, 3));
+        assert_eq!((stored.id, stored.seq.0), (first.id, 3));
         // The new 1:1 is listed for both sides, read up to each sender's own last message.
         let for_c = s.conversation_list(c).await.unwrap();
         assert_eq!(for_c.len(), 1, "{}", db.label);

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::ids::UserId;
+use app::ids::{Cid, UserId};
 use app::protocol::body::MessageBody;
 use app::protocol::Conv;
 use server::rules::social::word;
@@ -42,7 +42,7 @@ fn image_to(conv: Conv, sender: UserId, cid: &str, url: &str, pic: &str) -> NewM
     NewMessage {
         conv,
         sender,
-        cid: cid.to_owned(),
+        cid: Cid::new(cid).unwrap(),
         body: MessageBody::new(4, String::new(), pic.into(), url.into(), String::new(), 0).unwrap(),
         now_ms: 2,
     }

@@ -5,7 +5,7 @@
 use crate::common;
 
 use app::error::ErrorCode;
-use app::ids::UserId;
+use app::ids::{Cid, UserId};
 use app::protocol::body::MessageBody;
 use app::protocol::Conv;
 use server::rules::social::word;
@@ -34,7 +34,7 @@ fn text(conv: &str, sender: UserId, cid: &str) -> NewMessage {
     NewMessage {
         conv: c(conv),
         sender,
-        cid: cid.to_owned(),
+        cid: Cid::new(cid).unwrap(),
         body: MessageBody::new(
             1,
             format!("hello {cid}"),
@@ -50,7 +50,7 @@ fn text(conv: &str, sender: UserId, cid: &str) -> NewMessage {
 
 fn seq_of(s: Stored) -> i64 {
     match s {
-        Stored::New(m) => m.seq,
+        Stored::New(m) => m.seq.0,
         Stored::Duplicate(m) => panic!("unexpected duplicate {m:?}"),
     }
 }
@@ -86,8 +86,8 @@ async fn concurrent_senders_get_gap_free_unique_seqs() {
         loop {
             let page = s.history(c("g:1"), Page::After(after), 100).await.unwrap();
             let Some(last) = page.last() else { break };
-            after = last.seq;
-            seqs.extend(page.iter().map(|m| m.seq));
+            after = last.seq.0;
+            seqs.extend(page.iter().map(|m| m.seq.0));
         }
         assert_eq!(seqs, (1..=1600).collect::<Vec<i64>>(), "{}", db.label);
         println!(
@@ -106,7 +106,7 @@ async fn a_resent_cid_is_the_same_message() {
         let b = user(s, "b").await;
         let first = seq_of(s.store_message(text("p:1:2", a, "x1"), None).await.unwrap());
         match s.store_message(text("p:1:2", a, "x1"), None).await.unwrap() {
-            Stored::Duplicate(m) => assert_eq!((m.seq, m.cid.as_str()), (first, "x1")),
+            Stored::Duplicate(m) => assert_eq!((m.seq.0, m.cid.as_str()), (first, "x1")),
             other => panic!("{other:?}"),
         }
         // The same cid from another sender is a different message.
@@ -146,7 +146,7 @@ async fn a_resent_cid_is_the_same_message() {
             .await
             .unwrap()
             .is_empty());
-        assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(all.iter().map(|m| m.seq.0).collect::<Vec<_>>(), [1, 2, 3]);
         db.cleanup().await;
     }
 }
@@ -176,7 +176,7 @@ async fn non_friends_get_three_messages_until_a_reply() {
             .unwrap();
         let last = s.history(c("p:1:2"), Page::Latest, 10).await.unwrap();
         assert_eq!(
-            last.iter().map(|m| m.seq).collect::<Vec<_>>(),
+            last.iter().map(|m| m.seq.0).collect::<Vec<_>>(),
             [1, 2, 3, 4],
             "{}",
             db.label
@@ -232,7 +232,7 @@ async fn history_pages_and_read_marks() {
                 .unwrap();
         }
         let seqs = |v: Vec<server::store::messages::StoredMessage>| {
-            v.into_iter().map(|m| m.seq).collect::<Vec<_>>()
+            v.into_iter().map(|m| m.seq.0).collect::<Vec<_>>()
         };
         assert_eq!(
             seqs(s.history(c(talk), Page::Latest, 5).await.unwrap()),
@@ -294,7 +294,7 @@ async fn pictures_keep_their_size_in_history_and_the_list() {
         let new = NewMessage {
             conv,
             sender: a,
-            cid: "img".into(),
+            cid: Cid::new("img").unwrap(),
             body,
             now_ms: 5,
         };

@@ -75,7 +75,7 @@ fn message(conv: Conv, sender: UserId, cid: String, now_ms: i64) -> NewMessage {
             0,
         )
         .unwrap(),
-        cid,
+        cid: app::ids::Cid::new(cid).unwrap(),
         now_ms,
     }
 }
@@ -442,7 +442,7 @@ async fn the_participants_migration_backfills_existing_conversations() {
                         c.title,
                         c.last_seq,
                         c.read_seq,
-                        last.cid,
+                        last.cid.to_string(),
                         last.sender,
                     )
                 })

@@ -206,7 +206,7 @@ impl Chat {
             new: NewMessage {
                 conv,
                 sender: from.id,
-                cid: out.cid.into_string(),
+                cid: out.cid,
                 body: out.body,
                 now_ms: now_ms(),
             },

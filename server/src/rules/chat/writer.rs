@@ -18,7 +18,7 @@ use crate::delivery::Delivery;
 use crate::store::batch::{Pending, MAX_BATCH};
 use crate::store::messages::{Stored, StoredMessage};
 use crate::store::{Store, StoreError};
-use app::ids::UserId;
+use app::ids::{MessageId, Seq, UserId};
 use app::protocol::frame::{Cmd, Frame};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -112,10 +112,10 @@ async fn run(
 /// The frame every participant receives for a stored message.
 pub fn message_frame(m: &StoredMessage) -> Frame {
     Frame {
-        id: m.id,
-        seq: m.seq,
+        id: m.id.0,
+        seq: m.seq.0,
         ts: m.ts,
-        ..Frame::message(m.conv, m.sender, &m.cid, &m.body)
+        ..Frame::message(m.conv, m.sender, m.cid.as_str(), &m.body)
     }
 }
 
@@ -123,10 +123,10 @@ pub fn message_frame(m: &StoredMessage) -> Frame {
 pub fn ack(m: &StoredMessage) -> Frame {
     Frame {
         cmd: Cmd::Ack.code(),
-        id: m.id,
-        cid: m.cid.clone(),
+        id: m.id.0,
+        cid: m.cid.to_string(),
         conv: m.conv.key(),
-        seq: m.seq,
+        seq: m.seq.0,
         ts: m.ts,
         ..Frame::default()
     }
@@ -145,9 +145,9 @@ impl Memory {
         *seq += 1;
         self.next_id += 1;
         Stored::New(StoredMessage {
-            id: self.next_id,
+            id: MessageId(self.next_id),
             conv: p.new.conv,
-            seq: *seq,
+            seq: Seq(*seq),
             sender: p.new.sender,
             cid: p.new.cid.clone(),
             body: p.new.body.clone(),
