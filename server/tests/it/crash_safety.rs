@@ -5,43 +5,13 @@
 use crate::common;
 
 use app::protocol::frame::Frame;
+use common::process::{free_port, start};
 use common::ws::Ws;
 use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_parley");
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-async fn start(data: &Path, port: u16) -> Child {
-    let child = Command::new(BIN)
-        .env_clear()
-        .env("PARLEY_ADDR", format!("127.0.0.1:{port}"))
-        .env("PARLEY_DATA_DIR", data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    while !reqwest::get(&url)
-        .await
-        .map(|r| r.status().is_success())
-        .unwrap_or(false)
-    {
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child
-}
+use std::process::Command;
+use std::time::Duration;
 
 async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> Value {
     let mut req = reqwest::Client::new()

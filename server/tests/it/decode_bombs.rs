@@ -5,14 +5,11 @@
 //! accepted with a thumbnail, and neither may cost the server more than a small decode
 //! budget, alone or four at once.
 
+use crate::common::process::{free_port, start};
 use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
 use std::io::Cursor;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_parley");
+use std::time::Duration;
 
 /// A zlib stream that inflates to `n` zero bytes, made without compressing `n` bytes: after
 /// the first 64 KiB the window holds only zeros, so one sync-flushed, byte-aligned run of
@@ -110,34 +107,6 @@ fn icc_bomb() -> Vec<u8> {
     let mut iccp = b"bomb\0\0".to_vec();
     iccp.extend(zeros_zlib(440_000_000));
     png(1, 1, 8, 2, &[chunk(b"iCCP", &iccp)])
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-async fn start(data: &Path, port: u16) -> Child {
-    let child = Command::new(BIN)
-        .env_clear()
-        .env("PARLEY_ADDR", format!("127.0.0.1:{port}"))
-        .env("PARLEY_DATA_DIR", data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    while !reqwest::get(&url)
-        .await
-        .map(|r| r.status().is_success())
-        .unwrap_or(false)
-    {
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child
 }
 
 /// A `/proc/<pid>/status` field in KiB.

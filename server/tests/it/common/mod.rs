@@ -2,6 +2,7 @@
 //! HTTP clients, and the list of databases store tests run against.
 
 pub mod cluster;
+pub mod process;
 pub mod s3;
 pub mod ws;
 
