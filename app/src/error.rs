@@ -110,6 +110,19 @@ error_codes! {
     /// sender did not upload.
     MediaNotFound = "media_not_found", 400,
         "That attachment is not one of your uploads. Please upload it again.";
+    /// Only a message's sender may do that to it (edit, recall outside a group's owner).
+    NotAuthor = "not_author", 403, "Only the person who sent that message can do that.";
+    /// The edit window (`PARLEY_EDIT_WINDOW_SECS`) has passed, or editing is off.
+    EditWindowPassed = "edit_window_passed", 403, "That message can no longer be edited.";
+    /// The recall window (`PARLEY_RECALL_WINDOW_SECS`) has passed.
+    RecallWindowPassed = "recall_window_passed", 403, "It is too late to recall that message.";
+    /// The message was recalled: nothing more can be done to it.
+    Recalled = "recalled", 410, "That message was recalled.";
+    /// The message already has `MAX_DISTINCT_REACTIONS` different emoji.
+    TooManyReactions = "too_many_reactions", 422,
+        "That message already has as many different reactions as it can hold.";
+    /// Too many message actions in a minute (`PARLEY_ACTIONS_PER_MINUTE`).
+    TooManyActions = "too_many_actions", 429, "You are doing that too fast. Please wait a moment.";
     /// A cookie-authenticated change that did not come from Parley's own pages (CSRF guard).
     CrossOrigin = "cross_origin", 403,
         "This request did not come from this site's own pages, so it was refused.";

@@ -13,6 +13,7 @@
 //! unconditionally.
 
 use crate::ids::Cid;
+use crate::protocol::action::{Act, Action};
 use crate::protocol::event::ServerEvent;
 use crate::protocol::frame::{ClientCmd, Outgoing};
 use crate::state::outbox::Outbox;
@@ -118,6 +119,21 @@ impl Socket {
         self.poke();
     }
 
+    /// Queues an action on a message (with its cid) to go out now or after reconnecting.
+    pub fn send_action(&self, action: Action) {
+        self.outbox.update_value(|o| {
+            o.push_action(action);
+        });
+        self.persist();
+        self.poke();
+    }
+
+    /// My actions not acknowledged yet, oldest first (shown again after a reload).
+    pub fn unacked_actions(&self) -> Vec<Action> {
+        self.outbox
+            .with_value(|o| o.actions().cloned().collect())
+    }
+
     /// Sends again a message that failed (same cid).
     pub fn retry(&self, cid: &Cid) {
         self.outbox.update_value(|o| {
@@ -157,6 +173,14 @@ impl Socket {
     fn settle(&self, event: &ServerEvent) {
         let changed = match event {
             ServerEvent::Ack(ack) => self.outbox.try_update_value(|o| o.ack(&ack.cid)),
+            // A hide has no ack: its event, sent to my devices, is the answer.
+            ServerEvent::Action {
+                act: Act::Hide,
+                frame,
+                ..
+            } => Cid::new(frame.cid.clone())
+                .ok()
+                .and_then(|cid| self.outbox.try_update_value(|o| o.ack(&cid))),
             ServerEvent::Error { cid: Some(cid), .. } => {
                 self.outbox.try_update_value(|o| o.fail(cid))
             }

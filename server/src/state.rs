@@ -127,9 +127,15 @@ impl AppState {
                  (benchmark only)"
             );
         }
-        let chat = Chat::new(store.clone(), delivery.clone(), config.persistence);
         let storage = crate::media::Storage::open(&config.media.storage)
             .map_err(|e| AppError::Internal(format!("media storage: {e}")))?;
+        let chat = Chat::new(
+            store.clone(),
+            delivery.clone(),
+            config.persistence,
+            config.actions,
+            storage.clone(),
+        );
         let media = crate::media::Media::new(storage, store.clone(), &config.media);
         Ok(AppState {
             config: Arc::new(config),

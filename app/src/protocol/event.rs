@@ -3,6 +3,7 @@
 //! re-reading `cmd` numbers and string fields. The message payload itself stays a [`Frame`]
 //! (history pages carry the same shape), but everything around it is closed and checked.
 
+use super::action::Act;
 use super::frame::{Cmd, Frame};
 use super::Conv;
 use crate::error::ErrorCode;
@@ -71,6 +72,8 @@ pub struct Ack {
     pub seq: Seq,
     /// When it was stored, ms since the epoch.
     pub ts: i64,
+    /// For an action of mine: what it was (a message's ack has none).
+    pub action: Option<Act>,
 }
 
 /// One event from the server, decoded once.
@@ -130,6 +133,18 @@ pub enum ServerEvent {
         /// Who is typing.
         user: UserId,
     },
+    /// cmd 17: someone acted on a message of `conv` (an event with its own `seq`), or I hid
+    /// one on my devices (no seq).
+    Action {
+        /// The conversation.
+        conv: Conv,
+        /// What was done.
+        act: Act,
+        /// The message acted on.
+        target: Seq,
+        /// The event as stored (`seq`, `userid`, `content`, `ts`, ...).
+        frame: Frame,
+    },
 }
 
 impl ServerEvent {
@@ -152,6 +167,7 @@ impl ServerEvent {
                 id: MessageId(frame.id),
                 seq: Seq(frame.seq),
                 ts: frame.ts,
+                action: Act::parse(&frame.act),
             }),
             Cmd::Ack => return None,
             Cmd::Private | Cmd::Group if frame.seq > 0 => {
@@ -181,6 +197,19 @@ impl ServerEvent {
                 conv: conv?,
                 user: UserId(frame.userid),
             },
+            Cmd::Action => {
+                let act = Act::parse(&frame.act)?;
+                // Every action but hiding is an event with a seq; a hide has none.
+                if frame.target <= 0 || (act.kind().is_some() != (frame.seq > 0)) {
+                    return None;
+                }
+                ServerEvent::Action {
+                    conv: conv?,
+                    act,
+                    target: Seq(frame.target),
+                    frame,
+                }
+            }
         };
         Some(event)
     }
@@ -191,7 +220,8 @@ impl ServerEvent {
             ServerEvent::Ack(a) => Some(a.conv),
             ServerEvent::Message { conv, .. }
             | ServerEvent::Read { conv, .. }
-            | ServerEvent::Typing { conv, .. } => Some(*conv),
+            | ServerEvent::Typing { conv, .. }
+            | ServerEvent::Action { conv, .. } => Some(*conv),
             ServerEvent::Notice { conv, .. } => *conv,
             ServerEvent::Pong | ServerEvent::Error { .. } | ServerEvent::Presence { .. } => None,
         }
@@ -214,9 +244,36 @@ mod tests {
                 cid: Cid::new("c1").unwrap(),
                 id: MessageId(9),
                 seq: Seq(3),
-                ts: 5
+                ts: 5,
+                action: None,
             }))
         );
+        // An action's ack says so; the action itself (cmd 17) decodes with its target, and
+        // a hide (no seq) only as a hide.
+        let Some(ServerEvent::Ack(a)) = ServerEvent::decode(
+            r#"{"cmd":1,"cid":"k","conv":"g:7","id":9,"seq":4,"ts":5,"act":"react","target":3}"#,
+        ) else {
+            panic!()
+        };
+        assert_eq!(a.action, Some(crate::protocol::action::Act::React));
+        let Some(ServerEvent::Action { act, target, .. }) = ServerEvent::decode(
+            r#"{"cmd":17,"conv":"g:7","seq":5,"userid":2,"act":"edit","target":3,"content":"x"}"#,
+        ) else {
+            panic!()
+        };
+        assert_eq!((act.as_str(), target), ("edit", Seq(3)));
+        for bad in [
+            r#"{"cmd":17,"conv":"g:7","userid":2,"act":"edit","target":3}"#,
+            r#"{"cmd":17,"conv":"g:7","seq":5,"userid":2,"act":"hide","target":3}"#,
+            r#"{"cmd":17,"conv":"g:7","seq":5,"userid":2,"act":"nope","target":3}"#,
+            r#"{"cmd":17,"conv":"g:7","seq":5,"userid":2,"act":"edit"}"#,
+        ] {
+            assert_eq!(ServerEvent::decode(bad), None, "{bad}");
+        }
+        assert!(matches!(
+            ServerEvent::decode(r#"{"cmd":17,"conv":"g:7","userid":2,"act":"hide","target":3}"#),
+            Some(ServerEvent::Action { .. })
+        ));
         let Some(ServerEvent::Message { conv, frame }) = ServerEvent::decode(
             r#"{"cmd":11,"conv":"g:7","seq":4,"userid":2,"media":1,"content":"hi"}"#,
         ) else {

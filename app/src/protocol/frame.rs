@@ -5,6 +5,7 @@
 //! browser sends it). A message's payload, [`MessageBody`], has its own module,
 //! [`super::body`].
 
+use super::action::{check_mentions, Act, Action, Quote, Reaction};
 use super::body::{payload, Media, MessageBody};
 use super::Conv;
 use crate::error::{ApiError, ErrorCode};
@@ -89,6 +90,56 @@ pub struct Frame {
     /// Who and what a system notice (cmd 12) names, for wording it in the reader's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names: Option<super::NoticeNames>,
+    /// What an action does (cmd 17), see [`Act`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub act: String,
+    /// The seq of the message an action (cmd 17) is done to.
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub target: i64,
+    /// The seq of the earlier message of the conversation this one replies to (cmd 10/11).
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub reply_to: i64,
+    /// The server's preview of the message named by `reply_to`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Quote>,
+    /// Users this message @mentions (0: everyone in the group).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<i64>,
+    /// A client's forward (cmd 10/11): the message to copy; its payload fields are ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_of: Option<Source>,
+    /// True on a message forwarded from another conversation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded: bool,
+    /// When the text was last edited, ms since the epoch; 0 if never.
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub edited: i64,
+    /// Who recalled the message (its sender, or a group's owner); 0 if not recalled. A
+    /// recalled message carries nothing of its content.
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub recalled_by: i64,
+    /// Reactions, by emoji in the order they first appeared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// When the message was pinned, ms since the epoch; 0 if it is not.
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub pinned_at: i64,
+    /// Who pinned it.
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
+    pub pinned_by: i64,
+    /// True on a message of a history page that its reader deleted for themselves: it holds
+    /// its seq and nothing else.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+}
+
+/// The message a forward copies (`forward_of` on a client's cmd 10/11).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// Its conversation key.
+    pub conv: String,
+    /// Its seq there.
+    pub seq: i64,
 }
 
 impl Frame {
@@ -148,6 +199,8 @@ pub enum Cmd {
     Read,
     /// 16: typing indicator.
     Typing,
+    /// 17: an action on a message (edit, recall, reaction, pin; hide for oneself).
+    Action,
 }
 
 impl Cmd {
@@ -163,6 +216,7 @@ impl Cmd {
             Cmd::Presence => 13,
             Cmd::Read => 15,
             Cmd::Typing => 16,
+            Cmd::Action => 17,
         }
     }
 
@@ -178,6 +232,7 @@ impl Cmd {
             Cmd::Presence,
             Cmd::Read,
             Cmd::Typing,
+            Cmd::Action,
         ]
         .into_iter()
         .find(|c| c.code() == code)
@@ -190,7 +245,8 @@ impl Cmd {
 pub struct SendRequest {
     /// The client's own id for the message (1-64 characters); resending it is harmless.
     pub cid: String,
-    /// Media kind.
+    /// Media kind (absent only on a forward, whose payload is the source's).
+    #[serde(default)]
     pub media: u16,
     /// Text, title, emoji, contact id or custom JSON, by kind.
     #[serde(default)]
@@ -213,6 +269,15 @@ pub struct SendRequest {
     /// Pixel height, as `width`.
     #[serde(default)]
     pub height: u32,
+    /// The seq of the message this one replies to, if any.
+    #[serde(default)]
+    pub reply_to: i64,
+    /// Users it @mentions (0: everyone in the group).
+    #[serde(default)]
+    pub mentions: Vec<i64>,
+    /// For a forward: the message to copy (the payload fields are then ignored).
+    #[serde(default)]
+    pub forward_of: Option<Source>,
 }
 
 /// Where a message or a typing indicator goes, as the client names it.
@@ -258,8 +323,77 @@ pub struct Outgoing {
     pub to: Target,
     /// The client's own id for it.
     pub cid: Cid,
-    /// The payload.
+    /// The payload (for a forward, what the client shows until the ack: the server stores
+    /// the source's).
     pub body: MessageBody,
+    /// Reply, mentions, forward.
+    pub extras: Extras,
+}
+
+/// What a message may say beyond its payload.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// The earlier message of the same conversation it replies to.
+    pub reply_to: Option<Seq>,
+    /// Who it @mentions ([`MENTION_ALL`](super::action::MENTION_ALL) for everyone).
+    pub mentions: Vec<UserId>,
+    /// A forward: the conversation and seq of the message it copies.
+    pub forward_of: Option<(Conv, Seq)>,
+}
+
+impl Extras {
+    /// Reads and checks a frame's or request's extras.
+    fn read(
+        reply_to: i64,
+        mentions: Vec<i64>,
+        forward_of: Option<&Source>,
+    ) -> Result<Extras, ApiError> {
+        if reply_to < 0 {
+            return Err(payload("`reply_to` must be the seq of a message."));
+        }
+        let forward_of = match forward_of {
+            None => None,
+            Some(src) => match Conv::parse(&src.conv) {
+                Some(conv) if src.seq > 0 => Some((conv, Seq(src.seq))),
+                _ => {
+                    return Err(ApiError::with_msg(
+                        ErrorCode::NotFound,
+                        "No such message to forward.",
+                    ))
+                }
+            },
+        };
+        Ok(Extras {
+            reply_to: (reply_to > 0).then_some(Seq(reply_to)),
+            mentions: check_mentions(mentions)?,
+            forward_of,
+        })
+    }
+
+    /// Writes them into a frame.
+    fn write_to(&self, frame: &mut Frame) {
+        frame.reply_to = self.reply_to.map_or(0, |s| s.0);
+        frame.mentions = self.mentions.iter().map(|u| u.0).collect();
+        frame.forward_of = self.forward_of.map(|(conv, seq)| Source {
+            conv: conv.key(),
+            seq: seq.0,
+        });
+    }
+}
+
+/// The payload of a forward whose client sent none that reads: the server copies the
+/// source's anyway, so anything valid stands in.
+fn forward_placeholder() -> MessageBody {
+    MessageBody {
+        media: Media::Text,
+        content: "\u{21aa}".into(),
+        pic: String::new(),
+        url: String::new(),
+        memo: String::new(),
+        amount: 0,
+        width: 0,
+        height: 0,
+    }
 }
 
 /// Checks a client's message id, as a wire error.
@@ -274,6 +408,7 @@ impl Outgoing {
     /// without going through a wire frame.
     pub fn from_request(to: Target, req: SendRequest) -> Result<Outgoing, ApiError> {
         let cid = check_cid(&req.cid)?;
+        let extras = Extras::read(req.reply_to, req.mentions, req.forward_of.as_ref())?;
         let body = MessageBody::new(
             req.media,
             req.content,
@@ -281,9 +416,18 @@ impl Outgoing {
             req.url,
             req.memo,
             req.amount,
-        )?
-        .with_size(req.width, req.height)?;
-        Ok(Outgoing { to, cid, body })
+        )
+        .and_then(|b| b.with_size(req.width, req.height));
+        let body = match body {
+            Err(_) if extras.forward_of.is_some() => forward_placeholder(),
+            other => other?,
+        };
+        Ok(Outgoing {
+            to,
+            cid,
+            body,
+            extras,
+        })
     }
 
     /// Reads and checks a cmd 10/11 frame (`cid`, `dstid`, payload); the sender is never
@@ -298,11 +442,31 @@ impl Outgoing {
             Some(Cmd::Group) => Target::Group(GroupId(frame.dstid)),
             _ => return Err(ApiError::new(ErrorCode::UnknownCmd)),
         };
+        let extras = Extras::read(
+            frame.reply_to,
+            frame.mentions.clone(),
+            frame.forward_of.as_ref(),
+        )?;
+        let body = match MessageBody::from_frame(frame) {
+            Err(_) if extras.forward_of.is_some() => forward_placeholder(),
+            other => other?,
+        };
         Ok(Outgoing {
             to,
             cid,
-            body: MessageBody::from_frame(frame)?,
+            body,
+            extras,
         })
+    }
+
+    /// A plain message: no reply, mentions or forward.
+    pub fn new(to: Target, cid: Cid, body: MessageBody) -> Outgoing {
+        Outgoing {
+            to,
+            cid,
+            body,
+            extras: Extras::default(),
+        }
     }
 
     /// The cmd 10/11 frame a client sends for it: `dstid`, `cid` and the payload (the
@@ -316,6 +480,7 @@ impl Outgoing {
             ..Frame::default()
         };
         self.body.write_to(&mut frame);
+        self.extras.write_to(&mut frame);
         frame
     }
 }
@@ -337,6 +502,8 @@ pub enum ClientCmd {
     },
     /// cmd 16: I am typing to a user or in a conversation.
     Typing(TypingTo),
+    /// cmd 17: do something to a message.
+    Act(Action),
 }
 
 /// Where a typing indicator goes: `{dstid}` (a peer) or `{conv}`.
@@ -385,6 +552,16 @@ impl ClientCmd {
             Some(Cmd::Typing) => Conv::parse(&frame.conv)
                 .map(|c| ClientCmd::Typing(TypingTo::Conv(c)))
                 .ok_or_else(|| ApiError::with_msg(ErrorCode::NotFound, "No such conversation.")),
+            Some(Cmd::Action) => {
+                let conv = Conv::parse(&frame.conv).ok_or_else(|| {
+                    ApiError::with_msg(ErrorCode::NotFound, "No such conversation.")
+                })?;
+                let act = Act::parse(&frame.act)
+                    .ok_or_else(|| payload("Unknown `act`: see docs/api.md for the actions."))?;
+                let cid = check_cid(&frame.cid)?;
+                Action::new(conv, Seq(frame.target), act, cid, frame.content.clone())
+                    .map(ClientCmd::Act)
+            }
             _ => Err(ApiError::new(ErrorCode::UnknownCmd)),
         }
     }
@@ -408,6 +585,15 @@ impl ClientCmd {
             ClientCmd::Typing(TypingTo::Conv(conv)) => Frame {
                 cmd: Cmd::Typing.code(),
                 conv: conv.key(),
+                ..Frame::default()
+            },
+            ClientCmd::Act(a) => Frame {
+                cmd: Cmd::Action.code(),
+                conv: a.conv.key(),
+                target: a.target.0,
+                act: a.act.as_str().to_owned(),
+                cid: a.cid.to_string(),
+                content: a.content.clone(),
                 ..Frame::default()
             },
         }

@@ -5,6 +5,7 @@
 //! per-media rule in [`body`]; the upload answer and `/media/` keys in [`upload`]; the seed
 //! client's dialect ("v0") in [`seed`].
 
+pub mod action;
 pub mod body;
 pub mod conv;
 pub mod event;
@@ -241,6 +242,33 @@ pub struct OpenConversation {
     pub notices: Vec<frame::Frame>,
     /// A cid no message has yet, for the plain form's next send (a double submit stores once).
     pub next_cid: Cid,
+    /// The pinned messages, newest pin first (at most 50), for the bar under the header.
+    #[serde(default)]
+    pub pins: Vec<frame::Frame>,
+    /// In a group: how far each member has read, for "Read by N" under my messages.
+    #[serde(default)]
+    pub read_marks: Vec<ReadMark>,
+    /// In a group: whether members (not only the owner) may pin.
+    #[serde(default)]
+    pub members_can_pin: bool,
+    /// In a group: its owner (who may recall any message and pin).
+    #[serde(default)]
+    pub owner_id: Option<UserId>,
+    /// How long after sending a text may be edited, in seconds (0: never).
+    #[serde(default)]
+    pub edit_window_secs: i64,
+    /// How long after sending a message may be recalled, in seconds (0: never).
+    #[serde(default)]
+    pub recall_window_secs: i64,
+}
+
+/// How far one member has read a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMark {
+    /// The member.
+    pub user: UserId,
+    /// The newest seq they have read.
+    pub seq: Seq,
 }
 
 /// A member's standing in a group.
@@ -368,11 +396,14 @@ pub struct ConversationSummary {
     pub last_seq: Seq,
     /// How far I have read (my own messages count as read).
     pub read_seq: Seq,
-    /// `last_seq - read_seq`.
+    /// Messages from others after my read mark (actions on messages are not counted).
     pub unread: i64,
     /// The newest message, as its frame; sent as `null` when missing.
     #[serde(default)]
     pub last: Option<frame::Frame>,
+    /// Whether a message after my read mark @mentions me (or everyone): "[@me]" in the list.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mentioned: bool,
 }
 
 #[cfg(test)]
@@ -472,6 +503,7 @@ mod tests {
             read_seq: Seq(1),
             unread: 2,
             last: None,
+            mentioned: false,
         };
         let json = serde_json::to_value(&row).unwrap();
         assert_eq!(

@@ -81,7 +81,7 @@ pub fn command(frame: &Frame, me: UserId, cid: Cid) -> Result<Option<Outgoing>, 
         .with_size(frame.width, frame.height)?,
         None => MessageBody::from_frame(frame)?,
     };
-    Ok(Some(Outgoing { to, cid, body }))
+    Ok(Some(Outgoing::new(to, cid, body)))
 }
 
 #[cfg(test)]

@@ -33,8 +33,18 @@ pub struct Conversations {
     peer_read: BTreeMap<Conv, Seq>,
 }
 
-fn recount(c: &mut ConversationSummary) {
-    c.unread = (c.last_seq.0 - c.read_seq.0).max(0);
+/// Moves the read mark to `seq` and takes what it passed off the unread count. Actions on
+/// messages take seqs too, so the count cannot be `last_seq - read_seq`: the server's count
+/// is kept and lowered by at most the seqs passed (exact when they were all messages, and a
+/// reload brings the server's exact count back).
+fn read_to(c: &mut ConversationSummary, seq: Seq) {
+    let passed = (seq.0 - c.read_seq.0).max(0);
+    c.read_seq = c.read_seq.max(seq);
+    c.unread = if c.read_seq >= c.last_seq {
+        0
+    } else {
+        (c.unread - passed).clamp(0, c.last_seq.0 - c.read_seq.0)
+    };
 }
 
 /// Activity time: the last message's server time (what the server sorts by too).
@@ -62,12 +72,13 @@ impl Conversations {
             if let Some(i) = held.iter().position(|c| c.conv == row.conv) {
                 let local = held.remove(i);
                 if local.last_seq > row.last_seq {
+                    // Messages that overtook the answer were counted here.
                     row.last_seq = local.last_seq;
                     row.last = local.last;
+                    row.unread = row.unread.max(local.unread);
                 }
-                row.read_seq = row.read_seq.max(local.read_seq);
+                read_to(&mut row, local.read_seq);
             }
-            recount(&mut row);
             self.list.push(row);
         }
         self.list.extend(held);
@@ -97,8 +108,10 @@ impl Conversations {
                     // Every local read mark is one the server has too, so a reload can merge
                     // by taking the further mark; a guess here would outlive the reload.
                     read_seq: Seq(0),
-                    unread: 0,
+                    // At most this many; the reload that fills in the title counts exactly.
+                    unread: frame.seq - 1,
                     last: None,
+                    mentioned: false,
                 },
                 ListChange::New(conv),
             ),
@@ -107,9 +120,13 @@ impl Conversations {
         entry.last = Some(frame.clone());
         if frame.userid == me.0 {
             // The server moves the sender's read mark to their own message.
-            entry.read_seq = Seq(frame.seq);
+            read_to(&mut entry, Seq(frame.seq));
+        } else if Seq(frame.seq) > entry.read_seq {
+            entry.unread += 1;
+            if frame.mentions.contains(&me.0) || frame.mentions.contains(&0) {
+                entry.mentioned = true;
+            }
         }
-        recount(&mut entry);
         self.list.insert(0, entry);
         change
     }
@@ -125,8 +142,10 @@ impl Conversations {
         if seq <= c.read_seq {
             return false;
         }
-        c.read_seq = seq;
-        recount(c);
+        read_to(c, seq);
+        if c.unread == 0 {
+            c.mentioned = false;
+        }
         true
     }
 
@@ -143,8 +162,10 @@ impl Conversations {
             // newest stored, which may still be on its way here.
             return match self.entry_mut(conv) {
                 Some(c) if seq > c.read_seq => {
-                    c.read_seq = seq;
-                    recount(c);
+                    read_to(c, seq);
+                    if c.unread == 0 {
+                        c.mentioned = false;
+                    }
                     true
                 }
                 _ => false,
@@ -245,6 +266,7 @@ mod tests {
             read_seq: Seq(read_seq),
             unread: last_seq - read_seq,
             last: Some(msg(conv, last_seq, 99, ts)),
+            mentioned: false,
         }
     }
 

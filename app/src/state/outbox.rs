@@ -7,6 +7,7 @@
 //! same ack; so whenever in doubt (a reconnect, a reload) a message goes back to unsent.
 
 use crate::ids::Cid;
+use crate::protocol::action::Action;
 use crate::protocol::frame::{ClientCmd, Frame, Outgoing};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,10 @@ pub struct Queued {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outbox {
     entries: Vec<Queued>,
+    /// My actions on messages (edits, reactions...) not acked yet, oldest first: sent after
+    /// the messages waiting, resent after a reconnect like them (the server stores a cid
+    /// once), dropped when refused (the view then reloads what is true).
+    actions: Vec<(Action, SendState)>,
     /// Commands that need no delivery guarantee (read marks, typing): sent once if
     /// connected, never stored (a stale read mark or typing hint after a reload is
     /// worthless).
@@ -66,6 +71,20 @@ impl Outbox {
         self.push_as(out, SendState::Unsent)
     }
 
+    /// Queues an action after everything queued. Returns false for a cid already queued.
+    pub fn push_action(&mut self, action: Action) -> bool {
+        if self.has_cid(&action.cid) {
+            return false;
+        }
+        self.actions.push((action, SendState::Unsent));
+        true
+    }
+
+    fn has_cid(&self, cid: &Cid) -> bool {
+        self.entries.iter().any(|q| q.out.cid == *cid)
+            || self.actions.iter().any(|(a, _)| a.cid == *cid)
+    }
+
     /// Queues a command that needs no delivery guarantee; it goes out after the messages
     /// waiting (it is not saved with them).
     pub fn push_transient(&mut self, cmd: ClientCmd) {
@@ -82,6 +101,14 @@ impl Outbox {
         {
             q.state = SendState::InFlight;
             return Some(ClientCmd::Send(q.out.clone()));
+        }
+        if let Some((a, state)) = self
+            .actions
+            .iter_mut()
+            .find(|(_, s)| *s == SendState::Unsent)
+        {
+            *state = SendState::InFlight;
+            return Some(ClientCmd::Act(a.clone()));
         }
         (!self.transient.is_empty()).then(|| self.transient.remove(0))
     }
@@ -104,14 +131,21 @@ impl Outbox {
     /// The server stored it (its ack, or my own message delivered): forget it. Returns false
     /// for a cid not queued, which is harmless.
     pub fn ack(&mut self, cid: &Cid) -> bool {
-        let before = self.entries.len();
+        let before = self.entries.len() + self.actions.len();
         self.entries.retain(|q| q.out.cid != *cid);
-        self.entries.len() != before
+        self.actions.retain(|(a, _)| a.cid != *cid);
+        self.entries.len() + self.actions.len() != before
     }
 
     /// The server refused it: keep it, but do not resend it until [`Outbox::retry`]. Returns
     /// false for a cid not queued.
     pub fn fail(&mut self, cid: &Cid) -> bool {
+        // A refused action is not kept: there is nothing to retry from a menu.
+        let actions = self.actions.len();
+        self.actions.retain(|(a, _)| a.cid != *cid);
+        if self.actions.len() != actions {
+            return true;
+        }
         match self.entries.iter_mut().find(|q| q.out.cid == *cid) {
             Some(q) => {
                 q.state = SendState::Failed;
@@ -135,6 +169,16 @@ impl Outbox {
                 q.state = SendState::Unsent;
             }
         }
+        for (_, state) in &mut self.actions {
+            if *state == SendState::InFlight {
+                *state = SendState::Unsent;
+            }
+        }
+    }
+
+    /// My actions not acked yet, oldest first (shown again after a reload).
+    pub fn actions(&self) -> impl Iterator<Item = &Action> + '_ {
+        self.actions.iter().map(|(a, _)| a)
     }
 
     /// Every queued message, oldest first (to show them again after a reload).
@@ -149,7 +193,7 @@ impl Outbox {
 
     /// True when nothing is queued.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.actions.is_empty()
     }
 
     /// The outbox as JSON, for localStorage: the messages only (a stale read mark or typing
@@ -163,6 +207,10 @@ impl Outbox {
                     frame: q.out.to_frame(),
                     state: q.state,
                 })
+                .chain(self.actions.iter().map(|(a, state)| SavedEntry {
+                    frame: ClientCmd::Act(a.clone()).to_frame(),
+                    state: *state,
+                }))
                 .collect(),
         };
         serde_json::to_string(&saved)
@@ -176,20 +224,25 @@ impl Outbox {
         let saved: Saved = serde_json::from_str(json)?;
         let mut outbox = Outbox::new();
         for entry in saved.entries {
-            let Ok(out) = Outgoing::from_frame(&entry.frame) else {
-                continue;
-            };
             let state = match entry.state {
                 SendState::InFlight => SendState::Unsent,
                 other => other,
             };
-            outbox.push_as(out, state);
+            match ClientCmd::from_frame(&entry.frame) {
+                Ok(ClientCmd::Send(out)) => {
+                    outbox.push_as(out, state);
+                }
+                Ok(ClientCmd::Act(a)) => {
+                    outbox.push_action(a);
+                }
+                _ => {}
+            }
         }
         Ok(outbox)
     }
 
     fn push_as(&mut self, out: Outgoing, state: SendState) -> bool {
-        if self.entries.iter().any(|q| q.out.cid == out.cid) {
+        if self.has_cid(&out.cid) {
             return false;
         }
         self.entries.push(Queued { out, state });
@@ -245,10 +298,10 @@ mod tests {
     }
 
     fn out(c: &str) -> Outgoing {
-        Outgoing {
-            to: Target::User(UserId(2)),
-            cid: cid(c),
-            body: MessageBody::new(
+        Outgoing::new(
+            Target::User(UserId(2)),
+            cid(c),
+            MessageBody::new(
                 1,
                 format!("text of {c}"),
                 String::new(),
@@ -257,7 +310,7 @@ mod tests {
                 0,
             )
             .unwrap(),
-        }
+        )
     }
 
     /// Sends everything unsent, in order, as the socket code does; returns the cids sent.
@@ -364,5 +417,27 @@ mod tests {
         assert!(Outbox::from_json(&Outbox::new().to_json().unwrap())
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn actions_go_after_messages_survive_a_reload_and_are_dropped_when_refused() {
+        use crate::protocol::action::{Act, Action};
+        let mut o = Outbox::new();
+        let conv = Conv::group(GroupId(5));
+        let react = Action::new(conv, Seq(3), Act::React, cid("k"), "👍".into()).unwrap();
+        assert!(o.push_action(react.clone()));
+        assert!(!o.push_action(react.clone()), "a cid is queued once");
+        assert!(!o.push(out("k")), "a message cannot take an action's cid");
+        assert!(o.push(out("m")));
+        let mut next = || o.take_next().map(|c| c.to_frame());
+        assert_eq!(next().map(|f| (f.cmd, f.cid)), Some((10, "m".into())));
+        assert_eq!(next().map(|f| (f.cmd, f.cid)), Some((17, "k".into())));
+        o.on_reconnect();
+        let restored = Outbox::from_json(&o.to_json().unwrap()).unwrap();
+        assert_eq!(restored.actions().cloned().collect::<Vec<_>>(), vec![react]);
+        assert!(o.fail(&cid("k")));
+        assert_eq!(o.actions().count(), 0);
+        assert!(o.ack(&cid("m")));
+        assert!(o.is_empty());
     }
 }

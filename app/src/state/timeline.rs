@@ -12,6 +12,7 @@
 
 use crate::error::ErrorCode;
 use crate::ids::{Cid, Seq, UserId};
+use crate::protocol::action::{apply_reaction, Act, Action};
 use crate::protocol::body::MessageBody;
 use crate::protocol::event::Ack;
 use crate::protocol::frame::{Cmd, Frame};
@@ -96,17 +97,145 @@ impl Timeline {
         }
     }
 
-    /// Merges a history page (any order, overlapping what is held or not): each seq is held
-    /// once, and my messages in it resolve the matching pending entries. Returns how many
-    /// messages were new, so an empty or fully known page can be told apart.
+    /// Merges a page of the newest seqs, or of those after a seq (a pull after a reconnect or
+    /// a gap), in any order, overlapping what is held or not: each seq is held once, my
+    /// messages in it resolve the matching pending entries, and its events (edits, recalls,
+    /// reactions, pins) are applied, in seq order, to the messages they name. Returns how
+    /// many seqs were new, so an empty or fully known page can be told apart.
     pub fn apply_page(&mut self, frames: impl IntoIterator<Item = Frame>) -> usize {
+        self.merge(frames, true)
+    }
+
+    /// Merges a page of older seqs (scrolling back). Its messages come in their current
+    /// state, which already holds the effect of its events, so those are only held, never
+    /// applied: an old "react" applied to a message whose reaction was since taken back
+    /// would bring it back.
+    pub fn apply_older_page(&mut self, frames: impl IntoIterator<Item = Frame>) -> usize {
+        self.merge(frames, false)
+    }
+
+    fn merge(&mut self, frames: impl IntoIterator<Item = Frame>, apply: bool) -> usize {
+        let mut frames: Vec<Frame> = frames.into_iter().collect();
+        frames.sort_by_key(|f| f.seq);
         let mut added = 0;
         for frame in frames {
             if self.insert(&frame) == Some(true) {
                 added += 1;
             }
+            if apply && frame.cmd == Cmd::Action.code() {
+                self.apply_effect(&frame);
+            }
         }
         added
+    }
+
+    /// Applies an action event (cmd 17): held at its seq (a hide has none) and applied to
+    /// the message it names, if held. See [`LiveOutcome`].
+    pub fn apply_event(&mut self, frame: &Frame) -> LiveOutcome {
+        if frame.cmd != Cmd::Action.code() || Conv::parse(&frame.conv) != Some(self.conv) {
+            return LiveOutcome::Ignored;
+        }
+        self.apply_effect(frame);
+        if frame.seq <= 0 {
+            return LiveOutcome::Added;
+        }
+        let inserted = self.insert(frame);
+        self.outcome(inserted)
+    }
+
+    /// Shows an action of mine at once, before the server has it (its ack then only fills
+    /// in its seq, see [`Timeline::apply_action_ack`]).
+    pub fn apply_mine(&mut self, action: &Action, now_ms: i64) {
+        let frame = Frame {
+            cmd: Cmd::Action.code(),
+            userid: self.me.0,
+            conv: self.conv.key(),
+            ts: now_ms,
+            act: action.act.as_str().to_owned(),
+            target: action.target.0,
+            content: action.content.clone(),
+            ..Frame::default()
+        };
+        self.apply_effect(&frame);
+    }
+
+    /// The ack of one of my actions: its seq is held from now on (nothing is missing there).
+    pub fn apply_action_ack(&mut self, ack: &Ack) -> LiveOutcome {
+        if ack.seq <= Seq(0) || ack.conv != self.conv {
+            return LiveOutcome::Ignored;
+        }
+        let marker = Frame {
+            cmd: Cmd::Action.code(),
+            id: ack.id.0,
+            userid: self.me.0,
+            conv: self.conv.key(),
+            seq: ack.seq.0,
+            ts: ack.ts,
+            cid: ack.cid.to_string(),
+            ..Frame::default()
+        };
+        let inserted = self.insert(&marker);
+        self.outcome(inserted)
+    }
+
+    /// What an action does to the message it names (idempotent: the same event applied twice
+    /// changes nothing more).
+    fn apply_effect(&mut self, ev: &Frame) {
+        let Some(act) = Act::parse(&ev.act) else {
+            return;
+        };
+        let target = Seq(ev.target);
+        if act == Act::Recall {
+            // Replies quoting it now say it was recalled.
+            for f in self.stored.values_mut() {
+                if let Some(q) = f.quote.as_mut().filter(|q| q.seq == target) {
+                    q.recalled = true;
+                    q.content.clear();
+                }
+            }
+        }
+        let Some(m) = self
+            .stored
+            .get_mut(&target)
+            .filter(|m| m.cmd != Cmd::Action.code())
+        else {
+            return;
+        };
+        match act {
+            Act::Edit if m.recalled_by == 0 => {
+                m.content.clone_from(&ev.content);
+                m.edited = ev.ts.max(1);
+            }
+            Act::Recall => {
+                m.recalled_by = ev.userid;
+                for field in [&mut m.content, &mut m.pic, &mut m.url, &mut m.memo] {
+                    field.clear();
+                }
+                m.amount = 0;
+                m.reactions.clear();
+                m.mentions.clear();
+                m.pinned_at = 0;
+                m.pinned_by = 0;
+            }
+            Act::React | Act::Unreact if m.recalled_by == 0 => {
+                apply_reaction(
+                    &mut m.reactions,
+                    &ev.content,
+                    UserId(ev.userid),
+                    act == Act::React,
+                );
+            }
+            Act::Pin if m.recalled_by == 0 => {
+                m.pinned_at = ev.ts.max(1);
+                m.pinned_by = ev.userid;
+            }
+            Act::Unpin => {
+                m.pinned_at = 0;
+                m.pinned_by = 0;
+            }
+            Act::Hide => m.hidden = true,
+            _ => {}
+        }
     }
 
     /// Merges one live message frame (cmd 10/11); see [`LiveOutcome`].
@@ -203,9 +332,21 @@ impl Timeline {
         self.gap_after().is_some()
     }
 
-    /// The stored message at `seq`, if held.
+    /// The stored message (or event) at `seq`, if held.
     pub fn get(&self, seq: Seq) -> Option<&Frame> {
         self.stored.get(&seq)
+    }
+
+    /// My newest message still held and not recalled (Up arrow in an empty composer edits
+    /// it).
+    pub fn my_last_text(&self) -> Option<&Frame> {
+        self.stored.values().rev().find(|f| {
+            f.userid == self.me.0
+                && f.cmd != Cmd::Action.code()
+                && f.recalled_by == 0
+                && !f.hidden
+                && f.media == crate::protocol::body::Media::Text.code()
+        })
     }
 
     /// What to display, in order: stored messages by seq, then my pending and failed ones in
@@ -213,6 +354,7 @@ impl Timeline {
     pub fn items(&self) -> impl Iterator<Item = Item<'_>> + '_ {
         self.stored
             .values()
+            .filter(|f| f.cmd != Cmd::Action.code() && !f.hidden)
             .map(Item::Stored)
             .chain(self.pending.iter().map(Item::Pending))
     }
@@ -224,8 +366,11 @@ impl Timeline {
     /// Holds a stored message frame once. `None`: not a message of this conversation;
     /// `Some(true)`: newly held; `Some(false)`: that seq was held already.
     fn insert(&mut self, frame: &Frame) -> Option<bool> {
-        let is_message = matches!(Cmd::from_code(frame.cmd), Some(Cmd::Private | Cmd::Group));
-        if !is_message || frame.seq <= 0 || Conv::parse(&frame.conv) != Some(self.conv) {
+        let held = matches!(
+            Cmd::from_code(frame.cmd),
+            Some(Cmd::Private | Cmd::Group | Cmd::Action)
+        );
+        if !held || frame.seq <= 0 || Conv::parse(&frame.conv) != Some(self.conv) {
             return None;
         }
         // My own message, stored: whatever was pending under its cid is done, even if it had
@@ -313,6 +458,22 @@ mod tests {
             conv: conv(),
             seq: Seq(seq),
             ts: 50_000 + seq,
+            action: None,
+        }
+    }
+
+    /// An action event of `conv()` as the server delivers it.
+    fn event(seq: i64, from: UserId, act: &str, target: i64, content: &str) -> Frame {
+        Frame {
+            cmd: 17,
+            userid: from.0,
+            conv: conv().key(),
+            seq,
+            ts: 60_000 + seq,
+            act: act.into(),
+            target,
+            content: content.into(),
+            ..Frame::default()
         }
     }
 
@@ -515,5 +676,86 @@ mod tests {
         t.fail(&c("b"), ErrorCode::Internal, "Timed out.".into());
         t.apply_live(&msg(1, ME, "b"));
         assert_eq!(shown(&t), ["1", "?a"]);
+    }
+
+    #[test]
+    fn events_take_their_seq_and_change_the_message_they_name() {
+        let mut t = Timeline::new(conv(), ME);
+        t.apply_page([theirs(1), theirs(2)]);
+        assert_eq!(t.apply_event(&event(3, PEER, "edit", 1, "fixed")), LiveOutcome::Added);
+        assert_eq!(t.apply_event(&event(4, ME, "react", 1, "👍")), LiveOutcome::Added);
+        assert_eq!(t.apply_event(&event(5, PEER, "react", 1, "👍")), LiveOutcome::Added);
+        assert_eq!(t.apply_event(&event(6, PEER, "pin", 2, "")), LiveOutcome::Added);
+        // Events are held (no hole), never shown as rows.
+        assert_eq!(shown(&t), ["1", "2"]);
+        assert_eq!(t.gap_after(), None);
+        let m = t.get(Seq(1)).unwrap();
+        assert_eq!((m.content.as_str(), m.edited > 0), ("fixed", true));
+        assert_eq!(m.reactions[0].users, vec![ME, PEER]);
+        assert!(t.get(Seq(2)).unwrap().pinned_at > 0);
+        // Seen again (a page after a reconnect): nothing changes twice.
+        assert_eq!(t.apply_event(&event(5, PEER, "react", 1, "👍")), LiveOutcome::Duplicate);
+        t.apply_page([event(4, ME, "react", 1, "👍")]);
+        assert_eq!(t.get(Seq(1)).unwrap().reactions[0].users.len(), 2);
+        // A missed event is a gap like a missed message.
+        assert_eq!(
+            t.apply_event(&event(8, PEER, "unreact", 1, "👍")),
+            LiveOutcome::Gap { after: Seq(6) }
+        );
+        assert_eq!(t.get(Seq(1)).unwrap().reactions[0].users, vec![ME]);
+    }
+
+    #[test]
+    fn a_recall_erases_the_message_and_the_quotes_of_it() {
+        let mut t = Timeline::new(conv(), ME);
+        let mut reply = theirs(2);
+        reply.reply_to = 1;
+        reply.quote = Some(crate::protocol::action::Quote::of(
+            Seq(1),
+            ME,
+            crate::protocol::body::Media::Text,
+            "secret",
+        ));
+        t.apply_page([msg(1, ME, "a"), reply]);
+        t.apply_event(&event(3, ME, "recall", 1, ""));
+        let m = t.get(Seq(1)).unwrap();
+        assert_eq!((m.recalled_by, m.content.as_str()), (ME.0, ""));
+        let q = t.get(Seq(2)).unwrap().quote.clone().unwrap();
+        assert!(q.recalled && q.content.is_empty());
+        // Nothing more applies to it.
+        t.apply_event(&event(4, ME, "edit", 1, "back"));
+        assert_eq!(t.get(Seq(1)).unwrap().content, "");
+        assert_eq!(shown(&t), ["1", "2"], "a recalled message keeps its place");
+    }
+
+    #[test]
+    fn my_actions_show_at_once_and_their_acks_fill_their_seq() {
+        let mut t = Timeline::new(conv(), ME);
+        t.apply_page([msg(1, ME, "a")]);
+        let edit = Action::new(conv(), Seq(1), Act::Edit, c("e"), "better".into()).unwrap();
+        t.apply_mine(&edit, 5);
+        assert_eq!(t.get(Seq(1)).unwrap().content, "better");
+        let acked = Ack {
+            action: Some(Act::Edit),
+            ..ack("e", 2)
+        };
+        assert_eq!(t.apply_action_ack(&acked), LiveOutcome::Added);
+        assert_eq!(t.newest_seq(), Some(Seq(2)));
+        assert_eq!(shown(&t), ["1"]);
+        // Hiding for me: gone from the rows, nothing of it shown.
+        let hide = event(0, ME, "hide", 1, "");
+        assert_eq!(t.apply_event(&hide), LiveOutcome::Added);
+        assert!(shown(&t).is_empty());
+    }
+
+    #[test]
+    fn an_older_page_is_held_as_it_comes() {
+        let mut t = Timeline::new(conv(), ME);
+        t.apply_page([theirs(3)]);
+        // The message comes in its current state (no reaction any more); the old event
+        // that added one must not bring it back.
+        t.apply_older_page([theirs(1), event(2, PEER, "react", 1, "👍")]);
+        assert!(t.get(Seq(1)).unwrap().reactions.is_empty());
+        assert_eq!(t.gap_after(), None);
     }
 }

@@ -153,6 +153,36 @@ pub struct Settings {
     )]
     pub max_group_members: u32,
 
+    /// How long after sending a person may edit their text message, in seconds; 0 turns
+    /// editing off.
+    #[arg(
+        long,
+        env = "PARLEY_EDIT_WINDOW_SECS",
+        value_name = "PARLEY_EDIT_WINDOW_SECS",
+        default_value_t = 86_400
+    )]
+    pub edit_window_secs: u64,
+
+    /// How long after sending a person may recall (delete for everyone) their message, in
+    /// seconds; 0 turns recalling one's own messages off (a group's owner still may).
+    #[arg(
+        long,
+        env = "PARLEY_RECALL_WINDOW_SECS",
+        value_name = "PARLEY_RECALL_WINDOW_SECS",
+        default_value_t = 120
+    )]
+    pub recall_window_secs: u64,
+
+    /// Most message actions (edits, recalls, reactions, pins, hides) one user may make per
+    /// minute on this node.
+    #[arg(
+        long,
+        env = "PARLEY_ACTIONS_PER_MINUTE",
+        value_name = "PARLEY_ACTIONS_PER_MINUTE",
+        default_value_t = 120
+    )]
+    pub actions_per_minute: u32,
+
     /// Most WebSockets one user may hold open on this node.
     #[arg(
         long,
@@ -408,6 +438,9 @@ impl fmt::Debug for Settings {
             .field("login_window_secs", &self.login_window_secs)
             .field("max_owned_groups", &self.max_owned_groups)
             .field("max_group_members", &self.max_group_members)
+            .field("edit_window_secs", &self.edit_window_secs)
+            .field("recall_window_secs", &self.recall_window_secs)
+            .field("actions_per_minute", &self.actions_per_minute)
             .field("max_sockets_per_user", &self.max_sockets_per_user)
             .field("max_sockets_per_addr", &self.max_sockets_per_addr)
             .field("max_sockets", &self.max_sockets)

@@ -16,6 +16,39 @@ pub struct RequestDeadlines {
     pub body_total: Duration,
 }
 
+/// What people may do to messages after sending them, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActionLimits {
+    /// How long a text stays editable by its sender; zero: never.
+    pub edit_window: Duration,
+    /// How long a message stays recallable by its sender; zero: never.
+    pub recall_window: Duration,
+    /// Actions per user per minute on one node.
+    pub per_minute: u32,
+}
+
+impl Default for ActionLimits {
+    fn default() -> ActionLimits {
+        ActionLimits {
+            edit_window: Duration::from_secs(86_400),
+            recall_window: Duration::from_secs(120),
+            per_minute: 120,
+        }
+    }
+}
+
+/// The action limits; a zero rate would refuse every action, so it is refused.
+pub(super) fn actions(s: &Settings) -> Result<ActionLimits, ConfigError> {
+    if s.actions_per_minute == 0 {
+        return Err(ConfigError::Zero("PARLEY_ACTIONS_PER_MINUTE"));
+    }
+    Ok(ActionLimits {
+        edit_window: Duration::from_secs(s.edit_window_secs),
+        recall_window: Duration::from_secs(s.recall_window_secs),
+        per_minute: s.actions_per_minute,
+    })
+}
+
 /// Refuses zero socket caps (nobody could connect) and a zero notice lifetime.
 pub(super) fn check_sockets_and_notices(s: &Settings) -> Result<(), ConfigError> {
     for (name, v) in [

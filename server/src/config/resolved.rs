@@ -73,6 +73,8 @@ pub struct Config {
     pub cluster: Option<ClusterConfig>,
     /// Request deadlines (slow or stalled clients).
     pub deadlines: RequestDeadlines,
+    /// Edit and recall windows, and the action rate.
+    pub actions: super::limits::ActionLimits,
 }
 
 impl fmt::Debug for Config {
@@ -95,6 +97,7 @@ impl fmt::Debug for Config {
             .field("media", &self.media)
             .field("cluster", &self.cluster)
             .field("deadlines", &self.deadlines)
+            .field("actions", &self.actions)
             .finish_non_exhaustive()
     }
 }
@@ -127,11 +130,13 @@ impl Settings {
         let media = media::resolve(&self)?;
         let cluster = super::cluster::resolve(&self)?;
         let deadlines = limits::deadlines(&self);
+        let actions = limits::actions(&self)?;
         let socket_limits = limits::socket_limits(&self);
         Ok(Config {
             media,
             cluster,
             deadlines,
+            actions,
             addr: self.addr,
             data_dir: self.data_dir,
             database_url,

@@ -209,6 +209,16 @@ impl Storage {
         Ok(())
     }
 
+    /// Deletes the files of uploads whose rows are gone (a recalled message was the last to
+    /// point at them); failures are logged, as nothing names those files any more.
+    pub async fn delete(&self, keys: &[String]) {
+        for key in keys {
+            if let Err(e) = self.objects.delete(&object_path(key)).await {
+                tracing::warn!(key, error = %e, "could not delete an unreferenced upload");
+            }
+        }
+    }
+
     /// Deletes objects, logging (not returning) failures: used to clean up after a refusal,
     /// where the refusal is the answer.
     async fn discard(&self, keys: &[&str]) {

@@ -1,12 +1,14 @@
 //! Sync and history: the conversation list, history pages and read marks (docs/api.md,
 //! "Conversations").
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
+use super::extract::{ApiJson, ApiPath, ApiQuery, ClientAddr, CurrentUser};
 use crate::error::AppError;
 use crate::rules::chat::ConversationSummary;
 use crate::state::AppState;
 use crate::store::messages::Page;
 use app::error::{ApiError, ErrorCode};
+use app::ids::{Cid, Seq};
+use app::protocol::action::{Act, Action};
 use app::protocol::frame::{Frame, SendRequest};
 use app::protocol::Conv;
 use axum::extract::State;
@@ -29,6 +31,18 @@ pub async fn list(
     me: CurrentUser,
 ) -> Result<ApiJson<Vec<ConversationSummary>>, AppError> {
     Ok(ApiJson(state.chat.conversations(me.user.id).await?))
+}
+
+/// `GET /api/conversations/{conv}` -> the conversation as the chat pane opens it: title,
+/// newest page, senders, notices, pins and (in a group) read marks.
+pub async fn open(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(conv): ApiPath<String>,
+) -> Result<ApiJson<app::protocol::OpenConversation>, AppError> {
+    Ok(ApiJson(
+        state.chat.open(me.user.id, conv_of(&conv)?, None).await?,
+    ))
 }
 
 /// Query of the history endpoint.
@@ -116,4 +130,53 @@ pub async fn read(
         .mark_read(&me.user, conv_of(&conv)?, body.seq)
         .await?;
     Ok(ApiJson(ReadMark { read_seq }))
+}
+
+/// `POST /api/conversations/{conv}/actions` body: what to do to which message.
+#[derive(Deserialize)]
+pub struct ActionRequest {
+    /// Your own id for the action (1-64 characters); resending it is harmless.
+    pub cid: String,
+    /// `edit`, `recall`, `react`, `unreact`, `pin`, `unpin` or `hide`.
+    pub act: String,
+    /// The seq of the message.
+    pub target: i64,
+    /// The new text (edit) or the emoji (react, unreact).
+    #[serde(default)]
+    pub content: String,
+}
+
+/// `POST /api/conversations/{conv}/actions` -> 201 the event (cmd 17) as every participant
+/// receives it, 200 with the same event for a resent cid; 204 for `hide`, which has none.
+pub async fn act(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ClientAddr(addr): ClientAddr,
+    ApiPath(conv): ApiPath<String>,
+    ApiJson(body): ApiJson<ActionRequest>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let conv = conv_of(&conv)?;
+    let act = Act::parse(&body.act).ok_or_else(|| {
+        ApiError::with_msg(ErrorCode::InvalidPayload, "Unknown `act`: see docs/api.md.")
+    })?;
+    let cid = Cid::new(body.cid).map_err(|_| {
+        ApiError::with_msg(
+            ErrorCode::InvalidPayload,
+            "`cid` is required: your own id for the action, 1-64 characters.",
+        )
+    })?;
+    let action = Action::new(conv, Seq(body.target), act, cid, body.content)?;
+    let done = state.chat.act(&me.user, addr, None, action).await?;
+    Ok(match done.frame() {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(frame) => {
+            let status = if done.new {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            (status, ApiJson(frame)).into_response()
+        }
+    })
 }

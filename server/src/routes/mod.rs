@@ -80,11 +80,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/groups/{id}/members", get(social::members))
         .route("/api/groups/{id}/owner", post(social::transfer_group))
         .route("/api/conversations", get(conversations::list))
+        .route("/api/conversations/{conv}", get(conversations::open))
         .route(
             "/api/conversations/{conv}/messages",
             get(conversations::messages).post(conversations::send),
         )
         .route("/api/conversations/{conv}/read", post(conversations::read))
+        .route(
+            "/api/conversations/{conv}/actions",
+            post(conversations::act),
+        )
         .route("/api/notices", get(notices::list))
         .route(
             "/api/upload",

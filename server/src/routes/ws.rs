@@ -86,6 +86,7 @@ pub async fn open(
     let login = Login {
         user: session.user,
         expires_at_ms: session.expires_at_ms,
+        addr,
     };
     // If the upgrade never completes, the closure (and with it the registration) is dropped.
     Ok(ws

@@ -71,6 +71,8 @@ pub struct Login {
     pub user: User,
     /// When the login session expires (ms since the epoch); the socket closes then.
     pub expires_at_ms: i64,
+    /// The client's address (for per-address limits).
+    pub addr: Option<std::net::IpAddr>,
 }
 
 /// Counts a connection's frames naming another sender ([`Reading::ForeignSender`], which
@@ -161,8 +163,9 @@ async fn serve(
 
     let mut unreadable = 0u32;
     let mut foreign = ForeignSenders::default();
-    // Answers to sends waiting for their commit.
-    let mut in_flight: FuturesUnordered<BoxFuture<'static, Frame>> = FuturesUnordered::new();
+    // Answers to sends and actions waiting for their commit (a hide has none).
+    let mut in_flight: FuturesUnordered<BoxFuture<'static, Option<Frame>>> =
+        FuturesUnordered::new();
     loop {
         let next = tokio::select! {
             biased;
@@ -172,8 +175,10 @@ async fn serve(
                 break;
             }
             Some(reply) = in_flight.next(), if !in_flight.is_empty() => {
-                if !conn.answer(reply).await {
-                    break;
+                if let Some(reply) = reply {
+                    if !conn.answer(reply).await {
+                        break;
+                    }
                 }
                 continue;
             }
@@ -262,9 +267,27 @@ async fn serve(
                 match Box::pin(state.chat.submit(&login.user, Some(outlet.id), out)).await {
                     Ok(stored) => {
                         in_flight.push(Box::pin(async move {
-                            match stored.await {
+                            Some(match stored.await {
                                 Ok(sent) => sent.ack(),
                                 Err(e) => error_frame(&e.to_api(), &cid),
+                            })
+                        }));
+                        None
+                    }
+                    Err(e) => Some(error_frame(&e.to_api(), &cid)),
+                }
+            }
+            ClientCmd::Act(action) => {
+                let submitted =
+                    state
+                        .chat
+                        .submit_action(&login.user, login.addr, Some(outlet.id), action);
+                match Box::pin(submitted).await {
+                    Ok(done) => {
+                        in_flight.push(Box::pin(async move {
+                            match done.await {
+                                Ok(done) => done.ack(),
+                                Err(e) => Some(error_frame(&e.to_api(), &cid)),
                             }
                         }));
                         None
@@ -289,14 +312,16 @@ async fn serve(
 /// The reader's end: the acks of sends already queued, then the writer's close.
 async fn finish(
     conn: Conn<'_>,
-    mut in_flight: FuturesUnordered<BoxFuture<'static, Frame>>,
+    mut in_flight: FuturesUnordered<BoxFuture<'static, Option<Frame>>>,
     reader_done: CancellationToken,
     mut writer: JoinHandle<()>,
 ) {
     // Sends already queued are stored whatever happens; their acks still go out if the
     // client is there to read them.
     while let Some(reply) = in_flight.next().await {
-        let _ = conn.answer(reply).await;
+        if let Some(reply) = reply {
+            let _ = conn.answer(reply).await;
+        }
     }
     reader_done.cancel();
     // The writer ends by itself once the close frame is out; a peer that stopped reading
@@ -357,7 +382,9 @@ async fn dispatch(
     match cmd {
         ClientCmd::Heartbeat => Ok(Some(Frame::default())),
         // Pipelined by the reader (see `serve`); never reaches here.
-        ClientCmd::Send(_) => Err(AppError::Internal("send dispatched unpipelined".into())),
+        ClientCmd::Send(_) | ClientCmd::Act(_) => {
+            Err(AppError::Internal("send dispatched unpipelined".into()))
+        }
         ClientCmd::Read { conv, seq } => {
             state.chat.mark_read(user, conv, seq.0).await.map(|_| None)
         }

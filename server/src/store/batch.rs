@@ -13,7 +13,8 @@
 
 use super::entities::{conv_read, conversation, message};
 use super::messages::{
-    add_media_refs, add_participants, message_row, unanswered, NewMessage, Stored, StoredMessage,
+    add_media_refs, add_mentions, add_participants, message_row, unanswered, NewMessage, Stored,
+    StoredMessage,
 };
 use super::{Store, StoreError};
 use app::error::ErrorCode;
@@ -50,7 +51,8 @@ enum Mode {
 
 /// What became of one message of a batch while the transaction was being built.
 enum Outcome {
-    Done(Result<Stored, StoreError>),
+    /// Answered already (boxed: the other outcomes are a word).
+    Done(Box<Result<Stored, StoreError>>),
     /// Inserted by this batch (read back after the insert).
     Inserted,
     /// The same (sender, cid) as an earlier message of this batch.
@@ -58,10 +60,11 @@ enum Outcome {
 }
 
 /// The stored messages with these (sender, cid) pairs, by pair.
+/// `None` for a pair an action was stored under: a cid names one message or one action.
 async fn by_sender_cid<'a>(
     conn: &impl ConnectionTrait,
     pairs: impl Iterator<Item = (UserId, &'a str)>,
-) -> Result<HashMap<(i64, Cid), StoredMessage>, StoreError> {
+) -> Result<HashMap<(i64, Cid), Option<StoredMessage>>, StoreError> {
     let mut any = Condition::any();
     let mut n = 0;
     for (sender, cid) in pairs {
@@ -78,8 +81,13 @@ async fn by_sender_cid<'a>(
     let rows = message::Entity::find().filter(any).all(conn).await?;
     rows.into_iter()
         .map(|m| {
+            if m.kind != 0 {
+                let cid = Cid::new(m.cid)
+                    .map_err(|_| StoreError::Inconsistent(format!("row {}: bad cid", m.id)))?;
+                return Ok(((m.sender_id, cid), None));
+            }
             let m = StoredMessage::try_from(m)?;
-            Ok(((m.sender.0, m.cid.clone()), m))
+            Ok(((m.sender.0, m.cid.clone()), Some(m)))
         })
         .collect()
 }
@@ -142,6 +150,7 @@ impl Store {
             conversation::ActiveModel {
                 conv: Set(key.clone()),
                 last_seq: Set(0),
+                last_msg_seq: Set(0),
                 updated_at: Set(*now),
                 group_id: Set(match conv {
                     Conv::Group(g) => Some(g.0),
@@ -198,18 +207,17 @@ impl Store {
             let new = &p.new;
             let key = new.conv.key();
             if let Some(done) = earlier.get(&(new.sender.0, new.cid.clone())) {
-                outcomes.push(Outcome::Done(if done.conv == new.conv {
-                    Ok(Stored::Duplicate(done.clone()))
-                } else {
-                    Err(StoreError::Refused(ErrorCode::CidConflict))
-                }));
+                outcomes.push(Outcome::Done(Box::new(match done {
+                    Some(done) if done.conv == new.conv => Ok(Stored::Duplicate(done.clone())),
+                    _ => Err(StoreError::Refused(ErrorCode::CidConflict)),
+                })));
                 continue;
             }
             if let Some(&first) = claimed.get(&(new.sender, new.cid.as_str())) {
                 outcomes.push(if batch[first].new.conv == new.conv {
                     Outcome::SameAs(first)
                 } else {
-                    Outcome::Done(Err(StoreError::Refused(ErrorCode::CidConflict)))
+                    Outcome::Done(Box::new(Err(StoreError::Refused(ErrorCode::CidConflict))))
                 });
                 continue;
             }
@@ -221,9 +229,9 @@ impl Store {
                 };
                 if sent >= limit {
                     unanswered_by.insert(k, sent);
-                    outcomes.push(Outcome::Done(Err(StoreError::Refused(
+                    outcomes.push(Outcome::Done(Box::new(Err(StoreError::Refused(
                         ErrorCode::NotFriendsLimit,
-                    ))));
+                    )))));
                     continue;
                 }
                 unanswered_by.insert(k, sent + 1);
@@ -289,6 +297,7 @@ impl Store {
                     )
                     .await?
                     .into_values()
+                    .flatten()
                     .collect()
                 }
             };
@@ -298,6 +307,7 @@ impl Store {
                 return Ok(None);
             }
             add_media_refs(&txn, &stored).await?;
+            add_mentions(&txn, &stored).await?;
             inserted = stored
                 .into_iter()
                 .map(|m| ((m.sender.0, m.cid.clone()), m))
@@ -339,10 +349,18 @@ impl Store {
                     Expr::value(*ts),
                 );
             }
+            let msg_seqs = seqs.clone();
             conversation::Entity::update_many()
                 .col_expr(
                     conversation::Column::LastSeq,
                     seqs.finally(Expr::col(conversation::Column::LastSeq))
+                        .into(),
+                )
+                // Every row of a batch is a message: the newest is also the newest message.
+                .col_expr(
+                    conversation::Column::LastMsgSeq,
+                    msg_seqs
+                        .finally(Expr::col(conversation::Column::LastMsgSeq))
                         .into(),
                 )
                 .col_expr(
@@ -360,7 +378,7 @@ impl Store {
         let mut results: Vec<Result<Stored, StoreError>> = Vec::with_capacity(batch.len());
         for (p, outcome) in batch.iter().zip(outcomes) {
             let result = match outcome {
-                Outcome::Done(r) => r,
+                Outcome::Done(r) => *r,
                 Outcome::Inserted => inserted
                     .remove(&(p.new.sender.0, p.new.cid.clone()))
                     .map(Stored::New)

@@ -7,7 +7,8 @@
 //! written when a conversation's first message is stored.
 
 use super::entities::{
-    conv_member, conv_read, conversation, group, group_member, message, message_media, user,
+    conv_member, conv_read, conversation, group, group_member, mention, message, message_media,
+    user,
 };
 use super::{classify, Store, StoreError};
 use app::error::ErrorCode;
@@ -33,6 +34,47 @@ pub struct NewMessage {
     pub body: MessageBody,
     /// Store time, ms since the epoch.
     pub now_ms: i64,
+    /// Reply, mentions, forwarded.
+    pub extras: MessageExtras,
+}
+
+/// What a message says beyond its payload, fixed when it is sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageExtras {
+    /// The earlier message of the conversation it replies to.
+    pub reply_to: Option<Seq>,
+    /// Who it @mentions (`MENTION_ALL`: everyone in the group).
+    pub mentions: Vec<UserId>,
+    /// Copied from another conversation.
+    pub forwarded: bool,
+}
+
+/// What has been done to a message since it was sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageState {
+    /// When its text was last edited, ms since the epoch.
+    pub edited_at: Option<i64>,
+    /// Who recalled it; its content is then gone.
+    pub recalled_by: Option<UserId>,
+    /// When and by whom it was pinned.
+    pub pinned: Option<(i64, UserId)>,
+}
+
+/// Writes mention ids as stored: comma-separated.
+pub(super) fn mentions_column(ids: &[UserId]) -> String {
+    ids.iter()
+        .map(|u| u.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads the stored mention ids (a broken entry is skipped: it names nobody).
+fn parse_mentions(column: &str) -> Vec<UserId> {
+    column
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .map(UserId)
+        .collect()
 }
 
 /// A stored message.
@@ -52,14 +94,25 @@ pub struct StoredMessage {
     pub body: MessageBody,
     /// Store time, ms since the epoch.
     pub ts: i64,
+    /// Reply, mentions, forwarded.
+    pub extras: MessageExtras,
+    /// Edited, recalled, pinned.
+    pub state: MessageState,
 }
 
 impl TryFrom<message::Model> for StoredMessage {
     type Error = StoreError;
 
     fn try_from(m: message::Model) -> Result<StoredMessage, StoreError> {
+        if m.kind != 0 {
+            return Err(StoreError::Inconsistent(format!(
+                "row {} is an action, not a message",
+                m.id
+            )));
+        }
         let conv = Conv::parse(&m.conv)
             .ok_or_else(|| StoreError::Inconsistent(format!("message {}: bad conv", m.id)))?;
+        // A recalled message keeps its kind; its payload fields are empty.
         let media = u16::try_from(m.media)
             .ok()
             .and_then(Media::from_code)
@@ -85,6 +138,16 @@ impl TryFrom<message::Model> for StoredMessage {
                 height: u32::try_from(m.height).unwrap_or(0),
             },
             ts: m.created_at,
+            extras: MessageExtras {
+                reply_to: (m.reply_seq > 0).then_some(Seq(m.reply_seq)),
+                mentions: parse_mentions(&m.mentions),
+                forwarded: m.forwarded,
+            },
+            state: MessageState {
+                edited_at: (m.edited_at > 0).then_some(m.edited_at),
+                recalled_by: (m.recalled_by != 0).then_some(UserId(m.recalled_by)),
+                pinned: (m.pinned_at > 0).then_some((m.pinned_at, UserId(m.pinned_by))),
+            },
         })
     }
 }
@@ -105,6 +168,7 @@ pub(super) async fn unanswered(
         .column_as(message::Column::Seq.max(), "m")
         .filter(message::Column::Conv.eq(conv))
         .filter(message::Column::SenderId.eq(peer.0))
+        .filter(message::Column::Kind.eq(0))
         .into_tuple::<Option<i64>>()
         .one(conn)
         .await?
@@ -112,6 +176,7 @@ pub(super) async fn unanswered(
     Ok(message::Entity::find()
         .filter(message::Column::Conv.eq(conv))
         .filter(message::Column::SenderId.eq(sender.0))
+        .filter(message::Column::Kind.eq(0))
         .filter(message::Column::Seq.gt(answered.unwrap_or(0)))
         .count(conn)
         .await?)
@@ -135,8 +200,42 @@ pub(super) fn message_row(new: &NewMessage, seq: i64) -> message::ActiveModel {
         // At most MAX_DIMENSION, so the conversion never saturates in practice.
         width: Set(i32::try_from(body.width).unwrap_or(i32::MAX)),
         height: Set(i32::try_from(body.height).unwrap_or(i32::MAX)),
+        kind: Set(0),
+        target_seq: Set(0),
+        reply_seq: Set(new.extras.reply_to.map_or(0, |s| s.0)),
+        forwarded: Set(new.extras.forwarded),
+        mentions: Set(mentions_column(&new.extras.mentions)),
+        edited_at: Set(0),
+        recalled_by: Set(0),
+        pinned_at: Set(0),
+        pinned_by: Set(0),
         ..Default::default()
     }
+}
+
+/// Records whom new messages @mention, so "mentioned since my read mark" is an index range.
+pub(super) async fn add_mentions<'a>(
+    txn: &sea_orm::DatabaseTransaction,
+    messages: impl IntoIterator<Item = &'a StoredMessage>,
+) -> Result<(), StoreError> {
+    let rows: Vec<mention::ActiveModel> = messages
+        .into_iter()
+        .flat_map(|m| {
+            m.extras.mentions.iter().map(|u| mention::ActiveModel {
+                conv: Set(m.conv.key()),
+                seq: Set(m.seq.0),
+                user_id: Set(u.0),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    mention::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
 }
 
 /// What storing a message did.
@@ -165,6 +264,10 @@ pub struct ListedConv {
     pub updated_at: i64,
     /// The newest message (`None` only if it went missing: the store never does that).
     pub last: Option<StoredMessage>,
+    /// Messages from others after the read mark (actions are not counted).
+    pub unread: i64,
+    /// Whether one of those @mentions the user (or everyone).
+    pub mentioned: bool,
 }
 
 /// A row of either listing query: the conversation's counters, who or what it is with, the
@@ -193,10 +296,21 @@ struct ListRow {
     m_created_at: Option<i64>,
     m_width: Option<i32>,
     m_height: Option<i32>,
+    m_reply_seq: Option<i64>,
+    m_forwarded: Option<bool>,
+    m_mentions: Option<String>,
+    m_edited_at: Option<i64>,
+    m_recalled_by: Option<i64>,
+    m_pinned_at: Option<i64>,
+    m_pinned_by: Option<i64>,
+    /// Messages from others after the read mark.
+    unread: i64,
+    /// Mentions of the reader (or everyone) after the read mark.
+    mentions: i64,
 }
 
 /// The message columns of a [`ListRow`], in the order the queries select them.
-const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 13] = [
+const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 20] = [
     (message::Column::Id, "m_id"),
     (message::Column::Seq, "m_seq"),
     (message::Column::SenderId, "m_sender_id"),
@@ -210,6 +324,13 @@ const LAST_MESSAGE_COLUMNS: [(message::Column, &str); 13] = [
     (message::Column::CreatedAt, "m_created_at"),
     (message::Column::Width, "m_width"),
     (message::Column::Height, "m_height"),
+    (message::Column::ReplySeq, "m_reply_seq"),
+    (message::Column::Forwarded, "m_forwarded"),
+    (message::Column::Mentions, "m_mentions"),
+    (message::Column::EditedAt, "m_edited_at"),
+    (message::Column::RecalledBy, "m_recalled_by"),
+    (message::Column::PinnedAt, "m_pinned_at"),
+    (message::Column::PinnedBy, "m_pinned_by"),
 ];
 
 impl ListRow {
@@ -234,6 +355,16 @@ impl ListRow {
                     created_at: self.m_created_at.ok_or_else(null)?,
                     width: self.m_width.ok_or_else(null)?,
                     height: self.m_height.ok_or_else(null)?,
+                    // The join names a message row (seq = last_msg_seq), never an action.
+                    kind: 0,
+                    target_seq: 0,
+                    reply_seq: self.m_reply_seq.ok_or_else(null)?,
+                    forwarded: self.m_forwarded.ok_or_else(null)?,
+                    mentions: self.m_mentions.ok_or_else(null)?,
+                    edited_at: self.m_edited_at.ok_or_else(null)?,
+                    recalled_by: self.m_recalled_by.ok_or_else(null)?,
+                    pinned_at: self.m_pinned_at.ok_or_else(null)?,
+                    pinned_by: self.m_pinned_by.ok_or_else(null)?,
                 })?)
             }
         };
@@ -245,13 +376,15 @@ impl ListRow {
             read_seq: self.read_seq.map_or(0, |r| r.min(self.last_seq)),
             updated_at: self.updated_at,
             last,
+            unread: self.unread,
+            mentioned: self.mentions > 0,
         })
     }
 }
 
 /// Completes a listing query whose FROM and inner joins already lead to `conversations`:
 /// selects the counters, LEFT JOINs `me`'s read mark (unique on (conv, user_id)) and the
-/// newest message (unique on (conv, seq), with seq = last_seq), so each conversation is one
+/// newest message (unique on (conv, seq), with seq = last_msg_seq), so each conversation is one
 /// row found through indexes.
 fn with_counters_and_last(q: &mut SelectStatement, me: UserId) {
     let conv = (conversation::Entity, conversation::Column::Conv);
@@ -271,6 +404,46 @@ fn with_counters_and_last(q: &mut SelectStatement, me: UserId) {
     for (column, alias) in LAST_MESSAGE_COLUMNS {
         q.expr_as(Expr::col((message::Entity, column)), Alias::new(alias));
     }
+    // Unread messages and mentions: correlated counts over (conv, seq) index ranges after
+    // the read mark, so the list stays two statements whatever its length. Actions take
+    // seqs too, so `last_seq - read_seq` would count reactions and edits as unread.
+    let mark = || {
+        sea_orm::sea_query::Func::coalesce([
+            Expr::col((conv_read::Entity, conv_read::Column::ReadSeq)).into(),
+            Expr::val(0i64).into(),
+        ])
+    };
+    let um = Alias::new("um");
+    let mut unread = Query::select();
+    unread
+        .expr(Expr::col((um.clone(), message::Column::Id)).count())
+        .from_as(message::Entity, um.clone())
+        .and_where(Expr::col((um.clone(), message::Column::Conv)).equals(conv))
+        .and_where(Expr::col((um.clone(), message::Column::Seq)).gt(mark()))
+        .and_where(Expr::col((um.clone(), message::Column::Kind)).eq(0))
+        .and_where(Expr::col((um, message::Column::SenderId)).ne(me.0));
+    let mn = Alias::new("mn");
+    let mut mentions = Query::select();
+    mentions
+        .expr(Expr::col((mn.clone(), mention::Column::Id)).count())
+        .from_as(mention::Entity, mn.clone())
+        .and_where(
+            Expr::col((mn.clone(), mention::Column::UserId))
+                .is_in([me.0, app::protocol::action::MENTION_ALL.0]),
+        )
+        .and_where(Expr::col((mn.clone(), mention::Column::Conv)).equals(conv))
+        .and_where(Expr::col((mn, mention::Column::Seq)).gt(mark()));
+    q.expr_as(
+        sea_orm::sea_query::SimpleExpr::SubQuery(None, Box::new(unread.into_sub_query_statement())),
+        Alias::new("unread"),
+    )
+    .expr_as(
+        sea_orm::sea_query::SimpleExpr::SubQuery(
+            None,
+            Box::new(mentions.into_sub_query_statement()),
+        ),
+        Alias::new("mentions"),
+    );
     q.left_join(
         conv_read::Entity,
         Condition::all()
@@ -283,7 +456,7 @@ fn with_counters_and_last(q: &mut SelectStatement, me: UserId) {
             .add(Expr::col((message::Entity, message::Column::Conv)).equals(conv))
             .add(
                 Expr::col((message::Entity, message::Column::Seq))
-                    .equals((conversation::Entity, conversation::Column::LastSeq)),
+                    .equals((conversation::Entity, conversation::Column::LastMsgSeq)),
             ),
     );
 }
@@ -357,18 +530,21 @@ pub enum Page {
 
 impl Store {
     /// The message `sender` stored under `cid`, if any.
+    /// An action stored under that cid is `cid_conflict`: a cid names one message or action.
     pub async fn message_by_cid(
         &self,
         sender: UserId,
         cid: &str,
     ) -> Result<Option<StoredMessage>, StoreError> {
-        message::Entity::find()
+        match message::Entity::find()
             .filter(message::Column::SenderId.eq(sender.0))
             .filter(message::Column::Cid.eq(cid))
             .one(&self.db)
             .await?
-            .map(StoredMessage::try_from)
-            .transpose()
+        {
+            Some(m) if m.kind != 0 => Err(StoreError::Refused(ErrorCode::CidConflict)),
+            other => other.map(StoredMessage::try_from).transpose(),
+        }
     }
 
     /// The sender's earlier message under this cid, as the answer to a resend: the same
@@ -413,6 +589,7 @@ impl Store {
         let created = conversation::Entity::insert(conversation::ActiveModel {
             conv: Set(key.clone()),
             last_seq: Set(0),
+            last_msg_seq: Set(0),
             updated_at: Set(new.now_ms),
             group_id: Set(match new.conv {
                 Conv::Group(g) => Some(g.0),
@@ -472,20 +649,29 @@ impl Store {
             Err(e) => return Err(e),
         };
         add_media_refs(&txn, [&stored]).await?;
+        add_mentions(&txn, [&stored]).await?;
+        conversation::Entity::update_many()
+            .col_expr(conversation::Column::LastMsgSeq, Expr::value(seq))
+            .filter(conversation::Column::Conv.eq(key.clone()))
+            .exec(&txn)
+            .await?;
         // The sender has read their own message.
         upsert_read(&txn, &key, stored.sender, stored.seq.0).await?;
         txn.commit().await?;
         Ok(Stored::New(stored))
     }
 
-    /// A page of a conversation's history, ascending by seq; at most `limit` messages.
+    /// A page of a conversation's messages (no actions: see [`Store::timeline`] for what
+    /// readers get), ascending by seq; at most `limit` messages.
     pub async fn history(
         &self,
         conv: Conv,
         page: Page,
         limit: u64,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let base = message::Entity::find().filter(message::Column::Conv.eq(conv.key()));
+        let base = message::Entity::find()
+            .filter(message::Column::Conv.eq(conv.key()))
+            .filter(message::Column::Kind.eq(0));
         let rows = match page {
             Page::After(seq) => {
                 base.filter(message::Column::Seq.gt(seq))

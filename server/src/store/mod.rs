@@ -3,8 +3,9 @@
 //! [`Store`] offers domain-shaped methods (one call = one statement or one transaction) and
 //! returns `app::protocol` types, so nothing above this module sees an entity or a query.
 //! One file per domain: [`users`], [`sessions`], [`friends`], [`groups`], [`notices`],
-//! [`messages`], [`media`].
+//! [`messages`], [`actions`], [`media`].
 
+pub mod actions;
 pub mod batch;
 pub mod cache;
 pub use cache::SocialChange;

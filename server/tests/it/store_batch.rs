@@ -41,6 +41,7 @@ fn msg(conv: Conv, sender: UserId, cid: &str, allowance: Option<(UserId, u64)>) 
             )
             .unwrap(),
             now_ms: 5_000,
+            extras: Default::default(),
         },
         allowance,
     }

@@ -45,6 +45,7 @@ fn image_to(conv: Conv, sender: UserId, cid: &str, url: &str, pic: &str) -> NewM
         cid: Cid::new(cid).unwrap(),
         body: MessageBody::new(4, String::new(), pic.into(), url.into(), String::new(), 0).unwrap(),
         now_ms: 2,
+        extras: Default::default(),
     }
 }
 

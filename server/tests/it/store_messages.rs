@@ -45,6 +45,7 @@ fn text(conv: &str, sender: UserId, cid: &str) -> NewMessage {
         )
         .unwrap(),
         now_ms: 1_000,
+        extras: Default::default(),
     }
 }
 
@@ -297,6 +298,7 @@ async fn pictures_keep_their_size_in_history_and_the_list() {
             cid: Cid::new("img").unwrap(),
             body,
             now_ms: 5,
+            extras: Default::default(),
         };
         let Stored::New(stored) = s.store_message(new, None).await.unwrap() else {
             panic!("{}: not new", db.label)

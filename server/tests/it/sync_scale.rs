@@ -77,6 +77,7 @@ fn message(conv: Conv, sender: UserId, cid: String, now_ms: i64) -> NewMessage {
         .unwrap(),
         cid: app::ids::Cid::new(cid).unwrap(),
         now_ms,
+        extras: Default::default(),
     }
 }
 
@@ -239,7 +240,16 @@ fn group(name: &str) -> NewGroup {
 fn chat_over(store: Store) -> Chat {
     let hub = Arc::new(Hub::new(Limits::default(), presence::channel().0));
     let delivery = Delivery::new(hub, Arc::new(SingleNode), Arc::default());
-    Chat::new(store, delivery, server::config::Persistence::Durable)
+    let dir = std::env::temp_dir().join(format!("parley-sync-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let storage = server::media::Storage::open(&server::config::StorageConfig::Local(dir)).unwrap();
+    Chat::new(
+        store,
+        delivery,
+        server::config::Persistence::Durable,
+        server::config::ActionLimits::default(),
+        storage,
+    )
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -352,25 +362,38 @@ async fn insert_rows(db: &common::TestDb, into: &str, rows: &[String]) {
 async fn the_participants_migration_backfills_existing_conversations() {
     for db in common::databases_migrated(Some(3)).await {
         let s = &db.store;
-        // Written before the migration: users and a group through the store (those tables do
-        // not change), the membership, conversations, messages and read marks as that schema held them.
+        // Written before the migration: users through the store (that table does not
+        // change), the group, the membership, conversations, messages and read marks as that schema held them.
         let (me, ann, bob) = (
             user(s, "me").await,
             user(s, "ann").await,
             user(s, "bob").await,
         );
-        let club = s.create_group(&ann, group("club"), 10, 1).await.unwrap();
+        // The group as a row too: its table gained a column since (`members_can_pin`).
+        let club_id = app::ids::GroupId(7_000);
+        insert_rows(
+            &db,
+            "chat_groups (id, name, icon, memo, owner_id, member_count, created_at)",
+            &[format!(
+                "({}, 'club', '', '', {}, 2, 1)",
+                club_id.0, ann.id.0
+            )],
+        )
+        .await;
         // The membership as rows: joining through the store would record a notice in the
         // shape of the latest schema.
         insert_rows(
             &db,
             "group_members (group_id, user_id, role, joined_at)",
-            &[format!("({}, {}, 'member', 1)", club.id.0, me.id.0)],
+            &[
+                format!("({}, {}, 'owner', 1)", club_id.0, ann.id.0),
+                format!("({}, {}, 'member', 1)", club_id.0, me.id.0),
+            ],
         )
         .await;
         let with_ann = Conv::private(me.id, ann.id).unwrap().key();
         let with_bob = Conv::private(me.id, bob.id).unwrap().key();
-        let club_key = Conv::group(club.id).key();
+        let club_key = Conv::group(club_id).key();
         let mut convs = vec![
             format!("('{with_ann}', 2, 100)"),
             format!("('{with_bob}', 1, 300)"),
@@ -431,7 +454,7 @@ async fn the_participants_migration_backfills_existing_conversations() {
                 &format!("SELECT group_id AS n FROM conversations WHERE conv = '{club_key}'")
             )
             .await,
-            Some(club.id.0)
+            Some(club_id.0)
         );
         let summary = |l: Vec<server::store::messages::ListedConv>| {
             l.into_iter()

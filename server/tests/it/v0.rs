@@ -895,3 +895,42 @@ async fn a_seed_socket_that_keeps_naming_another_sender_is_closed() {
         .await;
     assert_eq!(bw.recv().await.content, "really me");
 }
+
+#[tokio::test]
+async fn the_seed_socket_hears_nothing_of_actions_on_messages() {
+    let srv = common::spawn().await;
+    let seed = seed_user(&srv, "13800000009").await;
+    let me_v1 = seed.person();
+    let amber = person(&srv, "amber").await;
+    befriend(&srv, &amber, &me_v1).await;
+    let mut s1 = SeedSocket::open(&srv, &seed).await;
+    let mut aw = Ws::connect(&srv.base, &amber.token)
+        .await
+        .ignoring(&[12, 13, 15, 16]);
+    let conv = common::pconv(&amber, &me_v1);
+    aw.send(&common::text(10, seed.id, "m1", "hello")).await;
+    assert_eq!(aw.recv().await.cmd, 1);
+    assert_eq!(s1.recv().await["content"], "hello");
+    // An edit, a reaction and a recall: the seed page would draw each as a bubble, so it
+    // gets none of them; and the recalled message is never sent to it again.
+    for (cid, act, content) in [
+        ("e", "edit", "hello!"),
+        ("k", "react", "👍"),
+        ("r", "recall", ""),
+    ] {
+        aw.send(&app::protocol::frame::Frame {
+            cmd: 17,
+            conv: conv.clone(),
+            cid: cid.into(),
+            act: act.into(),
+            target: 1,
+            content: content.into(),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(aw.recv().await.cmd, 1, "{act}");
+    }
+    s1.expect_silence().await;
+    let mut s2 = SeedSocket::open(&srv, &seed).await;
+    s2.expect_silence().await;
+}

@@ -33,4 +33,4 @@ mod tools;
 pub use attachments::{carries_files, dropped_files};
 pub use attachments::{Attachments, UploadBubble};
 pub use form::Composer;
-pub use outbox::Outbox;
+pub use outbox::{new_cid, Outbox};

@@ -55,11 +55,7 @@ impl Outbox {
         let Some(to) = Target::in_conv(self.conv, self.me) else {
             return;
         };
-        let out = Outgoing {
-            to,
-            cid: cid.clone(),
-            body: body.clone(),
-        };
+        let out = Outgoing::new(to, cid.clone(), body.clone());
         self.timeline.update(|t| {
             t.add_pending(cid, body, now_ms());
         });

@@ -5,11 +5,12 @@
 use super::message_list::ListScroll;
 use crate::api::chat::load_conversation;
 use crate::api::social::group_members;
-use crate::ids::{Seq, UserId};
+use crate::ids::{Cid, Seq, UserId};
 use crate::locale::now_ms;
+use crate::protocol::action::{Act, Action};
 use crate::protocol::event::ServerEvent;
 use crate::protocol::frame::{ClientCmd, Frame};
-use crate::protocol::{Conv, OpenConversation, User};
+use crate::protocol::{Conv, OpenConversation, ReadMark, User};
 use crate::state::history::{merge_notices, merge_senders};
 use crate::state::timeline::{LiveOutcome, Timeline};
 use crate::ws::use_socket;
@@ -40,6 +41,18 @@ pub(super) struct Live {
     pub typing: RwSignal<bool>,
     /// A group's size, which changes while it is open (joins, leaves).
     pub members: RwSignal<u32>,
+    /// The pinned messages, newest pin first.
+    pub pins: RwSignal<Vec<Frame>>,
+    /// In a group: how far each member has read (for "Read by N").
+    pub read_marks: RwSignal<Vec<ReadMark>>,
+    /// What I may do beyond my own messages, and for how long (from the page).
+    pub rights: StoredValue<Rights>,
+    /// The message I am replying to, or editing, in the composer.
+    pub draft_mode: RwSignal<DraftMode>,
+    /// Why my last action was refused, until dismissed.
+    pub action_error: RwSignal<Option<crate::error::ApiError>>,
+    /// The cids of my actions sent from this view, so their refusals are told apart.
+    acting: StoredValue<Vec<Cid>>,
     /// Counts typing signals, so only the newest one's timer hides "typing…".
     typing_gen: StoredValue<u64>,
     /// Group members already asked for by id (see [`Live::learn_sender`]).
@@ -64,6 +77,12 @@ impl Live {
             online: RwSignal::new(open.peer_online),
             typing: RwSignal::new(false),
             members: RwSignal::new(open.member_count.unwrap_or(0)),
+            pins: RwSignal::new(open.pins.clone()),
+            read_marks: RwSignal::new(open.read_marks.clone()),
+            rights: StoredValue::new(Rights::of(open, me)),
+            draft_mode: RwSignal::new(DraftMode::Plain),
+            action_error: RwSignal::new(None),
+            acting: StoredValue::new(Vec::new()),
             typing_gen: StoredValue::new(0),
             asked: StoredValue::new(Vec::new()),
         }
@@ -73,6 +92,7 @@ impl Live {
     fn pull(self) {
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = load_conversation(self.conv.key(), None).await {
+                self.rights.set_value(Rights::of(&fresh, self.me));
                 self.senders.update(|s| merge_senders(s, fresh.senders));
                 self.notices.update(|n| merge_notices(n, fresh.notices));
                 self.timeline.update(|t| {
@@ -84,8 +104,67 @@ impl Live {
                 }
                 self.peer_read
                     .update(|r| *r = (*r).max(fresh.peer_read_seq));
+                self.read_marks.update(|marks| merge_marks(marks, &fresh.read_marks));
+                self.pins.set(fresh.pins);
             }
         });
+    }
+
+    /// Does `act` to the message at `target` as me: shown at once, queued for the socket
+    /// (resent after a reconnect, stored once).
+    pub fn act(self, act: Act, target: Seq, content: String) {
+        let Some(socket) = use_socket() else { return };
+        let cid = crate::components::composer::new_cid();
+        let Ok(action) = Action::new(self.conv, target, act, cid.clone(), content) else {
+            return;
+        };
+        self.timeline.update(|t| t.apply_mine(&action, now_ms()));
+        if matches!(act, Act::Pin | Act::Unpin) {
+            let frame = self.timeline.with_untracked(|t| t.get(target).cloned());
+            if let Some(frame) = frame {
+                self.pins.update(|p| {
+                    p.retain(|f| f.seq != target.0);
+                    if act == Act::Pin {
+                        p.insert(0, frame);
+                    }
+                });
+            }
+        }
+        self.acting.update_value(|a| a.push(cid));
+        self.action_error.set(None);
+        socket.send_action(action);
+    }
+
+    /// Keeps the pinned bar in step with a pin or unpin (or a recall of a pinned message).
+    fn pins_changed(self, act: Act, frame: &Frame) {
+        let target = frame.target;
+        match act {
+            Act::Pin => {
+                let held = self.timeline.with_untracked(|t| t.get(Seq(target)).cloned());
+                match held {
+                    Some(m) => self.pins.update(|p| {
+                        p.retain(|f| f.seq != target);
+                        p.insert(0, m);
+                    }),
+                    // Not loaded here: the page knows it.
+                    None => self.pull(),
+                }
+            }
+            Act::Unpin | Act::Recall | Act::Hide => {
+                self.pins.update(|p| p.retain(|f| f.seq != target));
+            }
+            Act::Edit => {
+                let held = self.timeline.with_untracked(|t| t.get(Seq(target)).cloned());
+                if let Some(m) = held {
+                    self.pins.update(|p| {
+                        if let Some(f) = p.iter_mut().find(|f| f.seq == target) {
+                            *f = m;
+                        }
+                    });
+                }
+            }
+            Act::React | Act::Unreact => {}
+        }
     }
 
     /// A group member who is in none of the loaded pages (new, or quiet so far) is named from
@@ -148,16 +227,34 @@ impl Live {
                         self.pull();
                     }
                 }
+                ServerEvent::Ack(ack) if ack.action.is_some() => {
+                    let outcome = self.timeline.try_update(|t| t.apply_action_ack(&ack));
+                    if matches!(outcome, Some(LiveOutcome::Gap { .. })) {
+                        self.pull();
+                    }
+                }
                 ServerEvent::Ack(ack) => {
                     self.timeline.update(|t| {
                         t.apply_ack(&ack);
                     });
+                }
+                ServerEvent::Action { frame, act, .. } => {
+                    self.learn_sender(frame.userid);
+                    let outcome = self.timeline.try_update(|t| t.apply_event(&frame));
+                    if matches!(outcome, Some(LiveOutcome::Gap { .. })) {
+                        self.pull();
+                    }
+                    self.pins_changed(act, &frame);
                 }
                 ServerEvent::Presence { user, online: now } if is_peer(user) => {
                     self.online.set(now);
                 }
                 ServerEvent::Read { user, seq, .. } if is_peer(user) => {
                     self.peer_read.update(|r| *r = (*r).max(seq));
+                }
+                ServerEvent::Read { user, seq, .. } if matches!(conv, Conv::Group(_)) => {
+                    self.read_marks
+                        .update(|marks| merge_marks(marks, &[ReadMark { user, seq }]));
                 }
                 ServerEvent::Typing { user, .. } if is_peer(user) => self.peer_typed(),
                 ServerEvent::Message { frame, .. } => {
@@ -176,9 +273,13 @@ impl Live {
                     code,
                     msg,
                 } => {
-                    self.timeline.update(|t| {
-                        t.fail(&cid, code, msg);
-                    });
+                    let failed = self.timeline.try_update(|t| t.fail(&cid, code, msg.clone()));
+                    if failed == Some(false) && self.acting.with_value(|a| a.contains(&cid)) {
+                        // One of my actions was refused: say why, and show what is true.
+                        self.acting.update_value(|a| a.retain(|c| *c != cid));
+                        self.action_error.set(Some(crate::error::ApiError::with_msg(code, msg)));
+                        self.pull();
+                    }
                 }
                 _ => {}
             }
@@ -192,6 +293,12 @@ impl Live {
                     self.timeline.update(|t| {
                         t.add_pending(o.cid, o.body, now_ms());
                     });
+                }
+            }
+            for a in socket.unacked_actions() {
+                if a.conv == conv {
+                    self.acting.update_value(|c| c.push(a.cid.clone()));
+                    self.timeline.update(|t| t.apply_mine(&a, now_ms()));
                 }
             }
         });
@@ -212,4 +319,56 @@ impl Live {
             }
         });
     }
+}
+
+/// Merges read marks: each member's furthest mark wins.
+fn merge_marks(marks: &mut Vec<ReadMark>, fresh: &[ReadMark]) {
+    for m in fresh {
+        match marks.iter_mut().find(|x| x.user == m.user) {
+            Some(x) => x.seq = x.seq.max(m.seq),
+            None => marks.push(*m),
+        }
+    }
+}
+
+/// What the reader may do to messages in this conversation, from the page: the windows the
+/// server enforces (so a menu offers only what would be accepted), and the group's rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rights {
+    /// How long my text stays editable, ms (0: never).
+    pub edit_ms: i64,
+    /// How long my message stays recallable, ms (0: never).
+    pub recall_ms: i64,
+    /// I own the group: I may recall anything and pin.
+    pub owner: bool,
+    /// I may pin and unpin.
+    pub may_pin: bool,
+}
+
+impl Rights {
+    /// The reader's rights in an opened conversation.
+    pub fn of(open: &OpenConversation, me: UserId) -> Rights {
+        let owner = open.owner_id == Some(me);
+        Rights {
+            edit_ms: open.edit_window_secs.saturating_mul(1000),
+            recall_ms: open.recall_window_secs.saturating_mul(1000),
+            owner,
+            may_pin: match open.conv {
+                Conv::Private { .. } => true,
+                Conv::Group(_) => owner || open.members_can_pin,
+            },
+        }
+    }
+}
+
+/// What the composer is doing besides writing a new message.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum DraftMode {
+    /// A new message.
+    #[default]
+    Plain,
+    /// A reply to this message.
+    Reply(Frame),
+    /// Editing this message of mine.
+    Edit(Frame),
 }

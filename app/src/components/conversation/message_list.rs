@@ -187,7 +187,7 @@ impl ListScroll {
                 // Senders first: rows render their sender's name when they are created.
                 self.senders.try_update(|s| merge_senders(s, page.senders));
                 self.notices.try_update(|n| merge_notices(n, page.notices));
-                self.timeline.try_update(|t| t.apply_page(page.messages));
+                self.timeline.try_update(|t| t.apply_older_page(page.messages));
             }
             self.older.try_update(Older::finish);
         });

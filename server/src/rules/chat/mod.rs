@@ -7,23 +7,32 @@
 //! write and the payload and queues the message; the writer stores concurrent sends as one
 //! batch (group commit), then delivers each new message and resolves its sender's ack.
 
+pub mod actions;
+pub mod frames;
 pub mod writer;
 
 use crate::clock::now_ms;
-use crate::config::Persistence;
+use crate::config::{ActionLimits, Persistence};
 use crate::delivery::outlet::ConnId;
 use crate::delivery::Delivery;
 use crate::error::AppError;
+use crate::media::Storage;
+use crate::rules::throttle::RateLimit;
 use crate::store::batch::Pending;
-use crate::store::messages::{NewMessage, Page, Stored, StoredMessage};
+use crate::store::messages::{MessageExtras, NewMessage, Page, Stored, StoredMessage};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
+use app::protocol::action::{Quote, MENTION_ALL};
 use app::protocol::body::MessageBody;
-use app::protocol::frame::{Cmd, Frame, Outgoing, SendRequest, Target, TypingTo};
+use app::protocol::frame::{Cmd, Extras, Frame, Outgoing, SendRequest, Target, TypingTo};
 use app::protocol::upload::{media_key, MEDIA_PREFIX};
-use app::protocol::{Conv, OpenConversation, User};
-use writer::{ack, message_frame, Writer};
+use app::protocol::{Conv, OpenConversation, ReadMark, User};
+use frames::{ack, entry_frame, message_frame, view_frame};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use writer::Writer;
 
 /// Messages a user may send to a non-friend until that person replies (seed rule).
 pub const NON_FRIEND_ALLOWANCE: u64 = 3;
@@ -34,12 +43,30 @@ pub struct Chat {
     store: Store,
     delivery: Delivery,
     writer: Writer,
+    /// Edit and recall windows, action rate.
+    limits: ActionLimits,
+    /// Actions per user per minute.
+    per_user: Arc<RateLimit<UserId>>,
+    /// Actions per client address per minute (several people may share one).
+    per_addr: Arc<RateLimit<IpAddr>>,
+    /// Where uploads live: a recall deletes the files nothing points at any more.
+    storage: Storage,
 }
+
+/// Pinned messages an open conversation lists.
+const OPEN_PINS: u64 = 50;
+/// How many users behind one address share the action budget before it binds.
+const ACTIONS_ADDR_FACTOR: u32 = 10;
 
 /// Messages the chat pane shows when it opens a conversation.
 const OPEN_PAGE: u64 = 30;
 /// Most system notices sent with a page of a conversation.
 const OPEN_NOTICES: u64 = 100;
+
+/// A window in whole seconds, as pages give it to the browser.
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
 
 /// A fresh, unguessable client id for a message the server's own form will send.
 fn new_cid() -> app::ids::Cid {
@@ -90,12 +117,26 @@ pub use app::protocol::ConversationSummary;
 
 impl Chat {
     /// Builds the service and starts its message writer (inside the tokio runtime).
-    pub fn new(store: Store, delivery: Delivery, persistence: Persistence) -> Chat {
+    pub fn new(
+        store: Store,
+        delivery: Delivery,
+        persistence: Persistence,
+        limits: ActionLimits,
+        storage: Storage,
+    ) -> Chat {
         let writer = Writer::start(store.clone(), delivery.clone(), persistence);
+        let minute = Duration::from_secs(60);
         Chat {
             store,
             delivery,
             writer,
+            limits,
+            per_user: Arc::new(RateLimit::new(limits.per_minute, minute)),
+            per_addr: Arc::new(RateLimit::new(
+                limits.per_minute.saturating_mul(ACTIONS_ADDR_FACTOR),
+                minute,
+            )),
+            storage,
         }
     }
 
@@ -195,26 +236,21 @@ impl Chat {
             ),
             None => (self.participants(from.id, conv).await?, None),
         };
-        // A message may point only at files its sender uploaded: nobody can make a file of
-        // someone else's visible to a conversation by naming its key. (The store records
-        // the message's keys with it, which is what lets the participants fetch them.)
-        let keys = media_keys(&out.body)?;
-        if !self.store.media_all_owned_by(&keys, from.id).await? {
-            return Err(AppError::code(ErrorCode::MediaNotFound));
-        }
+        let (body, extras, quote) = self.extras(from.id, conv, &recipients, out).await?;
         let pending = Pending {
             new: NewMessage {
                 conv,
                 sender: from.id,
-                cid: out.cid,
-                body: out.body,
+                cid: extras.0,
+                body,
                 now_ms: now_ms(),
+                extras: extras.1,
             },
             allowance,
         };
         let answer = self
             .writer
-            .submit(pending, recipients, origin)
+            .submit(pending, quote, recipients, origin)
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(async move {
@@ -229,6 +265,91 @@ impl Chat {
                 },
             })
         })
+    }
+
+    /// Checks what a message says beyond its payload and settles the payload: a reply must
+    /// name a message of the same conversation that is still there; mentions name members
+    /// of a group (everyone: its owner only); a forward copies a message `from` may read,
+    /// media and all. Anything else may point only at files its sender uploaded, so nobody
+    /// can make someone else's file visible to a conversation by naming its key. (The store
+    /// records a message's keys with it, which is what lets the participants fetch them.)
+    async fn extras(
+        &self,
+        from: UserId,
+        conv: Conv,
+        members: &[UserId],
+        out: Outgoing,
+    ) -> Result<(MessageBody, (app::ids::Cid, MessageExtras), Option<Quote>), AppError> {
+        let Outgoing {
+            cid, body, extras, ..
+        } = out;
+        let Extras {
+            reply_to,
+            mentions,
+            forward_of,
+        } = extras;
+        let quote = match reply_to {
+            None => None,
+            Some(seq) => match self.store.quote(conv, seq).await? {
+                Some(q) if q.recalled => return Err(AppError::code(ErrorCode::Recalled)),
+                Some(q) => Some(q),
+                None => {
+                    return Err(ApiError::with_msg(
+                        ErrorCode::NotFound,
+                        "The message you reply to is not in this conversation.",
+                    )
+                    .into())
+                }
+            },
+        };
+        if !mentions.is_empty() {
+            let Conv::Group(g) = conv else {
+                return Err(ApiError::with_msg(
+                    ErrorCode::InvalidPayload,
+                    "Mentions are for groups.",
+                )
+                .into());
+            };
+            for m in &mentions {
+                if *m == MENTION_ALL {
+                    let owner = self.store.group(g).await?.map(|g| g.owner_id);
+                    if owner != Some(from) {
+                        return Err(AppError::code(ErrorCode::NotOwner));
+                    }
+                } else if members.binary_search(m).is_err() {
+                    return Err(AppError::code(ErrorCode::NotMember));
+                }
+            }
+        }
+        let (body, forwarded) = match forward_of {
+            Some((source_conv, seq)) => {
+                self.participants(from, source_conv).await?;
+                let source = self
+                    .store
+                    .message_at(source_conv, seq)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::with_msg(ErrorCode::NotFound, "No such message to forward.")
+                    })?;
+                if source.state.recalled_by.is_some() {
+                    return Err(AppError::code(ErrorCode::Recalled));
+                }
+                (source.body, true)
+            }
+            None => {
+                let keys = media_keys(&body)?;
+                if !self.store.media_all_owned_by(&keys, from).await? {
+                    return Err(AppError::code(ErrorCode::MediaNotFound));
+                }
+                (body, false)
+            }
+        };
+        let extras = MessageExtras {
+            reply_to,
+            mentions,
+            forwarded,
+        };
+        Ok((body, (cid, extras), quote))
     }
 
     /// Sends to conversation `conv` (as REST and the no-JavaScript form name it): the same
@@ -260,7 +381,8 @@ impl Chat {
             .into_iter()
             .map(|c| ConversationSummary {
                 last: c.last.as_ref().map(message_frame),
-                unread: c.last_seq - c.read_seq,
+                unread: c.unread,
+                mentioned: c.mentioned,
                 conv: c.conv,
                 title: c.title,
                 avatar: c.avatar,
@@ -281,6 +403,7 @@ impl Chat {
         self.participants(me, conv).await?;
         let mut peer_online = false;
         let mut peer_read_seq = 0;
+        let mut owner_id = None;
         let (title, avatar, member_count) = match conv {
             Conv::Private { .. } => {
                 let peer = conv
@@ -299,12 +422,38 @@ impl Chat {
                     .group(g)
                     .await?
                     .ok_or(AppError::code(ErrorCode::NotFound))?;
+                owner_id = Some(group.owner_id);
                 (group.name, group.icon, Some(group.member_count))
             }
         };
         let page = before.map_or(Page::Latest, Page::Before);
         let messages = self.history(me, conv, page, OPEN_PAGE).await?;
-        let mut ids: Vec<UserId> = messages.iter().map(|m| UserId(m.userid)).collect();
+        let (pins, read_marks, members_can_pin) = match (before, conv) {
+            // An older page needs none of these again.
+            (Some(_), _) => (Vec::new(), Vec::new(), false),
+            (None, Conv::Private { .. }) => (self.pins(me, conv).await?, Vec::new(), false),
+            (None, Conv::Group(g)) => (
+                self.pins(me, conv).await?,
+                self.store
+                    .read_marks(conv)
+                    .await?
+                    .into_iter()
+                    .map(|(user, seq)| ReadMark { user, seq })
+                    .collect(),
+                self.store.members_can_pin(g).await?,
+            ),
+        };
+        let mut ids: Vec<UserId> = messages
+            .iter()
+            .chain(&pins)
+            .flat_map(|m| [UserId(m.userid), UserId(m.pinned_by)])
+            .chain(
+                messages
+                    .iter()
+                    .filter_map(|m| m.quote.as_ref().map(|q| q.userid)),
+            )
+            .filter(|u| u.0 > 0)
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         let senders = self.store.users(&ids).await?;
@@ -334,7 +483,20 @@ impl Chat {
             senders,
             notices,
             next_cid: new_cid(),
+            pins,
+            read_marks,
+            members_can_pin,
+            owner_id,
+            edit_window_secs: secs(self.limits.edit_window),
+            recall_window_secs: secs(self.limits.recall_window),
         })
+    }
+
+    /// The pinned messages of `conv` as `me` sees them, newest pin first.
+    async fn pins(&self, me: UserId, conv: Conv) -> Result<Vec<Frame>, AppError> {
+        let pinned = self.store.pins(conv, OPEN_PINS).await?;
+        let views = self.store.views(conv, pinned, me).await?;
+        Ok(views.iter().map(view_frame).collect())
     }
 
     /// A page of history of a conversation `me` takes part in (403 otherwise, 404 when it
@@ -347,13 +509,14 @@ impl Chat {
         limit: u64,
     ) -> Result<Vec<Frame>, AppError> {
         self.participants(me, conv).await?;
-        let rows = self.store.history(conv, page, limit).await?;
-        Ok(rows.iter().map(message_frame).collect())
+        let entries = self.store.timeline(conv, page, limit, me).await?;
+        Ok(entries.iter().map(entry_frame).collect())
     }
 
     /// Moves `from`'s read mark in `conv`; in a 1:1 the other side gets a read receipt.
     pub async fn mark_read(&self, from: &User, conv: Conv, seq: i64) -> Result<i64, AppError> {
         let people = self.participants(from.id, conv).await?;
+        let before = self.store.read_mark(conv, from.id).await?;
         let mark = self.store.mark_read(conv, from.id, seq).await?;
         let receipt = Frame {
             cmd: Cmd::Read.code(),
@@ -365,7 +528,16 @@ impl Chat {
         let to: Vec<UserId> = match conv {
             // The reader's other devices learn the mark; the peer gets the receipt.
             Conv::Private { .. } => people,
-            Conv::Group(_) => vec![from.id],
+            // In a group, the people whose messages it passed ("Read by N" under them):
+            // not every member, which would cost members squared frames per group.
+            Conv::Group(_) => {
+                let mut to = self
+                    .store
+                    .senders_between(conv, before, mark, from.id)
+                    .await?;
+                to.push(from.id);
+                to
+            }
         };
         self.delivery.publish(&to, &receipt, None);
         Ok(mark)

@@ -1,6 +1,9 @@
 //! The message writer: every send of this node goes through one task that stores what
 //! has queued up meanwhile as one batch ([`Store::store_messages`]), then delivers the new
-//! messages in seq order and answers each sender. While one batch commits the next one
+//! messages in seq order and answers each sender. Actions on messages (edits, recalls,
+//! reactions, pins) take the same queue, each stored in its own transaction
+//! ([`Store::store_action`]) in the order it came, so a conversation's events and messages
+//! are delivered in seq order too. While one batch commits the next one
 //! gathers, so the cost of a commit (an fsync, a round trip) is shared by however many
 //! sends arrived during it, and a lone send waits for nothing.
 //!
@@ -15,27 +18,44 @@
 use crate::config::Persistence;
 use crate::delivery::outlet::ConnId;
 use crate::delivery::Delivery;
+use crate::store::actions::{Acted, NewAction, StoredEvent};
 use crate::store::batch::{Pending, MAX_BATCH};
 use crate::store::messages::{Stored, StoredMessage};
 use crate::store::{Store, StoreError};
 use app::ids::{MessageId, Seq, UserId};
-use app::protocol::frame::{Cmd, Frame};
+use app::protocol::action::Quote;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot};
+
+use super::frames::{event_frame, live_frame};
 
 /// Sends waiting for the writer before senders are made to wait (backpressure on their
 /// sockets' readers).
 const QUEUE: usize = 4 * MAX_BATCH;
 
+/// What a job asks the writer to store.
+enum Work {
+    /// A message, with the preview of the message it replies to (for the live frame).
+    Message {
+        pending: Pending,
+        quote: Option<Quote>,
+        reply: oneshot::Sender<Result<Stored, StoreError>>,
+    },
+    /// An action on a message.
+    Action {
+        action: NewAction,
+        reply: oneshot::Sender<Result<Acted, StoreError>>,
+    },
+}
+
 /// One send handed to the writer.
 struct Job {
-    pending: Pending,
-    /// Who receives the message once stored.
+    work: Work,
+    /// Who receives the message or event once stored.
     recipients: Vec<UserId>,
-    /// The sender's connection, which gets the ack instead of the message.
+    /// The sender's connection, which gets the ack instead.
     origin: Option<ConnId>,
-    reply: oneshot::Sender<Result<Stored, StoreError>>,
 }
 
 /// The handle senders use; cheap to clone.
@@ -62,16 +82,40 @@ impl Writer {
     pub async fn submit(
         &self,
         pending: Pending,
+        quote: Option<Quote>,
         recipients: Vec<UserId>,
         origin: Option<ConnId>,
     ) -> Result<oneshot::Receiver<Result<Stored, StoreError>>, Stopped> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job {
-                pending,
+                work: Work::Message {
+                    pending,
+                    quote,
+                    reply,
+                },
                 recipients,
                 origin,
-                reply,
+            })
+            .await
+            .map_err(|_| Stopped)?;
+        Ok(answer)
+    }
+
+    /// Queues a checked action; the receiver resolves once it is stored and delivered, or
+    /// refused.
+    pub async fn submit_action(
+        &self,
+        action: NewAction,
+        recipients: Vec<UserId>,
+        origin: Option<ConnId>,
+    ) -> Result<oneshot::Receiver<Result<Acted, StoreError>>, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job {
+                work: Work::Action { action, reply },
+                recipients,
+                origin,
             })
             .await
             .map_err(|_| Stopped)?;
@@ -79,56 +123,75 @@ impl Writer {
     }
 }
 
+/// A message job taken apart for the batch.
+type MessageJob = (
+    Option<Quote>,
+    Vec<UserId>,
+    Option<ConnId>,
+    oneshot::Sender<Result<Stored, StoreError>>,
+);
+
 async fn run(
     mut rx: mpsc::Receiver<Job>,
     store: Store,
     delivery: Delivery,
     persistence: Persistence,
 ) {
-    let counters = &delivery.hub().counters;
     let mut memory = Memory::default();
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let (pending, rest): (Vec<Pending>, Vec<_>) = jobs
-            .drain(..)
-            .map(|j| (j.pending, (j.recipients, j.origin, j.reply)))
-            .unzip();
-        counters.message_batches.fetch_add(1, Ordering::Relaxed);
-        let results = match persistence {
-            Persistence::Durable => store.store_messages(&pending).await,
-            Persistence::BenchmarkNone => pending.iter().map(|p| Ok(memory.store(p))).collect(),
-        };
-        for (result, (recipients, origin, reply)) in results.into_iter().zip(rest) {
-            if let Ok(Stored::New(m)) = &result {
-                counters.messages_in.fetch_add(1, Ordering::Relaxed);
-                delivery.publish(&recipients, &message_frame(m), origin);
+        // In arrival order: runs of messages as one batch each, actions one by one.
+        let mut messages: Vec<(Pending, MessageJob)> = Vec::new();
+        for job in jobs.drain(..) {
+            match job.work {
+                Work::Message {
+                    pending,
+                    quote,
+                    reply,
+                } => messages.push((pending, (quote, job.recipients, job.origin, reply))),
+                Work::Action { action, reply } => {
+                    store_batch(&store, &delivery, persistence, &mut memory, &mut messages).await;
+                    let result = match persistence {
+                        Persistence::Durable => store.store_action(action).await,
+                        Persistence::BenchmarkNone => Ok(memory.act(action)),
+                    };
+                    if let Ok(Acted::New { event, .. }) = &result {
+                        delivery.publish(&job.recipients, &event_frame(event), job.origin);
+                    }
+                    let _ = reply.send(result);
+                }
             }
-            // A sender that went away meanwhile needs no answer; its message is stored.
-            let _ = reply.send(result);
         }
+        store_batch(&store, &delivery, persistence, &mut memory, &mut messages).await;
     }
 }
 
-/// The frame every participant receives for a stored message.
-pub fn message_frame(m: &StoredMessage) -> Frame {
-    Frame {
-        id: m.id.0,
-        seq: m.seq.0,
-        ts: m.ts,
-        ..Frame::message(m.conv, m.sender, m.cid.as_str(), &m.body)
+/// Stores the messages gathered so far as one batch, delivers the new ones and answers
+/// their senders.
+async fn store_batch(
+    store: &Store,
+    delivery: &Delivery,
+    persistence: Persistence,
+    memory: &mut Memory,
+    messages: &mut Vec<(Pending, MessageJob)>,
+) {
+    if messages.is_empty() {
+        return;
     }
-}
-
-/// The sender's ack for a stored message: its id, seq and time, under the sender's cid.
-pub fn ack(m: &StoredMessage) -> Frame {
-    Frame {
-        cmd: Cmd::Ack.code(),
-        id: m.id.0,
-        cid: m.cid.to_string(),
-        conv: m.conv.key(),
-        seq: m.seq.0,
-        ts: m.ts,
-        ..Frame::default()
+    let counters = &delivery.hub().counters;
+    let (pending, rest): (Vec<Pending>, Vec<MessageJob>) = messages.drain(..).unzip();
+    counters.message_batches.fetch_add(1, Ordering::Relaxed);
+    let results = match persistence {
+        Persistence::Durable => store.store_messages(&pending).await,
+        Persistence::BenchmarkNone => pending.iter().map(|p| Ok(memory.store(p))).collect(),
+    };
+    for (result, (quote, recipients, origin, reply)) in results.into_iter().zip(rest) {
+        if let Ok(Stored::New(m)) = &result {
+            counters.messages_in.fetch_add(1, Ordering::Relaxed);
+            delivery.publish(&recipients, &live_frame(m, quote.as_ref()), origin);
+        }
+        // A sender that went away meanwhile needs no answer; its message is stored.
+        let _ = reply.send(result);
     }
 }
 
@@ -140,18 +203,43 @@ struct Memory {
 }
 
 impl Memory {
-    fn store(&mut self, p: &Pending) -> Stored {
-        let seq = self.seqs.entry(p.new.conv.key()).or_insert(0);
+    fn next(&mut self, key: String) -> (i64, i64) {
+        let seq = self.seqs.entry(key).or_insert(0);
         *seq += 1;
         self.next_id += 1;
+        (*seq, self.next_id)
+    }
+
+    fn store(&mut self, p: &Pending) -> Stored {
+        let (seq, id) = self.next(p.new.conv.key());
         Stored::New(StoredMessage {
-            id: MessageId(self.next_id),
+            id: MessageId(id),
             conv: p.new.conv,
-            seq: Seq(*seq),
+            seq: Seq(seq),
             sender: p.new.sender,
             cid: p.new.cid.clone(),
             body: p.new.body.clone(),
             ts: p.new.now_ms,
+            extras: p.new.extras.clone(),
+            state: Default::default(),
         })
+    }
+
+    fn act(&mut self, a: NewAction) -> Acted {
+        let (seq, id) = self.next(a.conv.key());
+        Acted::New {
+            event: StoredEvent {
+                id: MessageId(id),
+                conv: a.conv,
+                seq: Seq(seq),
+                actor: a.actor,
+                cid: a.cid,
+                act: a.act,
+                target: a.target,
+                content: a.content,
+                ts: a.now_ms,
+            },
+            freed_media: Vec::new(),
+        }
     }
 }

@@ -14,6 +14,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub conv: String,
     pub last_seq: i64,
+    /// The seq of the newest message (not action): what the conversation list shows.
+    pub last_msg_seq: i64,
     pub updated_at: i64,
     /// The group of a `g:<id>` conversation; `None` for a 1:1.
     pub group_id: Option<i64>,

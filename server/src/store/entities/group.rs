@@ -17,6 +17,8 @@ pub struct Model {
     pub owner_id: i64,
     pub member_count: i32,
     pub created_at: i64,
+    /// Whether members (not only the owner) may pin messages.
+    pub members_can_pin: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
-//! `messages`: every stored message, unique on (conv, seq) and on (sender_id, cid).
+//! `messages`: every stored message and every action on one (an event of the conversation,
+//! `kind` > 0), unique on (conv, seq) and on (sender_id, cid).
 // The SeaORM derives generate public items (Column, ActiveModel...) that cannot carry docs.
 #![allow(missing_docs)]
 
@@ -23,6 +24,22 @@ pub struct Model {
     /// Pixel size of an image or a video's poster (0 when unknown or another kind).
     pub width: i32,
     pub height: i32,
+    /// 0 for a message; an action's kind otherwise (`app::protocol::action::Act::kind`).
+    pub kind: i32,
+    /// The seq of the message an action is done to (0 for a message).
+    pub target_seq: i64,
+    /// The seq of the message this one replies to (0: none).
+    pub reply_seq: i64,
+    pub forwarded: bool,
+    /// Comma-separated user ids this message @mentions (0: everyone).
+    pub mentions: String,
+    /// When the text was last edited (0: never).
+    pub edited_at: i64,
+    /// Who recalled it (0: not recalled); its content columns are then empty.
+    pub recalled_by: i64,
+    /// When it was pinned (0: not pinned), and by whom.
+    pub pinned_at: i64,
+    pub pinned_by: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261124_000005_notice_names;
 mod m20261125_000006_message_size;
 mod m20261125_000007_media;
 mod m20261203_000008_published_media;
+mod m20261204_000009_message_actions;
 
 /// All of Parley's migrations.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_message_size::Migration),
             Box::new(m20261125_000007_media::Migration),
             Box::new(m20261203_000008_published_media::Migration),
+            Box::new(m20261204_000009_message_actions::Migration),
         ]
     }
 }

@@ -1,0 +1,538 @@
+//! Actions on messages through the real server (issue 20): live events (cmd 17) with their
+//! own seq and acks, a device that was offline catching up on each once and in order, the
+//! REST endpoint's authorisation (stranger, ex-member, anonymous), replies, mentions and
+//! forwards, recall deleting the upload, and the per-user rate limit. (The seed client
+//! hearing nothing of actions is in `v0.rs`.)
+
+use crate::common;
+
+use app::protocol::frame::Frame;
+use common::ws::Ws;
+use common::{api, befriend, client, expect_error, group, join_group, pconv, person, text};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A small PNG of this size.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 30]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// An action frame (cmd 17).
+fn act(conv: &str, cid: &str, act: &str, target: i64, content: &str) -> Frame {
+    Frame {
+        cmd: 17,
+        conv: conv.to_owned(),
+        cid: cid.to_owned(),
+        act: act.to_owned(),
+        target,
+        content: content.to_owned(),
+        ..Frame::default()
+    }
+}
+
+async fn page(srv: &common::TestServer, who: &common::Person, conv: &str, q: &str) -> Vec<Frame> {
+    api(
+        srv,
+        who,
+        Method::GET,
+        &format!("/api/conversations/{conv}/messages{q}"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_offline_device_sees_an_edit_a_recall_and_three_reactions_once_in_order() {
+    let srv = common::spawn().await;
+    let (a, b) = (person(&srv, "amber").await, person(&srv, "basil").await);
+    befriend(&srv, &a, &b).await;
+    let conv = pconv(&a, &b);
+    let mut aw = Ws::connect(&srv.base, &a.token)
+        .await
+        .ignoring(&[13, 15, 16]);
+    let mut bw = Ws::connect(&srv.base, &b.token)
+        .await
+        .ignoring(&[13, 15, 16]);
+    aw.send(&text(10, b.id, "m1", "helo")).await;
+    assert_eq!(aw.recv().await.seq, 1);
+    aw.send(&text(10, b.id, "m2", "oops, wrong chat")).await;
+    assert_eq!(aw.recv().await.seq, 2);
+    assert_eq!(bw.recv().await.seq, 1);
+    assert_eq!(bw.recv().await.seq, 2);
+    // Basil's device goes away.
+    drop(bw);
+
+    let actions = [
+        (&a, "e1", "edit", 1, "hello"),
+        (&a, "r1", "recall", 2, ""),
+        (&a, "k1", "react", 1, "👍"),
+        (&a, "k2", "react", 1, "🎉"),
+        (&a, "k3", "unreact", 1, "👍"),
+    ];
+    for (i, (_, cid, what, target, content)) in actions.iter().enumerate() {
+        aw.send(&act(&conv, cid, what, *target, content)).await;
+        let ack = aw.recv().await;
+        assert_eq!(
+            (
+                ack.cmd,
+                ack.cid.as_str(),
+                ack.seq,
+                ack.act.as_str(),
+                ack.target
+            ),
+            (1, *cid, 3 + i as i64, *what, *target),
+            "acked after commit, with its own seq"
+        );
+    }
+    // Resending an action changes nothing and is acked the same.
+    aw.send(&act(&conv, "k2", "react", 1, "🎉")).await;
+    assert_eq!(aw.recv().await.seq, 4 + 2);
+
+    // Back online: the gap after seq 2 holds each event once, in order.
+    let mut bw = Ws::connect(&srv.base, &b.token)
+        .await
+        .ignoring(&[13, 15, 16]);
+    let gap = page(&srv, &b, &conv, "?after=2").await;
+    assert_eq!(
+        gap.iter()
+            .map(|f| (f.cmd, f.seq, f.act.as_str(), f.target))
+            .collect::<Vec<_>>(),
+        vec![
+            (17, 3, "edit", 1),
+            (17, 4, "recall", 2),
+            (17, 5, "react", 1),
+            (17, 6, "react", 1),
+            (17, 7, "unreact", 1),
+        ]
+    );
+    assert_eq!(gap[0].content, "hello");
+    assert_eq!(gap[0].userid, a.id);
+    // A fresh page shows every message in its current state, without replaying anything.
+    let fresh = page(&srv, &b, &conv, "?limit=2&before=3").await;
+    assert_eq!(fresh[0].content, "hello");
+    assert!(fresh[0].edited > 0);
+    assert_eq!(fresh[0].reactions.len(), 1);
+    assert_eq!(fresh[0].reactions[0].emoji, "🎉");
+    assert_eq!(fresh[1].recalled_by, a.id);
+    assert_eq!(
+        fresh[1].content, "",
+        "a recalled message carries nothing of itself"
+    );
+    // Nothing more was delivered live to the reconnected device: it was all before it.
+    bw.expect_silence().await;
+
+    // Live: the next action reaches the other side as cmd 17, the actor's device an ack.
+    aw.send(&act(&conv, "p1", "pin", 1, "")).await;
+    assert_eq!(aw.recv().await.cmd, 1);
+    let live = bw.recv().await;
+    assert_eq!(
+        (
+            live.cmd,
+            live.act.as_str(),
+            live.seq,
+            live.target,
+            live.userid
+        ),
+        (17, "pin", 8, 1, a.id)
+    );
+    // The list counts messages, not actions.
+    let list: Value = common::get_json(&srv, &b, "/api/conversations").await;
+    assert_eq!(list[0]["unread"], 2);
+    assert_eq!(list[0]["last_seq"], 8);
+}
+
+#[tokio::test]
+async fn refusals_are_error_frames_and_rest_answers_with_status_and_code() {
+    let srv = common::spawn_with(&["--recall-window-secs", "1"]).await;
+    let (a, b) = (person(&srv, "amber").await, person(&srv, "basil").await);
+    let stranger = person(&srv, "sage").await;
+    befriend(&srv, &a, &b).await;
+    let conv = pconv(&a, &b);
+    let mut aw = Ws::connect(&srv.base, &a.token)
+        .await
+        .ignoring(&[13, 15, 16]);
+    aw.send(&text(10, b.id, "m1", "hello")).await;
+    aw.recv().await;
+    let path = format!("/api/conversations/{conv}/actions");
+
+    // Basil may not edit or recall Amber's message; bad input is a clear error.
+    let mut bw = Ws::connect(&srv.base, &b.token)
+        .await
+        .ignoring(&[10, 13, 15, 16]);
+    for (frame, code) in [
+        (act(&conv, "x1", "edit", 1, "mine"), "not_author"),
+        (act(&conv, "x2", "recall", 1, ""), "not_author"),
+        (
+            act(&conv, "x3", "react", 1, "not an emoji"),
+            "invalid_payload",
+        ),
+        (act(&conv, "x4", "react", 1, "👍👍"), "invalid_payload"),
+        (act(&conv, "x5", "shout", 1, ""), "invalid_payload"),
+        (act(&conv, "x6", "react", 99, "👍"), "not_found"),
+        (act(&conv, "", "react", 1, "👍"), "invalid_payload"),
+        (act("p:0:x", "x7", "react", 1, "👍"), "not_found"),
+    ] {
+        bw.send(&frame).await;
+        let err = bw.recv().await;
+        assert_eq!((err.cmd, err.code.as_str()), (2, code), "{frame:?}");
+    }
+    // REST: a stranger, and nobody at all.
+    let body = json!({"cid": "s1", "act": "react", "target": 1, "content": "👍"});
+    let res = api(&srv, &stranger, Method::POST, &path, Some(body.clone())).await;
+    expect_error(res, 403, "forbidden").await;
+    let res = client()
+        .post(srv.url(&path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 401, "unauthorized").await;
+    // Through REST, the actor gets the event itself; a resend is 200 with the same one.
+    let res = api(
+        &srv,
+        &b,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "k", "act": "react", "target": 1, "content": "👍"})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let event: Frame = res.json().await.unwrap();
+    assert_eq!((event.cmd, event.seq, event.userid), (17, 2, b.id));
+    let res = api(
+        &srv,
+        &b,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "k", "act": "react", "target": 1, "content": "👍"})),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Frame>().await.unwrap().seq, 2);
+    // Amber's device hears of it live.
+    let live = aw.recv().await;
+    assert_eq!((live.cmd, live.act.as_str()), (17, "react"));
+    // The recall window is one second here.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let res = api(
+        &srv,
+        &a,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "r", "act": "recall", "target": 1})),
+    )
+    .await;
+    expect_error(res, 403, "recall_window_passed").await;
+    // Hide (delete for me) is nobody else's business: no seq, only my devices hear of it.
+    let res = api(
+        &srv,
+        &b,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "h", "act": "hide", "target": 1})),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    aw.expect_silence().await;
+    let mine = page(&srv, &b, &conv, "").await;
+    assert!(mine[0].hidden && mine[0].content.is_empty());
+    let theirs = page(&srv, &a, &conv, "").await;
+    assert!(!theirs[0].hidden && theirs[0].content == "hello");
+}
+
+#[tokio::test]
+async fn group_actions_need_membership_and_the_owner_moderates() {
+    let srv = common::spawn().await;
+    let (owner, m, ex) = (
+        person(&srv, "olive").await,
+        person(&srv, "mint").await,
+        person(&srv, "exie").await,
+    );
+    let gid = group(&srv, &owner, "club").await;
+    join_group(&srv, &m, gid).await;
+    join_group(&srv, &ex, gid).await;
+    let conv = format!("g:{gid}");
+    let path = format!("/api/conversations/{conv}/actions");
+    let send = format!("/api/conversations/{conv}/messages");
+    let (s, _) = m
+        .json(
+            &srv,
+            Method::POST,
+            &send,
+            Some(json!({"cid": "m1", "media": 1, "content": "hi all"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    // An ex-member may do nothing any more.
+    let (s, _) = ex
+        .json(
+            &srv,
+            Method::POST,
+            &format!("/api/groups/{gid}/leave"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let res = api(
+        &srv,
+        &ex,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "k", "act": "react", "target": 1, "content": "👍"})),
+    )
+    .await;
+    expect_error(res, 403, "not_member").await;
+    // Members may not pin unless the group allows it; the owner may.
+    let res = api(
+        &srv,
+        &m,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "p", "act": "pin", "target": 1})),
+    )
+    .await;
+    expect_error(res, 403, "forbidden").await;
+    let res = api(
+        &srv,
+        &owner,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "p", "act": "pin", "target": 1})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    // The owner may recall anyone's message, whenever.
+    let res = api(
+        &srv,
+        &owner,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "r", "act": "recall", "target": 1})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let pages = page(&srv, &m, &conv, "").await;
+    let first = pages.iter().find(|f| f.seq == 1).unwrap();
+    assert_eq!((first.recalled_by, first.pinned_at), (owner.id, 0));
+
+    // Mentions: members only; everyone only by the owner.
+    let (s, v) = m
+        .json(
+            &srv,
+            Method::POST,
+            &send,
+            Some(json!({"cid": "m2", "media": 1, "content": "@ex", "mentions": [ex.id]})),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("not_member")));
+    let (s, v) = m
+        .json(
+            &srv,
+            Method::POST,
+            &send,
+            Some(json!({"cid": "m3", "media": 1, "content": "@all", "mentions": [0]})),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("not_owner")));
+    let (s, v) = m
+        .json(
+            &srv,
+            Method::POST,
+            &send,
+            Some(json!({"cid": "m4", "media": 1, "content": "@olive", "mentions": [owner.id]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let list = common::get_json(&srv, &owner, "/api/conversations").await;
+    assert_eq!(list[0]["mentioned"], true);
+}
+
+#[tokio::test]
+async fn replies_quote_and_forwards_copy_with_their_media() {
+    let srv = common::spawn().await;
+    let (a, b, c) = (
+        person(&srv, "amber").await,
+        person(&srv, "basil").await,
+        person(&srv, "cyan").await,
+    );
+    befriend(&srv, &a, &b).await;
+    befriend(&srv, &b, &c).await;
+    let ab = pconv(&a, &b);
+    let bc = pconv(&b, &c);
+    let picture = png(4, 3);
+    let up: Value = common::upload(&srv, &a, "a.png", "image/png", picture)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = up["url"].as_str().unwrap().to_owned();
+    let send_ab = format!("/api/conversations/{ab}/messages");
+    let (s, v) = a
+        .json(
+            &srv,
+            Method::POST,
+            &send_ab,
+            Some(json!({"cid": "img", "media": 4, "url": url, "pic": up["pic"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = a
+        .json(
+            &srv,
+            Method::POST,
+            &send_ab,
+            Some(json!({"cid": "t", "media": 1, "content": "first line\nsecond"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    // Basil replies to the text; the reply carries the quote.
+    let (s, reply) = b
+        .json(
+            &srv,
+            Method::POST,
+            &send_ab,
+            Some(json!({"cid": "re", "media": 1, "content": "agreed", "reply_to": 2})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(reply["reply_to"], 2);
+    let (s, v) = b
+        .json(
+            &srv,
+            Method::POST,
+            &send_ab,
+            Some(json!({"cid": "re2", "media": 1, "content": "?", "reply_to": 99})),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("not_found")));
+    let pg = page(&srv, &a, &ab, "").await;
+    let quoted = pg
+        .iter()
+        .find(|f| f.seq == 3)
+        .unwrap()
+        .quote
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (quoted.content.as_str(), quoted.userid.0),
+        ("first line", a.id)
+    );
+
+    // Cyan cannot fetch Amber's picture, until Basil forwards it to their chat.
+    let media_path = url.clone();
+    let res = c.req(&srv, Method::GET, &media_path).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    // Forwarding something one cannot read is refused.
+    let send_bc = format!("/api/conversations/{bc}/messages");
+    let (s, _) = c
+        .json(
+            &srv,
+            Method::POST,
+            &format!("/api/conversations/{}/messages", pconv(&c, &b)),
+            Some(json!({"cid": "f0", "forward_of": {"conv": ab, "seq": 1}})),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, fwd) = b
+        .json(
+            &srv,
+            Method::POST,
+            &send_bc,
+            Some(json!({"cid": "f1", "forward_of": {"conv": ab, "seq": 1}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{fwd}");
+    assert_eq!(
+        (fwd["forwarded"].as_bool(), fwd["url"].as_str()),
+        (Some(true), Some(url.as_str()))
+    );
+    let res = c.req(&srv, Method::GET, &media_path).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Amber recalls the picture: the forward keeps the file alive; recalling... only her
+    // copy goes. A picture sent once and recalled is deleted from storage.
+    let up2: Value = common::upload(&srv, &a, "b.png", "image/png", png(5, 5))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url2 = up2["url"].as_str().unwrap().to_owned();
+    let (s, v) = a
+        .json(
+            &srv,
+            Method::POST,
+            &send_ab,
+            Some(json!({"cid": "img2", "media": 4, "url": url2, "pic": up2["pic"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let seq2 = v["seq"].as_i64().unwrap();
+    let res = b.req(&srv, Method::GET, &url2).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let acts = format!("/api/conversations/{ab}/actions");
+    for (cid, target) in [("r1", 1), ("r2", seq2)] {
+        let (s, v) = a
+            .json(
+                &srv,
+                Method::POST,
+                &acts,
+                Some(json!({"cid": cid, "act": "recall", "target": target})),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+    }
+    // The forwarded one is still there for Basil and Cyan; the other is gone for everyone.
+    let res = c.req(&srv, Method::GET, &media_path).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let mut gone = false;
+    for _ in 0..50 {
+        let res = a.req(&srv, Method::GET, &url2).send().await.unwrap();
+        if res.status() == 404 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the recalled upload is deleted");
+    let key = url2.trim_start_matches("/media/");
+    let on_disk = srv.data_dir().join("media").join(key);
+    assert!(!on_disk.exists(), "{on_disk:?} still on disk");
+}
+
+#[tokio::test]
+async fn actions_are_rate_limited_per_user() {
+    let srv = common::spawn_with(&["--actions-per-minute", "5"]).await;
+    let (a, b) = (person(&srv, "amber").await, person(&srv, "basil").await);
+    befriend(&srv, &a, &b).await;
+    let conv = pconv(&a, &b);
+    let mut aw = Ws::connect(&srv.base, &a.token)
+        .await
+        .ignoring(&[13, 15, 16]);
+    aw.send(&text(10, b.id, "m1", "hello")).await;
+    aw.recv().await;
+    let emojis = ["👍", "🎉", "😀", "❤️", "🙈", "🚀"];
+    let mut codes = Vec::new();
+    for (i, e) in emojis.iter().enumerate() {
+        aw.send(&act(&conv, &format!("k{i}"), "react", 1, e)).await;
+        let f = aw.recv().await;
+        codes.push(if f.cmd == 2 { f.code } else { "ok".into() });
+    }
+    assert_eq!(codes, ["ok", "ok", "ok", "ok", "ok", "too_many_actions"]);
+    // Another user has a budget of their own.
+    let res = api(
+        &srv,
+        &b,
+        Method::POST,
+        &format!("/api/conversations/{conv}/actions"),
+        Some(json!({"cid": "b", "act": "react", "target": 1, "content": "👍"})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+}
