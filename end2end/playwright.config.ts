@@ -105,6 +105,8 @@ export default defineConfig({
       // Every spec signs people up from 127.0.0.1 too.
       PARLEY_REGISTER_PER_ADDR_PER_HOUR: '100000',
       PARLEY_REGISTER_PER_HOUR: '100000',
+      // actions.spec checks that Edit leaves the menu once the window has passed.
+      PARLEY_EDIT_WINDOW_SECS: '10',
     },
   },
 });

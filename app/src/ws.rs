@@ -130,8 +130,7 @@ impl Socket {
 
     /// My actions not acknowledged yet, oldest first (shown again after a reload).
     pub fn unacked_actions(&self) -> Vec<Action> {
-        self.outbox
-            .with_value(|o| o.actions().cloned().collect())
+        self.outbox.with_value(|o| o.actions().cloned().collect())
     }
 
     /// Sends again a message that failed (same cid).

@@ -65,6 +65,38 @@ pub fn pieces(text: &str) -> Vec<Piece> {
     out
 }
 
+/// Splits text into runs, marking each `@name` (an `@` at a word's start, up to the next
+/// space) of a message that mentions someone, so it shows highlighted.
+pub fn mention_spans(text: &str) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut plain = String::new();
+    let mut chars = text.char_indices().peekable();
+    let mut prev_space = true;
+    while let Some((i, c)) = chars.next() {
+        if c == '@' && prev_space {
+            let rest = &text[i + 1..];
+            let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            if len > 0 {
+                if !plain.is_empty() {
+                    out.push((std::mem::take(&mut plain), false));
+                }
+                out.push((text[i..i + 1 + len].to_owned(), true));
+                while chars.peek().is_some_and(|(j, _)| *j < i + 1 + len) {
+                    chars.next();
+                }
+                prev_space = false;
+                continue;
+            }
+        }
+        prev_space = c.is_whitespace();
+        plain.push(c);
+    }
+    if !plain.is_empty() {
+        out.push((plain, false));
+    }
+    out
+}
+
 /// A one-line summary of a message for the conversation list.
 pub fn preview(locale: Locale, frame: &Frame) -> String {
     let short = |s: &str| {
@@ -74,6 +106,9 @@ pub fn preview(locale: Locale, frame: &Frame) -> String {
         }
         t.replace(['\n', '\r'], " ")
     };
+    if frame.recalled_by != 0 {
+        return td_string!(locale, quote_recalled).to_owned();
+    }
     match Media::from_code(frame.media) {
         Some(Media::Text) | Some(Media::Emoji) => short(&frame.content),
         Some(Media::News) => format!(
@@ -168,8 +203,108 @@ fn VoiceNote(
     }
 }
 
+/// What a bubble may do inside an open conversation (provided by the conversation view; a
+/// bubble without it, as in a no-JavaScript page, only shows).
+#[derive(Clone, Copy)]
+pub struct BubbleContext {
+    /// Everyone whose name a bubble may show (reactions, quotes, recalls).
+    pub people: RwSignal<Vec<User>>,
+    /// Toggles my reaction with this emoji on the message at this seq.
+    pub toggle_reaction: Callback<(i64, String)>,
+    /// Shows the message at this seq (a quote was clicked).
+    pub jump: Callback<i64>,
+}
+
+/// A person's display name from a list, or `#id` when unknown.
+pub fn name_in(people: &[User], id: i64) -> String {
+    people
+        .iter()
+        .find(|u| u.id.0 == id)
+        .map_or_else(|| format!("#{id}"), |u| u.nickname.clone())
+}
+
+/// The quoted preview of the message a reply names: who, and its first line (or its kind,
+/// or that it was recalled); a button that shows the original when there is a list to show
+/// it in.
+fn quote_view(locale: Locale, q: &crate::protocol::action::Quote) -> impl IntoView {
+    let ctx = use_context::<BubbleContext>();
+    let id = q.userid.0;
+    let who = move || ctx.map_or_else(|| format!("#{id}"), |c| c.people.with(|p| name_in(p, id)));
+    let text = if q.recalled {
+        td_string!(locale, quote_recalled).to_owned()
+    } else if q.content.is_empty() {
+        let f = Frame {
+            media: q.media,
+            ..Frame::default()
+        };
+        preview(locale, &f)
+    } else {
+        q.content.clone()
+    };
+    let seq = q.seq.0;
+    let jump = move |_| {
+        if let Some(c) = ctx {
+            c.jump.run(seq);
+        }
+    };
+    view! {
+        <button type="button" class="quote" class:recalled=q.recalled data-target=seq
+            title=td_string!(locale, show_original) on:click=jump>
+            <span class="quote-who"><bdi>{who}</bdi></span>
+            <span class="quote-text">{text}</span>
+        </button>
+    }
+}
+
+/// The reaction chips under a bubble: emoji and count, mine highlighted and pressed, who
+/// reacted in the title; a click toggles mine.
+fn reactions_view(locale: Locale, f: &Frame, me: UserId) -> impl IntoView {
+    let ctx = use_context::<BubbleContext>();
+    let seq = f.seq;
+    let chips = f
+        .reactions
+        .iter()
+        .map(|r| {
+            let emoji = r.emoji.clone();
+            let mine = r.users.contains(&me);
+            let count = r.users.len();
+            let users = r.users.clone();
+            let names = move || {
+                ctx.map(|c| {
+                    c.people.with(|p| {
+                        users
+                            .iter()
+                            .map(|u| name_in(p, u.0))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                })
+                .unwrap_or_default()
+            };
+            let shown = emoji.clone();
+            let label_emoji = emoji.clone();
+            let label = move || {
+                td_string!(locale, reaction_label, emoji = label_emoji.clone(), count = count, names = names())
+                    .to_string()
+            };
+            let toggle = move |_| {
+                if let Some(c) = ctx {
+                    c.toggle_reaction.run((seq, emoji.clone()));
+                }
+            };
+            view! {
+                <button type="button" class="chip" class:mine=mine aria-pressed=mine.to_string()
+                    title=label.clone() aria-label=label on:click=toggle>
+                    <span class="chip-emoji">{shown}</span>" "<span class="chip-count">{count}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    (!f.reactions.is_empty()).then(|| view! { <div class="reactions">{chips}</div> })
+}
+
 /// One message bubble: mine on the right, theirs on the left; in groups, theirs carry the
-/// sender's name and avatar.
+/// sender's name and avatar. A recalled message is one line saying who recalled it.
 #[component]
 pub fn MessageView(
     /// The stored message (cmd 10/11).
@@ -182,10 +317,37 @@ pub fn MessageView(
     /// True in group conversations.
     #[prop(optional)]
     in_group: bool,
+    /// The bubble's "More actions" menu, when it has one.
+    #[prop(default = None)]
+    menu: Option<ViewFn>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let mine = frame.userid == me.0;
+    if frame.recalled_by != 0 {
+        let by = frame.recalled_by;
+        let ctx = use_context::<BubbleContext>();
+        let line = move || {
+            let locale = i18n.get_locale();
+            if by == me.0 {
+                td_string!(locale, recalled_you).to_string()
+            } else {
+                let name = ctx.map_or_else(
+                    || {
+                        sender
+                            .as_ref()
+                            .map_or_else(|| format!("#{by}"), |u| u.nickname.clone())
+                    },
+                    |c| c.people.with(|p| name_in(p, by)),
+                );
+                td_string!(locale, recalled_by, name = name).to_string()
+            }
+        };
+        return view! {
+            <li class="msg-recalled" role="note" data-seq=frame.seq>{line}</li>
+        }
+        .into_any();
+    }
     let ts = frame.ts;
     let time = (ts > 0).then(|| {
         let clock = use_clock();
@@ -216,16 +378,33 @@ pub fn MessageView(
         Some(Media::Emoji) => "bubble emoji",
         _ => "bubble media",
     };
+    let quote = frame.quote.as_ref().map(|q| quote_view(locale, q));
+    let forwarded = frame
+        .forwarded
+        .then(|| view! { <span class="forwarded">{td_string!(locale, forwarded)}</span> });
+    let edited = (frame.edited > 0)
+        .then(|| view! { <span class="edited">{td_string!(locale, edited)}</span> });
+    let reactions = reactions_view(locale, &frame, me);
+    let pinned = frame.pinned_at > 0;
     view! {
-        <li class=side data-seq=frame.seq data-media=frame.media>
+        <li class=side class:pinned=pinned data-seq=frame.seq data-media=frame.media>
             {avatar}
             <div class="msg-body">
                 {name.map(|n| view! { <span class="sender"><bdi>{n}</bdi></span> })}
-                <div class=body_class>{content(locale, &frame, me)}</div>
-                {time}
+                <div class="bubble-row">
+                    <div class=body_class>
+                        {forwarded}
+                        {quote}
+                        {content(locale, &frame, me)}
+                    </div>
+                    {menu.map(|m| m.run())}
+                </div>
+                {reactions}
+                <span class="msg-meta">{time}{edited}</span>
             </div>
         </li>
     }
+    .into_any()
 }
 
 /// The body of a message by its media kind.
@@ -234,6 +413,17 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
         Some(Media::Text) => pieces(&f.content)
             .into_iter()
             .map(|p| match p {
+                Piece::Text(t) if !f.mentions.is_empty() => mention_spans(&t)
+                    .into_iter()
+                    .map(|(text, mention)| {
+                        if mention {
+                            view! { <span class="mention">{text}</span> }.into_any()
+                        } else {
+                            text.into_any()
+                        }
+                    })
+                    .collect_view()
+                    .into_any(),
                 Piece::Text(t) => t.into_any(),
                 Piece::Link(url) => {
                     let shown = url.clone();
@@ -418,6 +608,21 @@ mod tests {
             .iter()
             .all(|x| matches!(x, Piece::Text(_))));
         assert_eq!(pieces(""), []);
+    }
+
+    #[test]
+    fn mentions_are_marked_where_they_start_a_word() {
+        assert_eq!(
+            mention_spans("hi @张伟 and @bob! mail@x"),
+            vec![
+                ("hi ".to_owned(), false),
+                ("@张伟".to_owned(), true),
+                (" and ".to_owned(), false),
+                ("@bob!".to_owned(), true),
+                (" mail@x".to_owned(), false),
+            ]
+        );
+        assert_eq!(mention_spans("@"), vec![("@".to_owned(), false)]);
     }
 
     #[test]

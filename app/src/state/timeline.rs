@@ -45,6 +45,30 @@ pub struct Pending {
     pub created_ms: i64,
     /// Waiting or failed.
     pub status: Status,
+    /// What it says beyond its payload (reply, mentions, forwarded), as its frame will.
+    pub decor: Decor,
+}
+
+/// A message's extras as its frame shows them: the message it replies to (with the quote
+/// shown), whom it mentions, whether it was forwarded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decor {
+    /// The quoted message.
+    pub quote: Option<crate::protocol::action::Quote>,
+    /// Mentioned user ids (0: everyone).
+    pub mentions: Vec<i64>,
+    /// Copied from another conversation.
+    pub forwarded: bool,
+}
+
+impl Decor {
+    /// Writes them into a message frame.
+    pub fn write_to(&self, frame: &mut Frame) {
+        frame.reply_to = self.quote.as_ref().map_or(0, |q| q.seq.0);
+        frame.quote.clone_from(&self.quote);
+        frame.mentions.clone_from(&self.mentions);
+        frame.forwarded = self.forwarded;
+    }
 }
 
 /// One entry of the conversation as displayed.
@@ -255,8 +279,17 @@ impl Timeline {
             body,
             created_ms: now_ms,
             status: Status::Pending,
+            decor: Decor::default(),
         });
         true
+    }
+
+    /// Gives a pending message of mine its extras (reply, mentions, forwarded), so the
+    /// pending bubble and the stored one after the ack show them.
+    pub fn decorate_pending(&mut self, cid: &Cid, decor: Decor) {
+        if let Some(p) = self.pending.iter_mut().find(|p| p.cid == *cid) {
+            p.decor = decor;
+        }
     }
 
     /// Applies an ack: the pending message becomes stored at its seq. An ack for another
@@ -401,12 +434,14 @@ impl Timeline {
     /// The frame the server delivers to others for my acked message (the same shape as its
     /// `message_frame`): the ack gives id, seq and ts; the body is what I wrote.
     fn stored_frame(&self, mine: Pending, ack: &Ack) -> Frame {
-        Frame {
+        let mut frame = Frame {
             id: ack.id.0,
             seq: ack.seq.0,
             ts: ack.ts,
             ..Frame::message(self.conv, self.me, mine.cid.as_str(), &mine.body)
-        }
+        };
+        mine.decor.write_to(&mut frame);
+        frame
     }
 }
 
@@ -682,10 +717,22 @@ mod tests {
     fn events_take_their_seq_and_change_the_message_they_name() {
         let mut t = Timeline::new(conv(), ME);
         t.apply_page([theirs(1), theirs(2)]);
-        assert_eq!(t.apply_event(&event(3, PEER, "edit", 1, "fixed")), LiveOutcome::Added);
-        assert_eq!(t.apply_event(&event(4, ME, "react", 1, "👍")), LiveOutcome::Added);
-        assert_eq!(t.apply_event(&event(5, PEER, "react", 1, "👍")), LiveOutcome::Added);
-        assert_eq!(t.apply_event(&event(6, PEER, "pin", 2, "")), LiveOutcome::Added);
+        assert_eq!(
+            t.apply_event(&event(3, PEER, "edit", 1, "fixed")),
+            LiveOutcome::Added
+        );
+        assert_eq!(
+            t.apply_event(&event(4, ME, "react", 1, "👍")),
+            LiveOutcome::Added
+        );
+        assert_eq!(
+            t.apply_event(&event(5, PEER, "react", 1, "👍")),
+            LiveOutcome::Added
+        );
+        assert_eq!(
+            t.apply_event(&event(6, PEER, "pin", 2, "")),
+            LiveOutcome::Added
+        );
         // Events are held (no hole), never shown as rows.
         assert_eq!(shown(&t), ["1", "2"]);
         assert_eq!(t.gap_after(), None);
@@ -694,7 +741,10 @@ mod tests {
         assert_eq!(m.reactions[0].users, vec![ME, PEER]);
         assert!(t.get(Seq(2)).unwrap().pinned_at > 0);
         // Seen again (a page after a reconnect): nothing changes twice.
-        assert_eq!(t.apply_event(&event(5, PEER, "react", 1, "👍")), LiveOutcome::Duplicate);
+        assert_eq!(
+            t.apply_event(&event(5, PEER, "react", 1, "👍")),
+            LiveOutcome::Duplicate
+        );
         t.apply_page([event(4, ME, "react", 1, "👍")]);
         assert_eq!(t.get(Seq(1)).unwrap().reactions[0].users.len(), 2);
         // A missed event is a gap like a missed message.

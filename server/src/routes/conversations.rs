@@ -180,3 +180,27 @@ pub async fn act(
         }
     })
 }
+
+/// `PATCH /api/groups/{id}` body: the group's settings to change.
+#[derive(Deserialize)]
+pub struct GroupSettings {
+    /// Whether members (not only the owner) may pin messages.
+    pub members_can_pin: bool,
+}
+
+/// `PATCH /api/groups/{id} {members_can_pin}` -> 200 the settings now stored; the owner's
+/// call (`not_owner` otherwise).
+pub async fn group_settings(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(g): ApiPath<i64>,
+    ApiJson(body): ApiJson<GroupSettings>,
+) -> Result<ApiJson<serde_json::Value>, AppError> {
+    state
+        .chat
+        .set_members_can_pin(&me.user, app::ids::GroupId(g), body.members_can_pin)
+        .await?;
+    Ok(ApiJson(
+        serde_json::json!({ "members_can_pin": body.members_can_pin }),
+    ))
+}

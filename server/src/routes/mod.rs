@@ -74,7 +74,10 @@ pub fn router(state: AppState) -> Router {
             get(social::my_groups).post(social::create_group),
         )
         .route("/api/groups/search", get(social::search_groups))
-        .route("/api/groups/{id}", delete(social::dissolve_group))
+        .route(
+            "/api/groups/{id}",
+            delete(social::dissolve_group).patch(conversations::group_settings),
+        )
         .route("/api/groups/{id}/join", post(social::join_group))
         .route("/api/groups/{id}/leave", post(social::leave_group))
         .route("/api/groups/{id}/members", get(social::members))

@@ -758,3 +758,71 @@ async fn a_seed_client_on_one_node_and_a_v1_client_on_another_chat_both_ways() {
     assert_eq!(h.len(), 2);
     c.stop().await;
 }
+
+#[tokio::test]
+async fn actions_on_one_node_reach_a_reader_on_another_live_and_after_a_reconnect() {
+    let c = Cluster::start(2, &[]).await;
+    let ppl = members(&c.store, "act", 2).await;
+    let (alice, bob) = (&ppl[0], &ppl[1]);
+    befriend(c.base(0), alice, bob).await;
+    let conv = pconv(alice, bob);
+    let mut a = Ws::connect(c.base(0), &alice.token).await;
+    let mut b = Ws::connect(c.base(1), &bob.token).await;
+    a.send(&text(10, bob.id, "m1", "helo")).await;
+    until(&mut a, Duration::from_secs(5), "ack", |f| f.cmd == 1).await;
+    until(&mut b, Duration::from_secs(5), "message", |f| f.cmd == 10).await;
+
+    let act = |cid: &str, what: &str, content: &str| Frame {
+        cmd: 17,
+        conv: conv.clone(),
+        cid: cid.into(),
+        act: what.into(),
+        target: 1,
+        content: content.into(),
+        ..Frame::default()
+    };
+    // Live across nodes: the edit, then a reaction, each once and in order.
+    a.send(&act("e", "edit", "hello")).await;
+    a.send(&act("k", "react", "👍")).await;
+    let edit = until(&mut b, Duration::from_secs(5), "edit", |f| f.cmd == 17).await;
+    let react = until(&mut b, Duration::from_secs(5), "react", |f| f.cmd == 17).await;
+    assert_eq!(
+        (edit.act.as_str(), edit.seq, edit.content.as_str()),
+        ("edit", 2, "hello")
+    );
+    assert_eq!((react.act.as_str(), react.seq), ("react", 3));
+    // Bob goes away; Alice recalls on node 0; Bob comes back on node 0 and pulls the gap.
+    drop(b);
+    a.send(&act("r", "recall", "")).await;
+    until(&mut a, Duration::from_secs(5), "recall ack", |f| {
+        f.cmd == 1 && f.cid == "r"
+    })
+    .await;
+    let h = history(c.base(0), bob, &conv).await;
+    let seqs: Vec<(i64, String)> = h
+        .iter()
+        .map(|f| {
+            (
+                f["seq"].as_i64().unwrap(),
+                f["act"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seqs,
+        vec![
+            (1, String::new()),
+            (2, "edit".into()),
+            (3, "react".into()),
+            (4, "recall".into())
+        ]
+    );
+    assert_eq!(h[0]["recalled_by"], alice.id);
+    assert!(h[0].get("content").is_none(), "{}", h[0]);
+    assert_eq!(
+        h[1]["content"],
+        Value::Null,
+        "an edit of a recalled message shows no text"
+    );
+    c.stop().await;
+}

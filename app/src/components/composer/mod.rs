@@ -14,6 +14,7 @@
 //! - [`outbox`]: the one send path every composed message takes (pending bubble, then the
 //!   socket's outbox), and fresh client ids.
 //! - [`draft`]: per-conversation drafts in this browser's storage.
+//! - [`mentions`]: the `@` member list of a group's composer.
 //!
 //! The conversation view creates the [`Outbox`] and the [`Attachments`] (dropping files on
 //! the whole conversation and the upload bubbles in the message list need them too) and hands
@@ -24,6 +25,7 @@ mod contact_picker;
 mod draft;
 mod emoji_picker;
 mod form;
+mod mentions;
 mod outbox;
 mod recorder;
 mod red_packet;
@@ -32,5 +34,5 @@ mod tools;
 #[cfg(feature = "hydrate")]
 pub use attachments::{carries_files, dropped_files};
 pub use attachments::{Attachments, UploadBubble};
-pub use form::Composer;
+pub use form::{ComposeHooks, ComposeMode, Composer};
 pub use outbox::{new_cid, Outbox};

@@ -6,9 +6,9 @@ use crate::error::ApiError;
 use crate::ids::{Cid, UserId};
 use crate::locale::now_ms;
 use crate::protocol::body::MessageBody;
-use crate::protocol::frame::{Outgoing, Target};
+use crate::protocol::frame::{Extras, Outgoing, Target};
 use crate::protocol::Conv;
-use crate::state::timeline::Timeline;
+use crate::state::timeline::{Decor, Timeline};
 use crate::ws::{use_socket, Socket};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -58,6 +58,27 @@ impl Outbox {
         let out = Outgoing::new(to, cid.clone(), body.clone());
         self.timeline.update(|t| {
             t.add_pending(cid, body, now_ms());
+        });
+        socket.send_message(out);
+        self.error.set(None);
+    }
+
+    /// Sends `body` with extras (a reply, mentions, a forward): as [`Outbox::send`], and the
+    /// pending bubble shows them at once.
+    pub fn send_with(self, cid: Cid, body: MessageBody, extras: Extras, decor: Decor) {
+        let Some(socket) = self.socket else { return };
+        let Some(to) = Target::in_conv(self.conv, self.me) else {
+            return;
+        };
+        let out = Outgoing {
+            to,
+            cid: cid.clone(),
+            body: body.clone(),
+            extras,
+        };
+        self.timeline.update(|t| {
+            t.add_pending(cid.clone(), body, now_ms());
+            t.decorate_pending(&cid, decor);
         });
         socket.send_message(out);
         self.error.set(None);

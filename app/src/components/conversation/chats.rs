@@ -7,6 +7,7 @@ use crate::components::message::preview;
 use crate::components::sidebar::conv_href;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::locale::{list_time, use_clock};
+use crate::protocol::action::Act;
 use crate::protocol::event::ServerEvent;
 use crate::protocol::{Conv, ConversationSummary};
 use crate::ws::use_socket;
@@ -33,6 +34,10 @@ pub fn ChatsPanel() -> impl IntoView {
             let changes_list = match &event {
                 ServerEvent::Message { .. } | ServerEvent::Ack(_) | ServerEvent::Read { .. } => {
                     true
+                }
+                // An edit or a recall may change the preview of a conversation's last message.
+                ServerEvent::Action { act, .. } => {
+                    matches!(act, Act::Edit | Act::Recall | Act::Hide)
                 }
                 // A dissolved group, an ended friendship: their rows change or go.
                 ServerEvent::Notice { kind, .. } => kind.changes_friends() || kind.changes_groups(),
@@ -116,6 +121,9 @@ fn ConversationRow(row: ConversationSummary, open: Memo<Option<Conv>>) -> impl I
     });
     let title = row.title.clone();
     let icon = conv_icon(conv, &row.title, &row.avatar);
+    let mentioned = (row.mentioned && unread > 0).then(|| {
+        view! { <span class="mentioned-me">{move || td_string!(i18n.get_locale(), mentioned_me)}</span> }
+    });
     view! {
         <li>
             <a class="row link" class:current=current href=conv_href(conv) aria-label=title
@@ -123,7 +131,7 @@ fn ConversationRow(row: ConversationSummary, open: Memo<Option<Conv>>) -> impl I
                 {icon}
                 <span class="who">
                     <span class="nickname"><bdi>{row.title}</bdi></span>
-                    <span class="username preview">{last}</span>
+                    <span class="username preview">{mentioned}{last}</span>
                 </span>
                 <span class="row-end">{when}{badge}</span>
             </a>

@@ -5,6 +5,7 @@
 use super::message_list::ListScroll;
 use crate::api::chat::load_conversation;
 use crate::api::social::group_members;
+use crate::components::composer::ComposeMode;
 use crate::ids::{Cid, Seq, UserId};
 use crate::locale::now_ms;
 use crate::protocol::action::{Act, Action};
@@ -48,7 +49,7 @@ pub(super) struct Live {
     /// What I may do beyond my own messages, and for how long (from the page).
     pub rights: StoredValue<Rights>,
     /// The message I am replying to, or editing, in the composer.
-    pub draft_mode: RwSignal<DraftMode>,
+    pub draft_mode: RwSignal<ComposeMode>,
     /// Why my last action was refused, until dismissed.
     pub action_error: RwSignal<Option<crate::error::ApiError>>,
     /// The cids of my actions sent from this view, so their refusals are told apart.
@@ -80,7 +81,7 @@ impl Live {
             pins: RwSignal::new(open.pins.clone()),
             read_marks: RwSignal::new(open.read_marks.clone()),
             rights: StoredValue::new(Rights::of(open, me)),
-            draft_mode: RwSignal::new(DraftMode::Plain),
+            draft_mode: RwSignal::new(ComposeMode::Plain),
             action_error: RwSignal::new(None),
             acting: StoredValue::new(Vec::new()),
             typing_gen: StoredValue::new(0),
@@ -104,7 +105,8 @@ impl Live {
                 }
                 self.peer_read
                     .update(|r| *r = (*r).max(fresh.peer_read_seq));
-                self.read_marks.update(|marks| merge_marks(marks, &fresh.read_marks));
+                self.read_marks
+                    .update(|marks| merge_marks(marks, &fresh.read_marks));
                 self.pins.set(fresh.pins);
             }
         });
@@ -140,7 +142,9 @@ impl Live {
         let target = frame.target;
         match act {
             Act::Pin => {
-                let held = self.timeline.with_untracked(|t| t.get(Seq(target)).cloned());
+                let held = self
+                    .timeline
+                    .with_untracked(|t| t.get(Seq(target)).cloned());
                 match held {
                     Some(m) => self.pins.update(|p| {
                         p.retain(|f| f.seq != target);
@@ -154,7 +158,9 @@ impl Live {
                 self.pins.update(|p| p.retain(|f| f.seq != target));
             }
             Act::Edit => {
-                let held = self.timeline.with_untracked(|t| t.get(Seq(target)).cloned());
+                let held = self
+                    .timeline
+                    .with_untracked(|t| t.get(Seq(target)).cloned());
                 if let Some(m) = held {
                     self.pins.update(|p| {
                         if let Some(f) = p.iter_mut().find(|f| f.seq == target) {
@@ -273,11 +279,14 @@ impl Live {
                     code,
                     msg,
                 } => {
-                    let failed = self.timeline.try_update(|t| t.fail(&cid, code, msg.clone()));
+                    let failed = self
+                        .timeline
+                        .try_update(|t| t.fail(&cid, code, msg.clone()));
                     if failed == Some(false) && self.acting.with_value(|a| a.contains(&cid)) {
                         // One of my actions was refused: say why, and show what is true.
                         self.acting.update_value(|a| a.retain(|c| *c != cid));
-                        self.action_error.set(Some(crate::error::ApiError::with_msg(code, msg)));
+                        self.action_error
+                            .set(Some(crate::error::ApiError::with_msg(code, msg)));
                         self.pull();
                     }
                 }
@@ -359,16 +368,4 @@ impl Rights {
             },
         }
     }
-}
-
-/// What the composer is doing besides writing a new message.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum DraftMode {
-    /// A new message.
-    #[default]
-    Plain,
-    /// A reply to this message.
-    Reply(Frame),
-    /// Editing this message of mine.
-    Edit(Frame),
 }

@@ -187,10 +187,69 @@ impl ListScroll {
                 // Senders first: rows render their sender's name when they are created.
                 self.senders.try_update(|s| merge_senders(s, page.senders));
                 self.notices.try_update(|n| merge_notices(n, page.notices));
-                self.timeline.try_update(|t| t.apply_older_page(page.messages));
+                self.timeline
+                    .try_update(|t| t.apply_older_page(page.messages));
             }
             self.older.try_update(Older::finish);
         });
+    }
+
+    /// Shows the message at `seq` (a quote was clicked): loads older pages until it is held,
+    /// then scrolls it into the middle of the view and marks it for a moment.
+    pub fn jump_to(self, seq: i64) {
+        let key = self.conv.key();
+        leptos::task::spawn_local(async move {
+            // Each page brings up to 30 older seqs; a quote can name any earlier message.
+            for _ in 0..200 {
+                let held = self
+                    .timeline
+                    .try_with_untracked(|t| t.get(crate::ids::Seq(seq)).is_some())
+                    .unwrap_or(true);
+                if held {
+                    break;
+                }
+                let Some(before) = self
+                    .timeline
+                    .try_with_untracked(|t| t.oldest_seq())
+                    .flatten()
+                else {
+                    break;
+                };
+                let Ok(page) = load_conversation(key.clone(), Some(before.0)).await else {
+                    break;
+                };
+                self.senders.try_update(|s| merge_senders(s, page.senders));
+                self.notices.try_update(|n| merge_notices(n, page.notices));
+                self.timeline
+                    .try_update(|t| t.apply_older_page(page.messages));
+            }
+            request_animation_frame(move || self.reveal(seq));
+        });
+    }
+
+    /// Scrolls the row of `seq` into view and highlights it briefly.
+    fn reveal(self, seq: i64) {
+        let Some(list) = self.list.get_untracked() else {
+            return;
+        };
+        let Ok(Some(row)) = list.query_selector(&format!("[data-seq=\"{seq}\"]")) else {
+            return;
+        };
+        self.follow.update(|f| f.scrolled(false));
+        #[cfg(feature = "hydrate")]
+        {
+            let opts = web_sys::ScrollIntoViewOptions::new();
+            opts.set_block(web_sys::ScrollLogicalPosition::Center);
+            row.scroll_into_view_with_scroll_into_view_options(&opts);
+        }
+        let _ = row.class_list().add_1("flash");
+        set_timeout(
+            move || {
+                let _ = row.class_list().remove_1("flash");
+            },
+            std::time::Duration::from_millis(1600),
+        );
+        self.note_anchor();
     }
 
     fn to_bottom(self) {

@@ -21,6 +21,8 @@ pub(super) fn MessageArea(
     attachments: Attachments,
     /// Where Retry sends a failed message again.
     outbox: Outbox,
+    /// Opens the forward dialog.
+    forward: Callback<crate::protocol::frame::Frame>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let clock = use_clock();
@@ -46,9 +48,11 @@ pub(super) fn MessageArea(
             <ol class="messages" aria-label=move || td_string!(i18n.get_locale(), messages) node_ref=scroll.list>
                 <For each=move || {
                     let (now, offset) = clock.map_or((0, 0), |c| (c.now_ms.get(), c.offset_min.get()));
-                    notices.with(|n| timeline.with(|t| rows(t, n, me, conv, peer_read.get(), now, offset)))
-                } key=|r| (r.key.clone(), r.read, r.day) let:row>
-                    <RowView row senders me in_group outbox/>
+                    notices.with(|n| live.read_marks.with(|marks| timeline.with(|t| {
+                        rows(t, n, me, conv, peer_read.get(), marks, now, offset)
+                    })))
+                } key=|r| (r.key.clone(), r.read, r.day, r.read_by, r.rev) let:row>
+                    <RowView row senders me in_group outbox live forward/>
                 </For>
                 <For each=move || attachments.jobs.with(|j| j.iter().map(|u| u.id).collect::<Vec<_>>())
                     key=|id| *id let:id>

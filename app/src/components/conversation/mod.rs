@@ -10,12 +10,15 @@
 //!   state and lays out the parts below around the composer ([`crate::components::composer`]).
 //! - [`header`]: back link, picture and title, and the line under the title
 //!   ([`typing_line`]: who is typing, the peer's presence).
+//! - [`pins`]: the pinned message bar under the header.
 //! - [`messages`]: the message area, one [`rows`] entry per message, notice or status line.
+//! - [`actions`]: a message's "More actions" menu and the forward dialog.
 //! - [`drop`]: files dragged onto the conversation.
 //! - [`live`]: the conversation's reactive state, kept current from the socket.
 //! - [`message_list`]: the list's scrolling (follow the newest, older pages, "N new").
 //! - [`icon`]: a conversation's round picture.
 
+mod actions;
 mod chats;
 mod drop;
 mod header;
@@ -23,6 +26,7 @@ mod icon;
 mod live;
 mod message_list;
 mod messages;
+mod pins;
 mod rows;
 mod typing_line;
 mod view;

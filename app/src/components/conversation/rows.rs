@@ -4,6 +4,8 @@
 
 use super::super::message::MessageView;
 use super::super::sys_notice::SysNotice;
+use super::actions::MessageMenu;
+use super::live::Live;
 use crate::components::basics::ErrorText;
 use crate::components::composer::Outbox;
 use crate::error::ApiError;
@@ -11,7 +13,7 @@ use crate::i18n::{t, use_i18n};
 use crate::ids::{Seq, UserId};
 use crate::locale::{day_label, local_day, use_clock};
 use crate::protocol::frame::{Cmd, Frame};
-use crate::protocol::{Conv, User};
+use crate::protocol::{Conv, ReadMark, User};
 use crate::state::timeline::{self, Item, Timeline};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -28,6 +30,33 @@ pub(super) struct Row {
     pub read: bool,
     /// Set on a day's first message: the separator above it shows this day.
     pub day: Option<NaiveDate>,
+    /// In a group, under my stored messages: how many others have read it.
+    pub read_by: usize,
+    /// Changes whenever what the row shows of its message changes (an edit, a reaction,
+    /// a recall, a pin), so the list re-renders exactly that row.
+    pub rev: u64,
+}
+
+/// A fingerprint of what can change on a stored message.
+fn revision(f: &Frame) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        &f.content,
+        f.edited,
+        f.recalled_by,
+        f.pinned_at,
+        f.hidden,
+        f.quote.as_ref().map(|q| q.recalled),
+    )
+        .hash(&mut h);
+    for r in &f.reactions {
+        r.emoji.hash(&mut h);
+        for u in &r.users {
+            u.0.hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 /// The rows on screen: messages in seq order with the system notices placed by time; `now_ms` dates pending messages, `offset_min` is the
@@ -39,6 +68,7 @@ pub(super) fn rows(
     me: UserId,
     conv: Conv,
     peer_read: Seq,
+    marks: &[ReadMark],
     now_ms: i64,
     offset_min: i32,
 ) -> Vec<Row> {
@@ -51,15 +81,27 @@ pub(super) fn rows(
                 pending: None,
                 read: false,
                 day: None,
+                read_by: if matches!(conv, Conv::Group(_)) && f.userid == me.0 {
+                    marks
+                        .iter()
+                        .filter(|m| m.user != me && m.seq.0 >= f.seq)
+                        .count()
+                } else {
+                    0
+                },
+                rev: revision(f),
             },
             Item::Pending(p) => {
-                let frame = Frame::message(conv, me, p.cid.as_str(), &p.body);
+                let mut frame = Frame::message(conv, me, p.cid.as_str(), &p.body);
+                p.decor.write_to(&mut frame);
                 Row {
                     key: format!("c{}", p.cid),
                     frame,
                     pending: Some(p.status.clone()),
                     read: false,
                     day: None,
+                    read_by: 0,
+                    rev: 0,
                 }
             }
         })
@@ -77,6 +119,8 @@ pub(super) fn rows(
                 pending: None,
                 read: false,
                 day: None,
+                read_by: 0,
+                rev: 0,
             },
         );
     }
@@ -117,6 +161,10 @@ pub(super) fn RowView(
     in_group: bool,
     /// Where Retry sends a failed message again.
     outbox: Outbox,
+    /// The open conversation (its menu acts on it).
+    live: Live,
+    /// Opens the forward dialog.
+    forward: Callback<Frame>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let clock = use_clock();
@@ -139,12 +187,24 @@ pub(super) fn RowView(
         view! { <li class="day-sep" role="separator"><span>{label}</span></li> }
     });
     let cid = row.frame.cid.clone();
+    let read_by = (row.read_by > 0).then(|| {
+        let n = row.read_by;
+        view! { <li class="msg-status mine read-by">{t!(i18n, read_by_n, count = n)}</li> }
+    });
+    // Stored messages have a menu; pending ones do not (nothing can be done to them yet).
+    let menu_frame = (status.is_none() && frame.seq > 0 && frame.cmd != Cmd::Notice.code())
+        .then(|| frame.clone());
     view! {
         {separator}
         {if frame.cmd == Cmd::Notice.code() {
             view! { <SysNotice notice=frame.clone() me/> }.into_any()
         } else {
-            (move || view! { <MessageView frame=frame.clone() sender=sender.get() in_group me/> }).into_any()
+            (move || {
+                let menu = menu_frame.clone().map(|f| {
+                    ViewFn::from(move || view! { <MessageMenu frame=f.clone() live forward/> }.into_any())
+                });
+                view! { <MessageView frame=frame.clone() sender=sender.get() in_group me menu/> }
+            }).into_any()
         }}
         {status.map(|s| match s {
             timeline::Status::Pending => view! {
@@ -158,5 +218,6 @@ pub(super) fn RowView(
             }.into_any(),
         })}
         {read}
+        {read_by}
     }
 }

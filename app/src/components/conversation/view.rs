@@ -1,18 +1,22 @@
 //! The conversation pane: it loads the conversation in the address, then the loaded view
 //! owns the conversation's state and lays out its header, messages and composer.
 
+use super::actions::ForwardDialog;
 use super::drop::FileDrop;
 use super::header::ConvHeader;
 use super::live::Live;
 use super::message_list::ListScroll;
 use super::messages::MessageArea;
+use super::pins::PinnedBar;
 use crate::api::chat::load_conversation;
 use crate::components::basics::ErrorText;
-use crate::components::composer::{Attachments, Composer, Outbox};
+use crate::components::composer::{Attachments, ComposeHooks, Composer, Outbox};
 use crate::components::lightbox::{Lightbox, LightboxContext};
+use crate::components::message::BubbleContext;
 use crate::components::shell::use_shell;
 use crate::i18n::{t, use_i18n};
-use crate::ids::UserId;
+use crate::ids::{Seq, UserId};
+use crate::protocol::action::Act;
 use crate::protocol::{Conv, OpenConversation};
 use leptos::prelude::*;
 
@@ -67,14 +71,47 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         n
     });
     let drop = FileDrop::new(attachments);
+    provide_context(BubbleContext {
+        people: live.senders,
+        toggle_reaction: Callback::new(move |(seq, emoji): (i64, String)| {
+            let mine = live.timeline.with_untracked(|t| {
+                t.get(Seq(seq)).is_some_and(|f| {
+                    f.reactions
+                        .iter()
+                        .any(|r| r.emoji == emoji && r.users.contains(&me))
+                })
+            });
+            let act = if mine { Act::Unreact } else { Act::React };
+            live.act(act, Seq(seq), emoji);
+        }),
+        jump: Callback::new(move |seq| scroll.jump_to(seq)),
+    });
+    let forwarding = RwSignal::new(None);
+    let forward = Callback::new(move |f| forwarding.set(Some(f)));
+    let compose = ComposeHooks {
+        mode: live.draft_mode,
+        edit: Callback::new(move |(seq, text): (Seq, String)| live.act(Act::Edit, seq, text)),
+        last_mine: Callback::new(move |()| {
+            let window = live.rights.get_value().edit_ms;
+            live.timeline
+                .with_untracked(|t| t.my_last_text().cloned())
+                .filter(|f| window > 0 && crate::locale::now_ms() - f.ts < window)
+        }),
+        people: live.senders,
+        error: live.action_error,
+        may_mention_all: Callback::new(move |()| live.rights.get_value().owner),
+        me,
+    };
     view! {
         <div class="conversation" class:dropping=move || drop.dropping.get()
             on:dragenter=move |ev| drop.on_enter(ev) on:dragover=move |ev| drop.on_over(ev)
             on:dragleave=move |_| drop.on_leave() on:drop=move |ev| drop.on_drop(ev)>
             <ConvHeader title=open.title.clone() avatar=open.avatar.clone() counted=open.member_count.is_some() live/>
-            <MessageArea live scroll attachments outbox/>
+            <PinnedBar live scroll/>
+            <MessageArea live scroll attachments outbox forward/>
             <Lightbox image=full_image/>
-            <Composer conv peer=conv.peer_of(me) next_cid=open.next_cid.clone() outbox attachments/>
+            <ForwardDialog message=forwarding live/>
+            <Composer conv peer=conv.peer_of(me) next_cid=open.next_cid.clone() outbox attachments compose/>
         </div>
     }
 }
