@@ -3,7 +3,7 @@
 //!   missing or misspelt key fails the build instead of showing a blank;
 //! - the emoji table the composer's picker ships (`$OUT_DIR/emoji.tsv`), from the `emojis`
 //!   crate: one line per emoji without skin-tone variants, `group index, emoji, name,
-//!   shortcodes`. Linking the crate itself would put its every variant, version and lookup
+//!   shortcodes, Unicode version (major * 100 + minor)`. Linking the crate itself would put its every variant, version and lookup
 //!   table into the browser's bundle (~350 KB more WASM data); this text is about a quarter
 //!   of that.
 
@@ -38,12 +38,14 @@ fn emoji_table(out: &std::path::Path) -> Result<(), Box<dyn Error>> {
     for (i, group) in emojis::Group::iter().enumerate() {
         for e in group.emojis() {
             let codes: Vec<&str> = e.shortcodes().collect();
+            let v = e.unicode_version();
             writeln!(
                 table,
-                "{i}\t{}\t{}\t{}",
+                "{i}\t{}\t{}\t{}\t{}",
                 e.as_str(),
                 e.name(),
-                codes.join(" ")
+                codes.join(" "),
+                v.major() * 100 + v.minor()
             )?;
         }
     }

@@ -320,6 +320,12 @@ pub fn MessageView(
     /// The bubble's "More actions" menu, when it has one.
     #[prop(default = None)]
     menu: Option<ViewFn>,
+    /// Continues a run of the same sender's messages: no name, less space above.
+    #[prop(optional)]
+    cont: bool,
+    /// Ends its run (or stands alone): carries the avatar and the time.
+    #[prop(default = true)]
+    ends: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
@@ -359,17 +365,23 @@ pub fn MessageView(
         view! { <time class="msg-time">{shown}</time> }
     });
     let side = if mine { "msg mine" } else { "msg theirs" };
+    // In a group, a run of one sender's messages is named once, at its top, and shows the
+    // avatar once, beside its last message (the others keep its room).
     let who = (in_group && !mine).then(|| {
         let name = sender
             .as_ref()
             .map_or_else(|| format!("#{}", frame.userid), |u| u.nickname.clone());
-        let avatar = sender
-            .clone()
-            .map(|user| view! { <super::basics::Avatar user/> });
-        (name, avatar)
+        let avatar = match (&sender, ends) {
+            (Some(user), true) => {
+                let user = user.clone();
+                view! { <super::basics::Avatar user/> }.into_any()
+            }
+            _ => view! { <span class="avatar-room" aria-hidden="true"></span> }.into_any(),
+        };
+        ((!cont).then_some(name), Some(avatar))
     });
     let (name, avatar) = match who {
-        Some((n, a)) => (Some(n), a),
+        Some((n, a)) => (n, a),
         None => (None, None),
     };
     let kind = Media::from_code(frame.media);
@@ -387,7 +399,7 @@ pub fn MessageView(
     let reactions = reactions_view(locale, &frame, me);
     let pinned = frame.pinned_at > 0;
     view! {
-        <li class=side class:pinned=pinned data-seq=frame.seq data-media=frame.media>
+        <li class=side class:pinned=pinned class:cont=cont class:ends=ends data-seq=frame.seq data-media=frame.media>
             {avatar}
             <div class="msg-body">
                 {name.map(|n| view! { <span class="sender"><bdi>{n}</bdi></span> })}
@@ -396,11 +408,12 @@ pub fn MessageView(
                         {forwarded}
                         {quote}
                         {content(locale, &frame, me)}
+                        {edited}
                     </div>
                     {menu.map(|m| m.run())}
                 </div>
                 {reactions}
-                <span class="msg-meta">{time}{edited}</span>
+                <span class="msg-meta">{time}</span>
             </div>
         </li>
     }

@@ -59,6 +59,8 @@ pub struct Emoji {
     shortcodes: &'static str,
     /// Index into [`GROUPS`].
     group: usize,
+    /// The Unicode version that added it, as `major * 100 + minor` (1501 for 15.1).
+    version: u32,
 }
 
 /// Every emoji, parsed from the table once.
@@ -75,10 +77,91 @@ pub fn all() -> &'static [Emoji] {
                     name: f.next()?,
                     shortcodes: f.next().unwrap_or(""),
                     group,
+                    version: f.next().and_then(|v| v.parse().ok()).unwrap_or(0),
                 })
             })
+            .filter(|e| e.version <= drawable_version())
             .collect()
     })
+}
+
+/// Emoji newer than the platform's emoji font show as empty boxes, so the picker offers
+/// only those up to the newest Unicode version this browser draws. Found once, by drawing
+/// one emoji of each version on a canvas (newest first): a version is drawn when its probe
+/// comes out in colour, and for sequence-only versions when the sequence draws as one glyph.
+/// Everything is offered where nothing can be measured (the server).
+pub fn drawable_version() -> u32 {
+    static VERSION: OnceLock<u32> = OnceLock::new();
+    *VERSION.get_or_init(|| {
+        #[cfg(feature = "hydrate")]
+        {
+            probe::newest_drawn().unwrap_or(u32::MAX)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            u32::MAX
+        }
+    })
+}
+
+#[cfg(feature = "hydrate")]
+mod probe {
+    use leptos::wasm_bindgen::JsCast;
+    use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+    /// One probe per version, newest first: `(version, emoji, single)`; a `single` probe is
+    /// one code point, judged by colour; the others are sequences, judged by width.
+    const PROBES: [(u32, &str, bool); 9] = [
+        (1600, "\u{1FAE9}", true),          // face with bags under eyes
+        (1501, "\u{1F34B}\u{200D}\u{1F7E9}", false), // lime
+        (1500, "\u{1FAE8}", true),          // shaking face
+        (1400, "\u{1FAE0}", true),          // melting face
+        (1301, "\u{2764}\u{FE0F}\u{200D}\u{1F525}", false), // heart on fire
+        (1300, "\u{1F972}", true),          // smiling face with tear
+        (1200, "\u{1F971}", true),          // yawning face
+        (1100, "\u{1F970}", true),          // smiling face with hearts
+        (600, "\u{1F600}", true),           // grinning face
+    ];
+    const SIZE: u32 = 32;
+
+    pub fn newest_drawn() -> Option<u32> {
+        let doc = web_sys::window()?.document()?;
+        let canvas: HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
+        canvas.set_width(SIZE * 3);
+        canvas.set_height(SIZE);
+        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        ctx.set_font(&format!(
+            "{}px \"Apple Color Emoji\", \"Segoe UI Emoji\", \"Noto Color Emoji\", sans-serif",
+            SIZE - 4
+        ));
+        ctx.set_text_baseline("top");
+        let one = ctx.measure_text("\u{1F600}").ok()?.width();
+        for (version, emoji, single) in PROBES {
+            let drawn = if single {
+                coloured(&ctx, emoji)
+            } else {
+                ctx.measure_text(emoji).ok().is_some_and(|m| m.width() < one * 1.5)
+            };
+            if drawn {
+                return Some(version);
+            }
+        }
+        None
+    }
+
+    /// Whether `emoji` draws with colour (a missing glyph is a black or empty box).
+    fn coloured(ctx: &CanvasRenderingContext2d, emoji: &str) -> bool {
+        let side = f64::from(SIZE);
+        ctx.clear_rect(0.0, 0.0, side * 3.0, side);
+        let _ = ctx.fill_text(emoji, 0.0, 0.0);
+        let Ok(data) = ctx.get_image_data(0.0, 0.0, side, side) else {
+            return false;
+        };
+        data.data().chunks(4).any(|p| {
+            let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+            p[3] > 0 && ((r - g).abs() > 40 || (g - b).abs() > 40 || (r - b).abs() > 40)
+        })
+    }
 }
 
 /// The emoji of group `group` (an index into [`GROUPS`]).

@@ -175,6 +175,19 @@ pub fn Composer(
             Err(e) => error.set(Some(e)),
         }
     };
+    // Opening a conversation puts the caret in its composer, where a pointer and a keyboard
+    // are at hand (a touch screen would throw its keyboard over the messages instead).
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(area) = textarea.get() {
+            let fine = web_sys::window()
+                .and_then(|w| w.match_media("(pointer: fine)").ok().flatten())
+                .is_some_and(|m| m.matches());
+            if fine {
+                let _ = area.focus();
+            }
+        }
+    });
     // The server cannot know this browser's draft: it comes back after hydration, unless the
     // no-JS error path already filled the box (`?draft=`).
     Effect::new(move |_| {

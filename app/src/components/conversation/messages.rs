@@ -51,7 +51,7 @@ pub(super) fn MessageArea(
                     notices.with(|n| live.read_marks.with(|marks| timeline.with(|t| {
                         rows(t, n, me, conv, peer_read.get(), marks, now, offset)
                     })))
-                } key=|r| (r.key.clone(), r.read, r.day, r.read_by, r.rev) let:row>
+                } key=|r| (r.key.clone(), r.read, r.day, r.read_by, r.rev, r.cont, r.ends, r.pause) let:row>
                     <RowView row senders me in_group outbox live forward/>
                 </For>
                 <For each=move || attachments.jobs.with(|j| j.iter().map(|u| u.id).collect::<Vec<_>>())

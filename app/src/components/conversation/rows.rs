@@ -35,7 +35,19 @@ pub(super) struct Row {
     /// Changes whenever what the row shows of its message changes (an edit, a reaction,
     /// a recall, a pin), so the list re-renders exactly that row.
     pub rev: u64,
+    /// Continues the previous row's run: the same sender within [`RUN_GAP_MS`], so it shows
+    /// without name and with less space above.
+    pub cont: bool,
+    /// Ends its run (the next row does not continue it): it carries the avatar and the time.
+    pub ends: bool,
+    /// A time line above this row, after a pause of [`PAUSE_MS`] within a day.
+    pub pause: Option<i64>,
 }
+
+/// Messages of one sender closer than this form one run.
+const RUN_GAP_MS: i64 = 5 * 60 * 1000;
+/// A pause this long within a day gets a time line, as in Telegram and WeChat.
+const PAUSE_MS: i64 = 15 * 60 * 1000;
 
 /// A fingerprint of what can change on a stored message.
 fn revision(f: &Frame) -> u64 {
@@ -90,6 +102,9 @@ pub(super) fn rows(
                     0
                 },
                 rev: revision(f),
+                cont: false,
+                ends: true,
+                pause: None,
             },
             Item::Pending(p) => {
                 let mut frame = Frame::message(conv, me, p.cid.as_str(), &p.body);
@@ -102,6 +117,9 @@ pub(super) fn rows(
                     day: None,
                     read_by: 0,
                     rev: 0,
+                    cont: false,
+                    ends: true,
+                    pause: None,
                 }
             }
         })
@@ -121,6 +139,9 @@ pub(super) fn rows(
                 day: None,
                 read_by: 0,
                 rev: 0,
+                cont: false,
+                ends: true,
+                pause: None,
             },
         );
     }
@@ -133,6 +154,7 @@ pub(super) fn rows(
             previous = day;
         }
     }
+    runs(&mut rows, now_ms);
     if matches!(conv, Conv::Private { .. }) {
         let newest_read = rows.iter_mut().rev().find(|r| {
             r.pending.is_none()
@@ -145,6 +167,27 @@ pub(super) fn rows(
         }
     }
     rows
+}
+
+/// Marks runs of one sender's messages and the pauses that get a time line.
+fn runs(rows: &mut [Row], now_ms: i64) {
+    let is_message = |r: &Row| r.frame.cmd != Cmd::Notice.code() && r.frame.recalled_by == 0;
+    let ts = |r: &Row| if r.frame.ts > 0 { r.frame.ts } else { now_ms };
+    for i in 1..rows.len() {
+        let (before, after) = rows.split_at_mut(i);
+        let (prev, this) = (&before[i - 1], &mut after[0]);
+        let gap = ts(this) - ts(prev);
+        this.pause = (this.day.is_none() && gap >= PAUSE_MS).then(|| ts(this));
+        this.cont = this.day.is_none()
+            && this.pause.is_none()
+            && is_message(prev)
+            && is_message(this)
+            && prev.frame.userid == this.frame.userid
+            && gap < RUN_GAP_MS;
+    }
+    for i in 0..rows.len() {
+        rows[i].ends = rows.get(i + 1).is_none_or(|next| !next.cont);
+    }
 }
 
 /// One row as list items: its day separator, the message or notice, then its status line
@@ -186,6 +229,15 @@ pub(super) fn RowView(
         };
         view! { <li class="day-sep" role="separator"><span>{label}</span></li> }
     });
+    let pause = row.pause.map(|ts| {
+        let shown = move || {
+            clock
+                .map(|c| crate::locale::clock_time(ts, c.offset_min.get()))
+                .unwrap_or_default()
+        };
+        view! { <li class="time-sep" role="separator"><span>{shown}</span></li> }
+    });
+    let (cont, ends) = (row.cont, row.ends);
     let cid = row.frame.cid.clone();
     let read_by = (row.read_by > 0).then(|| {
         let n = row.read_by;
@@ -196,6 +248,7 @@ pub(super) fn RowView(
         .then(|| frame.clone());
     view! {
         {separator}
+        {pause}
         {if frame.cmd == Cmd::Notice.code() {
             view! { <SysNotice notice=frame.clone() me/> }.into_any()
         } else {
@@ -203,7 +256,7 @@ pub(super) fn RowView(
                 let menu = menu_frame.clone().map(|f| {
                     ViewFn::from(move || view! { <MessageMenu frame=f.clone() live forward/> }.into_any())
                 });
-                view! { <MessageView frame=frame.clone() sender=sender.get() in_group me menu/> }
+                view! { <MessageView frame=frame.clone() sender=sender.get() in_group me menu cont ends/> }
             }).into_any()
         }}
         {status.map(|s| match s {
