@@ -153,6 +153,17 @@ try {
   await say('bob', g, 'g6', { media: 7, url: 'https://example.com/trail-map' });
   await say('layla', g, 'g7', { media: 9, content: String(people.liuyang.id), memo: '刘洋' });
   await say('bob', g, 'g8', { media: 1, content: 'Route: https://example.com/route\nMeet at the east gate.' });
+  // What people then do to messages: a recall, a reply, reactions, an edit and a pin.
+  const act = (who, conv, cid, body) =>
+    call('POST', `/api/conversations/${conv}/actions`, { cid, ...body }, people[who].token);
+  await say('zhangwei', g, 'g9', { media: 1, content: '发错群了' });
+  await act('zhangwei', g, 'a1', { act: 'recall', target: 9 });
+  await say('layla', g, 'g10', { media: 1, content: 'حسنا! I will bring fruit 🍎', reply_to: 1 });
+  await act('layla', g, 'a2', { act: 'react', target: 1, content: '👍' });
+  await act('bob', g, 'a3', { act: 'react', target: 1, content: '👍' });
+  await act('bob', g, 'a4', { act: 'react', target: 1, content: '❤️' });
+  await act('bob', g, 'a5', { act: 'edit', target: 8, content: 'Route: https://example.com/route\nMeet at the east gate, 7:50.' });
+  await act('zhangwei', g, 'a6', { act: 'pin', target: 1 });
   const p = (a, b) => `p:${Math.min(people[a].id, people[b].id)}:${Math.max(people[a].id, people[b].id)}`;
   await say('liuyang', p('zhangwei', 'liuyang'), 'p1', { media: 1, content: '明天有空吗？' });
   await say('zhangwei', p('zhangwei', 'liuyang'), 'p2', { media: 1, content: '有的，下午三点？' });

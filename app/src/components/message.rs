@@ -338,14 +338,18 @@ pub fn MessageView(
             if by == me.0 {
                 td_string!(locale, recalled_you).to_string()
             } else {
-                let name = ctx.map_or_else(
-                    || {
+                let known = ctx.and_then(|c| {
+                    c.people
+                        .with(|p| p.iter().find(|u| u.id.0 == by).map(|u| u.nickname.clone()))
+                });
+                let name = known
+                    .or_else(|| {
                         sender
                             .as_ref()
-                            .map_or_else(|| format!("#{by}"), |u| u.nickname.clone())
-                    },
-                    |c| c.people.with(|p| name_in(p, by)),
-                );
+                            .filter(|u| u.id.0 == by)
+                            .map(|u| u.nickname.clone())
+                    })
+                    .unwrap_or_else(|| format!("#{by}"));
                 td_string!(locale, recalled_by, name = name).to_string()
             }
         };

@@ -105,6 +105,17 @@ pub(super) fn MessageMenu(
             Item::Recall => live.act(Act::Recall, seq, String::new()),
             Item::Hide => live.act(Act::Hide, seq, String::new()),
             Item::React => {
+                // Focus steps back to the button first: the item about to be replaced by the
+                // emoji row must not take the focus away with it (which would close the menu).
+                if let Some(more) = wrapper
+                    .get_untracked()
+                    .and_then(|w| w.query_selector(".more").ok().flatten())
+                    .and_then(|e| {
+                        leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()
+                    })
+                {
+                    let _ = more.focus();
+                }
                 reacting.set(true);
                 return;
             }
@@ -156,8 +167,29 @@ pub(super) fn MessageMenu(
             close();
         }
     };
+    // The first item takes focus when the menu opens, so the keyboard can go on from there.
+    Effect::new(move |_| {
+        let _ = (open.get(), reacting.get());
+        request_animation_frame(move || {
+            let first = wrapper
+                .get_untracked()
+                .filter(|_| open.get_untracked())
+                .and_then(|w| w.query_selector("[role=menuitem]").ok().flatten())
+                .and_then(|e| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            if let Some(first) = first {
+                let _ = first.focus();
+            }
+        });
+    });
     view! {
-        <div class="msg-menu" node_ref=wrapper on:focusout=on_focusout on:keydown=on_keydown>
+        <div class="msg-menu" node_ref=wrapper on:focusout=on_focusout on:keydown=on_keydown
+            on:mousedown=|ev: leptos::ev::MouseEvent| {
+                // A click inside keeps focus where it is, so the menu does not close under it
+                // in browsers that do not focus clicked buttons.
+                if ev.target() != ev.current_target() {
+                    ev.prevent_default();
+                }
+            }>
             <button type="button" class="more" aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
                 aria-label=move || td_string!(i18n.get_locale(), more_actions)
@@ -166,12 +198,9 @@ pub(super) fn MessageMenu(
                 {move || if reacting.get() {
                     view! {
                         <div class="menu-pop reactions-pick" role="menu" aria-label=move || td_string!(i18n.get_locale(), act_react)>
-                            {QUICK_REACTIONS.iter().map(|&e| {
-                                let first = e == QUICK_REACTIONS[0];
-                                view! {
-                                    <button type="button" role="menuitem" class="emoji-choice" aria-label=e
-                                        autofocus=first on:click=move |_| react(e)>{e}</button>
-                                }
+                            {QUICK_REACTIONS.iter().map(|&e| view! {
+                                <button type="button" role="menuitem" class="emoji-choice" aria-label=e
+                                    on:click=move |_| react(e)>{e}</button>
                             }).collect_view()}
                         </div>
                     }.into_any()
@@ -179,11 +208,10 @@ pub(super) fn MessageMenu(
                     let list = f.with_value(|f| items(f, &live, now_ms()));
                     view! {
                         <div class="menu-pop" role="menu" aria-label=move || td_string!(i18n.get_locale(), more_actions)>
-                            {list.into_iter().enumerate().map(|(i, item)| {
-                                let first = i == 0;
+                            {list.into_iter().map(|item| {
                                 let danger = matches!(item, Item::Recall | Item::Hide);
                                 view! {
-                                    <button type="button" role="menuitem" autofocus=first class:danger=danger
+                                    <button type="button" role="menuitem" class:danger=danger
                                         on:click=move |_| run(item)>{move || label(item)}</button>
                                 }
                             }).collect_view()}
@@ -205,10 +233,17 @@ pub(super) fn ForwardDialog(
     live: Live,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    // `open` follows the message being forwarded, and closing the dialog forgets it; each
+    // side is only written when it would change, so the two never chase each other.
     let open = RwSignal::new(false);
-    Effect::new(move |_| open.set(message.with(Option::is_some)));
     Effect::new(move |_| {
-        if !open.get() {
+        let want = message.with(Option::is_some);
+        if open.get_untracked() != want {
+            open.set(want);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && message.with_untracked(Option::is_some) {
             message.set(None);
         }
     });

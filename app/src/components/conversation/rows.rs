@@ -240,8 +240,8 @@ pub(super) fn RowView(
     let (cont, ends) = (row.cont, row.ends);
     let cid = row.frame.cid.clone();
     let read_by = (row.read_by > 0).then(|| {
-        let n = row.read_by;
-        view! { <li class="msg-status mine read-by">{t!(i18n, read_by_n, count = n)}</li> }
+        let (n, seq) = (row.read_by, row.frame.seq);
+        view! { <ReadBy count=n seq live/> }
     });
     // Stored messages have a menu; pending ones do not (nothing can be done to them yet).
     let menu_frame = (status.is_none() && frame.seq > 0 && frame.cmd != Cmd::Notice.code())
@@ -272,5 +272,69 @@ pub(super) fn RowView(
         })}
         {read}
         {read_by}
+    }
+}
+
+/// "Read by N" under my message in a group: a button that lists who has read it and who has
+/// not (the members, asked for once when first opened).
+#[component]
+fn ReadBy(
+    /// How many others have read it.
+    count: usize,
+    /// The message's seq.
+    seq: i64,
+    /// The open conversation (its read marks and members).
+    live: Live,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let open = RwSignal::new(false);
+    let members = RwSignal::new(None::<Vec<User>>);
+    let toggle = move |_| {
+        open.update(|o| *o = !*o);
+        if let (Conv::Group(g), None) = (live.conv, members.get_untracked()) {
+            leptos::task::spawn_local(async move {
+                if let Ok(list) = crate::api::social::group_members(g).await {
+                    members.set(Some(list.into_iter().map(|m| m.user).collect()));
+                }
+            });
+        }
+    };
+    let lists = move || {
+        if !open.get() {
+            return None;
+        }
+        let all = members.get()?;
+        let read: Vec<UserId> = live.read_marks.with(|marks| {
+            marks
+                .iter()
+                .filter(|m| m.seq.0 >= seq && m.user != live.me)
+                .map(|m| m.user)
+                .collect()
+        });
+        let others: Vec<&User> = all.iter().filter(|u| u.id != live.me).collect();
+        let names = |want: bool| {
+            others
+                .iter()
+                .filter(|u| read.contains(&u.id) == want)
+                .map(|u| u.nickname.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (yes, no) = (names(true), names(false));
+        Some(view! {
+            <div class="read-by-lists">
+                <p><strong>{t!(i18n, read_by)}": "</strong><bdi>{yes}</bdi></p>
+                {(!no.is_empty()).then(|| view! {
+                    <p><strong>{t!(i18n, not_read_yet)}": "</strong><bdi>{no}</bdi></p>
+                })}
+            </div>
+        })
+    };
+    view! {
+        <li class="msg-status mine read-by">
+            <button type="button" class="link-button" aria-expanded=move || open.get().to_string()
+                on:click=toggle>{t!(i18n, read_by_n, count = count)}</button>
+            {lists}
+        </li>
     }
 }

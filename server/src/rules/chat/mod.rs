@@ -453,6 +453,12 @@ impl Chat {
                     .filter_map(|m| m.quote.as_ref().map(|q| q.userid)),
             )
             .filter(|u| u.0 > 0)
+            // Both people of a 1:1 are always named (a recall line, a quote, a reaction may
+            // name the peer before any message of theirs is on the page).
+            .chain(match conv {
+                Conv::Private { low, high } => vec![low, high],
+                Conv::Group(_) => Vec::new(),
+            })
             .collect();
         ids.sort_unstable();
         ids.dedup();
