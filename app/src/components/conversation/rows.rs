@@ -331,7 +331,7 @@ fn ReadBy(
         })
     };
     view! {
-        <li class="msg-status mine read-by">
+        <li class="read-by mine">
             <button type="button" class="link-button" aria-expanded=move || open.get().to_string()
                 on:click=toggle>{t!(i18n, read_by_n, count = count)}</button>
             {lists}
