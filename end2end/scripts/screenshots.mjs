@@ -159,9 +159,9 @@ try {
   await say('zhangwei', g, 'g9', { media: 1, content: '发错群了' });
   await act('zhangwei', g, 'a1', { act: 'recall', target: 9 });
   await say('layla', g, 'g10', { media: 1, content: 'حسنا! I will bring fruit 🍎', reply_to: 1 });
-  await act('layla', g, 'a2', { act: 'react', target: 1, content: '👍' });
-  await act('bob', g, 'a3', { act: 'react', target: 1, content: '👍' });
-  await act('bob', g, 'a4', { act: 'react', target: 1, content: '❤️' });
+  await act('layla', g, 'a2', { act: 'react', target: 8, content: '👍' });
+  await act('zhangwei', g, 'a3', { act: 'react', target: 8, content: '👍' });
+  await act('bob', g, 'a4', { act: 'react', target: 8, content: '❤️' });
   await act('bob', g, 'a5', { act: 'edit', target: 8, content: 'Route: https://example.com/route\nMeet at the east gate, 7:50.' });
   await act('zhangwei', g, 'a6', { act: 'pin', target: 1 });
   const p = (a, b) => `p:${Math.min(people[a].id, people[b].id)}:${Math.max(people[a].id, people[b].id)}`;
@@ -306,6 +306,16 @@ try {
         await page.locator('.emoji-picker > button').click();
         await page.locator('.emoji-panel').waitFor();
         await shot('emoji');
+        await page.keyboard.press('Escape');
+        // A message's "More actions" menu, then replying to it (the bar over the composer).
+        const route = page.locator('li.msg', { hasText: 'east gate' });
+        await route.hover();
+        await route.locator('.more').click();
+        await page.locator('.menu-pop').waitFor();
+        await shot('actions');
+        await page.locator('.menu-pop [role=menuitem]').first().click();
+        await page.locator('.compose-bar').waitFor();
+        await shot('reply');
         await page.keyboard.press('Escape');
         await mediaViews();
         await context.close();

@@ -112,15 +112,15 @@ mod probe {
     /// One probe per version, newest first: `(version, emoji, single)`; a `single` probe is
     /// one code point, judged by colour; the others are sequences, judged by width.
     const PROBES: [(u32, &str, bool); 9] = [
-        (1600, "\u{1FAE9}", true),          // face with bags under eyes
+        (1600, "\u{1FAE9}", true),                   // face with bags under eyes
         (1501, "\u{1F34B}\u{200D}\u{1F7E9}", false), // lime
-        (1500, "\u{1FAE8}", true),          // shaking face
-        (1400, "\u{1FAE0}", true),          // melting face
+        (1500, "\u{1FAE8}", true),                   // shaking face
+        (1400, "\u{1FAE0}", true),                   // melting face
         (1301, "\u{2764}\u{FE0F}\u{200D}\u{1F525}", false), // heart on fire
-        (1300, "\u{1F972}", true),          // smiling face with tear
-        (1200, "\u{1F971}", true),          // yawning face
-        (1100, "\u{1F970}", true),          // smiling face with hearts
-        (600, "\u{1F600}", true),           // grinning face
+        (1300, "\u{1F972}", true),                   // smiling face with tear
+        (1200, "\u{1F971}", true),                   // yawning face
+        (1100, "\u{1F970}", true),                   // smiling face with hearts
+        (600, "\u{1F600}", true),                    // grinning face
     ];
     const SIZE: u32 = 32;
 
@@ -140,7 +140,9 @@ mod probe {
             let drawn = if single {
                 coloured(&ctx, emoji)
             } else {
-                ctx.measure_text(emoji).ok().is_some_and(|m| m.width() < one * 1.5)
+                ctx.measure_text(emoji)
+                    .ok()
+                    .is_some_and(|m| m.width() < one * 1.5)
             };
             if drawn {
                 return Some(version);

@@ -18,6 +18,9 @@ use crate::protocol::Conv;
 use crate::ws::use_socket;
 use leptos::{html, prelude::*};
 
+/// Height the menu needs above its button to open upwards (nine items), in CSS pixels.
+const MENU_ROOM_PX: f64 = 330.0;
+
 /// The reactions offered first, as in most chat apps.
 pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
 
@@ -90,6 +93,8 @@ pub(super) fn MessageMenu(
     let i18n = use_i18n();
     let open = RwSignal::new(false);
     let reacting = RwSignal::new(false);
+    // Opens downwards when there is not room for it above the button in the list.
+    let downwards = RwSignal::new(false);
     let wrapper = NodeRef::<html::Div>::new();
     let seq = Seq(frame.seq);
     let close = move || {
@@ -175,7 +180,9 @@ pub(super) fn MessageMenu(
                 .get_untracked()
                 .filter(|_| open.get_untracked())
                 .and_then(|w| w.query_selector("[role=menuitem]").ok().flatten())
-                .and_then(|e| leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+                .and_then(|e| {
+                    leptos::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()
+                });
             if let Some(first) = first {
                 let _ = first.focus();
             }
@@ -193,11 +200,22 @@ pub(super) fn MessageMenu(
             <button type="button" class="more" aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
                 aria-label=move || td_string!(i18n.get_locale(), more_actions)
-                on:click=move |_| open.update(|o| *o = !*o)>"⋯"</button>
+                on:click=move |_| {
+                    if let Some(w) = wrapper.get_untracked() {
+                        let top = w.get_bounding_client_rect().top();
+                        let list_top = w
+                            .closest(".message-scroll")
+                            .ok()
+                            .flatten()
+                            .map_or(0.0, |l| l.get_bounding_client_rect().top());
+                        downwards.set(top - list_top < MENU_ROOM_PX);
+                    }
+                    open.update(|o| *o = !*o);
+                }>"⋯"</button>
             <Show when=move || open.get()>
                 {move || if reacting.get() {
                     view! {
-                        <div class="menu-pop reactions-pick" role="menu" aria-label=move || td_string!(i18n.get_locale(), act_react)>
+                        <div class="menu-pop reactions-pick" class:down=move || downwards.get() role="menu" aria-label=move || td_string!(i18n.get_locale(), act_react)>
                             {QUICK_REACTIONS.iter().map(|&e| view! {
                                 <button type="button" role="menuitem" class="emoji-choice" aria-label=e
                                     on:click=move |_| react(e)>{e}</button>
@@ -207,7 +225,7 @@ pub(super) fn MessageMenu(
                 } else {
                     let list = f.with_value(|f| items(f, &live, now_ms()));
                     view! {
-                        <div class="menu-pop" role="menu" aria-label=move || td_string!(i18n.get_locale(), more_actions)>
+                        <div class="menu-pop" class:down=move || downwards.get() role="menu" aria-label=move || td_string!(i18n.get_locale(), more_actions)>
                             {list.into_iter().map(|item| {
                                 let danger = matches!(item, Item::Recall | Item::Hide);
                                 view! {

@@ -93,7 +93,8 @@ pub(super) fn rows(
                 pending: None,
                 read: false,
                 day: None,
-                read_by: if matches!(conv, Conv::Group(_)) && f.userid == me.0 {
+                read_by: if matches!(conv, Conv::Group(_)) && f.userid == me.0 && f.recalled_by == 0
+                {
                     marks
                         .iter()
                         .filter(|m| m.user != me && m.seq.0 >= f.seq)
