@@ -255,6 +255,28 @@ mod tests {
     }
 
     #[test]
+    fn action_windows_and_rate() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let cfg = parse(&["--data-dir", d]).unwrap().resolve().unwrap();
+        assert_eq!(cfg.actions, crate::config::ActionLimits::default());
+        assert_eq!(cfg.actions.recall_window.as_secs(), 120);
+        assert_eq!(cfg.actions.edit_window.as_secs(), 86_400);
+        let cfg = parse(&["--data-dir", d, "--edit-window-secs", "0"])
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert!(cfg.actions.edit_window.is_zero(), "0 turns editing off");
+        let err = parse(&["--data-dir", d, "--actions-per-minute", "0"])
+            .unwrap()
+            .resolve()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("PARLEY_ACTIONS_PER_MINUTE"), "{err}");
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         let err = parse(&["--addr", "nonsense"]).err().unwrap().to_string();
         assert!(
