@@ -71,6 +71,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     locale::provide_clock();
+    // Marks the page as hydrated (`<html class="js">`): controls that need the script (a
+    // bubble's "More actions") stay out of sight on a page without it, which shows the
+    // current state read-only.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.class_list().add_1("js");
+        }
+    });
     view! {
         <Title text="Parley"/>
         // The locale: the remembered choice (cookie), else the browser's Accept-Language;

@@ -317,6 +317,22 @@ try {
         await page.locator('.compose-bar').waitFor();
         await shot('reply');
         await page.keyboard.press('Escape');
+        // Choosing messages to forward together: check boxes, and the bar for the composer.
+        await route.hover();
+        await route.locator('.more').click();
+        await page.locator('.menu-pop [role=menuitem]', { hasText: /^(Select|多选)$/ }).click();
+        await page.locator('.selection-bar').waitFor();
+        await page.locator('li.msg .select-box input').last().check();
+        await shot('select');
+        await page.keyboard.press('Escape');
+        // The full emoji picker behind the quick reactions.
+        await route.hover();
+        await route.locator('.more').click();
+        await page.locator('.menu-pop [role=menuitem]', { hasText: /^(React|表情回应)$/ }).click();
+        await page.locator('.more-emoji').click();
+        await page.locator('.reaction-picker .emoji-panel').waitFor();
+        await shot('react-picker');
+        await page.keyboard.press('Escape');
         await mediaViews();
         await context.close();
       }

@@ -6,7 +6,7 @@
 // "Read by 2" updating live.
 
 import { test, expect, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, hydrated, png, upload, type Account } from './helpers';
+import { account, api, browserFor, conv, hydrated, logIn, png, upload, type Account } from './helpers';
 
 /** Opens the conversation `c` and waits until it is live. */
 async function open(page: Page, c: string) {
@@ -216,4 +216,146 @@ test('forward a picture to a group; @mention in Chinese; read by 2 live', async 
   await pa.locator('.read-by').last().getByRole('button').click();
   await expect(pa.locator('.read-by-lists').last()).toContainText(b.nickname);
   await expect(pa.locator('.read-by-lists').last()).toContainText(d.nickname);
+});
+
+test('choose messages and forward them together; right click, long press and any emoji; members may pin once the owner lets them, live', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const a = await account(baseURL, 'Ann');
+  const b = await account(baseURL, 'Bao');
+  await friends(request, a, b);
+  const res = await request.post('/api/groups', {
+    data: { name: 'Crew' },
+    headers: { authorization: `Bearer ${a.token}` },
+  });
+  const gid = (await res.json()).id;
+  await api(request, b, `/api/groups/${gid}/join`, {});
+  await api(request, a, `/api/conversations/g:${gid}/messages`, { cid: 'hi', media: 1, content: 'Crew chat' });
+  const c = conv(a, b);
+  for (const word of ['alpha', 'beta', 'gamma']) {
+    await api(request, b, `/api/conversations/${c}/messages`, { cid: word, media: 1, content: word });
+  }
+  const pa = await browserFor(browser, baseURL, a);
+  await open(pa, c);
+
+  // A right click on a bubble opens its menu (Escape closes it).
+  await bubble(pa, 'alpha').locator('.bubble').click({ button: 'right' });
+  await expect(pa.getByRole('menuitem', { name: 'Reply' })).toBeVisible();
+  await pa.keyboard.press('Escape');
+  await expect(pa.getByRole('menuitem', { name: 'Reply' })).toHaveCount(0);
+
+  // Select: a check box on every message, a bar instead of the composer.
+  await act(pa, 'alpha', 'Select');
+  const bar = pa.getByRole('toolbar', { name: 'Select' });
+  await expect(bar).toContainText('1 selected');
+  await expect(pa.getByRole('textbox', { name: 'Message' })).toBeHidden();
+  await bubble(pa, 'gamma').getByRole('checkbox', { name: 'Select message' }).check();
+  await expect(bar).toContainText('2 selected');
+  await bar.getByRole('button', { name: 'Forward selected messages' }).click();
+  const dialog = pa.getByRole('dialog', { name: 'Forward to (2)' });
+  await dialog.getByRole('checkbox', { name: 'Crew' }).check();
+  await dialog.getByRole('button', { name: 'Forward' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(bar).toBeHidden();
+  await expect(pa.getByRole('textbox', { name: 'Message' })).toBeVisible();
+
+  // Bao sees both in the group, in their order, and not the one left out.
+  const pb = await browserFor(browser, baseURL, b);
+  await open(pb, `g:${gid}`);
+  const msgs = pb.getByRole('list', { name: 'Messages' }).locator('li.msg');
+  await expect(msgs.filter({ hasText: 'Forwarded' })).toHaveCount(2);
+  await expect(msgs.filter({ hasText: 'Forwarded' }).first()).toContainText('alpha');
+  await expect(msgs.filter({ hasText: 'Forwarded' }).last()).toContainText('gamma');
+  await expect(bubble(pb, 'beta')).toHaveCount(0);
+
+  // Any emoji: the quick row's "+" opens the full picker.
+  await act(pa, 'beta', 'React');
+  await pa.getByRole('menuitem', { name: 'More emoji' }).click();
+  const picker = pa.getByRole('dialog', { name: 'React' });
+  await picker.getByRole('searchbox').fill('rocket');
+  await picker.getByRole('searchbox').press('Enter');
+  await expect(picker).toBeHidden();
+  await expect(bubble(pa, 'beta').locator('.chip', { hasText: '🚀' })).toHaveAttribute('aria-pressed', 'true');
+
+  // Bao may not pin in Ann's group until she lets members pin; then his menu has Pin at
+  // once, and a line in the chat says so.
+  const crew = bubble(pb, 'Crew chat');
+  await crew.hover();
+  await crew.getByRole('button', { name: 'More actions' }).click();
+  await expect(pb.getByRole('menuitem', { name: 'Reply' })).toBeVisible();
+  await expect(pb.getByRole('menuitem', { name: 'Pin', exact: true })).toHaveCount(0);
+  await pb.keyboard.press('Escape');
+  await pa.goto(`/?tab=groups&group=${gid}`);
+  await hydrated(pa);
+  const rule = pa.getByRole('switch', { name: 'Members can pin messages' });
+  await expect(rule).not.toBeChecked();
+  await rule.check();
+  await expect(pb.getByText(`${a.nickname} let all members pin messages`)).toBeVisible();
+  await act(pb, 'Crew chat', 'Pin');
+  await expect(pb.locator('.pinned-bar')).toContainText('Crew chat');
+  await pa.reload();
+  await expect(pa.getByRole('switch', { name: 'Members can pin messages' })).toBeChecked();
+});
+
+test('a long press on a touch screen opens the menu', async ({ browser, baseURL, request }) => {
+  const a = await account(baseURL, 'Ann');
+  const b = await account(baseURL, 'Bo');
+  await friends(request, a, b);
+  await api(request, b, `/api/conversations/${conv(a, b)}/messages`, { cid: 't', media: 1, content: 'hold me' });
+  const context = await browser.newContext({
+    baseURL,
+    hasTouch: true,
+    isMobile: true,
+    viewport: { width: 360, height: 720 },
+  });
+  const page = await context.newPage();
+  await logIn(page, a);
+  await open(page, conv(a, b));
+  const target = bubble(page, 'hold me').locator('.bubble');
+  const box = (await target.boundingBox())!;
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  // A finger resting on the bubble: pointer events as a touch screen sends them.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+  await page.waitForTimeout(700);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await expect(page.getByRole('menuitem', { name: 'Reply' })).toBeVisible();
+  await expect(page.getByRole('menuitem', { name: 'Forward' })).toBeVisible();
+  await context.close();
+});
+
+test('without JavaScript a conversation shows replies, edits, reactions and recalls, read-only', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const a = await account(baseURL, 'Ann');
+  const b = await account(baseURL, 'Noor');
+  await friends(request, a, b);
+  const c = conv(a, b);
+  const path = `/api/conversations/${c}/messages`;
+  const acts = `/api/conversations/${c}/actions`;
+  await api(request, b, path, { cid: 'q', media: 1, content: 'Lunch at noon?' });
+  await api(request, b, path, { cid: 'typo', media: 1, content: 'Bring teh salad' });
+  await api(request, b, path, { cid: 'oops', media: 1, content: 'wrong chat, sorry' });
+  await api(request, a, path, { cid: 'r', media: 1, content: 'Sounds good', reply_to: 1 });
+  await api(request, b, acts, { cid: 'e', act: 'edit', target: 2, content: 'Bring the salad' });
+  await api(request, b, acts, { cid: 'x', act: 'recall', target: 3 });
+  await api(request, a, acts, { cid: 'k', act: 'react', target: 1, content: '👍' });
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await logIn(page, a);
+  await page.goto(`/?c=${c}`);
+  await expect(bubble(page, 'Sounds good').locator('.quote')).toContainText('Lunch at noon?');
+  await expect(bubble(page, 'Bring the salad')).toContainText('edited');
+  await expect(page.getByText('Bring teh salad')).toHaveCount(0);
+  await expect(page.getByText(`${b.nickname} recalled a message`)).toBeVisible();
+  await expect(page.getByText('wrong chat, sorry')).toHaveCount(0);
+  await expect(bubble(page, 'Lunch at noon?').locator('.chip')).toContainText('👍');
+  // Nothing offers what only the script could do.
+  await expect(page.getByRole('button', { name: 'More actions' }).first()).toBeHidden();
+  await context.close();
 });

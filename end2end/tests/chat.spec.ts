@@ -3,7 +3,7 @@
 // rendered inert, unread badges in the Chats tab; and the same page with JavaScript off.
 
 import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, PASSWORD, hydrated, png, upload } from './helpers';
+import { account, api, browserFor, conv, logIn, hydrated, png, upload } from './helpers';
 
 test('a friend conversation: composer, every media kind, inert hostile content, unread badge', async ({
   browser,
@@ -106,10 +106,7 @@ test('without JavaScript the conversation shows its history and the form sends',
   });
   const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto('/login');
-  await page.locator('input[name=username]').fill(a.username);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await logIn(page, a);
   await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: b.nickname }).click();
   const messages = page.getByRole('list', { name: 'Messages' });
   await expect(messages.locator('.msg.theirs')).toContainText('Are you there?');
@@ -176,11 +173,7 @@ test('a message written while the socket is down waits, survives a reload, and a
     ws.onMessage(() => {});
   });
   const page = await down.newPage();
-  await page.goto('/login');
-  await page.locator('input[name=username]').fill(a.username);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL((url) => url.pathname === '/');
+  await logIn(page, a);
   await page.goto(`/?c=${conv(a, b)}`);
   await hydrated(page);
   await page.getByRole('textbox', { name: 'Message' }).fill('written in a tunnel');

@@ -48,6 +48,15 @@ export async function api(request: APIRequestContext, who: Account, path: string
   return res;
 }
 
+/** Logs `page` (of a context with a `baseURL`) in as `who` through the login form. */
+export async function logIn(page: Page, who: Account): Promise<void> {
+  await page.goto('/login');
+  await page.locator('input[name=username]').fill(who.username);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/');
+}
+
 /** A browser context logged in as `who` through the login form. */
 export async function browserFor(browser: Browser, baseURL: string | undefined, who: Account): Promise<Page> {
   const context = await browser.newContext({ baseURL });
@@ -55,11 +64,7 @@ export async function browserFor(browser: Browser, baseURL: string | undefined, 
   page.on('dialog', (d) => {
     throw new Error(`unexpected dialog: ${d.message()}`);
   });
-  await page.goto('/login');
-  await page.locator('input[name=username]').fill(who.username);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL((url) => url.pathname === '/');
+  await logIn(page, who);
   return page;
 }
 

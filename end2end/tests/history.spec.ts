@@ -5,7 +5,7 @@
 // see who is typing.
 
 import { test, expect, request as playwrightRequest, type Locator, type Page } from '@playwright/test';
-import { PASSWORD, account, api, browserFor, conv, hydrated, png, upload } from './helpers';
+import { logIn, account, api, browserFor, conv, hydrated, png, upload } from './helpers';
 
 interface InView {
   seq: string;
@@ -200,11 +200,7 @@ test('without JavaScript an image thumbnail is a link to the image', { tag: '@no
   });
   const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto('/login');
-  await page.locator('input[name=username]').fill(a.username);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL((url) => url.pathname === '/');
+  await logIn(page, a);
   await page.goto(`/?c=${conv(a, b)}`);
   const thumb = page.locator('.msg[data-media="4"] a.image');
   await expect(thumb).toHaveAttribute('href', photo.url);

@@ -79,6 +79,13 @@ pub trait SocialApi: Send + Sync + 'static {
     ) -> Result<MyGroup, ApiError>;
     /// Deletes the group for everyone (owner only).
     async fn dissolve_group(&self, me: UserId, group: GroupId) -> Result<(), ApiError>;
+    /// Lets the group's members pin messages, or only its owner (owner only).
+    async fn set_members_can_pin(
+        &self,
+        me: UserId,
+        group: GroupId,
+        allowed: bool,
+    ) -> Result<Group, ApiError>;
 }
 
 /// How the server hands its [`Backend`] to server functions (via `provide_context`).

@@ -81,6 +81,12 @@ pub async fn transfer_group(group_id: GroupId, user_id: UserId) -> Result<MyGrou
     as_user(move |b, me| async move { b.transfer_group(me.id, group_id, user_id).await }).await
 }
 
+/// Lets the members of `group_id` pin messages, or only its owner (owner only).
+#[server(prefix = "/sfn", endpoint = "set_members_can_pin")]
+pub async fn set_members_can_pin(group_id: GroupId, allowed: bool) -> Result<Group, ApiError> {
+    as_user(move |b, me| async move { b.set_members_can_pin(me.id, group_id, allowed).await }).await
+}
+
 /// Dissolves `group_id` (owner only).
 #[server(prefix = "/sfn", endpoint = "dissolve_group")]
 pub async fn dissolve_group(group_id: GroupId) -> Result<(), ApiError> {

@@ -8,7 +8,9 @@ use super::group_icon::{member_count, GroupIcon};
 use super::notice::{Notice, NoticeLine, NoticeText};
 use super::shell::{use_shell, ShellContext};
 use super::sidebar::conv_href;
-use crate::api::social::{dissolve_group, group_members, leave_group, transfer_group};
+use crate::api::social::{
+    dissolve_group, group_members, leave_group, set_members_can_pin, transfer_group,
+};
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::{GroupId, UserId};
 use crate::protocol::event::ServerEvent;
@@ -196,8 +198,10 @@ fn GroupDetail(
     };
     let leave_name = name.clone();
     let dissolve_name = name.clone();
+    let members_can_pin = group.members_can_pin;
     let owner_actions = is_owner.then(|| {
         view! {
+            <PinRule group=group_id allowed=members_can_pin notice/>
             <TransferForm others busy on_transfer/>
             <div class="action-row">
                 <div>
@@ -268,6 +272,48 @@ fn MemberRow(member: Member, me: UserId) -> impl IntoView {
             </span>
             {badge}
         </li>
+    }
+}
+
+/// The owner's switch that lets every member pin messages (or only the owner). Each member's
+/// devices hear of a change at once (a notice in the conversation changes their Pin item).
+#[component]
+fn PinRule(
+    /// The group.
+    group: GroupId,
+    /// The stored rule when the pane loaded.
+    allowed: bool,
+    /// Where a refusal is told.
+    notice: RwSignal<Option<Notice>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let on = RwSignal::new(allowed);
+    let save = Action::new(move |want: &bool| {
+        let want = *want;
+        async move {
+            match set_members_can_pin(group, want).await {
+                Ok(g) => on.set(g.members_can_pin),
+                Err(e) => {
+                    on.set(!want);
+                    notice.set(Notice::failed(e));
+                }
+            }
+        }
+    });
+    view! {
+        <label class="action-row switch-row">
+            <div>
+                <strong>{t!(i18n, members_can_pin)}</strong>
+                <small>{t!(i18n, members_can_pin_hint)}</small>
+            </div>
+            <input type="checkbox" role="switch" class="toggle" prop:checked=move || on.get()
+                disabled=move || save.pending().get()
+                on:change=move |ev| {
+                    let want = event_target_checked(&ev);
+                    on.set(want);
+                    save.dispatch(want);
+                }/>
+        </label>
     }
 }
 

@@ -303,6 +303,118 @@ fn reactions_view(locale: Locale, f: &Frame, me: UserId) -> impl IntoView {
     (!f.reactions.is_empty()).then(|| view! { <div class="reactions">{chips}</div> })
 }
 
+/// How long a finger rests on a bubble before its menu opens.
+const LONG_PRESS_MS: u64 = 500;
+/// How far a resting finger may drift (a scroll is not a long press), in CSS pixels.
+const LONG_PRESS_SLOP_PX: i32 = 10;
+
+/// A long press (touch) or a right click (mouse) on a bubble opens its "More actions" menu,
+/// as in the chat apps people know. The menu's button (`.msg-menu .more`) does the opening;
+/// a right click on a link, a picture, a player or selected text keeps the browser's own menu.
+#[derive(Clone, Copy)]
+struct MenuGestures {
+    /// The running long-press timer, with where the finger went down.
+    pending: StoredValue<Option<(TimeoutHandle, i32, i32)>>,
+    /// A long press opened the menu: the touch that ends it must not click what it rests on.
+    fired: StoredValue<bool>,
+    /// The last pointer to go down was a finger (its `contextmenu` is the long press's).
+    touch: StoredValue<bool>,
+}
+
+impl MenuGestures {
+    fn new() -> MenuGestures {
+        MenuGestures {
+            pending: StoredValue::new(None),
+            fired: StoredValue::new(false),
+            touch: StoredValue::new(false),
+        }
+    }
+
+    /// Clicks the row's menu button, unless its menu is open already.
+    fn open(li: Option<web_sys::HtmlElement>) {
+        use leptos::wasm_bindgen::JsCast;
+        let button = li
+            .and_then(|li| li.query_selector(".msg-menu .more").ok().flatten())
+            .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(b) = button {
+            if b.get_attribute("aria-expanded").as_deref() != Some("true") {
+                b.click();
+            }
+        }
+    }
+
+    fn cancel(self) {
+        if let Some((handle, _, _)) = self.pending.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    }
+
+    fn down(self, ev: &web_sys::PointerEvent, li: NodeRef<html::Li>) {
+        self.cancel();
+        self.fired.set_value(false);
+        let touch = ev.pointer_type() == "touch";
+        self.touch.set_value(touch);
+        if !touch {
+            return;
+        }
+        let fired = self.fired;
+        let handle = set_timeout_with_handle(
+            move || {
+                fired.set_value(true);
+                MenuGestures::open(li.get_untracked().map(Into::into));
+            },
+            std::time::Duration::from_millis(LONG_PRESS_MS),
+        );
+        if let Ok(handle) = handle {
+            self.pending
+                .set_value(Some((handle, ev.client_x(), ev.client_y())));
+        }
+    }
+
+    fn moved(self, ev: &web_sys::PointerEvent) {
+        let far = self.pending.with_value(|p| {
+            p.is_some_and(|(_, x, y)| {
+                (ev.client_x() - x).abs() > LONG_PRESS_SLOP_PX
+                    || (ev.client_y() - y).abs() > LONG_PRESS_SLOP_PX
+            })
+        });
+        if far {
+            self.cancel();
+        }
+    }
+
+    fn context_menu(self, ev: &web_sys::MouseEvent, li: NodeRef<html::Li>) {
+        use leptos::wasm_bindgen::JsCast;
+        if self.touch.get_value() {
+            // The finger's own menu: ours opens (or has opened) instead.
+            ev.prevent_default();
+            return;
+        }
+        let on_media = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("a, img, video, audio").ok().flatten())
+            .is_some();
+        let selected = web_sys::window()
+            .and_then(|w| w.get_selection().ok().flatten())
+            .is_some_and(|s| !s.is_collapsed());
+        if on_media || selected {
+            return;
+        }
+        ev.prevent_default();
+        MenuGestures::open(li.get_untracked().map(Into::into));
+    }
+
+    fn touch_end(self, ev: &web_sys::TouchEvent) {
+        self.cancel();
+        if self.fired.get_value() {
+            // No click on the picture or link under the finger after its menu opened.
+            ev.prevent_default();
+            self.fired.set_value(false);
+        }
+    }
+}
+
 /// One message bubble: mine on the right, theirs on the left; in groups, theirs carry the
 /// sender's name and avatar. A recalled message is one line saying who recalled it.
 #[component]
@@ -402,8 +514,18 @@ pub fn MessageView(
         .then(|| view! { <span class="edited">{td_string!(locale, edited)}</span> });
     let reactions = reactions_view(locale, &frame, me);
     let pinned = frame.pinned_at > 0;
+    let has_menu = menu.is_some();
+    let li = NodeRef::<html::Li>::new();
+    let gestures = MenuGestures::new();
     view! {
-        <li class=side class:pinned=pinned class:cont=cont class:ends=ends data-seq=frame.seq data-media=frame.media>
+        <li class=side class:pinned=pinned class:cont=cont class:ends=ends data-seq=frame.seq data-media=frame.media
+            node_ref=li
+            on:pointerdown=move |ev| if has_menu { gestures.down(&ev, li) }
+            on:pointermove=move |ev| gestures.moved(&ev)
+            on:pointerup=move |_| gestures.cancel()
+            on:pointercancel=move |_| gestures.cancel()
+            on:contextmenu=move |ev| if has_menu { gestures.context_menu(&ev, li) }
+            on:touchend=move |ev| gestures.touch_end(&ev)>
             {avatar}
             <div class="msg-body">
                 {name.map(|n| view! { <span class="sender"><bdi>{n}</bdi></span> })}

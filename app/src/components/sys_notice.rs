@@ -22,6 +22,10 @@ enum Sentence {
     Owner,
     YouOwner,
     Dissolved,
+    MembersPin,
+    YouLetMembersPin,
+    OwnerPins,
+    YouOnlyPin,
 }
 
 /// The sentence for `kind` (the frame's `memo`) as `me` reads it, with the one person it
@@ -51,6 +55,10 @@ fn sentence(kind: &str, n: &NoticeNames, me: UserId) -> Option<(Sentence, String
             }
         }
         "group_dissolved" => (Sentence::Dissolved, String::new()),
+        "members_may_pin" if mine => (Sentence::YouLetMembersPin, String::new()),
+        "members_may_pin" => (Sentence::MembersPin, n.actor.clone()),
+        "only_owner_pins" if mine => (Sentence::YouOnlyPin, String::new()),
+        "only_owner_pins" => (Sentence::OwnerPins, n.actor.clone()),
         _ => return None,
     })
 }
@@ -67,6 +75,10 @@ fn template(locale: Locale, s: Sentence) -> &'static str {
         Sentence::Owner => td_string!(locale, sys.owner),
         Sentence::YouOwner => td_string!(locale, sys.you_owner),
         Sentence::Dissolved => td_string!(locale, sys.dissolved),
+        Sentence::MembersPin => td_string!(locale, sys.members_pin),
+        Sentence::YouLetMembersPin => td_string!(locale, sys.you_let_members_pin),
+        Sentence::OwnerPins => td_string!(locale, sys.owner_pins),
+        Sentence::YouOnlyPin => td_string!(locale, sys.you_only_pin),
     }
 }
 
@@ -150,6 +162,12 @@ mod tests {
             .contains("You are now the owner of <bdi>Lounge</bdi>"));
         assert!(words(english, "owner_changed", names(1, 2), 3)
             .contains("<bdi>Mia</bdi> is now the owner"));
+        assert!(words(english, "members_may_pin", names(1, 0), 2)
+            .contains("<bdi>Omar</bdi> let all members pin messages"));
+        assert!(words(english, "members_may_pin", names(1, 0), 1)
+            .contains("You let all members pin messages"));
+        assert!(words(english, "only_owner_pins", names(1, 0), 2)
+            .contains("Only <bdi>Omar</bdi> can pin messages now"));
     }
 
     #[test]

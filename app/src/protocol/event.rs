@@ -24,6 +24,10 @@ pub enum NoticeKind {
     OwnerChanged,
     /// A group was dissolved.
     GroupDissolved,
+    /// A group's owner let its members pin messages.
+    MembersMayPin,
+    /// A group's owner took back pinning for themselves.
+    OnlyOwnerPins,
     /// A kind this client does not know yet (a newer server): shown, never acted on.
     Other,
 }
@@ -38,6 +42,8 @@ impl NoticeKind {
             "member_left" => NoticeKind::MemberLeft,
             "owner_changed" => NoticeKind::OwnerChanged,
             "group_dissolved" => NoticeKind::GroupDissolved,
+            "members_may_pin" => NoticeKind::MembersMayPin,
+            "only_owner_pins" => NoticeKind::OnlyOwnerPins,
             _ => NoticeKind::Other,
         }
     }
@@ -47,7 +53,7 @@ impl NoticeKind {
         matches!(self, NoticeKind::FriendAdded | NoticeKind::FriendRemoved)
     }
 
-    /// Whether it changes a group's members, owner or existence.
+    /// Whether it changes a group's members, owner, rules or existence.
     pub fn changes_groups(self) -> bool {
         matches!(
             self,
@@ -55,6 +61,8 @@ impl NoticeKind {
                 | NoticeKind::MemberLeft
                 | NoticeKind::OwnerChanged
                 | NoticeKind::GroupDissolved
+                | NoticeKind::MembersMayPin
+                | NoticeKind::OnlyOwnerPins
         )
     }
 }

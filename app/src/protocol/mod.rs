@@ -308,6 +308,9 @@ pub struct Group {
     pub member_count: u32,
     /// Creation time, ms since the epoch.
     pub created_at: i64,
+    /// Whether members (not only the owner) may pin messages.
+    #[serde(default)]
+    pub members_can_pin: bool,
 }
 
 /// One of my groups: the group and my role in it.

@@ -183,6 +183,23 @@ impl Timeline {
         self.apply_effect(&frame);
     }
 
+    /// Puts the server's current state of a held message in place of what this client made
+    /// of it: one of my actions on it was refused, so its optimistic effect must go. `false`
+    /// when the message is not held (or `fresh` is not a message of this conversation).
+    pub fn restore(&mut self, fresh: &Frame) -> bool {
+        let message = matches!(Cmd::from_code(fresh.cmd), Some(Cmd::Private | Cmd::Group));
+        if !message || fresh.seq <= 0 || Conv::parse(&fresh.conv) != Some(self.conv) {
+            return false;
+        }
+        match self.stored.get_mut(&Seq(fresh.seq)) {
+            Some(held) => {
+                *held = fresh.clone();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The ack of one of my actions: its seq is held from now on (nothing is missing there).
     pub fn apply_action_ack(&mut self, ack: &Ack) -> LiveOutcome {
         if ack.seq <= Seq(0) || ack.conv != self.conv {
@@ -753,6 +770,28 @@ mod tests {
             LiveOutcome::Gap { after: Seq(6) }
         );
         assert_eq!(t.get(Seq(1)).unwrap().reactions[0].users, vec![ME]);
+    }
+
+    #[test]
+    fn a_refused_action_of_mine_is_undone_by_the_servers_state_of_its_message() {
+        let mut t = Timeline::new(conv(), ME);
+        t.apply_page([theirs(1), theirs(2)]);
+        let react = Action::new(conv(), Seq(1), Act::React, c("k1"), "👍".into()).unwrap();
+        t.apply_mine(&react, 70_000);
+        assert_eq!(t.get(Seq(1)).unwrap().reactions.len(), 1);
+        // A newer page does not undo it: the message is held already.
+        t.apply_page([theirs(1), theirs(2)]);
+        assert_eq!(t.get(Seq(1)).unwrap().reactions.len(), 1);
+        // The server's own state of the message does.
+        assert!(t.restore(&theirs(1)));
+        assert!(t.get(Seq(1)).unwrap().reactions.is_empty());
+        // Only messages this timeline holds, of this conversation.
+        assert!(!t.restore(&theirs(9)));
+        assert!(!t.restore(&event(3, PEER, "react", 1, "👍")));
+        let mut elsewhere = theirs(2);
+        elsewhere.conv = Conv::group(GroupId(4)).key();
+        assert!(!t.restore(&elsewhere));
+        assert_eq!(shown(&t), ["1", "2"]);
     }
 
     #[test]

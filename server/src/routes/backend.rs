@@ -112,6 +112,17 @@ impl SocialApi for AppState {
             .dissolve_group(&self.acting(me).await?, group)
             .await?)
     }
+    async fn set_members_can_pin(
+        &self,
+        me: UserId,
+        group: GroupId,
+        allowed: bool,
+    ) -> Result<Group, ApiError> {
+        Ok(self
+            .social
+            .set_members_can_pin(&self.acting(me).await?, group, allowed)
+            .await?)
+    }
 }
 
 #[async_trait::async_trait]

@@ -196,11 +196,11 @@ pub async fn group_settings(
     ApiPath(g): ApiPath<i64>,
     ApiJson(body): ApiJson<GroupSettings>,
 ) -> Result<ApiJson<serde_json::Value>, AppError> {
-    state
-        .chat
+    let group = state
+        .social
         .set_members_can_pin(&me.user, app::ids::GroupId(g), body.members_can_pin)
         .await?;
     Ok(ApiJson(
-        serde_json::json!({ "members_can_pin": body.members_can_pin }),
+        serde_json::json!({ "members_can_pin": group.members_can_pin }),
     ))
 }

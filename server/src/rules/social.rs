@@ -5,6 +5,7 @@
 use crate::clock::now_ms;
 use crate::delivery::Delivery;
 use crate::error::AppError;
+use crate::rules::throttle::{current_client, RateLimit};
 use crate::store::groups::NewGroup;
 use crate::store::notices::{Event, Notice, NoticeKind, Noticed};
 use crate::store::Store;
@@ -15,6 +16,8 @@ use app::protocol::{
     normalize_group_name, normalize_icon, normalize_memo, CreateGroupRequest, Friend, Group,
     Member, MyGroup, User,
 };
+use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The words of a notice, as the person told reads them.
 pub fn word(e: &Event<'_>) -> String {
@@ -38,6 +41,8 @@ pub fn word(e: &Event<'_>) -> String {
             format!("{owner} is now the owner of {group}")
         }
         NoticeKind::GroupDissolved => format!("{group} was dissolved by its owner"),
+        NoticeKind::MembersMayPin => format!("{actor} let all members pin messages"),
+        NoticeKind::OnlyOwnerPins => format!("Only {actor} can pin messages now"),
     }
 }
 
@@ -58,6 +63,10 @@ pub fn notice_frame(n: &Notice) -> Frame {
 /// Most group search results returned at once.
 pub const GROUP_SEARCH_LIMIT: u64 = 20;
 
+/// Changes to a group's settings allowed per user, and per address, per minute: each one
+/// tells every member, so a flapping switch must not flood them.
+pub const SETTINGS_PER_MINUTE: u32 = 10;
+
 /// The social graph service.
 #[derive(Clone)]
 pub struct Social {
@@ -65,6 +74,8 @@ pub struct Social {
     delivery: Delivery,
     max_owned_groups: u32,
     max_group_members: u32,
+    settings_per_user: Arc<RateLimit<UserId>>,
+    settings_per_addr: Arc<RateLimit<IpAddr>>,
 }
 
 impl Social {
@@ -75,11 +86,14 @@ impl Social {
         max_owned_groups: u32,
         max_group_members: u32,
     ) -> Social {
+        let minute = std::time::Duration::from_secs(60);
         Social {
             store,
             delivery,
             max_owned_groups,
             max_group_members,
+            settings_per_user: Arc::new(RateLimit::new(SETTINGS_PER_MINUTE, minute)),
+            settings_per_addr: Arc::new(RateLimit::new(SETTINGS_PER_MINUTE, minute)),
         }
     }
 
@@ -268,6 +282,29 @@ impl Social {
             group,
             role: app::protocol::GroupRole::Member,
         })
+    }
+
+    /// Lets the group's members pin messages, or only its owner (the owner's call); every
+    /// member's devices hear of a change at once.
+    pub async fn set_members_can_pin(
+        &self,
+        me: &User,
+        g: GroupId,
+        allowed: bool,
+    ) -> Result<Group, AppError> {
+        let addr = current_client().addr;
+        if self.settings_per_user.hit(me.id).is_err()
+            || addr.is_some_and(|a| self.settings_per_addr.hit(a).is_err())
+        {
+            return Err(AppError::code(ErrorCode::TooManyActions));
+        }
+        let group = self.announce(
+            self.store
+                .set_members_can_pin(g, me, allowed, word, now_ms())
+                .await?,
+        );
+        tracing::info!(user = %me.id, group = %g, allowed, "pin rights changed");
+        Ok(group)
     }
 
     /// Deletes the group for everyone (owner only).

@@ -13,7 +13,7 @@
 //! and the events among them, each edit showing the text its message has now.
 
 use super::entities::{
-    conversation, group, hidden_message, media, mention, message, message_media, reaction,
+    conversation, hidden_message, media, mention, message, message_media, reaction,
 };
 use super::messages::{Page, StoredMessage};
 use super::{classify, Store, StoreError};
@@ -414,28 +414,6 @@ impl Store {
             Ok(_) | Err(StoreError::Duplicate) => Ok(()),
             Err(e) => Err(e),
         }
-    }
-
-    /// Whether members of group `g` may pin (besides its owner).
-    pub async fn members_can_pin(&self, g: app::ids::GroupId) -> Result<bool, StoreError> {
-        Ok(group::Entity::find_by_id(g.0)
-            .one(&self.db)
-            .await?
-            .is_some_and(|g| g.members_can_pin))
-    }
-
-    /// Lets group `g`'s members pin, or only its owner.
-    pub async fn set_members_can_pin(
-        &self,
-        g: app::ids::GroupId,
-        allowed: bool,
-    ) -> Result<(), StoreError> {
-        group::Entity::update_many()
-            .col_expr(group::Column::MembersCanPin, Expr::value(allowed))
-            .filter(group::Column::Id.eq(g.0))
-            .exec(&self.db)
-            .await?;
-        Ok(())
     }
 
     /// The pinned messages of `conv`, newest pin first, at most `limit`.

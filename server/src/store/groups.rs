@@ -40,6 +40,7 @@ impl From<group::Model> for Group {
             owner_id: UserId(m.owner_id),
             member_count: u32::try_from(m.member_count).unwrap_or(0),
             created_at: m.created_at,
+            members_can_pin: m.members_can_pin,
         }
     }
 }
@@ -427,6 +428,51 @@ impl Store {
             now_ms,
         )
         .await?;
+        txn.commit().await?;
+        Ok(Noticed {
+            value: group,
+            notices,
+        })
+    }
+
+    /// Lets group `g`'s members pin messages, or only its owner (the owner's call: `NotOwner`
+    /// otherwise, `NotFound` for no such group). A change tells every member (the setting
+    /// shows as a line in the conversation and changes their Pin item); setting what is
+    /// already set changes nothing and tells nobody.
+    pub async fn set_members_can_pin(
+        &self,
+        g: GroupId,
+        owner: &User,
+        allowed: bool,
+        word: Wording,
+        now_ms: i64,
+    ) -> Result<Noticed<Group>, StoreError> {
+        let txn = self.db.begin().await?;
+        let changed = group::Entity::update_many()
+            .col_expr(group::Column::MembersCanPin, Expr::value(allowed))
+            .filter(group::Column::Id.eq(g.0))
+            .filter(group::Column::OwnerId.eq(owner.id.0))
+            .filter(group::Column::MembersCanPin.ne(allowed))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let group = group_in(&txn, g)
+            .await?
+            .ok_or(refused(ErrorCode::NotFound))?;
+        if group.owner_id != owner.id {
+            return Err(refused(ErrorCode::NotOwner));
+        }
+        let notices = if changed == 0 {
+            Vec::new()
+        } else {
+            let kind = if allowed {
+                NoticeKind::MembersMayPin
+            } else {
+                NoticeKind::OnlyOwnerPins
+            };
+            let everyone = member_ids(&txn, g).await?;
+            tell_members(&txn, everyone, kind, owner, None, &group, word, now_ms).await?
+        };
         txn.commit().await?;
         Ok(Noticed {
             value: group,

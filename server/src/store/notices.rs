@@ -25,16 +25,22 @@ pub enum NoticeKind {
     OwnerChanged,
     /// A group was dissolved.
     GroupDissolved,
+    /// A group's owner let its members pin messages.
+    MembersMayPin,
+    /// A group's owner took back pinning for themselves.
+    OnlyOwnerPins,
 }
 
 impl NoticeKind {
-    const ALL: [NoticeKind; 6] = [
+    const ALL: [NoticeKind; 8] = [
         NoticeKind::FriendAdded,
         NoticeKind::FriendRemoved,
         NoticeKind::MemberJoined,
         NoticeKind::MemberLeft,
         NoticeKind::OwnerChanged,
         NoticeKind::GroupDissolved,
+        NoticeKind::MembersMayPin,
+        NoticeKind::OnlyOwnerPins,
     ];
 
     /// The name as stored and sent.
@@ -46,6 +52,8 @@ impl NoticeKind {
             NoticeKind::MemberLeft => "member_left",
             NoticeKind::OwnerChanged => "owner_changed",
             NoticeKind::GroupDissolved => "group_dissolved",
+            NoticeKind::MembersMayPin => "members_may_pin",
+            NoticeKind::OnlyOwnerPins => "only_owner_pins",
         }
     }
 

@@ -247,39 +247,41 @@ async fn refusals_are_error_frames_and_rest_answers_with_status_and_code() {
     assert!(!theirs[0].hidden && theirs[0].content == "hello");
 }
 
-#[tokio::test]
-async fn group_actions_need_membership_and_the_owner_moderates() {
-    let srv = common::spawn().await;
+/// A group "club" of olive (owner) with mint as a member and exie, who joined and left;
+/// mint has said "hello" (seq 1). Returns (owner, member, ex-member, group id).
+async fn club(srv: &common::TestServer) -> (common::Person, common::Person, common::Person, i64) {
     let (owner, m, ex) = (
-        person(&srv, "olive").await,
-        person(&srv, "mint").await,
-        person(&srv, "exie").await,
+        person(srv, "olive").await,
+        person(srv, "mint").await,
+        person(srv, "exie").await,
     );
-    let gid = group(&srv, &owner, "club").await;
-    join_group(&srv, &m, gid).await;
-    join_group(&srv, &ex, gid).await;
-    let conv = format!("g:{gid}");
-    let path = format!("/api/conversations/{conv}/actions");
-    let send = format!("/api/conversations/{conv}/messages");
+    let gid = group(srv, &owner, "club").await;
+    join_group(srv, &m, gid).await;
+    join_group(srv, &ex, gid).await;
     let (s, _) = m
         .json(
-            &srv,
+            srv,
             Method::POST,
-            &send,
-            Some(json!({"cid": "m1", "media": 1, "content": "hi all"})),
+            &format!("/api/conversations/g:{gid}/messages"),
+            Some(json!({"cid": "m1", "media": 1, "content": "hello"})),
         )
         .await;
     assert_eq!(s, 201);
-    // An ex-member may do nothing any more.
     let (s, _) = ex
-        .json(
-            &srv,
-            Method::POST,
-            &format!("/api/groups/{gid}/leave"),
-            None,
-        )
+        .json(srv, Method::POST, &format!("/api/groups/{gid}/leave"), None)
         .await;
     assert_eq!(s, 204);
+    (owner, m, ex, gid)
+}
+
+#[tokio::test]
+async fn group_actions_need_membership_and_the_owner_moderates() {
+    let srv = common::spawn().await;
+    let (owner, m, ex, gid) = club(&srv).await;
+    let conv = format!("g:{gid}");
+    let path = format!("/api/conversations/{conv}/actions");
+    let send = format!("/api/conversations/{conv}/messages");
+    // An ex-member may do nothing any more.
     let res = api(
         &srv,
         &ex,
@@ -535,4 +537,204 @@ async fn actions_are_rate_limited_per_user() {
     )
     .await;
     assert_eq!(res.status(), 201);
+}
+
+/// `PATCH /api/groups/{id}` as `who`, from the address `from` (the test server trusts its
+/// loopback proxy).
+async fn set_pin_rule(
+    srv: &common::TestServer,
+    who: &common::Person,
+    gid: i64,
+    allowed: bool,
+    from: &str,
+) -> (u16, Value) {
+    let res = who
+        .req(srv, Method::PATCH, &format!("/api/groups/{gid}"))
+        .header("x-forwarded-for", from)
+        .json(&json!({ "members_can_pin": allowed }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// `mint` pins or unpins (`act`) the club's first message over REST.
+async fn member_pins(
+    srv: &common::TestServer,
+    m: &common::Person,
+    conv: &str,
+    cid: &str,
+    act: &str,
+) -> reqwest::Response {
+    let path = format!("/api/conversations/{conv}/actions");
+    api(
+        srv,
+        m,
+        Method::POST,
+        &path,
+        Some(json!({"cid": cid, "act": act, "target": 1})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_owner_lets_members_pin_and_every_member_hears_it_at_once() {
+    let srv = common::spawn_with(&["--trusted-proxies", "127.0.0.1"]).await;
+    let (owner, m, ex, gid) = club(&srv).await;
+    let stranger = person(&srv, "sven").await;
+    let conv = format!("g:{gid}");
+    let mut mw = Ws::connect(&srv.base, &m.token)
+        .await
+        .ignoring(&[13, 15, 16]);
+
+    // Nobody but the owner may change the rule: a member, an ex-member, a stranger, nobody
+    // signed in; and no such group is 404. None of it changes anything or tells anyone.
+    for who in [&m, &ex, &stranger] {
+        let (s, v) = set_pin_rule(&srv, who, gid, true, "10.0.0.1").await;
+        assert_eq!((s, v["code"].as_str()), (403, Some("not_owner")), "{v}");
+    }
+    let res = client()
+        .patch(srv.url(&format!("/api/groups/{gid}")))
+        .json(&json!({"members_can_pin": true}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 401, "unauthorized").await;
+    let (s, v) = set_pin_rule(&srv, &owner, gid + 100, true, "10.0.0.1").await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("not_found")), "{v}");
+    let res = owner
+        .req(&srv, Method::PATCH, &format!("/api/groups/{gid}"))
+        .json(&json!({"members_can_pin": "yes"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    mw.expect_silence().await;
+    let res = member_pins(&srv, &m, &conv, "p0", "pin").await;
+    expect_error(res, 403, "forbidden").await;
+
+    // The owner allows it: the member hears it at once, and may pin.
+    let (s, v) = set_pin_rule(&srv, &owner, gid, true, "10.0.0.1").await;
+    assert_eq!((s, &v), (200, &json!({"members_can_pin": true})));
+    let told = mw.recv().await;
+    assert_eq!(
+        (told.cmd, told.memo.as_str(), told.conv.as_str()),
+        (12, "members_may_pin", conv.as_str())
+    );
+    let open = common::get_json(&srv, &m, &format!("/api/conversations/{conv}")).await;
+    assert_eq!(open["members_can_pin"], true);
+    let mine = common::get_json(&srv, &m, "/api/groups").await;
+    assert_eq!(mine[0]["members_can_pin"], true, "{mine}");
+    let res = member_pins(&srv, &m, &conv, "p1", "pin").await;
+    assert_eq!(res.status(), 201);
+    let pinned = mw.recv().await;
+    assert_eq!(
+        (pinned.cmd, pinned.act.as_str()),
+        (17, "pin"),
+        "the member's device hears the pin made over REST"
+    );
+
+    // Setting it again tells nobody: the next thing the member hears is the rule taken back.
+    let (s, _) = set_pin_rule(&srv, &owner, gid, true, "10.0.0.1").await;
+    assert_eq!(s, 200);
+    let (s, v) = set_pin_rule(&srv, &owner, gid, false, "10.0.0.1").await;
+    assert_eq!((s, &v), (200, &json!({"members_can_pin": false})));
+    let told = mw.recv().await;
+    assert_eq!((told.cmd, told.memo.as_str()), (12, "only_owner_pins"));
+    let res = member_pins(&srv, &m, &conv, "p2", "unpin").await;
+    expect_error(res, 403, "forbidden").await;
+
+    // Rate: ten changes a minute per user (the owner has spent four above: a refusal by
+    // the rules counts too, a body that does not parse does not), and per address.
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        statuses.push(
+            set_pin_rule(&srv, &owner, gid, i % 2 == 0, "10.0.0.2")
+                .await
+                .0,
+        );
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 429]);
+    // A second owner elsewhere has a budget of their own, until the address's is spent
+    // (six changes came from it above).
+    let other = group(&srv, &stranger, "other").await;
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        statuses.push(
+            set_pin_rule(&srv, &stranger, other, i % 2 == 0, "10.0.0.2")
+                .await
+                .0,
+        );
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 429]);
+    let (s, _) = set_pin_rule(&srv, &stranger, other, true, "10.0.0.9").await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn a_recalled_picture_is_deleted_from_s3_storage() {
+    let moto = common::s3::moto().await;
+    let flags = moto.flags();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let srv = common::spawn_with(&flags).await;
+    let (a, b) = (person(&srv, "amber").await, person(&srv, "basil").await);
+    befriend(&srv, &a, &b).await;
+    let conv = pconv(&a, &b);
+    let up: Value = common::upload(&srv, &a, "p.png", "image/png", png(600, 300))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (url, pic) = (
+        up["url"].as_str().unwrap().to_owned(),
+        up["pic"].as_str().unwrap().to_owned(),
+    );
+    assert_ne!(url, pic, "a picture this size has a thumbnail of its own");
+    // Another upload that stays: only the recalled message's files go.
+    let kept: Value = common::upload(&srv, &a, "k.png", "image/png", png(5, 5))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let before = moto.keys().await;
+    assert!(before.len() >= 3, "{before:?}");
+    let (s, v) = a
+        .json(
+            &srv,
+            Method::POST,
+            &format!("/api/conversations/{conv}/messages"),
+            Some(json!({"cid": "img", "media": 4, "url": url, "pic": pic})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let res = b.req(&srv, Method::GET, &pic).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let (s, v) = a
+        .json(
+            &srv,
+            Method::POST,
+            &format!("/api/conversations/{conv}/actions"),
+            Some(json!({"cid": "r", "act": "recall", "target": v["seq"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let gone = |keys: &[String], path: &str| {
+        let key = path.trim_start_matches("/media/");
+        !keys.iter().any(|k| k.ends_with(key))
+    };
+    let mut left = Vec::new();
+    for _ in 0..50 {
+        left = moto.keys().await;
+        if gone(&left, &url) && gone(&left, &pic) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone(&left, &url) && gone(&left, &pic), "{left:?}");
+    assert!(!gone(&left, kept["url"].as_str().unwrap()), "{left:?}");
+    for path in [&url, &pic] {
+        let res = a.req(&srv, Method::GET, path).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
 }

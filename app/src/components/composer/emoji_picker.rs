@@ -241,7 +241,9 @@ fn load_recent() -> Vec<Emoji> {
         .unwrap_or_default()
 }
 
-fn save_recent(emoji: Emoji) {
+/// Puts `emoji` first in this browser's recently used list (shared by the composer's picker
+/// and the reaction picker).
+pub fn save_recent(emoji: Emoji) {
     let recent: Vec<String> = load_recent()
         .into_iter()
         .map(|e| e.glyph.to_owned())
@@ -328,8 +330,12 @@ pub fn EmojiPicker(
 }
 
 /// The open panel: search box, then either the matches or the recent list and every group.
+/// The composer's picker and the reaction picker both show it.
 #[component]
-fn EmojiPanel(pick: Callback<Emoji>) -> impl IntoView {
+pub fn EmojiPanel(
+    /// Takes a picked emoji.
+    pick: Callback<Emoji>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let input = NodeRef::<html::Input>::new();

@@ -16,6 +16,8 @@
 //! - [`draft`]: per-conversation drafts in this browser's storage.
 //! - [`mentions`]: the `@` member list of a group's composer.
 //!
+//! The emoji panel and the recently used list are also the reaction picker's.
+//!
 //! The conversation view creates the [`Outbox`] and the [`Attachments`] (dropping files on
 //! the whole conversation and the upload bubbles in the message list need them too) and hands
 //! them to the [`Composer`].
@@ -34,5 +36,6 @@ mod tools;
 #[cfg(feature = "hydrate")]
 pub use attachments::{carries_files, dropped_files};
 pub use attachments::{Attachments, UploadBubble};
+pub use emoji_picker::{save_recent, Emoji, EmojiPanel};
 pub use form::{ComposeHooks, ComposeMode, Composer};
 pub use outbox::{new_cid, Outbox};

@@ -1,12 +1,13 @@
 //! What can be done to a message on screen: the bubble's "More actions" menu (Reply, Edit,
-//! Recall, Delete for me, React, Forward, Pin, Copy; an item the reader may not use is not
-//! there), the quick reactions it opens, and the dialog that forwards a message to other
-//! conversations. Every action goes through [`Live::act`] (shown at once, sent with a cid);
-//! a forward is a message of its own in each conversation picked.
+//! Recall, Delete for me, React, Forward, Select, Pin, Copy; an item the reader may not use
+//! is not there), opened by its button, a right click or a long press; the quick reactions
+//! it opens and the full emoji picker behind them; choosing several messages; and the dialog
+//! that forwards them to other conversations. Every action goes through [`Live::act`] (shown
+//! at once, sent with a cid); a forward is a message of its own in each conversation picked.
 
 use super::live::Live;
 use crate::api::chat::list_conversations;
-use crate::components::composer::ComposeMode;
+use crate::components::composer::{save_recent, ComposeMode, Emoji, EmojiPanel};
 use crate::components::dialog::Modal;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::Seq;
@@ -18,8 +19,8 @@ use crate::protocol::Conv;
 use crate::ws::use_socket;
 use leptos::{html, prelude::*};
 
-/// Height the menu needs above its button to open upwards (nine items), in CSS pixels.
-const MENU_ROOM_PX: f64 = 330.0;
+/// Height the menu needs above its button to open upwards (ten items), in CSS pixels.
+const MENU_ROOM_PX: f64 = 365.0;
 
 /// The reactions offered first, as in most chat apps.
 pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
@@ -33,6 +34,7 @@ enum Item {
     Hide,
     React,
     Forward,
+    Select,
     Pin,
     Unpin,
     Copy,
@@ -57,6 +59,7 @@ fn items(f: &Frame, live: &Live, now_ms: i64) -> Vec<Item> {
     out.push(Item::Hide);
     out.push(Item::React);
     out.push(Item::Forward);
+    out.push(Item::Select);
     if rights.may_pin {
         out.push(if f.pinned_at > 0 {
             Item::Unpin
@@ -87,8 +90,6 @@ pub(super) fn MessageMenu(
     frame: Frame,
     /// The open conversation.
     live: Live,
-    /// Opens the forward dialog for a message.
-    forward: Callback<Frame>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let open = RwSignal::new(false);
@@ -124,7 +125,8 @@ pub(super) fn MessageMenu(
                 reacting.set(true);
                 return;
             }
-            Item::Forward => forward.run(f),
+            Item::Forward => live.forwarding.set(vec![f]),
+            Item::Select => live.selection.set(Some(vec![seq])),
             Item::Pin => live.act(Act::Pin, seq, String::new()),
             Item::Unpin => live.act(Act::Unpin, seq, String::new()),
             Item::Copy => copy_text(&f.content),
@@ -140,6 +142,7 @@ pub(super) fn MessageMenu(
             Item::Hide => td_string!(l, act_delete_for_me),
             Item::React => td_string!(l, act_react),
             Item::Forward => td_string!(l, act_forward),
+            Item::Select => td_string!(l, act_select),
             Item::Pin => td_string!(l, act_pin),
             Item::Unpin => td_string!(l, act_unpin),
             Item::Copy => td_string!(l, act_copy),
@@ -220,6 +223,13 @@ pub(super) fn MessageMenu(
                                 <button type="button" role="menuitem" class="emoji-choice" aria-label=e
                                     on:click=move |_| react(e)>{e}</button>
                             }).collect_view()}
+                            <button type="button" role="menuitem" class="emoji-choice more-emoji"
+                                aria-label=move || td_string!(i18n.get_locale(), more_emoji)
+                                title=move || td_string!(i18n.get_locale(), more_emoji)
+                                on:click=move |_| {
+                                    close();
+                                    live.reacting.set(Some(f.get_value()));
+                                }>"+"</button>
                         </div>
                     }.into_any()
                 } else {
@@ -241,28 +251,28 @@ pub(super) fn MessageMenu(
     }
 }
 
-/// Forwards a message to the conversations picked: each gets a copy (its own message, with
-/// "Forwarded"), sent through the socket like any message of mine.
+/// Forwards messages to the conversations picked: each gets a copy of each (its own message,
+/// with "Forwarded", in the original order), sent through the socket like any message of
+/// mine. Open while [`Live::forwarding`] holds messages.
 #[component]
 pub(super) fn ForwardDialog(
-    /// The message being forwarded, while the dialog is open.
-    message: RwSignal<Option<Frame>>,
-    /// The open conversation (the copy's source).
+    /// The open conversation (the copies' source).
     live: Live,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    // `open` follows the message being forwarded, and closing the dialog forgets it; each
-    // side is only written when it would change, so the two never chase each other.
+    let messages = live.forwarding;
+    // `open` follows the messages being forwarded, and closing the dialog forgets them;
+    // each side is only written when it would change, so the two never chase each other.
     let open = RwSignal::new(false);
     Effect::new(move |_| {
-        let want = message.with(Option::is_some);
+        let want = messages.with(|m| !m.is_empty());
         if open.get_untracked() != want {
             open.set(want);
         }
     });
     Effect::new(move |_| {
-        if !open.get() && message.with_untracked(Option::is_some) {
-            message.set(None);
+        if !open.get() && messages.with_untracked(|m| !m.is_empty()) {
+            messages.set(Vec::new());
         }
     });
     let query = RwSignal::new(String::new());
@@ -273,32 +283,43 @@ pub(super) fn ForwardDialog(
     });
     let send = move |_| {
         let Some(socket) = use_socket() else { return };
-        let Some(src) = message.get_untracked() else {
-            return;
-        };
-        // The copy's payload is the original's; the server copies it again from the source.
-        let body = MessageBody::from_frame(&src).ok();
+        let mut sources = messages.get_untracked();
+        sources.sort_by_key(|f| f.seq);
         for conv in picked.get_untracked() {
             let Some(to) = Target::in_conv(conv, live.me) else {
                 continue;
             };
-            let Some(body) = body.clone() else { continue };
-            socket.send_message(Outgoing {
-                to,
-                cid: crate::components::composer::new_cid(),
-                body,
-                extras: Extras {
-                    forward_of: Some((live.conv, Seq(src.seq))),
-                    ..Extras::default()
-                },
-            });
+            for src in &sources {
+                // The copy's payload is the original's; the server copies it again from the
+                // source.
+                let Ok(body) = MessageBody::from_frame(src) else {
+                    continue;
+                };
+                socket.send_message(Outgoing {
+                    to,
+                    cid: crate::components::composer::new_cid(),
+                    body,
+                    extras: Extras {
+                        forward_of: Some((live.conv, Seq(src.seq))),
+                        ..Extras::default()
+                    },
+                });
+            }
         }
         picked.set(Vec::new());
         query.set(String::new());
+        live.selection.set(None);
         open.set(false);
     };
+    let title = Signal::derive(move || {
+        let l = i18n.get_locale();
+        match messages.with(Vec::len) {
+            0 | 1 => td_string!(l, forward_to).to_string(),
+            n => format!("{} ({})", td_string!(l, forward_to), n),
+        }
+    });
     view! {
-        <Modal open title=Signal::derive(move || td_string!(i18n.get_locale(), forward_to).to_string())>
+        <Modal open title>
             <input type="search" class="forward-search" autofocus
                 aria-label=move || td_string!(i18n.get_locale(), forward_search)
                 placeholder=move || td_string!(i18n.get_locale(), forward_search)
@@ -336,6 +357,121 @@ pub(super) fn ForwardDialog(
                 <button type="button" disabled=move || picked.with(Vec::is_empty) on:click=send>
                     {t!(i18n, forward_send)}
                 </button>
+            </div>
+        </Modal>
+    }
+}
+
+/// A row's check box while messages are being chosen (it stands where the menu button was).
+#[component]
+pub(super) fn SelectBox(
+    /// The message's seq.
+    seq: Seq,
+    /// The open conversation.
+    live: Live,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let checked = move || {
+        live.selection
+            .with(|s| s.as_ref().is_some_and(|v| v.contains(&seq)))
+    };
+    view! {
+        <label class="select-box">
+            <input type="checkbox" prop:checked=checked
+                aria-label=move || td_string!(i18n.get_locale(), select_message)
+                on:change=move |_| live.selection.update(|s| {
+                    if let Some(v) = s {
+                        if let Some(i) = v.iter().position(|x| *x == seq) {
+                            v.remove(i);
+                        } else {
+                            v.push(seq);
+                        }
+                    }
+                })/>
+        </label>
+    }
+}
+
+/// The bar that stands in for the composer while messages are being chosen: how many, Forward
+/// them, or stop (Escape stops too).
+#[component]
+pub(super) fn SelectionBar(
+    /// The open conversation.
+    live: Live,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let count = move || live.selection.with(|s| s.as_ref().map_or(0, Vec::len));
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        let dialog_open = !live.forwarding.with_untracked(Vec::is_empty);
+        if ev.key() == "Escape" && live.selecting.get_untracked() && !dialog_open {
+            live.selection.set(None);
+        }
+    });
+    on_cleanup(move || escape.remove());
+    let forward = move |_| {
+        let chosen = live.selection.get_untracked().unwrap_or_default();
+        let frames: Vec<Frame> = live.timeline.with_untracked(|t| {
+            let mut v: Vec<Frame> = chosen
+                .iter()
+                .filter_map(|s| t.get(*s).cloned())
+                .filter(|f| f.recalled_by == 0)
+                .collect();
+            v.sort_by_key(|f| f.seq);
+            v
+        });
+        live.forwarding.set(frames);
+    };
+    view! {
+        <Show when=move || live.selecting.get()>
+            <div class="selection-bar" role="toolbar" aria-label=move || td_string!(i18n.get_locale(), act_select)>
+                <button type="button" class="icon" aria-label=move || td_string!(i18n.get_locale(), stop_selecting)
+                    on:click=move |_| live.selection.set(None)>"×"</button>
+                <span class="selection-count" role="status">{move || td_string!(i18n.get_locale(), selected_n, count = count()).to_string()}</span>
+                <button type="button" disabled=move || count() == 0 on:click=forward
+                    aria-label=move || td_string!(i18n.get_locale(), forward_selected)>
+                    {t!(i18n, forward_send)}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// The full emoji picker for a reaction (behind the quick row's "+"): any emoji, searched or
+/// browsed, toggles my reaction with it.
+#[component]
+pub(super) fn ReactionPicker(
+    /// The open conversation.
+    live: Live,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let open = RwSignal::new(false);
+    Effect::new(move |_| {
+        let want = live.reacting.with(Option::is_some);
+        if open.get_untracked() != want {
+            open.set(want);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && live.reacting.with_untracked(Option::is_some) {
+            live.reacting.set(None);
+        }
+    });
+    let pick = Callback::new(move |emoji: Emoji| {
+        if let Some(f) = live.reacting.get_untracked() {
+            let mine = f
+                .reactions
+                .iter()
+                .any(|r| r.emoji == emoji.glyph && r.users.contains(&live.me));
+            let act = if mine { Act::Unreact } else { Act::React };
+            live.act(act, Seq(f.seq), emoji.glyph.to_owned());
+            save_recent(emoji);
+        }
+        open.set(false);
+    });
+    view! {
+        <Modal open title=Signal::derive(move || td_string!(i18n.get_locale(), act_react).to_string())>
+            <div class="reaction-picker">
+                <EmojiPanel pick/>
             </div>
         </Modal>
     }

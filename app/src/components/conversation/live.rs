@@ -9,8 +9,8 @@ use crate::components::composer::ComposeMode;
 use crate::ids::{Cid, Seq, UserId};
 use crate::locale::now_ms;
 use crate::protocol::action::{Act, Action};
-use crate::protocol::event::ServerEvent;
-use crate::protocol::frame::{ClientCmd, Frame};
+use crate::protocol::event::{NoticeKind, ServerEvent};
+use crate::protocol::frame::{ClientCmd, Cmd, Frame};
 use crate::protocol::{Conv, OpenConversation, ReadMark, User};
 use crate::state::history::{merge_notices, merge_senders};
 use crate::state::timeline::{LiveOutcome, Timeline};
@@ -50,10 +50,19 @@ pub(super) struct Live {
     pub rights: StoredValue<Rights>,
     /// The message I am replying to, or editing, in the composer.
     pub draft_mode: RwSignal<ComposeMode>,
+    /// The messages the forward dialog is sending on (open while not empty), in seq order.
+    pub forwarding: RwSignal<Vec<Frame>>,
+    /// The message the full emoji picker reacts to, while it is open.
+    pub reacting: RwSignal<Option<Frame>>,
+    /// While choosing messages to forward together: the seqs chosen, in the order picked.
+    pub selection: RwSignal<Option<Vec<Seq>>>,
+    /// Whether messages are being chosen (rows show a check box instead of their menu).
+    pub selecting: Memo<bool>,
     /// Why my last action was refused, until dismissed.
     pub action_error: RwSignal<Option<crate::error::ApiError>>,
-    /// The cids of my actions sent from this view, so their refusals are told apart.
-    acting: StoredValue<Vec<Cid>>,
+    /// My actions sent from this view (cid and target), so a refusal is told apart and its
+    /// message put back as the server has it.
+    acting: StoredValue<Vec<(Cid, Seq)>>,
     /// Counts typing signals, so only the newest one's timer hides "typing…".
     typing_gen: StoredValue<u64>,
     /// Group members already asked for by id (see [`Live::learn_sender`]).
@@ -64,6 +73,7 @@ impl Live {
     /// The state of `open` as the page loaded it.
     pub fn new(open: &OpenConversation, me: UserId) -> Live {
         let conv = open.conv;
+        let selection = RwSignal::new(None::<Vec<Seq>>);
         Live {
             conv,
             me,
@@ -82,6 +92,10 @@ impl Live {
             read_marks: RwSignal::new(open.read_marks.clone()),
             rights: StoredValue::new(Rights::of(open, me)),
             draft_mode: RwSignal::new(ComposeMode::Plain),
+            forwarding: RwSignal::new(Vec::new()),
+            reacting: RwSignal::new(None),
+            selection,
+            selecting: Memo::new(move |_| selection.with(Option::is_some)),
             action_error: RwSignal::new(None),
             acting: StoredValue::new(Vec::new()),
             typing_gen: StoredValue::new(0),
@@ -112,6 +126,38 @@ impl Live {
         });
     }
 
+    /// Puts the message at `target` back as the server has it (one of my actions on it was
+    /// refused, so what it showed at once was never true), from the page that ends with it,
+    /// wherever it is in the history; its pin too.
+    fn restore(self, target: Seq) {
+        leptos::task::spawn_local(async move {
+            let Ok(page) = load_conversation(self.conv.key(), Some(target.0 + 1)).await else {
+                return;
+            };
+            let Some(fresh) = page
+                .messages
+                .into_iter()
+                .find(|f| f.seq == target.0 && f.cmd != Cmd::Action.code())
+            else {
+                return;
+            };
+            self.timeline.update(|t| {
+                t.restore(&fresh);
+            });
+            self.pins.update(|p| {
+                let at = p.iter().position(|f| f.seq == target.0);
+                match (at, fresh.pinned_at > 0) {
+                    (Some(i), true) => p[i] = fresh,
+                    (Some(i), false) => {
+                        p.remove(i);
+                    }
+                    (None, true) => p.insert(0, fresh),
+                    (None, false) => {}
+                }
+            });
+        });
+    }
+
     /// Does `act` to the message at `target` as me: shown at once, queued for the socket
     /// (resent after a reconnect, stored once).
     pub fn act(self, act: Act, target: Seq, content: String) {
@@ -132,7 +178,7 @@ impl Live {
                 });
             }
         }
-        self.acting.update_value(|a| a.push(cid));
+        self.acting.update_value(|a| a.push((cid, target)));
         self.action_error.set(None);
         socket.send_action(action);
     }
@@ -229,6 +275,15 @@ impl Live {
                     conv: Some(_),
                 } => {
                     self.notices.update(|n| merge_notices(n, vec![frame]));
+                    // The group's pin rule counts from its notice on, not from the page
+                    // pulled after it.
+                    match kind {
+                        NoticeKind::MembersMayPin => self.rights.update_value(|r| r.may_pin = true),
+                        NoticeKind::OnlyOwnerPins => {
+                            self.rights.update_value(|r| r.may_pin = r.owner);
+                        }
+                        _ => {}
+                    }
                     if kind.changes_groups() {
                         self.pull();
                     }
@@ -282,12 +337,15 @@ impl Live {
                     let failed = self
                         .timeline
                         .try_update(|t| t.fail(&cid, code, msg.clone()));
-                    if failed == Some(false) && self.acting.with_value(|a| a.contains(&cid)) {
+                    let refused = self
+                        .acting
+                        .with_value(|a| a.iter().find(|(c, _)| *c == cid).map(|(_, t)| *t));
+                    if let (Some(false), Some(target)) = (failed, refused) {
                         // One of my actions was refused: say why, and show what is true.
-                        self.acting.update_value(|a| a.retain(|c| *c != cid));
+                        self.acting.update_value(|a| a.retain(|(c, _)| *c != cid));
                         self.action_error
                             .set(Some(crate::error::ApiError::with_msg(code, msg)));
-                        self.pull();
+                        self.restore(target);
                     }
                 }
                 _ => {}
@@ -306,7 +364,8 @@ impl Live {
             }
             for a in socket.unacked_actions() {
                 if a.conv == conv {
-                    self.acting.update_value(|c| c.push(a.cid.clone()));
+                    self.acting
+                        .update_value(|c| c.push((a.cid.clone(), a.target)));
                     self.timeline.update(|t| t.apply_mine(&a, now_ms()));
                 }
             }

@@ -21,8 +21,6 @@ pub(super) fn MessageArea(
     attachments: Attachments,
     /// Where Retry sends a failed message again.
     outbox: Outbox,
-    /// Opens the forward dialog.
-    forward: Callback<crate::protocol::frame::Frame>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let clock = use_clock();
@@ -52,7 +50,7 @@ pub(super) fn MessageArea(
                         rows(t, n, me, conv, peer_read.get(), marks, now, offset)
                     })))
                 } key=|r| (r.key.clone(), r.read, r.day, r.read_by, r.rev, r.cont, r.ends, r.pause) let:row>
-                    <RowView row senders me in_group outbox live forward/>
+                    <RowView row senders me in_group outbox live/>
                 </For>
                 <For each=move || attachments.jobs.with(|j| j.iter().map(|u| u.id).collect::<Vec<_>>())
                     key=|id| *id let:id>

@@ -4,7 +4,7 @@
 
 use super::super::message::MessageView;
 use super::super::sys_notice::SysNotice;
-use super::actions::MessageMenu;
+use super::actions::{MessageMenu, SelectBox};
 use super::live::Live;
 use crate::components::basics::ErrorText;
 use crate::components::composer::Outbox;
@@ -207,8 +207,6 @@ pub(super) fn RowView(
     outbox: Outbox,
     /// The open conversation (its menu acts on it).
     live: Live,
-    /// Opens the forward dialog.
-    forward: Callback<Frame>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let clock = use_clock();
@@ -254,8 +252,16 @@ pub(super) fn RowView(
             view! { <SysNotice notice=frame.clone() me/> }.into_any()
         } else {
             (move || {
+                // While messages are being chosen, a check box takes the menu's place.
                 let menu = menu_frame.clone().map(|f| {
-                    ViewFn::from(move || view! { <MessageMenu frame=f.clone() live forward/> }.into_any())
+                    ViewFn::from(move || {
+                        let f = f.clone();
+                        (move || if live.selecting.get() {
+                            view! { <SelectBox seq=Seq(f.seq) live/> }.into_any()
+                        } else {
+                            view! { <MessageMenu frame=f.clone() live/> }.into_any()
+                        }).into_any()
+                    })
                 });
                 view! { <MessageView frame=frame.clone() sender=sender.get() in_group me menu cont ends/> }
             }).into_any()

@@ -1,7 +1,7 @@
 //! The conversation pane: it loads the conversation in the address, then the loaded view
 //! owns the conversation's state and lays out its header, messages and composer.
 
-use super::actions::ForwardDialog;
+use super::actions::{ForwardDialog, ReactionPicker, SelectionBar};
 use super::drop::FileDrop;
 use super::header::ConvHeader;
 use super::live::Live;
@@ -86,8 +86,6 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
         }),
         jump: Callback::new(move |seq| scroll.jump_to(seq)),
     });
-    let forwarding = RwSignal::new(None);
-    let forward = Callback::new(move |f| forwarding.set(Some(f)));
     let compose = ComposeHooks {
         mode: live.draft_mode,
         edit: Callback::new(move |(seq, text): (Seq, String)| live.act(Act::Edit, seq, text)),
@@ -108,10 +106,15 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             on:dragleave=move |_| drop.on_leave() on:drop=move |ev| drop.on_drop(ev)>
             <ConvHeader title=open.title.clone() avatar=open.avatar.clone() counted=open.member_count.is_some() live/>
             <PinnedBar live scroll/>
-            <MessageArea live scroll attachments outbox forward/>
+            <MessageArea live scroll attachments outbox/>
             <Lightbox image=full_image/>
-            <ForwardDialog message=forwarding live/>
-            <Composer conv peer=conv.peer_of(me) next_cid=open.next_cid.clone() outbox attachments compose/>
+            <ForwardDialog live/>
+            <ReactionPicker live/>
+            <SelectionBar live/>
+            // The composer keeps its draft while messages are being chosen, out of sight.
+            <div class="compose-area" class:away=move || live.selecting.get()>
+                <Composer conv peer=conv.peer_of(me) next_cid=open.next_cid.clone() outbox attachments compose/>
+            </div>
         </div>
     }
 }

@@ -160,35 +160,15 @@ impl Chat {
             may_pin: true,
         };
         if let Conv::Group(g) = conv {
-            let owner = self
+            let group = self
                 .store
                 .group(g)
                 .await?
-                .ok_or(AppError::code(ErrorCode::NotFound))?
-                .owner_id;
-            rights.moderator = owner == me;
-            rights.may_pin = rights.moderator || self.store.members_can_pin(g).await?;
+                .ok_or(AppError::code(ErrorCode::NotFound))?;
+            rights.moderator = group.owner_id == me;
+            rights.may_pin = rights.moderator || group.members_can_pin;
         }
         Ok(rights)
-    }
-
-    /// Lets a group's members pin messages, or only its owner (the owner's call).
-    pub async fn set_members_can_pin(
-        &self,
-        me: &User,
-        g: app::ids::GroupId,
-        allowed: bool,
-    ) -> Result<(), AppError> {
-        let group = self
-            .store
-            .group(g)
-            .await?
-            .ok_or(AppError::code(ErrorCode::NotFound))?;
-        if group.owner_id != me.id {
-            return Err(AppError::code(ErrorCode::NotOwner));
-        }
-        self.store.set_members_can_pin(g, allowed).await?;
-        Ok(())
     }
 }
 

@@ -404,6 +404,7 @@ impl Chat {
         let mut peer_online = false;
         let mut peer_read_seq = 0;
         let mut owner_id = None;
+        let mut members_can_pin = false;
         let (title, avatar, member_count) = match conv {
             Conv::Private { .. } => {
                 let peer = conv
@@ -423,16 +424,17 @@ impl Chat {
                     .await?
                     .ok_or(AppError::code(ErrorCode::NotFound))?;
                 owner_id = Some(group.owner_id);
+                members_can_pin = group.members_can_pin;
                 (group.name, group.icon, Some(group.member_count))
             }
         };
         let page = before.map_or(Page::Latest, Page::Before);
         let messages = self.history(me, conv, page, OPEN_PAGE).await?;
-        let (pins, read_marks, members_can_pin) = match (before, conv) {
+        let (pins, read_marks) = match (before, conv) {
             // An older page needs none of these again.
-            (Some(_), _) => (Vec::new(), Vec::new(), false),
-            (None, Conv::Private { .. }) => (self.pins(me, conv).await?, Vec::new(), false),
-            (None, Conv::Group(g)) => (
+            (Some(_), _) => (Vec::new(), Vec::new()),
+            (None, Conv::Private { .. }) => (self.pins(me, conv).await?, Vec::new()),
+            (None, Conv::Group(_)) => (
                 self.pins(me, conv).await?,
                 self.store
                     .read_marks(conv)
@@ -440,7 +442,6 @@ impl Chat {
                     .into_iter()
                     .map(|(user, seq)| ReadMark { user, seq })
                     .collect(),
-                self.store.members_can_pin(g).await?,
             ),
         };
         let mut ids: Vec<UserId> = messages
