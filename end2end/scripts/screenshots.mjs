@@ -300,6 +300,15 @@ try {
           await page.waitForLoadState('networkidle');
           await shot(view);
         }
+        // The group conversation scrolled to its very beginning (older pages loaded).
+        await page.goto(`/?c=g:${group.id}`);
+        await page.waitForLoadState('networkidle');
+        await page.locator('.message-scroll').hover();
+        for (let i = 0; i < 6; i++) {
+          await page.mouse.wheel(0, -4000);
+          await page.waitForTimeout(400);
+        }
+        await shot('top');
         // The emoji picker over the group conversation.
         await page.goto(`/?c=g:${group.id}`);
         await page.waitForLoadState('networkidle');

@@ -199,9 +199,10 @@ fn GroupDetail(
     let leave_name = name.clone();
     let dissolve_name = name.clone();
     let members_can_pin = group.members_can_pin;
+    let pin_rule =
+        is_owner.then(|| view! { <PinRule group=group_id allowed=members_can_pin notice/> });
     let owner_actions = is_owner.then(|| {
         view! {
-            <PinRule group=group_id allowed=members_can_pin notice/>
             <TransferForm others busy on_transfer/>
             <div class="action-row">
                 <div>
@@ -233,6 +234,7 @@ fn GroupDetail(
             </section>
             <section class="group-actions" aria-labelledby="actions-title">
                 <h3 id="actions-title">{t!(i18n, settings)}</h3>
+                {pin_rule}
                 <div class="action-row">
                     <div>
                         <strong>{t!(i18n, leave_group)}</strong>
@@ -301,19 +303,20 @@ fn PinRule(
         }
     });
     view! {
-        <label class="action-row switch-row">
-            <div>
+        <div class="action-row">
+            <label class="grow rule" for="members-can-pin">
                 <strong>{t!(i18n, members_can_pin)}</strong>
                 <small>{t!(i18n, members_can_pin_hint)}</small>
-            </div>
-            <input type="checkbox" role="switch" class="toggle" prop:checked=move || on.get()
+            </label>
+            <input type="checkbox" role="switch" class="toggle" id="members-can-pin"
+                prop:checked=move || on.get()
                 disabled=move || save.pending().get()
                 on:change=move |ev| {
                     let want = event_target_checked(&ev);
                     on.set(want);
                     save.dispatch(want);
                 }/>
-        </label>
+        </div>
     }
 }
 

@@ -260,7 +260,14 @@ pub struct OpenConversation {
     /// How long after sending a message may be recalled, in seconds (0: never).
     #[serde(default)]
     pub recall_window_secs: i64,
+    /// The newest messages I deleted for me here (at most [`HIDDEN_LISTED`], newest first):
+    /// a device that was away when I did catches up, as hiding has no seq.
+    #[serde(default)]
+    pub hidden: Vec<Seq>,
 }
+
+/// How many of my "deleted for me" messages an opened conversation lists.
+pub const HIDDEN_LISTED: u64 = 500;
 
 /// How far one member has read a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -183,6 +183,18 @@ impl Timeline {
         self.apply_effect(&frame);
     }
 
+    /// Hides the held messages at `seqs` (I deleted them for me on another device while
+    /// this one was away; hiding has no seq to be caught up by).
+    pub fn hide(&mut self, seqs: &[Seq]) {
+        for seq in seqs {
+            if let Some(m) = self.stored.get_mut(seq) {
+                if m.cmd != Cmd::Action.code() {
+                    m.hidden = true;
+                }
+            }
+        }
+    }
+
     /// Puts the server's current state of a held message in place of what this client made
     /// of it: one of my actions on it was refused, so its optimistic effect must go. `false`
     /// when the message is not held (or `fresh` is not a message of this conversation).
@@ -792,6 +804,16 @@ mod tests {
         elsewhere.conv = Conv::group(GroupId(4)).key();
         assert!(!t.restore(&elsewhere));
         assert_eq!(shown(&t), ["1", "2"]);
+    }
+
+    #[test]
+    fn messages_deleted_for_me_elsewhere_hide_here_too() {
+        let mut t = Timeline::new(conv(), ME);
+        t.apply_page([theirs(1), theirs(2)]);
+        t.apply_event(&event(3, PEER, "react", 1, "👍"));
+        t.hide(&[Seq(2), Seq(3), Seq(40)]);
+        assert!(!t.get(Seq(1)).unwrap().hidden);
+        assert!(t.get(Seq(2)).unwrap().hidden);
     }
 
     #[test]

@@ -416,6 +416,26 @@ impl Store {
         }
     }
 
+    /// The seqs of `conv` that `user` hid, newest first, at most `limit`.
+    pub async fn hidden(
+        &self,
+        conv: Conv,
+        user: UserId,
+        limit: u64,
+    ) -> Result<Vec<Seq>, StoreError> {
+        let seqs: Vec<i64> = hidden_message::Entity::find()
+            .select_only()
+            .column(hidden_message::Column::Seq)
+            .filter(hidden_message::Column::UserId.eq(user.0))
+            .filter(hidden_message::Column::Conv.eq(conv.key()))
+            .order_by_desc(hidden_message::Column::Seq)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(seqs.into_iter().map(Seq).collect())
+    }
+
     /// The pinned messages of `conv`, newest pin first, at most `limit`.
     pub async fn pins(&self, conv: Conv, limit: u64) -> Result<Vec<StoredMessage>, StoreError> {
         message::Entity::find()

@@ -94,7 +94,6 @@ async fn an_offline_device_sees_an_edit_a_recall_and_three_reactions_once_in_ord
     // Resending an action changes nothing and is acked the same.
     aw.send(&act(&conv, "k2", "react", 1, "🎉")).await;
     assert_eq!(aw.recv().await.seq, 4 + 2);
-
     // Back online: the gap after seq 2 holds each event once, in order.
     let mut bw = Ws::connect(&srv.base, &b.token)
         .await
@@ -146,6 +145,26 @@ async fn an_offline_device_sees_an_edit_a_recall_and_three_reactions_once_in_ord
     let list: Value = common::get_json(&srv, &b, "/api/conversations").await;
     assert_eq!(list[0]["unread"], 2);
     assert_eq!(list[0]["last_seq"], 8);
+    // Basil deletes the first message for him on his phone (over REST): his open device
+    // hears it; it has no seq, so the opened conversation lists it for a device that was away.
+    let res = api(
+        &srv,
+        &b,
+        Method::POST,
+        &format!("/api/conversations/{conv}/actions"),
+        Some(json!({"cid": "h1", "act": "hide", "target": 1})),
+    )
+    .await;
+    assert_eq!(res.status(), 204, "a hide has no seq, nothing to return");
+    let told = bw.recv().await;
+    assert_eq!(
+        (told.cmd, told.act.as_str(), told.target, told.seq),
+        (17, "hide", 1, 0)
+    );
+    let open = common::get_json(&srv, &b, &format!("/api/conversations/{conv}")).await;
+    assert_eq!(open["hidden"], json!([1]));
+    let open = common::get_json(&srv, &a, &format!("/api/conversations/{conv}")).await;
+    assert_eq!(open["hidden"], json!([]), "hidden for Basil only");
 }
 
 #[tokio::test]

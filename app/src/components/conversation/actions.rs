@@ -21,6 +21,9 @@ use leptos::{html, prelude::*};
 
 /// Height the menu needs above its button to open upwards (ten items), in CSS pixels.
 const MENU_ROOM_PX: f64 = 365.0;
+/// Width the quick reactions need beside the button (the item list needs less), in CSS
+/// pixels; with less room on either side, the row wraps.
+const MENU_WIDTH_PX: f64 = 280.0;
 
 /// The reactions offered first, as in most chat apps.
 pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
@@ -94,8 +97,12 @@ pub(super) fn MessageMenu(
     let i18n = use_i18n();
     let open = RwSignal::new(false);
     let reacting = RwSignal::new(false);
-    // Opens downwards when there is not room for it above the button in the list.
+    // Opens downwards when there is not room for it above the button in the list, and grows
+    // towards the side of the list with room for it (never past the list's edge).
     let downwards = RwSignal::new(false);
+    let grow_left = RwSignal::new(frame.userid == live.me.0);
+    let room = RwSignal::new(None::<f64>);
+    let tall = RwSignal::new(None::<f64>);
     let wrapper = NodeRef::<html::Div>::new();
     let seq = Seq(frame.seq);
     let close = move || {
@@ -205,20 +212,33 @@ pub(super) fn MessageMenu(
                 aria-label=move || td_string!(i18n.get_locale(), more_actions)
                 on:click=move |_| {
                     if let Some(w) = wrapper.get_untracked() {
-                        let top = w.get_bounding_client_rect().top();
-                        let list_top = w
+                        let here = w.get_bounding_client_rect();
+                        let list = w
                             .closest(".message-scroll")
                             .ok()
                             .flatten()
-                            .map_or(0.0, |l| l.get_bounding_client_rect().top());
-                        downwards.set(top - list_top < MENU_ROOM_PX);
+                            .map(|l| l.get_bounding_client_rect());
+                        let (top, bottom, left, right) = list.map_or(
+                            (0.0, f64::MAX, 0.0, f64::MAX),
+                            |l| (l.top(), l.bottom(), l.left(), l.right()),
+                        );
+                        let (above, below) = (here.top() - top, bottom - here.bottom());
+                        let down = above < MENU_ROOM_PX && below > above;
+                        downwards.set(down);
+                        tall.set(Some(if down { below } else { above } - 8.0));
+                        let (on_right, on_left) = (right - here.left(), here.right() - left);
+                        let mine = grow_left.get_untracked();
+                        let fits = if mine { on_left } else { on_right } >= MENU_WIDTH_PX;
+                        let left_side = if fits { mine } else { on_left > on_right };
+                        grow_left.set(left_side);
+                        room.set(Some(if left_side { on_left } else { on_right } - 8.0));
                     }
                     open.update(|o| *o = !*o);
                 }>"⋯"</button>
             <Show when=move || open.get()>
                 {move || if reacting.get() {
                     view! {
-                        <div class="menu-pop reactions-pick" class:down=move || downwards.get() role="menu" aria-label=move || td_string!(i18n.get_locale(), act_react)>
+                        <div class="menu-pop reactions-pick" class:down=move || downwards.get() class:grow-left=move || grow_left.get() class:grow-right=move || !grow_left.get() style:max-width=move || room.get().map(|r| format!("{r}px")) role="menu" aria-label=move || td_string!(i18n.get_locale(), act_react)>
                             {QUICK_REACTIONS.iter().map(|&e| view! {
                                 <button type="button" role="menuitem" class="emoji-choice" aria-label=e
                                     on:click=move |_| react(e)>{e}</button>
@@ -235,7 +255,7 @@ pub(super) fn MessageMenu(
                 } else {
                     let list = f.with_value(|f| items(f, &live, now_ms()));
                     view! {
-                        <div class="menu-pop" class:down=move || downwards.get() role="menu" aria-label=move || td_string!(i18n.get_locale(), more_actions)>
+                        <div class="menu-pop" class:down=move || downwards.get() class:grow-left=move || grow_left.get() class:grow-right=move || !grow_left.get() style:max-width=move || room.get().map(|r| format!("{r}px")) style:max-height=move || tall.get().map(|t| format!("{t}px")) role="menu" aria-label=move || td_string!(i18n.get_locale(), more_actions)>
                             {list.into_iter().map(|item| {
                                 let danger = matches!(item, Item::Recall | Item::Hide);
                                 view! {

@@ -80,6 +80,7 @@ impl Live {
             timeline: RwSignal::new({
                 let mut t = Timeline::new(conv, me);
                 t.apply_page(open.messages.clone());
+                t.hide(&open.hidden);
                 t
             }),
             senders: RwSignal::new(open.senders.clone()),
@@ -112,6 +113,7 @@ impl Live {
                 self.notices.update(|n| merge_notices(n, fresh.notices));
                 self.timeline.update(|t| {
                     t.apply_page(fresh.messages);
+                    t.hide(&fresh.hidden);
                 });
                 self.online.set(fresh.peer_online);
                 if let Some(n) = fresh.member_count {

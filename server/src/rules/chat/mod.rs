@@ -430,6 +430,14 @@ impl Chat {
         };
         let page = before.map_or(Page::Latest, Page::Before);
         let messages = self.history(me, conv, page, OPEN_PAGE).await?;
+        let hidden = match before {
+            Some(_) => Vec::new(),
+            None => {
+                self.store
+                    .hidden(conv, me, app::protocol::HIDDEN_LISTED)
+                    .await?
+            }
+        };
         let (pins, read_marks) = match (before, conv) {
             // An older page needs none of these again.
             (Some(_), _) => (Vec::new(), Vec::new()),
@@ -496,6 +504,7 @@ impl Chat {
             owner_id,
             edit_window_secs: secs(self.limits.edit_window),
             recall_window_secs: secs(self.limits.recall_window),
+            hidden,
         })
     }
 
