@@ -299,11 +299,12 @@ test('choose messages and forward them together; right click, long press and any
   await expect(pa.getByRole('switch', { name: 'Members can pin messages' })).toBeChecked();
 });
 
-test('a long press on a touch screen opens the menu', async ({ browser, baseURL, request }) => {
+test('a long press on a touch screen opens the menu, or on a reaction lists who reacted', async ({ browser, baseURL, request }) => {
   const a = await account(baseURL, 'Ann');
   const b = await account(baseURL, 'Bo');
   await friends(request, a, b);
   await api(request, b, `/api/conversations/${conv(a, b)}/messages`, { cid: 't', media: 1, content: 'hold me' });
+  await api(request, b, `/api/conversations/${conv(a, b)}/actions`, { cid: 'k', act: 'react', target: 1, content: '🎉' });
   const context = await browser.newContext({
     baseURL,
     hasTouch: true,
@@ -313,15 +314,26 @@ test('a long press on a touch screen opens the menu', async ({ browser, baseURL,
   const page = await context.newPage();
   await logIn(page, a);
   await open(page, conv(a, b));
-  const target = bubble(page, 'hold me').locator('.bubble');
-  const box = (await target.boundingBox())!;
-  const x = box.x + box.width / 2;
-  const y = box.y + box.height / 2;
-  // A finger resting on the bubble: pointer events as a touch screen sends them.
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
-  await page.waitForTimeout(700);
-  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  /** A finger resting on `target` for 700 ms: touch events as a touch screen sends them. */
+  async function hold(target: import('@playwright/test').Locator) {
+    const box = (await target.boundingBox())!;
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height / 2;
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+    await page.waitForTimeout(700);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  }
+  // On a reaction: who reacted, and the reaction is not toggled.
+  const chip = bubble(page, 'hold me').locator('.chip');
+  await hold(chip);
+  await expect(chip).toHaveClass(/show-who/);
+  await expect(chip).toHaveAttribute('data-who', new RegExp(b.nickname));
+  await expect(chip).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByRole('menuitem', { name: 'Reply' })).toHaveCount(0);
+  // On the bubble: its menu.
+  await hold(bubble(page, 'hold me').locator('.bubble'));
+  await expect(chip).not.toHaveClass(/show-who/);
   await expect(page.getByRole('menuitem', { name: 'Reply' })).toBeVisible();
   await expect(page.getByRole('menuitem', { name: 'Forward' })).toBeVisible();
   await context.close();

@@ -294,7 +294,7 @@ fn reactions_view(locale: Locale, f: &Frame, me: UserId) -> impl IntoView {
             };
             view! {
                 <button type="button" class="chip" class:mine=mine aria-pressed=mine.to_string()
-                    title=label.clone() aria-label=label on:click=toggle>
+                    title=label.clone() data-who=label.clone() aria-label=label on:click=toggle>
                     <span class="chip-emoji">{shown}</span>" "<span class="chip-count">{count}</span>
                 </button>
             }
@@ -309,7 +309,7 @@ const LONG_PRESS_MS: u64 = 500;
 const LONG_PRESS_SLOP_PX: i32 = 10;
 
 /// A long press (touch) or a right click (mouse) on a bubble opens its "More actions" menu,
-/// as in the chat apps people know. The menu's button (`.msg-menu .more`) does the opening;
+/// as in the chat apps people know; a long press on a reaction lists who reacted. The menu's button (`.msg-menu .more`) does the opening;
 /// a right click on a link, a picture, a player or selected text keeps the browser's own menu.
 #[derive(Clone, Copy)]
 struct MenuGestures {
@@ -350,18 +350,37 @@ impl MenuGestures {
     }
 
     fn down(self, ev: &web_sys::PointerEvent, li: NodeRef<html::Li>) {
+        use leptos::wasm_bindgen::JsCast;
         self.cancel();
         self.fired.set_value(false);
         let touch = ev.pointer_type() == "touch";
         self.touch.set_value(touch);
+        // A touch anywhere on the row puts away a list of who reacted.
+        if let Some(shown) = li
+            .get_untracked()
+            .and_then(|li| li.query_selector(".chip.show-who").ok().flatten())
+        {
+            let _ = shown.class_list().remove_1("show-who");
+        }
         if !touch {
             return;
         }
+        // A long press on a reaction lists who reacted (hover shows it with a mouse); on the
+        // rest of the bubble it opens the menu.
+        let chip = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest(".chip").ok().flatten());
         let fired = self.fired;
         let handle = set_timeout_with_handle(
             move || {
                 fired.set_value(true);
-                MenuGestures::open(li.get_untracked().map(Into::into));
+                match &chip {
+                    Some(chip) => {
+                        let _ = chip.class_list().add_1("show-who");
+                    }
+                    None => MenuGestures::open(li.get_untracked().map(Into::into)),
+                }
             },
             std::time::Duration::from_millis(LONG_PRESS_MS),
         );
