@@ -757,3 +757,78 @@ async fn a_recalled_picture_is_deleted_from_s3_storage() {
         assert_eq!(res.status(), 404, "{path}");
     }
 }
+
+#[tokio::test]
+async fn reactions_racing_from_twenty_sockets_end_in_exact_counts() {
+    let srv = common::spawn().await;
+    let owner = person(&srv, "racer0").await;
+    let gid = group(&srv, &owner, "race").await;
+    let mut people = vec![owner];
+    for i in 1..20 {
+        let p = person(&srv, &format!("racer{i}")).await;
+        join_group(&srv, &p, gid).await;
+        people.push(p);
+    }
+    let conv = format!("g:{gid}");
+    let (s, _) = people[0]
+        .json(
+            &srv,
+            Method::POST,
+            &format!("/api/conversations/{conv}/messages"),
+            Some(json!({"cid": "m", "media": 1, "content": "react to me"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let mut sockets = Vec::new();
+    for p in &people {
+        sockets.push(
+            Ws::connect(&srv.base, &p.token)
+                .await
+                .ignoring(&[12, 13, 15, 16]),
+        );
+    }
+    // Everyone reacts 👍 and ❤️, and the even ones then take their 👍 back, all at once.
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut ws)| {
+            let conv = conv.clone();
+            tokio::spawn(async move {
+                let mine = [
+                    ("react", "👍"),
+                    ("react", "❤️"),
+                    ("unreact", if i % 2 == 0 { "👍" } else { "🙈" }),
+                ];
+                for (n, (what, emoji)) in mine.iter().enumerate() {
+                    ws.send(&act(&conv, &format!("{i}-{n}"), what, 1, emoji))
+                        .await;
+                }
+                // Each is acked once stored; the others' events come in between.
+                let mut acked = Vec::new();
+                while acked.len() < mine.len() {
+                    let f = ws.recv().await;
+                    assert_ne!(f.cmd, 2, "refused: {f:?}");
+                    if f.cmd == 1 {
+                        acked.push(f.cid);
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let acked = t.await.unwrap();
+        assert_eq!(acked, [0, 1, 2].map(|n| format!("{i}-{n}")), "in order");
+    }
+    let all = page(&srv, &people[0], &conv, "?after=0&limit=100").await;
+    let seqs: Vec<i64> = all.iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, (1..=61).collect::<Vec<_>>(), "one message, 60 events");
+    let count = |emoji: &str| {
+        all[0]
+            .reactions
+            .iter()
+            .find(|r| r.emoji == emoji)
+            .map_or(0, |r| r.users.len())
+    };
+    assert_eq!((count("👍"), count("❤️"), count("🙈")), (10, 20, 0));
+}
