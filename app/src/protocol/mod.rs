@@ -408,7 +408,8 @@ pub struct ConversationSummary {
     pub read_seq: Seq,
     /// Messages from others after my read mark (actions on messages are not counted).
     pub unread: i64,
-    /// The newest message, as its frame; sent as `null` when missing.
+    /// The newest message I have not deleted for me, as its frame; `null` when there is
+    /// none.
     #[serde(default)]
     pub last: Option<frame::Frame>,
     /// Whether a message after my read mark @mentions me (or everyone): "[@me]" in the list.

@@ -22,7 +22,7 @@ use app::ids::{Cid, MessageId, Seq, UserId};
 use app::protocol::action::{Act, Quote, Reaction, MAX_DISTINCT_REACTIONS};
 use app::protocol::body::Media;
 use app::protocol::Conv;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -414,6 +414,59 @@ impl Store {
             Ok(_) | Err(StoreError::Duplicate) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Which of `messages` (conversation and seq) `user` hid: one statement, whatever their
+    /// number (the conversation list asks this about every conversation's last message).
+    pub async fn hidden_among(
+        &self,
+        user: UserId,
+        messages: &[(Conv, Seq)],
+    ) -> Result<Vec<(Conv, Seq)>, StoreError> {
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let convs: Vec<String> = messages.iter().map(|(c, _)| c.key()).collect();
+        let seqs: Vec<i64> = messages.iter().map(|(_, s)| s.0).collect();
+        let rows: Vec<(String, i64)> = hidden_message::Entity::find()
+            .select_only()
+            .column(hidden_message::Column::Conv)
+            .column(hidden_message::Column::Seq)
+            .filter(hidden_message::Column::UserId.eq(user.0))
+            .filter(hidden_message::Column::Conv.is_in(convs))
+            .filter(hidden_message::Column::Seq.is_in(seqs))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        // The two IN lists match a superset of the pairs asked about; keep the pairs.
+        Ok(messages
+            .iter()
+            .filter(|(c, s)| rows.iter().any(|(k, q)| *k == c.key() && *q == s.0))
+            .copied()
+            .collect())
+    }
+
+    /// The newest message of `conv` that `user` has not hidden, if any.
+    pub async fn newest_shown(
+        &self,
+        conv: Conv,
+        user: UserId,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        let hidden = Query::select()
+            .column(hidden_message::Column::Seq)
+            .from(hidden_message::Entity)
+            .and_where(hidden_message::Column::UserId.eq(user.0))
+            .and_where(hidden_message::Column::Conv.eq(conv.key()))
+            .to_owned();
+        message::Entity::find()
+            .filter(message::Column::Conv.eq(conv.key()))
+            .filter(message::Column::Kind.eq(0))
+            .filter(message::Column::Seq.not_in_subquery(hidden))
+            .order_by_desc(message::Column::Seq)
+            .one(&self.db)
+            .await?
+            .map(StoredMessage::try_from)
+            .transpose()
     }
 
     /// The seqs of `conv` that `user` hid, newest first, at most `limit`.

@@ -832,3 +832,62 @@ async fn reactions_racing_from_twenty_sockets_end_in_exact_counts() {
     };
     assert_eq!((count("👍"), count("❤️"), count("🙈")), (10, 20, 0));
 }
+
+/// The text of `who`'s first conversation's preview in their list.
+async fn preview(srv: &common::TestServer, who: &common::Person) -> Option<String> {
+    let list = common::get_json(srv, who, "/api/conversations").await;
+    list[0]["last"]["content"].as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_list_previews_the_newest_message_i_have_not_deleted_for_me() {
+    let srv = common::spawn().await;
+    let (a, b) = (person(&srv, "amber").await, person(&srv, "basil").await);
+    befriend(&srv, &a, &b).await;
+    let conv = pconv(&a, &b);
+    let send = format!("/api/conversations/{conv}/messages");
+    let acts = format!("/api/conversations/{conv}/actions");
+    for (cid, text) in [("m1", "one"), ("m2", "two")] {
+        let (s, _) = a
+            .json(
+                &srv,
+                Method::POST,
+                &send,
+                Some(json!({"cid": cid, "media": 1, "content": text})),
+            )
+            .await;
+        assert_eq!(s, 201);
+    }
+    assert_eq!(preview(&srv, &b).await.as_deref(), Some("two"));
+    for (cid, seq, shown) in [("h2", 2, Some("one")), ("h1", 1, None)] {
+        let res = api(
+            &srv,
+            &b,
+            Method::POST,
+            &acts,
+            Some(json!({"cid": cid, "act": "hide", "target": seq})),
+        )
+        .await;
+        assert_eq!(res.status(), 204);
+        assert_eq!(
+            preview(&srv, &b).await.as_deref(),
+            shown,
+            "after hiding {seq}"
+        );
+        assert_eq!(
+            preview(&srv, &a).await.as_deref(),
+            Some("two"),
+            "for Basil only"
+        );
+    }
+    let (s, _) = a
+        .json(
+            &srv,
+            Method::POST,
+            &send,
+            Some(json!({"cid": "m3", "media": 1, "content": "three"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(preview(&srv, &b).await.as_deref(), Some("three"));
+}

@@ -376,7 +376,22 @@ impl Chat {
     pub async fn conversations(&self, me: UserId) -> Result<Vec<ConversationSummary>, AppError> {
         // A fixed number of queries however many conversations there are: this runs on
         // every (re)connect.
-        let list = self.store.conversation_list(me).await?;
+        let mut list = self.store.conversation_list(me).await?;
+        // A last message I deleted for me is not my preview: the one before it is (rarely
+        // needed, so one more query for each such conversation only).
+        let lasts: Vec<(Conv, app::ids::Seq)> = list
+            .iter()
+            .filter_map(|c| c.last.as_ref().map(|m| (c.conv, m.seq)))
+            .collect();
+        let hidden = self.store.hidden_among(me, &lasts).await?;
+        for c in &mut list {
+            if c.last
+                .as_ref()
+                .is_some_and(|m| hidden.contains(&(c.conv, m.seq)))
+            {
+                c.last = self.store.newest_shown(c.conv, me).await?;
+            }
+        }
         Ok(list
             .into_iter()
             .map(|c| ConversationSummary {
