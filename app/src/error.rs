@@ -66,6 +66,10 @@ error_codes! {
     AlreadyFriends = "already_friends", 409, "You are already friends.";
     /// Removing a friendship that does not exist.
     NotFriends = "not_friends", 404, "You are not friends.";
+    /// One of the two has blocked the other: no messages, requests or typing between them.
+    Blocked = "blocked", 403, "You cannot contact this person.";
+    /// The person accepts no friend requests from me (their "Friend requests from" setting).
+    RequestsClosed = "requests_closed", 403, "This person does not accept friend requests.";
     /// Joining a group twice.
     AlreadyMember = "already_member", 409, "You are already a member of this group.";
     /// Acting on a group one is not a member of (or naming a non-member).
@@ -175,11 +179,17 @@ pub enum Field {
     Icon,
     /// A group's description.
     Memo,
+    /// A friend request's note.
+    Note,
+    /// A profile's status line.
+    Status,
+    /// A report's reason.
+    Reason,
 }
 
 impl Field {
     /// Every field, for parsing a field name back from a query string.
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 12] = [
         Field::Username,
         Field::Password,
         Field::Nickname,
@@ -189,6 +199,9 @@ impl Field {
         Field::Name,
         Field::Icon,
         Field::Memo,
+        Field::Note,
+        Field::Status,
+        Field::Reason,
     ];
 
     /// The field's name as used in request bodies.
@@ -203,6 +216,9 @@ impl Field {
             Field::Name => "name",
             Field::Icon => "icon",
             Field::Memo => "memo",
+            Field::Note => "note",
+            Field::Status => "status",
+            Field::Reason => "reason",
         }
     }
 
@@ -229,6 +245,9 @@ impl Field {
                 "Icon must be an http(s):// URL or a /media/ path of at most 512 characters."
             }
             Field::Memo => "Description must be at most 512 characters.",
+            Field::Note => "The note must be at most 120 characters, on one line.",
+            Field::Status => "The status must be at most 80 characters, on one line.",
+            Field::Reason => "Say why in 1 to 500 characters.",
         }
     }
 }

@@ -297,6 +297,8 @@ fn code_text(locale: Locale, code: ErrorCode) -> &'static str {
         ErrorCode::RequestTimeout => td_string!(locale, error.request_timeout),
         ErrorCode::Unavailable => td_string!(locale, error.unavailable),
         ErrorCode::Internal => td_string!(locale, error.internal),
+        ErrorCode::Blocked => td_string!(locale, error.blocked),
+        ErrorCode::RequestsClosed => td_string!(locale, error.requests_closed),
     }
 }
 
@@ -311,6 +313,9 @@ fn field_rule(locale: Locale, field: Field) -> &'static str {
         Field::Name => td_string!(locale, field_rule.name),
         Field::Icon => td_string!(locale, field_rule.icon),
         Field::Memo => td_string!(locale, field_rule.memo),
+        Field::Note => td_string!(locale, field_rule.note),
+        Field::Status => td_string!(locale, field_rule.status),
+        Field::Reason => td_string!(locale, field_rule.reason),
     }
 }
 

@@ -6,7 +6,7 @@
 // "Read by 2" updating live.
 
 import { test, expect, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, hydrated, logIn, png, upload, type Account } from './helpers';
+import { account, api, befriend, browserFor, conv, hydrated, logIn, png, type Account, upload } from './helpers';
 
 /** Opens the conversation `c` and waits until it is live. */
 async function open(page: Page, c: string) {
@@ -36,7 +36,7 @@ async function send(page: Page, text: string) {
 }
 
 async function friends(request: import('@playwright/test').APIRequestContext, a: Account, b: Account) {
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
 }
 
 test('reply, edit within the window, react from both sides, pin and unpin, recall', async ({

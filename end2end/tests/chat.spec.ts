@@ -3,7 +3,7 @@
 // rendered inert, unread badges in the Chats tab; and the same page with JavaScript off.
 
 import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, logIn, hydrated, png, upload } from './helpers';
+import { account, api, befriend, browserFor, conv, hydrated, logIn, png, upload } from './helpers';
 
 test('a friend conversation: composer, every media kind, inert hostile content, unread badge', async ({
   browser,
@@ -12,7 +12,7 @@ test('a friend conversation: composer, every media kind, inert hostile content, 
 }) => {
   const a = await account(baseURL, 'Ann');
   const b = await account(baseURL, 'Ben');
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
 
   const page = await browserFor(browser, baseURL, a);
   await page.goto('/?tab=friends');
@@ -98,7 +98,7 @@ test('without JavaScript the conversation shows its history and the form sends',
 }) => {
   const a = await account(baseURL, 'Nia');
   const b = await account(baseURL, 'Noa');
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
   await api(request, b, `/api/conversations/${conv(a, b)}/messages`, {
     cid: 'hi',
     media: 1,
@@ -123,7 +123,7 @@ test('two friends chat live: Enter sends, the other side sees it at once, both w
   const a = await account(baseURL, 'Liv');
   const b = await account(baseURL, 'Leo');
   const bot = await playwrightRequest.newContext({ baseURL });
-  await api(bot, a, '/api/friends', { user_id: b.id });
+  await befriend(bot, a, b);
   const pa = await browserFor(browser, baseURL, a);
   const pb = await browserFor(browser, baseURL, b);
   for (const p of [pa, pb]) {
@@ -165,7 +165,7 @@ test('a message written while the socket is down waits, survives a reload, and a
   const a = await account(baseURL, 'Ola');
   const b = await account(baseURL, 'Oli');
   const bot = await playwrightRequest.newContext({ baseURL });
-  await api(bot, a, '/api/friends', { user_id: b.id });
+  await befriend(bot, a, b);
 
   // The socket "connects", but nothing reaches the server: like a dead network path.
   const down = await browser.newContext({ baseURL });
@@ -208,7 +208,7 @@ test('a contact card offers "Add friend" for a stranger and "Message" for a frie
   request,
 }) => {
   const [a, b, c] = [await account(baseURL, 'Ann'), await account(baseURL, 'Ben'), await account(baseURL, 'Cy')];
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
   const path = `/api/conversations/${conv(a, b)}/messages`;
   await api(request, b, path, { cid: 'cc1', media: 9, content: String(c.id), memo: c.nickname });
   await api(request, b, path, { cid: 'cc2', media: 9, content: String(b.id), memo: b.nickname });

@@ -4,7 +4,7 @@
 // its dark palette and how long it takes to open.
 
 import { test, expect, request as playwrightRequest, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, hydrated } from './helpers';
+import { account, befriend, browserFor, conv, hydrated } from './helpers';
 
 /** Waits until the page is hydrated and the composer's tools are live. */
 async function live(page: Page): Promise<void> {
@@ -17,7 +17,7 @@ async function friendsChatting(browser: import('@playwright/test').Browser, base
   const a = await account(baseURL, 'Amy');
   const b = await account(baseURL, 'Bo');
   const bot = await playwrightRequest.newContext({ baseURL });
-  await api(bot, a, '/api/friends', { user_id: b.id });
+  await befriend(bot, a, b);
   await bot.dispose();
   const pa = await browserFor(browser, baseURL, a);
   const pb = await browserFor(browser, baseURL, b);
@@ -89,7 +89,7 @@ test('a contact card shared with a friend shows on both sides with its name', as
   const { a, b, pa, pb } = await friendsChatting(browser, baseURL);
   const c = await account(baseURL, 'Cy');
   const bot = await playwrightRequest.newContext({ baseURL });
-  await api(bot, a, '/api/friends', { user_id: c.id });
+  await befriend(bot, a, c);
   await bot.dispose();
 
   await pa.getByRole('button', { name: 'Send contact', exact: true }).click();
@@ -157,7 +157,7 @@ test('a draft survives a reload, stays with its conversation and is cleared by s
   const { a, pa, pb } = await friendsChatting(browser, baseURL);
   const c = await account(baseURL, 'Dee');
   const bot = await playwrightRequest.newContext({ baseURL });
-  await api(bot, a, '/api/friends', { user_id: c.id });
+  await befriend(bot, a, c);
   await bot.dispose();
   const key = new URL(pa.url()).searchParams.get('c');
   const box = pa.getByRole('textbox', { name: 'Message' });

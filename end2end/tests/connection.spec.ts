@@ -7,7 +7,7 @@
 //   member list and count follow joins and leaves, without a reload.
 
 import { test, expect, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, hydrated, type Account } from './helpers';
+import { account, api, befriend, browserFor, conv, hydrated, type Account } from './helpers';
 
 /** Opens the 1:1 conversation with `peer` and waits until the socket is live. */
 async function openChat(page: Page, me: Account, peer: Account): Promise<void> {
@@ -22,7 +22,7 @@ test('offline shows the banner and unknown presence at once, online reconnects',
 }) => {
   const ann = await account(baseURL, 'Ann');
   const bob = await account(baseURL, 'Bob');
-  await api(request, ann, '/api/friends', { user_id: bob.id });
+  await befriend(request, ann, bob);
   const annPage = await browserFor(browser, baseURL, ann);
   const bobPage = await browserFor(browser, baseURL, bob);
   await openChat(bobPage, bob, ann);
@@ -96,7 +96,7 @@ test('friends and group members change live, without a reload', async ({ browser
   const friends = bobPage.getByRole('list', { name: 'Friends' });
 
   // Ann adds Bob elsewhere (her bot): Bob's open Friends tab shows her.
-  await api(request, ann, '/api/friends', { user_id: bob.id });
+  await befriend(request, ann, bob);
   await expect(bobPage.getByRole('tabpanel').getByText(ann.nickname)).toBeVisible();
   await expect(friends.getByText(ann.nickname)).toBeVisible();
 

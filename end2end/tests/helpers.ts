@@ -48,6 +48,12 @@ export async function api(request: APIRequestContext, who: Account, path: string
   return res;
 }
 
+/** Makes `a` and `b` friends the way people do: `a` asks, `b` accepts. */
+export async function befriend(request: APIRequestContext, a: Account, b: Account): Promise<void> {
+  await api(request, a, '/api/friends', { user_id: b.id });
+  await api(request, b, `/api/friends/requests/${a.id}/accept`, {});
+}
+
 /** Logs `page` (of a context with a `baseURL`) in as `who` through the login form. */
 export async function logIn(page: Page, who: Account): Promise<void> {
   await page.goto('/login');

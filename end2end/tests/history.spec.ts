@@ -5,7 +5,7 @@
 // see who is typing.
 
 import { test, expect, request as playwrightRequest, type Locator, type Page } from '@playwright/test';
-import { logIn, account, api, browserFor, conv, hydrated, png, upload } from './helpers';
+import { account, api, befriend, browserFor, conv, hydrated, logIn, png, upload } from './helpers';
 
 interface InView {
   seq: string;
@@ -47,7 +47,7 @@ test('a long conversation: newest first, older pages on scroll-up in place, new-
 }) => {
   const a = await account(baseURL, 'Hal');
   const b = await account(baseURL, 'Hop');
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
   const path = `/api/conversations/${conv(a, b)}/messages`;
   for (let i = 1; i <= 120; i++) {
     await api(request, b, path, { cid: `h${i}`, media: 1, content: `history ${i}` });
@@ -145,7 +145,7 @@ test('an image opens in a full view that Escape, Close and the backdrop close', 
 }) => {
   const a = await account(baseURL, 'Ivy');
   const b = await account(baseURL, 'Ike');
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
   const path = `/api/conversations/${conv(a, b)}/messages`;
   // A message may only name files its sender uploaded.
   const photo = await upload(request, b, 'photo.png', 'image/png', png(64, 48));
@@ -190,7 +190,7 @@ test('without JavaScript an image thumbnail is a link to the image', { tag: '@no
 }) => {
   const a = await account(baseURL, 'Jo');
   const b = await account(baseURL, 'Jay');
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
   const photo = await upload(request, b, 'photo.png', 'image/png', png(64, 48));
   await api(request, b, `/api/conversations/${conv(a, b)}/messages`, {
     cid: 'img',

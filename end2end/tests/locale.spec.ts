@@ -3,7 +3,7 @@
 // show on the reader's clock, and at 360 px the list and the conversation take turns.
 
 import { test, expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
-import { account, api, conv, hydrated, PASSWORD, type Account } from './helpers';
+import { PASSWORD, account, api, befriend, conv, hydrated, type Account } from './helpers';
 
 /** A fresh browser context with `options`, logged in as `who` through the login form. */
 async function loggedIn(
@@ -58,7 +58,7 @@ test('a conversation in Chinese on a Shanghai clock: day separator, times, error
 }) => {
   const a = await account(baseURL, '安');
   const b = await account(baseURL, '本');
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
   const sent = await api(request, b, `/api/conversations/${conv(a, b)}/messages`, {
     cid: 'tz1',
     media: 1,
@@ -97,7 +97,7 @@ test('at 360 px the list and the conversation take turns, nothing overflows', as
 }) => {
   const a = await account(baseURL, 'Ann');
   const b = await account(baseURL, 'Ben');
-  await api(request, a, '/api/friends', { user_id: b.id });
+  await befriend(request, a, b);
   await api(request, b, `/api/conversations/${conv(a, b)}/messages`, {
     cid: 'n1',
     media: 1,

@@ -14,7 +14,7 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test';
-import { account, api, browserFor, conv, hydrated, png } from './helpers';
+import { account, befriend, browserFor, conv, hydrated, png } from './helpers';
 
 // ---- Two friends in their conversation. ----
 
@@ -27,7 +27,7 @@ async function friendsChatting(browser: Browser, baseURL: string | undefined, pe
   const a = await account(baseURL, 'Amy');
   const b = await account(baseURL, 'Bo');
   const bot = await playwrightRequest.newContext({ baseURL });
-  await api(bot, a, '/api/friends', { user_id: b.id });
+  await befriend(bot, a, b);
   await bot.dispose();
   const pa = await browserFor(browser, baseURL, a);
   const pb = await browserFor(peerBrowser, baseURL, b);

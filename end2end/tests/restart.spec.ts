@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { account, api, browserFor, conv, hydrated } from './helpers';
+import { account, api, befriend, browserFor, conv, hydrated } from './helpers';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const bin = path.resolve(repoRoot, process.env.PARLEY_BIN ?? 'target/release/parley');
@@ -163,7 +163,7 @@ test('the server is killed and restarted mid-conversation: nothing lost, nothing
     await server.start();
     const a = await account(server.url, 'Ada');
     const b = await account(server.url, 'Bob');
-    await api(bot, a, '/api/friends', { user_id: b.id });
+    await befriend(bot, a, b);
     const key = conv(a, b);
     const pa = await browserFor(browser, origin, a);
     const pb = await browserFor(browser, origin, b);

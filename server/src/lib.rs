@@ -157,6 +157,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let accounts = state.accounts.clone();
     let social = state.social.clone();
+    let people = state.people.clone();
     let notice_ttl = state.config.notice_ttl;
     let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(PURGE_EVERY);
@@ -171,6 +172,11 @@ pub async fn serve(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(notices = n, "pruned old notices"),
                 Err(e) => tracing::warn!(error = %e, "pruning notices failed"),
+            }
+            match people.prune().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(requests = n, "pruned lapsed friend requests"),
+                Err(e) => tracing::warn!(error = %e, "pruning friend requests failed"),
             }
         }
     });

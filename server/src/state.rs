@@ -9,6 +9,7 @@ use crate::delivery::Delivery;
 use crate::error::AppError;
 use crate::rules::accounts::Accounts;
 use crate::rules::chat::Chat;
+use crate::rules::people::People;
 use crate::rules::social::Social;
 use crate::rules::throttle::{LoginThrottle, RegisterThrottle};
 use crate::store::{SocialChange, Store};
@@ -27,6 +28,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Friend and group rules.
     pub social: Social,
+    /// Friend requests, blocks, reports and privacy.
+    pub people: People,
     /// Messaging rules.
     pub chat: Chat,
     /// Uploaded files.
@@ -121,6 +124,7 @@ impl AppState {
             config.max_owned_groups,
             config.max_group_members,
         );
+        let people = People::new(store.clone(), delivery.clone(), config.people.clone());
         if config.persistence == crate::config::Persistence::BenchmarkNone {
             tracing::warn!(
                 "PARLEY_BENCH_NO_PERSIST is set: messages are NOT stored and are lost at restart \
@@ -142,6 +146,7 @@ impl AppState {
             store,
             accounts,
             social,
+            people,
             chat,
             media,
             delivery,

@@ -4,6 +4,9 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::ids::{GroupId, UserId};
+use crate::protocol::people::{
+    FriendRequests, Privacy, PrivacyChange, ReportRequest, RequestOutcome,
+};
 use crate::protocol::{
     Conv, ConversationSummary, CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup,
     OpenConversation, RegisterRequest, User,
@@ -16,7 +19,7 @@ use std::sync::Arc;
 /// What the pages need from the account service. Every method takes the request's parts so
 /// the server alone decides how sessions are carried (cookie or bearer) and who the client is.
 #[async_trait::async_trait]
-pub trait Backend: SocialApi + ChatApi + Send + Sync + 'static {
+pub trait Backend: SocialApi + PeopleApi + ChatApi + Send + Sync + 'static {
     /// The user of the request's session, `None` when anonymous or the session has ended.
     async fn current_user(&self, req: &Parts) -> Result<Option<User>, ApiError>;
 
@@ -50,12 +53,8 @@ pub trait ChatApi: Send + Sync + 'static {
 /// handlers call the very same methods.
 #[async_trait::async_trait]
 pub trait SocialApi: Send + Sync + 'static {
-    /// Users matching an id, username or nickname.
-    async fn search_users(&self, q: &str) -> Result<Vec<User>, ApiError>;
     /// My friends, with their online flag.
     async fn friends(&self, me: UserId) -> Result<Vec<Friend>, ApiError>;
-    /// Makes `me` and `peer` friends (both directions, one transaction).
-    async fn add_friend(&self, me: UserId, peer: UserId) -> Result<Friend, ApiError>;
     /// Ends the friendship on both sides.
     async fn remove_friend(&self, me: UserId, peer: UserId) -> Result<(), ApiError>;
     /// The groups I belong to, with my role.
@@ -86,6 +85,41 @@ pub trait SocialApi: Send + Sync + 'static {
         group: GroupId,
         allowed: bool,
     ) -> Result<Group, ApiError>;
+}
+
+/// Friend requests, blocks, reports and privacy (docs/api.md, "Requests, blocks and
+/// reports"), acting as `me`; the REST handlers call the very same methods.
+#[async_trait::async_trait]
+pub trait PeopleApi: Send + Sync + 'static {
+    /// Whom `q` finds: an exact username, or a part of a discoverable person's name.
+    async fn search_users(&self, me: UserId, q: &str) -> Result<Vec<User>, ApiError>;
+    /// Asks `peer` to be my friend (or accepts their request to me).
+    async fn ask_friend(
+        &self,
+        me: UserId,
+        peer: UserId,
+        note: Option<String>,
+    ) -> Result<RequestOutcome, ApiError>;
+    /// The requests waiting for me and mine still pending.
+    async fn friend_requests(&self, me: UserId) -> Result<FriendRequests, ApiError>;
+    /// Accepts `asker`'s request.
+    async fn accept_request(&self, me: UserId, asker: UserId) -> Result<Friend, ApiError>;
+    /// Declines `asker`'s request (they are not told).
+    async fn decline_request(&self, me: UserId, asker: UserId) -> Result<(), ApiError>;
+    /// Withdraws my request to `to`.
+    async fn withdraw_request(&self, me: UserId, to: UserId) -> Result<(), ApiError>;
+    /// Blocks `other`.
+    async fn block(&self, me: UserId, other: UserId) -> Result<(), ApiError>;
+    /// Unblocks `other`.
+    async fn unblock(&self, me: UserId, other: UserId) -> Result<(), ApiError>;
+    /// The people I blocked.
+    async fn blocked(&self, me: UserId) -> Result<Vec<User>, ApiError>;
+    /// Reports a user or one of their messages; the report's id.
+    async fn report(&self, me: UserId, req: ReportRequest) -> Result<i64, ApiError>;
+    /// My privacy settings.
+    async fn privacy(&self, me: UserId) -> Result<Privacy, ApiError>;
+    /// Changes my privacy settings.
+    async fn set_privacy(&self, me: UserId, change: PrivacyChange) -> Result<Privacy, ApiError>;
 }
 
 /// How the server hands its [`Backend`] to server functions (via `provide_context`).

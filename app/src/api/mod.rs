@@ -5,6 +5,7 @@ pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod chat;
+pub mod people;
 pub mod social;
 
 pub use accounts::{current_user, login, logout, register, CurrentUser, Login, Logout, Register};

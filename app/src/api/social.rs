@@ -5,27 +5,15 @@
 
 use crate::error::ApiError;
 use crate::ids::{GroupId, UserId};
-use crate::protocol::{Friend, Group, Member, MyGroup, User};
+use crate::protocol::{Friend, Group, Member, MyGroup};
 #[cfg(feature = "ssr")]
 use crate::{api::backend::as_user, protocol::CreateGroupRequest};
 use leptos::prelude::*;
-
-/// Users matching `q` (id, username or nickname), for the add-friend dialog.
-#[server(prefix = "/sfn", endpoint = "search_users")]
-pub async fn search_users(q: String) -> Result<Vec<User>, ApiError> {
-    as_user(move |b, _me| async move { b.search_users(&q).await }).await
-}
 
 /// My friends.
 #[server(prefix = "/sfn", endpoint = "list_friends")]
 pub async fn list_friends() -> Result<Vec<Friend>, ApiError> {
     as_user(|b, me| async move { b.friends(me.id).await }).await
-}
-
-/// Befriends `user_id`.
-#[server(prefix = "/sfn", endpoint = "add_friend")]
-pub async fn add_friend(user_id: UserId) -> Result<Friend, ApiError> {
-    as_user(move |b, me| async move { b.add_friend(me.id, user_id).await }).await
 }
 
 /// Unfriends `user_id` (both sides).

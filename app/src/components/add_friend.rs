@@ -5,8 +5,9 @@ use super::basics::Avatar;
 use super::notice::NoticeText;
 use super::search_dialog::{RowAction, SearchDialog};
 use super::shell::{use_shell, FriendsResource};
-use crate::api::social::{add_friend, search_users};
+use crate::api::people::{ask_friend, search_users};
 use crate::i18n::{t, td_string, use_i18n};
+use crate::protocol::people::RequestOutcome;
 use crate::protocol::User;
 use leptos::prelude::*;
 
@@ -22,12 +23,15 @@ pub fn AddFriendDialog(
     let me = shell.me;
     let i18n = use_i18n();
     let befriend = move |user: User| async move {
-        add_friend(user.id).await?;
-        friends.refetch();
-        let text = NoticeText::fill(
-            td_string!(i18n.get_locale_untracked(), friend_added),
-            &[("name", user.nickname)],
-        );
+        let outcome = ask_friend(user.id, None).await?;
+        let words = match outcome {
+            RequestOutcome::Friends { .. } => {
+                friends.refetch();
+                td_string!(i18n.get_locale_untracked(), friend_added)
+            }
+            RequestOutcome::Pending => td_string!(i18n.get_locale_untracked(), request_sent),
+        };
+        let text = NoticeText::fill(words, &[("name", user.nickname)]);
         Ok(Some(text))
     };
     // Read while the results render, so a result turns into "Friend" once the list refetches.

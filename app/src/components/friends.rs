@@ -6,6 +6,7 @@ use super::basics::Avatar;
 use super::confirm::ConfirmButton;
 use super::dialog::Modal;
 use super::notice::{Notice, NoticeLine, NoticeText};
+use super::requests::RequestsSection;
 use super::shell::use_shell;
 use super::sidebar::conv_href;
 use crate::api::social::remove_friend;
@@ -50,6 +51,7 @@ pub fn FriendsPanel() -> impl IntoView {
             }>{t!(i18n, add_friend)}</button>
         </div>
         <NoticeLine notice/>
+        <RequestsSection/>
         <Transition fallback=move || view! { <p class="muted-line">{t!(i18n, loading_friends)}</p> }>
             {move || Suspend::new(async move {
                 match friends.await {

@@ -5,7 +5,7 @@
 
 use super::lightbox::{FullImage, LightboxContext};
 use super::sidebar::conv_href;
-use crate::api::social::add_friend;
+use crate::api::people::ask_friend;
 use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::ids::UserId;
 use crate::locale::{clock_time, use_clock};
@@ -694,7 +694,7 @@ fn ContactAction(id: UserId, me: UserId) -> impl IntoView {
     let friends = shell.friends;
     let i18n = use_i18n();
     let add = Action::new(move |_: &()| async move {
-        let outcome = add_friend(id).await;
+        let outcome = ask_friend(id, None).await;
         if outcome.is_ok() {
             friends.refetch();
         }

@@ -23,6 +23,7 @@ mod language;
 mod lightbox;
 pub mod message;
 mod notice;
+mod requests;
 mod search_dialog;
 mod shell;
 mod sidebar;

@@ -5,7 +5,8 @@
 use super::notice::Notice;
 use crate::error::ApiError;
 use crate::ids::{GroupId, UserId};
-use crate::protocol::{Friend, MyGroup};
+use crate::protocol::people::FriendRequests;
+use crate::protocol::{Friend, MyGroup, User};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -14,6 +15,12 @@ pub type GroupsResource = Resource<Result<Vec<MyGroup>, ApiError>>;
 
 /// My friends, as the server lists them.
 pub type FriendsResource = Resource<Result<Vec<Friend>, ApiError>>;
+
+/// The friend requests waiting for me and mine still pending.
+pub type RequestsResource = Resource<Result<FriendRequests, ApiError>>;
+
+/// The people I blocked.
+pub type BlockedResource = Resource<Result<Vec<User>, ApiError>>;
 
 /// The chat shell's shared state. Every field is a reactive handle or an id, so it is `Copy`
 /// and cheap to read anywhere below the shell.
@@ -27,6 +34,10 @@ pub struct ShellContext {
     /// My friends: the Friends tab lists them and changes them; contact cards read them to
     /// offer "Add friend" or "Message".
     pub friends: FriendsResource,
+    /// Friend requests both ways: the Friends tab lists them, its tab counts them.
+    pub requests: RequestsResource,
+    /// Whom I blocked: group messages from them collapse.
+    pub blocked: BlockedResource,
     /// The group open in the pane, from the address.
     pub selected: Memo<Option<GroupId>>,
     /// Opens a group in the pane (`None` closes it) by changing the address.

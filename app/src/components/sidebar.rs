@@ -132,7 +132,30 @@ pub fn SidebarTabs(
         on_select.run(next);
         focus(next);
     };
+    // Requests waiting for my answer, on the Friends tab (as unread counts are on Chats).
+    let shell = super::shell::use_shell();
+    // Counted once hydrated: the server renders the tabs before the list is read, and the
+    // hydrated page must start from the same markup.
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+    let waiting = move || {
+        if !mounted.get() {
+            return None;
+        }
+        shell.and_then(|s| {
+            s.requests.with(|r| match r {
+                Some(Ok(r)) if !r.incoming.is_empty() => Some(r.incoming.len()),
+                _ => None,
+            })
+        })
+    };
     let button = move |t: Tab, node: NodeRef<html::Button>| {
+        let badge = move || {
+            (t == Tab::Friends)
+                .then(waiting)
+                .flatten()
+                .map(|n| view! { <span class="badge unread" aria-label=move || td_string!(i18n.get_locale(), n_requests).replace("{n}", &n.to_string())>{n}</span> })
+        };
         view! {
             <button type="button" role="tab" id=t.id() class="tab" node_ref=node
                 aria-controls=t.panel_id()
@@ -140,6 +163,7 @@ pub fn SidebarTabs(
                 tabindex=move || if tab.get() == t { "0" } else { "-1" }
                 on:click=move |_| on_select.run(t)>
                 {move || t.label(i18n.get_locale())}
+                {badge}
             </button>
         }
     };

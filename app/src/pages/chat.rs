@@ -3,6 +3,7 @@
 //! come from the query string ([`shell_href`], `?c=`), so the server renders exactly what
 //! the browser will show.
 
+use crate::api::people::{blocked_users, list_requests};
 use crate::api::social::{list_friends, list_groups};
 use crate::api::{current_user, Logout};
 use crate::components::{
@@ -97,11 +98,15 @@ fn ChatShell(user: User) -> impl IntoView {
             .then(|| view! { <p class="banner" role="status">{t!(i18n, reconnecting)}</p> })
     };
     let friends = Resource::new(|| (), |_| list_friends());
+    let requests = Resource::new(|| (), |_| list_requests());
+    let blocked = Resource::new(|| (), |_| blocked_users());
     let presence = RwSignal::new(HashMap::new());
     provide_context(ShellContext {
         me,
         groups,
         friends,
+        requests,
+        blocked,
         selected,
         open_group,
         group_notice: RwSignal::new(None::<Notice>),
@@ -113,8 +118,20 @@ fn ChatShell(user: User) -> impl IntoView {
         ServerEvent::Presence { user, online } => presence.update(|p| {
             p.insert(user, online);
         }),
-        ServerEvent::Notice { kind, .. } if kind.changes_friends() => friends.refetch(),
-        ServerEvent::Notice { kind, .. } if kind.changes_groups() => groups.refetch(),
+        ServerEvent::Notice { kind, .. } => {
+            if kind.changes_friends() {
+                friends.refetch();
+            }
+            if kind.changes_requests() {
+                requests.refetch();
+            }
+            if kind.changes_blocks() {
+                blocked.refetch();
+            }
+            if kind.changes_groups() {
+                groups.refetch();
+            }
+        }
         _ => {}
     });
     // After a reconnect the lists may have missed anything: read them again.
@@ -123,6 +140,8 @@ fn ChatShell(user: User) -> impl IntoView {
         if seen.is_some_and(|s| s != n) {
             presence.update(HashMap::clear);
             friends.refetch();
+            requests.refetch();
+            blocked.refetch();
             groups.refetch();
         }
         n

@@ -28,6 +28,16 @@ pub enum NoticeKind {
     MembersMayPin,
     /// A group's owner took back pinning for themselves.
     OnlyOwnerPins,
+    /// Someone asked to be a friend (told to the asked and to the asker's devices).
+    FriendRequest,
+    /// I declined a request (my own devices).
+    RequestDeclined,
+    /// A request was withdrawn by its asker.
+    RequestWithdrawn,
+    /// I blocked someone (my own devices).
+    Blocked,
+    /// I unblocked someone (my own devices).
+    Unblocked,
     /// A kind this client does not know yet (a newer server): shown, never acted on.
     Other,
 }
@@ -44,6 +54,11 @@ impl NoticeKind {
             "group_dissolved" => NoticeKind::GroupDissolved,
             "members_may_pin" => NoticeKind::MembersMayPin,
             "only_owner_pins" => NoticeKind::OnlyOwnerPins,
+            "friend_request" => NoticeKind::FriendRequest,
+            "request_declined" => NoticeKind::RequestDeclined,
+            "request_withdrawn" => NoticeKind::RequestWithdrawn,
+            "blocked" => NoticeKind::Blocked,
+            "unblocked" => NoticeKind::Unblocked,
             _ => NoticeKind::Other,
         }
     }
@@ -51,6 +66,23 @@ impl NoticeKind {
     /// Whether it changes who my friends are.
     pub fn changes_friends(self) -> bool {
         matches!(self, NoticeKind::FriendAdded | NoticeKind::FriendRemoved)
+    }
+
+    /// Whether it changes the friend requests waiting for me or made by me.
+    pub fn changes_requests(self) -> bool {
+        matches!(
+            self,
+            NoticeKind::FriendRequest
+                | NoticeKind::RequestDeclined
+                | NoticeKind::RequestWithdrawn
+                | NoticeKind::FriendAdded
+                | NoticeKind::Blocked
+        )
+    }
+
+    /// Whether it changes whom I blocked.
+    pub fn changes_blocks(self) -> bool {
+        matches!(self, NoticeKind::Blocked | NoticeKind::Unblocked)
     }
 
     /// Whether it changes a group's members, owner, rules or existence.
@@ -310,6 +342,9 @@ mod tests {
         assert_eq!((kind, conv), (NoticeKind::MemberJoined, Some(g)));
         assert!(kind.changes_groups() && !kind.changes_friends());
         assert!(NoticeKind::parse("friend_added").changes_friends());
+        let asked = NoticeKind::parse("friend_request");
+        assert!(asked.changes_requests() && !asked.changes_friends());
+        assert!(NoticeKind::parse("blocked").changes_blocks());
         assert_eq!(NoticeKind::parse("later_kind"), NoticeKind::Other);
         assert_eq!(
             ServerEvent::decode(r#"{"cmd":13,"userid":5,"content":"online"}"#),

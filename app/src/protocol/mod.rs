@@ -10,6 +10,7 @@ pub mod body;
 pub mod conv;
 pub mod event;
 pub mod frame;
+pub mod people;
 pub mod seed;
 pub mod sticker;
 pub mod upload;
@@ -180,13 +181,6 @@ pub struct Friend {
     pub user: User,
     /// True while the friend has at least one live connection.
     pub online: bool,
-}
-
-/// `POST /api/friends` body.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddFriendRequest {
-    /// Who to befriend.
-    pub user_id: UserId,
 }
 
 /// Who and what a system notice (cmd 12) names, so each reader's browser words it in the

@@ -153,6 +153,47 @@ pub struct Settings {
     )]
     pub max_group_members: u32,
 
+    /// Let the seed client's `/contact/addfriend` make a friendship at once, without the
+    /// other person's consent (the seed's own behaviour). Off: it sends a friend request.
+    #[arg(
+        long,
+        env = "PARLEY_FRIENDS_WITHOUT_CONSENT",
+        value_name = "PARLEY_FRIENDS_WITHOUT_CONSENT",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true"
+    )]
+    pub friends_without_consent: bool,
+
+    /// Days an unanswered friend request waits before it lapses.
+    #[arg(
+        long,
+        env = "PARLEY_FRIEND_REQUEST_DAYS",
+        value_name = "PARLEY_FRIEND_REQUEST_DAYS",
+        default_value_t = 7
+    )]
+    pub friend_request_days: u32,
+
+    /// Friend requests, blocks and reports one user may make per hour (ten times as many
+    /// per client address).
+    #[arg(
+        long,
+        env = "PARLEY_FRIEND_REQUESTS_PER_HOUR",
+        value_name = "PARLEY_FRIEND_REQUESTS_PER_HOUR",
+        default_value_t = 30
+    )]
+    pub friend_requests_per_hour: u32,
+
+    /// Usernames of the site's admins, comma-separated (they read `/api/admin/reports`).
+    #[arg(
+        long,
+        env = "PARLEY_ADMINS",
+        value_name = "PARLEY_ADMINS",
+        default_value = ""
+    )]
+    pub admins: String,
+
     /// How long after sending a person may edit their text message, in seconds; 0 turns
     /// editing off.
     #[arg(
@@ -438,6 +479,10 @@ impl fmt::Debug for Settings {
             .field("login_window_secs", &self.login_window_secs)
             .field("max_owned_groups", &self.max_owned_groups)
             .field("max_group_members", &self.max_group_members)
+            .field("friends_without_consent", &self.friends_without_consent)
+            .field("friend_request_days", &self.friend_request_days)
+            .field("friend_requests_per_hour", &self.friend_requests_per_hour)
+            .field("admins", &self.admins)
             .field("edit_window_secs", &self.edit_window_secs)
             .field("recall_window_secs", &self.recall_window_secs)
             .field("actions_per_minute", &self.actions_per_minute)

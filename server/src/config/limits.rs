@@ -16,6 +16,51 @@ pub struct RequestDeadlines {
     pub body_total: Duration,
 }
 
+/// Who may befriend, block and report whom, and how often, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeopleRules {
+    /// The seed dialect befriends at once (no request).
+    pub friends_without_consent: bool,
+    /// How long a friend request waits for an answer.
+    pub request_ttl: Duration,
+    /// Requests, blocks and reports per user per hour (ten times that per address).
+    pub per_hour: u32,
+    /// The site's admins, by lower-cased username.
+    pub admins: Vec<String>,
+}
+
+impl Default for PeopleRules {
+    fn default() -> PeopleRules {
+        PeopleRules {
+            friends_without_consent: false,
+            request_ttl: Duration::from_secs(7 * 86_400),
+            per_hour: 30,
+            admins: Vec::new(),
+        }
+    }
+}
+
+/// The friend-request rules; zero days or a zero hourly budget are refused.
+pub(super) fn people(s: &Settings) -> Result<PeopleRules, ConfigError> {
+    if s.friend_request_days == 0 {
+        return Err(ConfigError::Zero("PARLEY_FRIEND_REQUEST_DAYS"));
+    }
+    if s.friend_requests_per_hour == 0 {
+        return Err(ConfigError::Zero("PARLEY_FRIEND_REQUESTS_PER_HOUR"));
+    }
+    Ok(PeopleRules {
+        friends_without_consent: s.friends_without_consent,
+        request_ttl: Duration::from_secs(u64::from(s.friend_request_days) * 86_400),
+        per_hour: s.friend_requests_per_hour,
+        admins: s
+            .admins
+            .split(',')
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| !a.is_empty())
+            .collect(),
+    })
+}
+
 /// What people may do to messages after sending them, resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActionLimits {

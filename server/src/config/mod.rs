@@ -25,7 +25,7 @@ mod resolved;
 pub use cluster::ClusterConfig;
 pub use error::ConfigError;
 pub use flags::{LogFormat, Settings, StorageKind};
-pub use limits::{ActionLimits, RequestDeadlines};
+pub use limits::{ActionLimits, PeopleRules, RequestDeadlines};
 pub use media::{MediaConfig, S3Config, StorageConfig};
 pub use redact::redact_url;
 pub use resolved::{Config, Persistence};

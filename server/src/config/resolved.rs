@@ -53,6 +53,8 @@ pub struct Config {
     pub max_owned_groups: u32,
     /// Most members per group.
     pub max_group_members: u32,
+    /// Friend requests, blocks, reports and who reads reports.
+    pub people: super::limits::PeopleRules,
     /// WebSocket caps.
     pub socket_limits: crate::delivery::registry::Limits,
     /// Delay before "offline" is announced.
@@ -98,6 +100,7 @@ impl fmt::Debug for Config {
             .field("cluster", &self.cluster)
             .field("deadlines", &self.deadlines)
             .field("actions", &self.actions)
+            .field("people", &self.people)
             .finish_non_exhaustive()
     }
 }
@@ -131,6 +134,7 @@ impl Settings {
         let cluster = super::cluster::resolve(&self)?;
         let deadlines = limits::deadlines(&self);
         let actions = limits::actions(&self)?;
+        let people = limits::people(&self)?;
         let socket_limits = limits::socket_limits(&self);
         Ok(Config {
             media,
@@ -151,6 +155,7 @@ impl Settings {
             trusted_proxies,
             max_owned_groups: self.max_owned_groups,
             max_group_members: self.max_group_members,
+            people,
             socket_limits,
             presence_grace: Duration::from_millis(self.presence_grace_ms),
             notice_ttl: Duration::from_secs(u64::from(self.notice_ttl_days) * 86_400),

@@ -1,9 +1,7 @@
 //! REST endpoints for accounts (docs/api.md, "Accounts"). Each handler: extract, one
 //! service call, respond.
 
-use super::extract::{
-    clear_session_cookie, client_addr, session_cookie, ApiJson, ApiQuery, CurrentUser,
-};
+use super::extract::{clear_session_cookie, client_addr, session_cookie, ApiJson, CurrentUser};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::error::ErrorCode;
@@ -81,15 +79,6 @@ pub struct SearchQuery {
     /// Id, username or part of a username or nickname.
     #[serde(default)]
     pub q: String,
-}
-
-/// `GET /api/users/search?q=` -> up to 20 users.
-pub async fn search_users(
-    State(state): State<AppState>,
-    _me: CurrentUser,
-    ApiQuery(query): ApiQuery<SearchQuery>,
-) -> Result<ApiJson<Vec<User>>, AppError> {
-    Ok(ApiJson(state.accounts.search(&query.q).await?))
 }
 
 /// Any other `/api/...` path: a JSON 404 rather than an HTML page.

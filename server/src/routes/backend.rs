@@ -4,9 +4,12 @@
 use super::extract::{clear_session_cookie, client_addr, request_token, session_cookie};
 use crate::error::AppError;
 use crate::state::AppState;
-use app::api::backend::{Backend, ChatApi, SocialApi};
+use app::api::backend::{Backend, ChatApi, PeopleApi, SocialApi};
 use app::error::{ApiError, ErrorCode};
 use app::ids::{GroupId, UserId};
+use app::protocol::people::{
+    FriendRequests, Privacy, PrivacyChange, ReportRequest, RequestOutcome,
+};
 use app::protocol::{
     Conv, ConversationSummary, CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup,
     OpenConversation, RegisterRequest, User,
@@ -50,17 +53,8 @@ impl Backend for AppState {
 /// changes that record who did them.
 #[async_trait::async_trait]
 impl SocialApi for AppState {
-    async fn search_users(&self, q: &str) -> Result<Vec<User>, ApiError> {
-        Ok(self.accounts.search(q).await?)
-    }
     async fn friends(&self, me: UserId) -> Result<Vec<Friend>, ApiError> {
         Ok(self.social.friends(me).await?)
-    }
-    async fn add_friend(&self, me: UserId, peer: UserId) -> Result<Friend, ApiError> {
-        Ok(self
-            .social
-            .add_friend(&self.acting(me).await?, peer)
-            .await?)
     }
     async fn remove_friend(&self, me: UserId, peer: UserId) -> Result<(), ApiError> {
         Ok(self
@@ -122,6 +116,52 @@ impl SocialApi for AppState {
             .social
             .set_members_can_pin(&self.acting(me).await?, group, allowed)
             .await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl PeopleApi for AppState {
+    async fn search_users(&self, me: UserId, q: &str) -> Result<Vec<User>, ApiError> {
+        Ok(self.people.search(me, q).await?)
+    }
+    async fn ask_friend(
+        &self,
+        me: UserId,
+        peer: UserId,
+        note: Option<String>,
+    ) -> Result<RequestOutcome, ApiError> {
+        let me = self.acting(me).await?;
+        Ok(self.people.ask(&me, peer, note.as_deref()).await?)
+    }
+    async fn friend_requests(&self, me: UserId) -> Result<FriendRequests, ApiError> {
+        Ok(self.people.requests(me).await?)
+    }
+    async fn accept_request(&self, me: UserId, asker: UserId) -> Result<Friend, ApiError> {
+        Ok(self.people.accept(&self.acting(me).await?, asker).await?)
+    }
+    async fn decline_request(&self, me: UserId, asker: UserId) -> Result<(), ApiError> {
+        Ok(self.people.decline(&self.acting(me).await?, asker).await?)
+    }
+    async fn withdraw_request(&self, me: UserId, to: UserId) -> Result<(), ApiError> {
+        Ok(self.people.withdraw(&self.acting(me).await?, to).await?)
+    }
+    async fn block(&self, me: UserId, other: UserId) -> Result<(), ApiError> {
+        Ok(self.people.block(&self.acting(me).await?, other).await?)
+    }
+    async fn unblock(&self, me: UserId, other: UserId) -> Result<(), ApiError> {
+        Ok(self.people.unblock(&self.acting(me).await?, other).await?)
+    }
+    async fn blocked(&self, me: UserId) -> Result<Vec<User>, ApiError> {
+        Ok(self.people.blocked(me).await?)
+    }
+    async fn report(&self, me: UserId, req: ReportRequest) -> Result<i64, ApiError> {
+        Ok(self.people.report(&self.acting(me).await?, req).await?)
+    }
+    async fn privacy(&self, me: UserId) -> Result<Privacy, ApiError> {
+        Ok(self.people.privacy(me).await?)
+    }
+    async fn set_privacy(&self, me: UserId, change: PrivacyChange) -> Result<Privacy, ApiError> {
+        Ok(self.people.set_privacy(me, change).await?)
     }
 }
 

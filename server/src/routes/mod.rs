@@ -14,6 +14,7 @@ pub mod media;
 pub mod metrics;
 pub mod notices;
 pub mod pages;
+pub mod people;
 pub mod social;
 pub mod v0;
 pub mod ws;
@@ -22,7 +23,7 @@ use crate::state::AppState;
 use app::api::backend::SharedBackend;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, delete, get, post, put};
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -63,11 +64,26 @@ pub fn router(state: AppState) -> Router {
         .route("/api/login", post(api::login))
         .route("/api/logout", post(api::logout))
         .route("/api/me", get(api::me).patch(api::update_me))
-        .route("/api/users/search", get(api::search_users))
+        .route(
+            "/api/me/privacy",
+            get(people::privacy).patch(people::set_privacy),
+        )
+        .route("/api/users/search", get(people::search_users))
         .route(
             "/api/friends",
-            get(social::friends).post(social::add_friend),
+            get(social::friends).post(people::ask_friend),
         )
+        .route("/api/friends/requests", get(people::requests))
+        .route("/api/friends/requests/{id}", delete(people::withdraw))
+        .route("/api/friends/requests/{id}/accept", post(people::accept))
+        .route("/api/friends/requests/{id}/decline", post(people::decline))
+        .route("/api/blocks", get(people::blocked))
+        .route(
+            "/api/blocks/{id}",
+            put(people::block).delete(people::unblock),
+        )
+        .route("/api/reports", post(people::report))
+        .route("/api/admin/reports", get(people::reports))
         .route("/api/friends/{id}", delete(social::remove_friend))
         .route(
             "/api/groups",

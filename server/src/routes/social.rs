@@ -6,9 +6,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::ids::{GroupId, UserId};
-use app::protocol::{
-    AddFriendRequest, CreateGroupRequest, Friend, Group, Member, MyGroup, TransferOwnershipRequest,
-};
+use app::protocol::{CreateGroupRequest, Friend, Group, Member, MyGroup, TransferOwnershipRequest};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -19,16 +17,6 @@ pub async fn friends(
     me: CurrentUser,
 ) -> Result<ApiJson<Vec<Friend>>, AppError> {
     Ok(ApiJson(state.social.friends(me.user.id).await?))
-}
-
-/// `POST /api/friends {user_id}` -> 201 the new friend.
-pub async fn add_friend(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    ApiJson(body): ApiJson<AddFriendRequest>,
-) -> Result<impl IntoResponse, AppError> {
-    let friend = state.social.add_friend(&me.user, body.user_id).await?;
-    Ok((StatusCode::CREATED, ApiJson(friend)))
 }
 
 /// `DELETE /api/friends/{id}` -> 204.

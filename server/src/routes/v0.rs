@@ -25,6 +25,7 @@ use crate::media::MediaError;
 use crate::state::AppState;
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, UserId};
+use app::protocol::people::RequestOutcome;
 use app::protocol::seed::is_sticker_path;
 use app::protocol::upload::media_key;
 use app::protocol::{
@@ -391,11 +392,24 @@ pub async fn load_communities(State(state): State<AppState>, c: Caller) -> Answe
     rows(groups.into_iter().map(|g| g.group.into()).collect())
 }
 
-/// `POST /contact/addfriend` (`userid`, `dstid`): befriends `dstid` (both sides at once).
+/// `POST /contact/addfriend` (`userid`, `dstid`): with `PARLEY_FRIENDS_WITHOUT_CONSENT`,
+/// befriends `dstid` at once (the seed's behaviour); otherwise asks them, and answers a
+/// non-zero code whose `msg` the seed client shows in its toast (it reloads its friend list
+/// only on code 0, so nobody appears there before saying yes).
 pub async fn add_friend(State(state): State<AppState>, c: Caller) -> Answer<SeedUser> {
     let peer = UserId(c.posted.id("dstid")?);
-    let friend = state.social.add_friend(&c.user, peer).await?;
-    data(Some(SeedUser::new(friend.user, None)))
+    if state.people.friends_without_consent() {
+        let friend = state.social.add_friend(&c.user, peer).await?;
+        return data(Some(SeedUser::new(friend.user, None)));
+    }
+    match state.people.ask(&c.user, peer, None).await? {
+        RequestOutcome::Friends { friend } => data(Some(SeedUser::new(friend.user, None))),
+        RequestOutcome::Pending => Err(ApiError::with_msg(
+            ErrorCode::Forbidden,
+            "Friend request sent: you become friends once they accept it in Parley.",
+        )
+        .into()),
+    }
 }
 
 /// `POST /contact/joincommunity` (`userid`, `dstid`): joins group `dstid`.

@@ -23,9 +23,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// Most search results returned at once.
-pub const SEARCH_LIMIT: u64 = 20;
-
 /// A freshly opened session: the bearer token exists only here and in the client's hands.
 #[derive(Clone, Debug)]
 pub struct NewSession {
@@ -327,15 +324,6 @@ impl Accounts {
             .update_profile(id, nickname, avatar)
             .await?
             .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))
-    }
-
-    /// Finds users by id, username or nickname.
-    pub async fn search(&self, q: &str) -> Result<Vec<User>, AppError> {
-        let q = q.trim();
-        if q.is_empty() || q.chars().count() > 64 {
-            return Err(ApiError::invalid(Field::Q).into());
-        }
-        Ok(self.store.search_users(q, SEARCH_LIMIT).await?)
     }
 
     /// The user with id `id`, if there is one (the seed client's `/user/find`).

@@ -5,6 +5,7 @@
 //! - [`accounts`]: registration, login, sessions and profiles; [`throttle`] bounds password
 //!   guessing.
 //! - [`social`]: friends and groups, and the words of their notices.
+//! - [`people`]: friend requests that need consent, blocks, reports, who may find me.
 //! - [`chat`]: the right to write, sending, history, read marks, typing; with its
 //!   [`writer`](chat::writer), the send pipeline: concurrent sends stored as one batch
 //!   (group commit), then delivered in seq order and acked.
@@ -14,6 +15,7 @@
 
 pub mod accounts;
 pub mod chat;
+pub mod people;
 pub mod pictures;
 pub mod presence;
 pub mod social;

@@ -43,6 +43,17 @@ pub fn word(e: &Event<'_>) -> String {
         NoticeKind::GroupDissolved => format!("{group} was dissolved by its owner"),
         NoticeKind::MembersMayPin => format!("{actor} let all members pin messages"),
         NoticeKind::OnlyOwnerPins => format!("Only {actor} can pin messages now"),
+        NoticeKind::FriendRequest if e.to == e.actor.id => {
+            format!("You asked {other} to be your friend")
+        }
+        NoticeKind::FriendRequest => format!("{actor} asked to be your friend"),
+        NoticeKind::RequestDeclined => format!("You declined {other}'s friend request"),
+        NoticeKind::RequestWithdrawn if e.to == e.actor.id => {
+            format!("You withdrew your friend request to {other}")
+        }
+        NoticeKind::RequestWithdrawn => format!("{actor} withdrew their friend request"),
+        NoticeKind::Blocked => format!("You blocked {other}"),
+        NoticeKind::Unblocked => format!("You unblocked {other}"),
     }
 }
 

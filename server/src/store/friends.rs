@@ -2,19 +2,78 @@
 //! with the notices they produce.
 
 use super::entities::{contact, user};
-use super::notices::{notify, Event, NoticeKind, Noticed, Wording};
+use super::notices::{notify, Event, Notice, NoticeKind, Noticed, Wording};
 use super::{on_duplicate, refused, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::UserId;
 use app::protocol::{Conv, User};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
 };
+
+/// Writes both contact rows of a new friendship (`a` made it: `a` asked without consent, or
+/// accepted `b`'s request) and tells both, inside the caller's transaction.
+pub(super) async fn befriend(
+    txn: &DatabaseTransaction,
+    a: &User,
+    b: &User,
+    word: Wording,
+    now_ms: i64,
+) -> Result<Vec<Notice>, StoreError> {
+    for (owner, peer) in [(a.id, b.id), (b.id, a.id)] {
+        contact::ActiveModel {
+            owner_id: Set(owner.0),
+            peer_id: Set(peer.0),
+            created_at: Set(now_ms),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(on_duplicate(ErrorCode::AlreadyFriends))?;
+    }
+    let conv = Conv::private(a.id, b.id).map(|c| c.key());
+    let event = Event {
+        kind: NoticeKind::FriendAdded,
+        to: b.id,
+        actor: a,
+        peer: Some(b),
+        group: None,
+    };
+    notify(txn, [b.id, a.id], event, word, conv, now_ms).await
+}
+
+/// Removes the friendship of `a` and `b` in both directions; the number of rows removed (0
+/// when they were not friends).
+pub(super) async fn unfriend<C: ConnectionTrait>(
+    db: &C,
+    a: UserId,
+    b: UserId,
+) -> Result<u64, StoreError> {
+    let gone = contact::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(contact::Column::OwnerId.eq(a.0))
+                        .add(contact::Column::PeerId.eq(b.0)),
+                )
+                .add(
+                    Condition::all()
+                        .add(contact::Column::OwnerId.eq(b.0))
+                        .add(contact::Column::PeerId.eq(a.0)),
+                ),
+        )
+        .exec(db)
+        .await?;
+    Ok(gone.rows_affected)
+}
 
 impl Store {
     /// Makes `a` and `b` friends: both contact rows and both notices, or nothing.
-    /// Refused with `already_friends` if either direction already exists.
+    /// Refused with `already_friends` if either direction already exists. Only the seed
+    /// dialect's `PARLEY_FRIENDS_WITHOUT_CONSENT` calls this; everyone else asks
+    /// ([`Store::ask_friend`]).
     pub async fn add_friendship(
         &self,
         a: &User,
@@ -23,26 +82,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
-        for (owner, peer) in [(a.id, b.id), (b.id, a.id)] {
-            contact::ActiveModel {
-                owner_id: Set(owner.0),
-                peer_id: Set(peer.0),
-                created_at: Set(now_ms),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(on_duplicate(ErrorCode::AlreadyFriends))?;
-        }
-        let conv = Conv::private(a.id, b.id).map(|c| c.key());
-        let event = Event {
-            kind: NoticeKind::FriendAdded,
-            to: b.id,
-            actor: a,
-            peer: Some(b),
-            group: None,
-        };
-        let notices = notify(&txn, [b.id, a.id], event, word, conv, now_ms).await?;
+        let notices = befriend(&txn, a, b, word, now_ms).await?;
         txn.commit().await?;
         self.cache.friends_changed(&[a.id, b.id]);
         Ok(Noticed { value: (), notices })
@@ -57,23 +97,8 @@ impl Store {
         now_ms: i64,
     ) -> Result<Noticed<()>, StoreError> {
         let txn = self.db.begin().await?;
-        let gone = contact::Entity::delete_many()
-            .filter(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(contact::Column::OwnerId.eq(a.id.0))
-                            .add(contact::Column::PeerId.eq(b.id.0)),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(contact::Column::OwnerId.eq(b.id.0))
-                            .add(contact::Column::PeerId.eq(a.id.0)),
-                    ),
-            )
-            .exec(&txn)
-            .await?;
-        if gone.rows_affected == 0 {
+        let gone = unfriend(&txn, a.id, b.id).await?;
+        if gone == 0 {
             return Err(refused(ErrorCode::NotFriends));
         }
         let conv = Conv::private(a.id, b.id).map(|c| c.key());

@@ -2,8 +2,8 @@
 //!
 //! [`Store`] offers domain-shaped methods (one call = one statement or one transaction) and
 //! returns `app::protocol` types, so nothing above this module sees an entity or a query.
-//! One file per domain: [`users`], [`sessions`], [`friends`], [`groups`], [`notices`],
-//! [`messages`], [`actions`], [`media`].
+//! One file per domain: [`users`], [`sessions`], [`friends`], [`requests`] (friend requests
+//! and blocks), [`groups`], [`notices`], [`reports`], [`messages`], [`actions`], [`media`].
 
 pub mod actions;
 pub mod batch;
@@ -17,6 +17,8 @@ pub mod media;
 pub mod messages;
 pub mod migration;
 pub mod notices;
+pub mod reports;
+pub mod requests;
 pub mod sessions;
 pub mod users;
 

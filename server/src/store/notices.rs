@@ -29,10 +29,20 @@ pub enum NoticeKind {
     MembersMayPin,
     /// A group's owner took back pinning for themselves.
     OnlyOwnerPins,
+    /// Someone asked to be a friend (told to both: the list of each changes).
+    FriendRequest,
+    /// I declined a request (told only to my own devices).
+    RequestDeclined,
+    /// A request was withdrawn by its asker.
+    RequestWithdrawn,
+    /// I blocked someone (told only to my own devices).
+    Blocked,
+    /// I unblocked someone (told only to my own devices).
+    Unblocked,
 }
 
 impl NoticeKind {
-    const ALL: [NoticeKind; 8] = [
+    const ALL: [NoticeKind; 13] = [
         NoticeKind::FriendAdded,
         NoticeKind::FriendRemoved,
         NoticeKind::MemberJoined,
@@ -41,6 +51,11 @@ impl NoticeKind {
         NoticeKind::GroupDissolved,
         NoticeKind::MembersMayPin,
         NoticeKind::OnlyOwnerPins,
+        NoticeKind::FriendRequest,
+        NoticeKind::RequestDeclined,
+        NoticeKind::RequestWithdrawn,
+        NoticeKind::Blocked,
+        NoticeKind::Unblocked,
     ];
 
     /// The name as stored and sent.
@@ -54,6 +69,11 @@ impl NoticeKind {
             NoticeKind::GroupDissolved => "group_dissolved",
             NoticeKind::MembersMayPin => "members_may_pin",
             NoticeKind::OnlyOwnerPins => "only_owner_pins",
+            NoticeKind::FriendRequest => "friend_request",
+            NoticeKind::RequestDeclined => "request_declined",
+            NoticeKind::RequestWithdrawn => "request_withdrawn",
+            NoticeKind::Blocked => "blocked",
+            NoticeKind::Unblocked => "unblocked",
         }
     }
 

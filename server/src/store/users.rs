@@ -4,6 +4,7 @@ use super::entities::user;
 use super::{on_duplicate, Store, StoreError};
 use app::error::ErrorCode;
 use app::ids::UserId;
+use app::protocol::people::{Privacy, PrivacyChange, RequestsFrom};
 use app::protocol::User;
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
@@ -131,38 +132,104 @@ impl Store {
         self.user(id).await
     }
 
-    /// Users whose username or nickname contains `q` (ignoring case), or whose id is `q`;
-    /// at most `limit`, exact id and username matches first.
-    pub async fn search_users(&self, q: &str, limit: u64) -> Result<Vec<User>, StoreError> {
+    /// Whom `q` finds: the user whose username is exactly `q` (any letter case), and users
+    /// who chose to be discoverable whose username or nickname contains it. Never anyone in
+    /// `hidden` (both sides of `me`'s blocks) or a deleted account; at most `limit`, the
+    /// exact match first.
+    pub async fn search_users(
+        &self,
+        q: &str,
+        hidden: &[UserId],
+        limit: u64,
+    ) -> Result<Vec<User>, StoreError> {
         let needle = q.to_lowercase();
         let escaped = needle
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
-        let mut cond = Condition::any()
-            .add(user::Column::UsernameKey.eq(needle.clone()))
-            .add(user::Column::UsernameKey.like(LikeExpr::new(pattern.clone()).escape('\\')))
+        let fragment = Condition::all()
+            .add(user::Column::Discoverable.eq(true))
             .add(
-                Expr::expr(Func::lower(Expr::col(user::Column::Nickname)))
-                    .like(LikeExpr::new(pattern).escape('\\')),
+                Condition::any()
+                    .add(
+                        user::Column::UsernameKey.like(LikeExpr::new(pattern.clone()).escape('\\')),
+                    )
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(user::Column::Nickname)))
+                            .like(LikeExpr::new(pattern).escape('\\')),
+                    ),
             );
-        if let Ok(id) = q.parse::<i64>() {
-            cond = cond.add(user::Column::Id.eq(id));
-        }
-        let rows = user::Entity::find()
-            .filter(cond)
+        let visible = Condition::all()
+            .add(user::Column::DeletedAt.eq(0))
+            .add(user::Column::Id.is_not_in(hidden.iter().map(|u| u.0)));
+        let exact = user::Entity::find()
+            .filter(user::Column::UsernameKey.eq(needle.clone()))
+            .filter(visible.clone())
+            .one(&self.db)
+            .await?;
+        let mut rows = user::Entity::find()
+            .filter(fragment)
+            .filter(visible)
+            .filter(user::Column::UsernameKey.ne(needle))
             .order_by_asc(user::Column::Id)
-            .limit(limit.saturating_mul(4).max(limit))
+            .limit(limit)
             .all(&self.db)
             .await?;
-        let mut users: Vec<User> = rows.into_iter().map(User::from).collect();
-        // Exact hits (id or full username) first: that is what someone typing one wants.
-        users.sort_by_key(|u| {
-            let exact = u.id.0.to_string() == q || username_key(&u.username) == needle;
-            (!exact, u.id)
-        });
-        users.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(users)
+        // The exact username first: that is what someone typing one wants.
+        rows.splice(0..0, exact);
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(rows.into_iter().map(User::from).collect())
+    }
+
+    /// `me`'s privacy settings (the defaults for an account that no longer exists).
+    pub async fn privacy(&self, me: UserId) -> Result<Privacy, StoreError> {
+        Ok(user::Entity::find_by_id(me.0)
+            .one(&self.db)
+            .await?
+            .map(|m| privacy_of(&m))
+            .unwrap_or_default())
+    }
+
+    /// Changes the privacy settings given; returns them all as stored.
+    pub async fn set_privacy(
+        &self,
+        me: UserId,
+        change: PrivacyChange,
+    ) -> Result<Privacy, StoreError> {
+        let mut model = user::ActiveModel {
+            id: Set(me.0),
+            ..Default::default()
+        };
+        if let Some(r) = change.requests_from {
+            model.requests_from = Set(r.code());
+        }
+        if let Some(d) = change.discoverable {
+            model.discoverable = Set(d);
+        }
+        if let Some(r) = change.read_receipts {
+            model.read_receipts = Set(r);
+        }
+        if let Some(l) = change.last_seen_visible {
+            model.last_seen_visible = Set(l);
+        }
+        if model.is_changed() {
+            user::Entity::update_many()
+                .set(model)
+                .filter(user::Column::Id.eq(me.0))
+                .exec(&self.db)
+                .await?;
+        }
+        self.privacy(me).await
+    }
+}
+
+/// The privacy settings a user row holds.
+fn privacy_of(m: &user::Model) -> Privacy {
+    Privacy {
+        requests_from: RequestsFrom::from_code(m.requests_from),
+        discoverable: m.discoverable,
+        read_receipts: m.read_receipts,
+        last_seen_visible: m.last_seen_visible,
     }
 }

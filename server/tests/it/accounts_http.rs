@@ -459,19 +459,41 @@ async fn user_search() {
             .header(AUTHORIZATION, format!("Bearer {token}"))
             .send()
     };
+    // Jackie lets a part of her name find her; Jack does not.
+    let jackie_token = srv.login("jackie", "right-password").await;
+    let res = c
+        .patch(srv.url("/api/me/privacy"))
+        .header(AUTHORIZATION, format!("Bearer {jackie_token}"))
+        .json(&serde_json::json!({"discoverable": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let names = |found: Vec<Value>| -> Vec<String> {
+        found
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .collect()
+    };
     let found: Vec<Value> = search("JACK").await.unwrap().json().await.unwrap();
-    let names: Vec<&str> = found
-        .iter()
-        .map(|u| u["username"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["jack", "jackie"]);
+    assert_eq!(
+        names(found),
+        ["jack", "jackie"],
+        "the exact name, then fragments"
+    );
+    let found: Vec<Value> = search("jac").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        names(found),
+        ["jackie"],
+        "a fragment finds the discoverable only"
+    );
     let by_id: Vec<Value> = search(&jack["id"].to_string())
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(by_id[0], jack);
+    assert!(by_id.is_empty(), "ids are not searchable: {by_id:?}");
     let none: Vec<Value> = search("zzz").await.unwrap().json().await.unwrap();
     assert!(none.is_empty());
     for q in ["", "   ", &"q".repeat(65)] {

@@ -85,7 +85,16 @@ async fn befriend(base: &str, a: &Member, b: &Member) {
             Some(json!({"user_id": b.id})),
         )
         .await;
-    assert_eq!(res.status(), 201, "befriend");
+    assert_eq!(res.status(), 202, "friend request");
+    let res = b
+        .call(
+            base,
+            Method::POST,
+            &format!("/api/friends/requests/{}/accept", a.id),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200, "accept");
 }
 
 /// Every message of a conversation, in seq order, through the REST history.

@@ -198,7 +198,16 @@ async fn cookie_changes_need_our_own_origin() {
         .unwrap();
     expect_error(res, 403, "cross_origin").await;
     let res = add(Some(&srv.state.config.public_origin)).await.unwrap();
-    assert_eq!(res.status(), 201);
+    assert_eq!(res.status(), 202, "the request is made");
+    let res = api(
+        &srv,
+        &b,
+        Method::POST,
+        &format!("/api/friends/requests/{}/accept", a.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
     // A bearer token is exempt: no browser sends it on another site's behalf.
     let res = client()
         .delete(srv.url(&format!("/api/friends/{}", b.id)))
@@ -619,8 +628,11 @@ async fn notices_carry_ids_and_can_be_caught_up() {
     let (a, b) = (person(&srv, "nota").await, person(&srv, "notb").await);
     let mut bw = Ws::connect(&srv.base, &b.token).await.ignoring(&[13]);
     befriend(&srv, &a, &b).await;
+    let asked = bw.recv().await;
+    assert_eq!((asked.cmd, asked.memo.as_str()), (12, "friend_request"));
     let live = bw.recv().await;
     assert_eq!((live.cmd, live.memo.as_str()), (12, "friend_added"));
+    assert!(live.id > asked.id);
     assert!(live.id > 0 && live.ts > 0, "{live:?}");
     // Offline meanwhile: a group b is in changes hands.
     drop(bw);
@@ -652,9 +664,9 @@ async fn notices_carry_ids_and_can_be_caught_up() {
     assert!(missed.iter().all(|n| n.cmd == 12 && n.id > live.id));
     assert!(missed[0].id < missed[1].id);
     let all: Value = get_json(&srv, &b, "/api/notices").await;
-    assert_eq!(all.as_array().unwrap().len(), 3);
+    assert_eq!(all.as_array().unwrap().len(), 4);
     let one: Value = get_json(&srv, &b, "/api/notices?limit=1").await;
-    assert_eq!(one[0]["id"], live.id);
+    assert_eq!(one[0]["id"], asked.id);
     let res = api(&srv, &b, Method::GET, "/api/notices?limit=0", None).await;
     expect_error(res, 400, "invalid_body").await;
     // Pruning removes what is older than the retention.

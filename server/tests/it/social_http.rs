@@ -14,7 +14,7 @@ async fn friends_lifecycle_and_errors() {
     let a = person(&srv, "amy").await;
     let b = person(&srv, "bob").await;
 
-    let (status, friend) = a
+    let (status, asked) = a
         .json(
             &srv,
             Method::POST,
@@ -22,9 +22,19 @@ async fn friends_lifecycle_and_errors() {
             Some(json!({"user_id": b.id})),
         )
         .await;
-    assert_eq!(status, 201);
-    assert_eq!(friend["id"], b.id);
-    assert_eq!(friend["username"], "bob");
+    assert_eq!(status, 202, "{asked}");
+    assert_eq!(asked, json!({"status": "pending"}));
+    let (status, friend) = b
+        .json(
+            &srv,
+            Method::POST,
+            &format!("/api/friends/requests/{}/accept", a.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(friend["id"], a.id);
+    assert_eq!(friend["username"], "amy");
     assert_eq!(friend["online"], false);
 
     let (_, a_list) = a.json(&srv, Method::GET, "/api/friends", None).await;
@@ -100,7 +110,7 @@ async fn friends_lifecycle_and_errors() {
         .await
         .unwrap();
     let kinds: Vec<&str> = notices.iter().map(|n| n.kind.as_str()).collect();
-    assert_eq!(kinds, ["friend_added", "friend_removed"]);
+    assert_eq!(kinds, ["friend_request", "friend_added", "friend_removed"]);
 }
 
 #[tokio::test]
@@ -334,6 +344,17 @@ async fn social_endpoints_need_a_session() {
         (Method::GET, "/api/friends"),
         (Method::POST, "/api/friends"),
         (Method::DELETE, "/api/friends/1"),
+        (Method::GET, "/api/friends/requests"),
+        (Method::POST, "/api/friends/requests/1/accept"),
+        (Method::POST, "/api/friends/requests/1/decline"),
+        (Method::DELETE, "/api/friends/requests/1"),
+        (Method::GET, "/api/blocks"),
+        (Method::PUT, "/api/blocks/1"),
+        (Method::DELETE, "/api/blocks/1"),
+        (Method::POST, "/api/reports"),
+        (Method::GET, "/api/admin/reports"),
+        (Method::GET, "/api/me/privacy"),
+        (Method::PATCH, "/api/me/privacy"),
         (Method::GET, "/api/groups"),
         (Method::POST, "/api/groups"),
         (Method::GET, "/api/groups/search?q=a"),
@@ -366,11 +387,23 @@ async fn sidebar_server_functions_share_the_rules() {
             .form(form)
             .send()
     };
-    let res = sfn("/sfn/add_friend", &a, &[("user_id", b.id.to_string())])
+    let res = sfn("/sfn/ask_friend", &a, &[("user_id", b.id.to_string())])
         .await
         .unwrap();
     assert!(res.status().is_success(), "{}", res.status());
-    let again = sfn("/sfn/add_friend", &a, &[("user_id", b.id.to_string())])
+    assert!(res.text().await.unwrap().contains("pending"));
+    let waiting = sfn("/sfn/list_requests", &b, &[])
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(waiting.contains(r#""username":"sfa""#), "{waiting}");
+    let res = sfn("/sfn/accept_request", &b, &[("user_id", a.id.to_string())])
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let again = sfn("/sfn/ask_friend", &a, &[("user_id", b.id.to_string())])
         .await
         .unwrap();
     assert!(!again.status().is_success());

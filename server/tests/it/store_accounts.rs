@@ -4,6 +4,7 @@ use crate::common;
 
 use app::error::ErrorCode;
 use app::ids::UserId;
+use app::protocol::people::PrivacyChange;
 use server::store::users::NewUser;
 use server::store::StoreError;
 
@@ -72,7 +73,7 @@ async fn profile_updates_change_only_given_fields() {
 }
 
 #[tokio::test]
-async fn search_matches_username_nickname_and_id_literally() {
+async fn search_finds_exact_usernames_and_fragments_of_discoverable_people_only() {
     for db in common::databases().await {
         let s = &db.store;
         let alice = s
@@ -81,44 +82,52 @@ async fn search_matches_username_nickname_and_id_literally() {
             .unwrap();
         let alina = s.create_user(new_user("alina", "Al")).await.unwrap();
         let pct = s.create_user(new_user("x_y", "100% real")).await.unwrap();
+        let shy = s.create_user(new_user("alison", "Shy")).await.unwrap();
+        let open = PrivacyChange {
+            discoverable: Some(true),
+            ..PrivacyChange::default()
+        };
+        for u in [&alice, &alina, &pct] {
+            assert!(s.set_privacy(u.id, open).await.unwrap().discoverable);
+        }
+        assert!(!s.privacy(shy.id).await.unwrap().discoverable);
         let names =
             |v: Vec<app::protocol::User>| v.into_iter().map(|u| u.username).collect::<Vec<_>>();
+        let find = |q: &'static str, hidden: Vec<UserId>, limit: u64| async move {
+            names(s.search_users(q, &hidden, limit).await.unwrap())
+        };
 
+        // A fragment finds the discoverable only; Shy is found by the exact name alone.
         assert_eq!(
-            names(s.search_users("ali", 20).await.unwrap()),
+            find("ali", vec![], 20).await,
             ["alice", "alina"],
             "{}",
             db.label
         );
-        assert_eq!(
-            names(s.search_users("WONDER", 20).await.unwrap()),
-            ["alice"],
-            "{}",
-            db.label
-        );
+        assert_eq!(find("WONDER", vec![], 20).await, ["alice"], "{}", db.label);
+        assert_eq!(find("ALISON", vec![], 20).await, ["alison"], "{}", db.label);
+        assert!(find("aliso", vec![], 20).await.is_empty(), "{}", db.label);
         // `%` and `_` are literal characters, not wildcards.
+        assert_eq!(find("%", vec![], 20).await, ["x_y"], "{}", db.label);
+        assert_eq!(find("_", vec![], 20).await, ["x_y"], "{}", db.label);
+        // An id finds nobody: ids are sequential, so they would list everyone.
+        let by_id = s
+            .search_users(&alina.id.to_string(), &[], 20)
+            .await
+            .unwrap();
+        assert!(by_id.is_empty(), "{}", db.label);
+        // The exact username comes first, even past the page of fragments.
+        assert_eq!(find("alina", vec![], 1).await, ["alina"], "{}", db.label);
+        assert_eq!(find("ali", vec![], 1).await.len(), 1);
+        assert!(find("zzz", vec![], 20).await.is_empty());
+        // Whoever stands on either side of a block with the searcher is never listed.
         assert_eq!(
-            names(s.search_users("%", 20).await.unwrap()),
-            ["x_y"],
+            find("ali", vec![alice.id], 20).await,
+            ["alina"],
             "{}",
             db.label
         );
-        assert_eq!(
-            names(s.search_users("_", 20).await.unwrap()),
-            ["x_y"],
-            "{}",
-            db.label
-        );
-        // An id finds that user, exact matches first.
-        let by_id = s.search_users(&alina.id.to_string(), 20).await.unwrap();
-        assert_eq!(by_id[0], alina);
-        assert_eq!(
-            names(s.search_users("alina", 20).await.unwrap())[0],
-            "alina"
-        );
-        assert_eq!(s.search_users("ali", 1).await.unwrap().len(), 1);
-        assert!(s.search_users("zzz", 20).await.unwrap().is_empty());
-        let _ = (alice, pct);
+        assert!(find("alison", vec![shy.id], 20).await.is_empty());
         db.cleanup().await;
     }
 }

@@ -348,6 +348,25 @@ async fn scalar(db: &common::TestDb, sql: &str) -> Option<i64> {
     row.try_get::<Option<i64>>("", "n").unwrap()
 }
 
+/// A user row in the schema of the first migrations (no privacy columns yet).
+async fn old_user(db: &common::TestDb, id: i64, name: &str) -> User {
+    insert_rows(
+        db,
+        "users (id, username, username_key, nickname, avatar, password_hash, created_at, \
+         owned_groups)",
+        &[format!(
+            "({id}, '{name}', '{name}', 'Nick {name}', '', 'x', 1, 0)"
+        )],
+    )
+    .await;
+    User {
+        id: app::ids::UserId(id),
+        username: name.to_owned(),
+        nickname: format!("Nick {name}"),
+        avatar: String::new(),
+    }
+}
+
 /// Runs `rows` (SQL value tuples) as multi-row inserts into `into`, a few hundred at a time.
 async fn insert_rows(db: &common::TestDb, into: &str, rows: &[String]) {
     for chunk in rows.chunks(300) {
@@ -362,12 +381,13 @@ async fn insert_rows(db: &common::TestDb, into: &str, rows: &[String]) {
 async fn the_participants_migration_backfills_existing_conversations() {
     for db in common::databases_migrated(Some(3)).await {
         let s = &db.store;
-        // Written before the migration: users through the store (that table does not
-        // change), the group, the membership, conversations, messages and read marks as that schema held them.
+        // Written before the migration, as that schema held them: the users (their table
+        // gained columns since), the group, the membership, conversations, messages and
+        // read marks.
         let (me, ann, bob) = (
-            user(s, "me").await,
-            user(s, "ann").await,
-            user(s, "bob").await,
+            old_user(&db, 9_001, "me").await,
+            old_user(&db, 9_002, "ann").await,
+            old_user(&db, 9_003, "bob").await,
         );
         // The group as a row too: its table gained a column since (`members_can_pin`).
         let club_id = app::ids::GroupId(7_000);

@@ -302,14 +302,36 @@ async fn seed_rest_calls_work_as_the_seed_pages_make_them() {
         ),
         (Some(0), Some(0))
     );
-    let added = page
+    // Adding asks: the seed page shows the answer's `msg` as its toast, and nobody is on its
+    // list until Bob says yes in Parley.
+    let asked = page
         .post(
             &srv,
             "/contact/addfriend",
             &[("dstid", &bob.id.to_string()), ("userid", &uid)],
         )
         .await;
-    ok(&added);
+    refused(&asked);
+    assert!(
+        asked["msg"]
+            .as_str()
+            .unwrap()
+            .contains("Friend request sent"),
+        "{asked}"
+    );
+    let none = page
+        .post(&srv, "/contact/loadfriend", &[("userid", &uid)])
+        .await;
+    assert_eq!(ok(&none)["total"], 0);
+    let res = api(
+        &srv,
+        &bob,
+        Method::POST,
+        &format!("/api/friends/requests/{my_id}/accept"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
     let friends = page
         .post(&srv, "/contact/loadfriend", &[("userid", &uid)])
         .await;
@@ -482,14 +504,17 @@ async fn posted_userids_naming_someone_else_are_refused_and_change_nothing() {
     assert_eq!(srv.count("SELECT COUNT(*) FROM media").await, 0);
 
     // The session decides who acts: my own id, or none at all, works.
-    ok(&me
-        .page
-        .post(
-            &srv,
-            "/contact/addfriend",
-            &[("dstid", &bid), ("userid", &uid)],
-        )
-        .await);
+    refused(
+        &me.page
+            .post(
+                &srv,
+                "/contact/addfriend",
+                &[("dstid", &bid), ("userid", &uid)],
+            )
+            .await,
+    );
+    let waiting = get_json(&srv, &bob, "/api/friends/requests").await;
+    assert_eq!(waiting["incoming"][0]["user"]["id"], me.id, "asked as me");
     ok(&me
         .page
         .post(&srv, "/contact/joincommunity", &[("dstid", &gid)])
@@ -933,4 +958,35 @@ async fn the_seed_socket_hears_nothing_of_actions_on_messages() {
     s1.expect_silence().await;
     let mut s2 = SeedSocket::open(&srv, &seed).await;
     s2.expect_silence().await;
+}
+
+#[tokio::test]
+async fn without_consent_the_seeds_add_friend_befriends_at_once() {
+    let srv = common::spawn_with(&["--friends-without-consent", "true"]).await;
+    let me = seed_user(&srv, "13800000009").await;
+    let bob = person(&srv, "bob").await;
+    let added = me
+        .page
+        .post(
+            &srv,
+            "/contact/addfriend",
+            &[
+                ("dstid", &bob.id.to_string()),
+                ("userid", &me.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(ok(&added)["data"]["id"], bob.id);
+    assert_eq!(get_json(&srv, &bob, "/api/friends").await[0]["id"], me.id);
+    // Parley's own API still asks.
+    let carol = person(&srv, "carol").await;
+    let res = api(
+        &srv,
+        &carol,
+        Method::POST,
+        "/api/friends",
+        Some(json!({"user_id": bob.id})),
+    )
+    .await;
+    assert_eq!(res.status(), 202);
 }

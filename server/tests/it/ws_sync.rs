@@ -17,14 +17,7 @@ const METRICS_TOKEN: &str = "metrics-token-for-tests";
 async fn offline_messages_sync_through_the_conversation_list_and_history() {
     let srv = common::spawn().await;
     let (a, b) = (person(&srv, "amber").await, person(&srv, "basil").await);
-    api(
-        &srv,
-        &a,
-        reqwest::Method::POST,
-        "/api/friends",
-        Some(json!({"user_id": b.id})),
-    )
-    .await;
+    common::befriend(&srv, &a, &b).await;
     let mut aw = Ws::connect(&srv.base, &a.token).await;
     // Basil is offline for all of these.
     for i in 1..=25 {
@@ -219,14 +212,7 @@ async fn offline_messages_sync_through_the_conversation_list_and_history() {
 async fn presence_follows_first_and_last_connection_and_logout_closes_sockets() {
     let srv = common::spawn().await;
     let (a, b) = (person(&srv, "pia").await, person(&srv, "quinn").await);
-    api(
-        &srv,
-        &a,
-        reqwest::Method::POST,
-        "/api/friends",
-        Some(json!({"user_id": b.id})),
-    )
-    .await;
+    common::befriend(&srv, &a, &b).await;
     let mut aw = Ws::connect(&srv.base, &a.token).await;
     let friends: Value = api(&srv, &a, reqwest::Method::GET, "/api/friends", None)
         .await
@@ -355,16 +341,50 @@ async fn social_changes_arrive_as_live_notices() {
         &a,
         reqwest::Method::POST,
         "/api/friends",
-        Some(json!({"user_id": b.id})),
+        Some(json!({"user_id": b.id, "note": "from the climbing club"})),
     )
     .await;
-    let to_b = bw.recv().await;
+    // The request reaches omar live, and nadia's own devices, without a conversation.
+    let asked = bw.recv().await;
     assert_eq!(
-        (to_b.cmd, to_b.memo.as_str(), to_b.content.as_str()),
-        (12, "friend_added", "nadia added you as a friend")
+        (asked.cmd, asked.memo.as_str(), asked.content.as_str()),
+        (12, "friend_request", "nadia asked to be your friend")
+    );
+    assert_eq!(asked.conv, "");
+    let mine = aw.recv().await;
+    assert_eq!(
+        (mine.memo.as_str(), mine.content.as_str()),
+        ("friend_request", "You asked omar to be your friend")
+    );
+    let waiting = api(
+        &srv,
+        &b,
+        reqwest::Method::GET,
+        "/api/friends/requests",
+        None,
+    )
+    .await
+    .json::<Value>()
+    .await
+    .unwrap();
+    assert_eq!(waiting["incoming"][0]["user"]["id"], a.id);
+    assert_eq!(waiting["incoming"][0]["note"], "from the climbing club");
+    let res = api(
+        &srv,
+        &b,
+        reqwest::Method::POST,
+        &format!("/api/friends/requests/{}/accept", a.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let to_a = aw.recv().await;
+    assert_eq!(
+        (to_a.cmd, to_a.memo.as_str(), to_a.content.as_str()),
+        (12, "friend_added", "omar added you as a friend")
     );
     // The names travel with the words, so a browser can word it in its reader's language.
-    let names = to_b.names.clone().expect("notice names");
+    let names = to_a.names.clone().expect("notice names");
     assert_eq!(
         (
             names.actor_id,
@@ -372,16 +392,16 @@ async fn social_changes_arrive_as_live_notices() {
             names.peer_id,
             names.peer.as_str()
         ),
-        (a.id, "nadia", b.id, "omar")
+        (b.id, "omar", a.id, "nadia")
     );
     assert_eq!(
-        to_b.conv,
+        to_a.conv,
         format!("p:{}:{}", a.id.min(b.id), a.id.max(b.id))
     );
-    let to_a = aw.recv().await;
+    let to_b = bw.recv().await;
     assert_eq!(
-        (to_a.cmd, to_a.content.as_str()),
-        (12, "You and omar are now friends")
+        (to_b.cmd, to_b.content.as_str()),
+        (12, "You and nadia are now friends")
     );
     // Presence frames may interleave; skip to the notices.
     let res = api(

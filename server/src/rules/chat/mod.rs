@@ -26,6 +26,7 @@ use app::ids::UserId;
 use app::protocol::action::{Quote, MENTION_ALL};
 use app::protocol::body::MessageBody;
 use app::protocol::frame::{Cmd, Extras, Frame, Outgoing, SendRequest, Target, TypingTo};
+use app::protocol::people::blocked_error;
 use app::protocol::upload::{media_key, MEDIA_PREFIX};
 use app::protocol::{Conv, OpenConversation, ReadMark, User};
 use frames::{ack, entry_frame, message_frame, view_frame};
@@ -177,7 +178,8 @@ impl Chat {
     }
 
     /// Whether `from` may write to `peer` now: friends always; others within the
-    /// non-friend allowance. Returns the allowance the store must enforce atomically, if any.
+    /// non-friend allowance, unless either blocked the other (403 `blocked`). Returns the
+    /// allowance the store must enforce atomically, if any.
     async fn private_right(
         &self,
         from: UserId,
@@ -196,7 +198,13 @@ impl Chat {
         if self.store.user(peer).await?.is_none() {
             return Err(no_such_user());
         }
-        Ok(Some((peer, NON_FRIEND_ALLOWANCE)))
+        // Blocking ends a friendship, so only strangers can be blocked; the database
+        // answers, so a block made on another node a moment ago holds here too.
+        match self.store.blocks_between(from, peer).await? {
+            (true, _) => Err(blocked_error(true).into()),
+            (_, true) => Err(blocked_error(false).into()),
+            _ => Ok(Some((peer, NON_FRIEND_ALLOWANCE))),
+        }
     }
 
     /// Sends a checked message as `from` (the session's user, never the frame's `userid`):

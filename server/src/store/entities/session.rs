@@ -17,6 +17,12 @@ pub struct Model {
     pub created_at: i64,
     /// Milliseconds since the Unix epoch; the session is dead from this instant.
     pub expires_at: i64,
+    /// What the browser said it is (a short summary of its User-Agent).
+    pub device: String,
+    /// The client address at login.
+    pub addr: String,
+    /// When the session was last used, ms since the epoch (0: not since login).
+    pub last_used_at: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261125_000006_message_size;
 mod m20261125_000007_media;
 mod m20261203_000008_published_media;
 mod m20261204_000009_message_actions;
+mod m20261210_000010_consent;
 
 /// All of Parley's migrations.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_media::Migration),
             Box::new(m20261203_000008_published_media::Migration),
             Box::new(m20261204_000009_message_actions::Migration),
+            Box::new(m20261210_000010_consent::Migration),
         ]
     }
 }

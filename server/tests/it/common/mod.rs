@@ -401,7 +401,16 @@ pub async fn befriend(srv: &TestServer, a: &Person, b: &Person) {
         Some(json!({"user_id": b.id})),
     )
     .await;
-    assert_eq!(res.status(), 201, "befriend");
+    assert_eq!(res.status(), 202, "friend request");
+    let res = api(
+        srv,
+        b,
+        reqwest::Method::POST,
+        &format!("/api/friends/requests/{}/accept", a.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200, "accept");
 }
 
 /// Creates a group owned by `owner` and returns its id.

@@ -1,0 +1,602 @@
+//! Friend requests, blocks, reports and privacy against the real server, over REST and real
+//! sockets: consent, what a decline tells, the non-friend allowance while a request waits,
+//! blocks on every path, who may read reports, and every budget and limit.
+
+use crate::common;
+
+use app::protocol::frame::Frame;
+use common::ws::Ws;
+use common::{api, befriend, expect_error, get_json, pconv, person, text, Person, TestServer};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn ask(srv: &TestServer, from: &Person, to: &Person) -> reqwest::Response {
+    api(
+        srv,
+        from,
+        Method::POST,
+        "/api/friends",
+        Some(json!({"user_id": to.id})),
+    )
+    .await
+}
+
+async fn requests(srv: &TestServer, who: &Person) -> (Vec<i64>, Vec<i64>) {
+    let lists = get_json(srv, who, "/api/friends/requests").await;
+    let ids = |key: &str| {
+        lists[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["user"]["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    (ids("incoming"), ids("outgoing"))
+}
+
+async fn set(srv: &TestServer, who: &Person, body: Value) -> reqwest::Response {
+    api(srv, who, Method::PATCH, "/api/me/privacy", Some(body)).await
+}
+
+async fn report(srv: &TestServer, who: &Person, body: Value) -> reqwest::Response {
+    api(srv, who, Method::POST, "/api/reports", Some(body)).await
+}
+
+async fn notice_count(srv: &TestServer, who: &Person) -> usize {
+    get_json(srv, who, "/api/notices?limit=500")
+        .await
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_friendship_needs_a_yes_and_a_declined_asker_reads_only_pending() {
+    let srv = common::spawn().await;
+    let (amy, bob, cat, dan) = (
+        person(&srv, "amy").await,
+        person(&srv, "bob").await,
+        person(&srv, "cat").await,
+        person(&srv, "dan").await,
+    );
+    let mut aw = Ws::messages_only(&srv.base, &amy.token).await;
+    // Bob's socket shows notices; Amy's messages to him are checked on her side.
+    let mut bw = Ws::connect(&srv.base, &bob.token).await.ignoring(&[10, 13]);
+
+    let res = api(
+        &srv,
+        &amy,
+        Method::POST,
+        "/api/friends",
+        Some(json!({"user_id": bob.id, "note": "  Amy from climbing  "})),
+    )
+    .await;
+    assert_eq!(res.status(), 202);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"status": "pending"})
+    );
+    let live = bw.recv().await;
+    assert_eq!((live.cmd, live.memo.as_str()), (12, "friend_request"));
+    let waiting = get_json(&srv, &bob, "/api/friends/requests").await;
+    assert_eq!(waiting["incoming"][0]["user"]["username"], "amy");
+    assert_eq!(waiting["incoming"][0]["note"], "Amy from climbing");
+    assert!(
+        waiting["incoming"][0]["expires_at"].as_i64()
+            > waiting["incoming"][0]["created_at"].as_i64()
+    );
+    assert_eq!(requests(&srv, &amy).await, (vec![], vec![bob.id]));
+    assert_eq!(
+        get_json(&srv, &amy, "/api/friends").await,
+        json!([]),
+        "no friend yet"
+    );
+
+    // While it waits the two are strangers: three messages, then the allowance binds.
+    for i in 0..3 {
+        aw.send(&text(10, bob.id, &format!("w{i}"), "hello?")).await;
+        assert_eq!(aw.recv().await.cmd, 1);
+    }
+    aw.send(&text(10, bob.id, "w3", "hello??")).await;
+    assert_eq!(aw.recv().await.code, "not_friends_limit");
+
+    // Cat is declined: Bob's list loses her, Cat still reads "pending", Bob hears nothing
+    // of her asking again.
+    assert_eq!(ask(&srv, &cat, &bob).await.status(), 202);
+    assert_eq!(bw.recv().await.memo, "friend_request");
+    let res = api(
+        &srv,
+        &bob,
+        Method::POST,
+        &format!("/api/friends/requests/{}/decline", cat.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(bw.recv().await.memo, "request_declined", "my own devices");
+    assert_eq!(requests(&srv, &bob).await.0, [amy.id]);
+    assert_eq!(requests(&srv, &cat).await.1, [bob.id]);
+    let told = notice_count(&srv, &bob).await;
+    let again = ask(&srv, &cat, &bob).await;
+    assert_eq!(again.status(), 202);
+    assert_eq!(again.json::<Value>().await.unwrap()["status"], "pending");
+    assert_eq!(
+        notice_count(&srv, &bob).await,
+        told,
+        "a repeat tells nobody"
+    );
+    bw.expect_silence().await;
+
+    // Dan withdraws: Bob's list loses him live.
+    assert_eq!(ask(&srv, &dan, &bob).await.status(), 202);
+    assert_eq!(bw.recv().await.memo, "friend_request");
+    let res = api(
+        &srv,
+        &dan,
+        Method::DELETE,
+        &format!("/api/friends/requests/{}", bob.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(bw.recv().await.memo, "request_withdrawn");
+    assert_eq!(requests(&srv, &bob).await.0, [amy.id]);
+
+    // Bob says yes: friends on both sides, and a second accept answers the same.
+    let accept = format!("/api/friends/requests/{}/accept", amy.id);
+    let res = api(&srv, &bob, Method::POST, &accept, None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["id"], amy.id);
+    let res = api(&srv, &bob, Method::POST, &accept, None).await;
+    assert_eq!(res.status(), 200, "idempotent");
+    assert_eq!(get_json(&srv, &amy, "/api/friends").await[0]["id"], bob.id);
+    assert_eq!(requests(&srv, &amy).await, (vec![], vec![]));
+    aw.send(&text(10, bob.id, "w4", "friends now")).await;
+    assert_eq!(aw.recv().await.cmd, 1, "the allowance no longer applies");
+
+    // Nothing to accept: a stranger, someone who never asked, an ex-friend.
+    for (who, asker) in [(&cat, &amy), (&dan, &bob)] {
+        let res = api(
+            &srv,
+            who,
+            Method::POST,
+            &format!("/api/friends/requests/{}/accept", asker.id),
+            None,
+        )
+        .await;
+        expect_error(res, 404, "not_found").await;
+    }
+    api(
+        &srv,
+        &amy,
+        Method::DELETE,
+        &format!("/api/friends/{}", bob.id),
+        None,
+    )
+    .await;
+    let res = api(
+        &srv,
+        &amy,
+        Method::POST,
+        &format!("/api/friends/requests/{}/accept", bob.id),
+        None,
+    )
+    .await;
+    expect_error(res, 404, "not_found").await;
+
+    // Bad input changes nothing.
+    let long = "n".repeat(121);
+    for (body, status, code) in [
+        (
+            json!({"user_id": bob.id, "note": long}),
+            400,
+            "invalid_field",
+        ),
+        (
+            json!({"user_id": bob.id, "note": "a\u{7}b"}),
+            400,
+            "invalid_field",
+        ),
+        (json!({"user_id": amy.id}), 400, "cannot_friend_self"),
+        (json!({"user_id": 999_999}), 404, "not_found"),
+        (json!({"user_id": "x"}), 400, "invalid_body"),
+    ] {
+        let res = api(&srv, &amy, Method::POST, "/api/friends", Some(body)).await;
+        expect_error(res, status, code).await;
+    }
+    assert_eq!(requests(&srv, &bob).await.0, Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn two_people_asking_each_other_at_once_end_in_one_friendship() {
+    let srv = common::spawn().await;
+    for round in 0..6 {
+        let a = person(&srv, &format!("mut{round}a")).await;
+        let b = person(&srv, &format!("mut{round}b")).await;
+        let (one, two) = tokio::join!(ask(&srv, &a, &b), ask(&srv, &b, &a));
+        let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 202], "round {round}");
+        let a_friends = get_json(&srv, &a, "/api/friends").await;
+        let b_friends = get_json(&srv, &b, "/api/friends").await;
+        assert_eq!(a_friends.as_array().unwrap().len(), 1);
+        assert_eq!(
+            (a_friends[0]["id"].as_i64(), b_friends[0]["id"].as_i64()),
+            (Some(b.id), Some(a.id))
+        );
+        assert_eq!(requests(&srv, &a).await, (vec![], vec![]));
+    }
+}
+
+#[tokio::test]
+async fn requests_follow_the_asked_persons_setting() {
+    let srv = common::spawn().await;
+    let (amy, bob, cat) = (
+        person(&srv, "amy").await,
+        person(&srv, "bob").await,
+        person(&srv, "cat").await,
+    );
+    let privacy = get_json(&srv, &bob, "/api/me/privacy").await;
+    assert_eq!(
+        privacy,
+        json!({"requests_from": "everyone", "discoverable": false, "read_receipts": true, "last_seen_visible": true})
+    );
+    let res = set(&srv, &bob, json!({"requests_from": "nobody"})).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["requests_from"],
+        "nobody"
+    );
+    expect_error(ask(&srv, &amy, &bob).await, 403, "requests_closed").await;
+
+    set(&srv, &bob, json!({"requests_from": "groups"})).await;
+    expect_error(ask(&srv, &amy, &bob).await, 403, "requests_closed").await;
+    let gid = common::group(&srv, &bob, "club").await;
+    api(
+        &srv,
+        &amy,
+        Method::POST,
+        &format!("/api/groups/{gid}/join"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        ask(&srv, &amy, &bob).await.status(),
+        202,
+        "a shared group opens it"
+    );
+    expect_error(ask(&srv, &cat, &bob).await, 403, "requests_closed").await;
+    // Someone who asked me may be answered with a request of mine whatever my setting
+    // says of others: it is my yes.
+    set(&srv, &cat, json!({"requests_from": "nobody"})).await;
+    assert_eq!(ask(&srv, &cat, &amy).await.status(), 202);
+    assert_eq!(ask(&srv, &amy, &cat).await.status(), 201);
+    let res = set(&srv, &bob, json!({"requests_from": "aliens"})).await;
+    expect_error(res, 400, "invalid_body").await;
+    assert_eq!(
+        get_json(&srv, &bob, "/api/me/privacy").await["requests_from"],
+        "groups",
+        "unchanged"
+    );
+}
+
+#[tokio::test]
+async fn a_block_stops_messages_typing_requests_and_search_on_every_path() {
+    let srv = common::spawn().await;
+    let (bob, cat, amy) = (
+        person(&srv, "bob").await,
+        person(&srv, "cat").await,
+        person(&srv, "amy").await,
+    );
+    befriend(&srv, &amy, &bob).await;
+    let mut bw = Ws::connect(&srv.base, &bob.token).await.ignoring(&[13]);
+    let mut cw = Ws::messages_only(&srv.base, &cat.token).await;
+    let mut aw = Ws::connect(&srv.base, &amy.token).await.ignoring(&[13]);
+
+    // Blocking a friend ends the friendship on both sides, live.
+    let res = api(
+        &srv,
+        &bob,
+        Method::PUT,
+        &format!("/api/blocks/{}", amy.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(aw.recv().await.memo, "friend_removed");
+    assert_eq!(bw.recv().await.memo, "friend_removed");
+    assert_eq!(bw.recv().await.memo, "blocked");
+    assert_eq!(get_json(&srv, &amy, "/api/friends").await, json!([]));
+    assert_eq!(get_json(&srv, &bob, "/api/friends").await, json!([]));
+    let res = api(
+        &srv,
+        &bob,
+        Method::PUT,
+        &format!("/api/blocks/{}", cat.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(bw.recv().await.memo, "blocked");
+    let blocked = get_json(&srv, &bob, "/api/blocks").await;
+    let names: Vec<&str> = blocked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["amy", "cat"]);
+
+    // The socket: Cat's message and typing are refused, and Bob hears nothing.
+    cw.send(&text(10, bob.id, "c1", "hi bob")).await;
+    let err = cw.recv().await;
+    assert_eq!(
+        (err.cmd, err.code.as_str(), err.cid.as_str()),
+        (2, "blocked", "c1")
+    );
+    cw.send(&Frame {
+        cmd: 16,
+        dstid: bob.id,
+        ..Frame::default()
+    })
+    .await;
+    assert_eq!(cw.recv().await.code, "blocked");
+    bw.expect_silence().await;
+    // REST, either way round; the blocker is told what to do.
+    let path = format!("/api/conversations/{}/messages", pconv(&bob, &cat));
+    let res = api(
+        &srv,
+        &cat,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "r1", "media": 1, "content": "x"})),
+    )
+    .await;
+    expect_error(res, 403, "blocked").await;
+    let res = api(
+        &srv,
+        &bob,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "r2", "media": 1, "content": "x"})),
+    )
+    .await;
+    let err = expect_error(res, 403, "blocked").await;
+    assert!(err["msg"].as_str().unwrap().contains("Unblock"), "{err}");
+    let history = get_json(&srv, &bob, &format!("{path}?after=0")).await;
+    assert_eq!(history.as_array().map(Vec::len), Some(0), "nothing stored");
+
+    // A request from the blocked reads "pending" and reaches nobody; the blocker may not ask.
+    assert_eq!(ask(&srv, &cat, &bob).await.status(), 202);
+    assert_eq!(requests(&srv, &bob).await.0, Vec::<i64>::new());
+    assert_eq!(requests(&srv, &cat).await.1, [bob.id]);
+    bw.expect_silence().await;
+    expect_error(ask(&srv, &bob, &cat).await, 403, "blocked").await;
+
+    // Search: neither finds the other, even by the exact username.
+    for (who, q) in [(&cat, "bob"), (&bob, "cat")] {
+        let found = get_json(&srv, who, &format!("/api/users/search?q={q}")).await;
+        assert_eq!(found, json!([]), "{q}");
+    }
+    assert_eq!(
+        get_json(&srv, &amy, "/api/users/search?q=cat").await[0]["id"],
+        cat.id
+    );
+
+    // Unblocking lets Cat write again (as a stranger), and the list updates live.
+    let res = api(
+        &srv,
+        &bob,
+        Method::DELETE,
+        &format!("/api/blocks/{}", cat.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(bw.recv().await.memo, "unblocked");
+    cw.send(&text(10, bob.id, "c2", "hi again")).await;
+    assert_eq!(cw.recv().await.cmd, 1);
+    let res = api(
+        &srv,
+        &bob,
+        Method::DELETE,
+        &format!("/api/blocks/{}", cat.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204, "idempotent");
+    let res = api(&srv, &bob, Method::PUT, "/api/blocks/999999", None).await;
+    expect_error(res, 404, "not_found").await;
+    let res = api(
+        &srv,
+        &bob,
+        Method::PUT,
+        &format!("/api/blocks/{}", bob.id),
+        None,
+    )
+    .await;
+    expect_error(res, 400, "cannot_friend_self").await;
+}
+
+#[tokio::test]
+async fn reports_are_kept_for_admins_and_nobody_else_reads_them() {
+    let srv = common::spawn_with(&["--admins", " Root ,other"]).await;
+    let (amy, bob, cat, root) = (
+        person(&srv, "amy").await,
+        person(&srv, "bob").await,
+        person(&srv, "cat").await,
+        person(&srv, "root").await,
+    );
+    befriend(&srv, &amy, &bob).await;
+    let conv = pconv(&amy, &bob);
+    let path = format!("/api/conversations/{conv}/messages");
+    let res = api(
+        &srv,
+        &bob,
+        Method::POST,
+        &path,
+        Some(json!({"cid": "m1", "media": 1, "content": "buy my coins"})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+
+    let res = report(
+        &srv,
+        &amy,
+        json!({"user_id": bob.id, "conv": conv, "seq": 1, "reason": "spam"}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let first = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let res = report(
+        &srv,
+        &amy,
+        json!({"user_id": cat.id, "reason": "rude profile"}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+
+    // Someone outside the conversation, the wrong sender, no such message, bad fields.
+    expect_error(
+        report(
+            &srv,
+            &cat,
+            json!({"user_id": bob.id, "conv": conv, "seq": 1, "reason": "x"}),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    expect_error(
+        report(
+            &srv,
+            &amy,
+            json!({"user_id": amy.id, "conv": conv, "seq": 1, "reason": "x"}),
+        )
+        .await,
+        400,
+        "invalid_field",
+    )
+    .await;
+    expect_error(
+        report(
+            &srv,
+            &amy,
+            json!({"user_id": cat.id, "conv": conv, "seq": 1, "reason": "x"}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    expect_error(
+        report(
+            &srv,
+            &amy,
+            json!({"user_id": bob.id, "conv": conv, "seq": 9, "reason": "x"}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    expect_error(
+        report(
+            &srv,
+            &amy,
+            json!({"user_id": bob.id, "conv": conv, "reason": "x"}),
+        )
+        .await,
+        400,
+        "invalid_body",
+    )
+    .await;
+    let err = expect_error(
+        report(
+            &srv,
+            &amy,
+            json!({"user_id": bob.id, "reason": "r".repeat(501)}),
+        )
+        .await,
+        400,
+        "invalid_field",
+    )
+    .await;
+    assert_eq!(err["field"], "reason");
+    expect_error(
+        report(&srv, &amy, json!({"user_id": bob.id, "reason": "   "})).await,
+        400,
+        "invalid_field",
+    )
+    .await;
+
+    // Admins (named in any letter case) read them newest first, with the message's words.
+    let listed = get_json(&srv, &root, "/api/admin/reports").await;
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[1]["id"], first);
+    assert_eq!(listed[1]["excerpt"], "buy my coins");
+    assert_eq!(listed[1]["reporter"]["username"], "amy");
+    assert_eq!(listed[1]["user"]["username"], "bob");
+    assert_eq!(listed[0]["user"]["username"], "cat");
+    let older = get_json(
+        &srv,
+        &root,
+        &format!("/api/admin/reports?before={}", listed[0]["id"]),
+    )
+    .await;
+    assert_eq!(older.as_array().unwrap().len(), 1);
+    for who in [&amy, &bob] {
+        let res = api(&srv, who, Method::GET, "/api/admin/reports", None).await;
+        expect_error(res, 403, "forbidden").await;
+    }
+}
+
+#[tokio::test]
+async fn requests_blocks_and_reports_share_an_hourly_budget_per_user_and_address() {
+    let srv = common::spawn_with(&[
+        "--friend-requests-per-hour",
+        "2",
+        "--trusted-proxies",
+        "127.0.0.1",
+    ])
+    .await;
+    let from = |addr: &'static str, who: &Person, to: &Person| {
+        common::client()
+            .post(srv.url("/api/friends"))
+            .header("authorization", format!("Bearer {}", who.token))
+            .header("x-forwarded-for", addr)
+            .json(&json!({"user_id": to.id}))
+            .send()
+    };
+    let targets = [
+        person(&srv, "tgt0").await,
+        person(&srv, "tgt1").await,
+        person(&srv, "tgt2").await,
+    ];
+    let amy = person(&srv, "amy").await;
+    for t in &targets[..2] {
+        assert_eq!(from("192.0.2.1", &amy, t).await.unwrap().status(), 202);
+    }
+    let res = from("192.0.2.1", &amy, &targets[2]).await.unwrap();
+    expect_error(res, 429, "too_many_actions").await;
+    assert!(
+        requests(&srv, &targets[2]).await.0.is_empty(),
+        "nothing made"
+    );
+    // Repeating a waiting request costs budget too (a flood of repeats is refused).
+    let res = from("192.0.2.9", &amy, &targets[0]).await.unwrap();
+    expect_error(res, 429, "too_many_actions").await;
+
+    // One address: ten users' worth (20), whoever asks.
+    let mut made = 0;
+    for i in 0..11 {
+        let who = person(&srv, &format!("nat{i}")).await;
+        for t in &targets[..2] {
+            if from("198.51.100.7", &who, t).await.unwrap().status() == 202 {
+                made += 1;
+            }
+        }
+    }
+    assert_eq!(made, 20, "the address's budget");
+}
