@@ -127,6 +127,9 @@ try {
     ['layla', 'ليلى'],
     ['bob', 'Bob Marley'],
     ['liuyang', '刘洋'],
+    ['wangfang', '王芳'],
+    ['chenjing', 'Chen Jing'],
+    ['xiaoming', '小明'],
   ]) {
     await call('POST', '/api/register', { username, password: 'shots-password', nickname });
     const { user, token } = await call('POST', '/api/login', { username, password: 'shots-password' });
@@ -135,7 +138,11 @@ try {
   const me = people.zhangwei;
   for (const other of ['layla', 'bob', 'liuyang']) {
     await call('POST', '/api/friends', { user_id: people[other].id }, me.token);
+    await call('POST', `/api/friends/requests/${me.id}/accept`, null, people[other].token);
   }
+  // Requests both ways: one waiting for my answer (with a note), one of mine pending.
+  await call('POST', '/api/friends', { user_id: me.id, note: '我是王芳，周末爬山群里见过 👋' }, people.wangfang.token);
+  await call('POST', '/api/friends', { user_id: people.chenjing.id }, me.token);
   const group = await call('POST', '/api/groups', { name: '周末爬山群', memo: '每周六早上八点，香山东门集合' }, me.token);
   for (const other of ['layla', 'bob']) {
     await call('POST', `/api/groups/${group.id}/join`, null, people[other].token);
@@ -167,6 +174,8 @@ try {
   const p = (a, b) => `p:${Math.min(people[a].id, people[b].id)}:${Math.max(people[a].id, people[b].id)}`;
   await say('liuyang', p('zhangwei', 'liuyang'), 'p1', { media: 1, content: '明天有空吗？' });
   await say('zhangwei', p('zhangwei', 'liuyang'), 'p2', { media: 1, content: '有的，下午三点？' });
+  // A stranger writes: the conversation offers Add friend, Block and Report.
+  await say('xiaoming', p('zhangwei', 'xiaoming'), 's1', { media: 1, content: '你好，可以加个好友吗？我卖保险的 😀' });
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -294,6 +303,7 @@ try {
           ['conversation', `/?c=g:${group.id}`],
           ['private', `/?c=${p('zhangwei', 'liuyang')}`],
           ['friends', '/?tab=friends'],
+          ['stranger', `/?c=${p('zhangwei', 'xiaoming')}`],
           ['group', `/?tab=groups&group=${group.id}`],
         ]) {
           await page.goto(href);

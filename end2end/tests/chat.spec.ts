@@ -202,7 +202,7 @@ test('a message written while the socket is down waits, survives a reload, and a
   await bot.dispose();
 });
 
-test('a contact card offers "Add friend" for a stranger and "Message" for a friend', async ({
+test('a contact card asks a stranger (never befriends) and offers "Message" for a friend', async ({
   browser,
   baseURL,
   request,
@@ -221,7 +221,10 @@ test('a contact card offers "Add friend" for a stranger and "Message" for a frie
   await expect(friend.getByRole('link', { name: 'Message' })).toBeVisible();
   await expect(friend.getByRole('button', { name: 'Add friend' })).toHaveCount(0);
   await stranger.getByRole('button', { name: 'Add friend' }).click();
-  // Added: the card now opens the conversation with them.
+  // A tap only asks: nobody is a friend until they say yes.
+  await expect(stranger.locator('.tag')).toHaveText('Pending');
+  await api(request, c, `/api/friends/requests/${a.id}/accept`, {});
+  // Accepted elsewhere: the card now opens the conversation with them, without a reload.
   await expect(stranger.getByRole('link', { name: 'Message' })).toHaveAttribute('href', `/?c=${conv(a, c)}`);
   await expect(stranger.getByRole('button', { name: 'Add friend' })).toHaveCount(0);
   await page.context().close();

@@ -78,19 +78,20 @@ async function openGroupsTab(page: Page): Promise<void> {
   await expect(page).toHaveURL((url) => url.searchParams.get('tab') === 'groups');
 }
 
-/** Adds `friend` through the Add friend dialog, then closes it. */
-async function addFriend(page: Page, friend: Person): Promise<void> {
+/** Asks `friend` through the Add friend dialog (with a note), then closes it. */
+async function askFriend(page: Page, friend: Person, note: string): Promise<void> {
   await tab(page, 'Friends').click();
   await page.getByRole('button', { name: 'Add friend' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add friend' });
   await expect(dialog).toBeVisible();
+  await dialog.getByLabel('Note with your request (optional)').fill(note);
   await dialog.getByRole('searchbox').fill(friend.username);
   await dialog.getByRole('button', { name: 'Search' }).click();
   const result = row(dialog.getByRole('list', { name: 'Search results' }), `@${friend.username}`);
   await result.getByRole('button', { name: 'Add' }).click();
-  await expect(dialog.getByRole('status')).toContainText(`${friend.nickname} is now your friend.`);
-  // Once added, the result says so instead of offering "Add" again.
-  await expect(result.locator('.tag')).toHaveText('Friend');
+  await expect(dialog.getByRole('status')).toContainText(`Friend request sent to ${friend.nickname}.`);
+  // Once asked, the result says so instead of offering "Add" again.
+  await expect(result.locator('.tag')).toHaveText('Pending');
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 }
@@ -153,7 +154,7 @@ test('two people befriend each other and share a group', async ({ browser, baseU
   await expect(panel(a.page, 'Chats')).toContainText('No conversations yet.');
   await tab(a.page, 'Friends').click();
   await expect(panel(a.page, 'Friends')).toContainText(
-    'No friends yet. Use “Add friend” to find people by name or id.',
+    'No friends yet. Use “Add friend” to find people by their username.',
   );
 
   // Searching yourself finds you, marked as such.
@@ -167,14 +168,25 @@ test('two people befriend each other and share a group', async ({ browser, baseU
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
 
-  await addFriend(a.page, b);
-  const aFriends = panel(a.page, 'Friends').getByRole('list', { name: 'Friends' });
-  await expect(row(aFriends, `@${b.username}`)).toContainText(b.nickname);
+  // Bob is on his Chats tab when Alice asks: the Friends tab counts the request at once.
+  await askFriend(a.page, b, 'Alice from the climbing club');
+  const requests = panel(a.page, 'Friends').locator('section.requests');
+  await expect(row(requests, `@${b.username}`).locator('.tag')).toHaveText('Pending');
+  await expect(tab(b.page, 'Friends').locator('.badge')).toHaveText('1');
+  await tab(b.page, 'Friends').click();
+  const waiting = row(panel(b.page, 'Friends').locator('section.requests'), `@${a.username}`);
+  await expect(waiting).toContainText('Alice from the climbing club');
+  await expect(panel(b.page, 'Friends').getByRole('list', { name: 'Friends' })).toHaveCount(0);
+  await waiting.getByRole('button', { name: 'Accept' }).click();
 
-  await b.page.goto('/?tab=friends');
-  await hydrated(b.page);
+  // Both lists change without a reload; the requests are gone on both sides.
   const bFriends = panel(b.page, 'Friends').getByRole('list', { name: 'Friends' });
   await expect(row(bFriends, `@${a.username}`)).toContainText(a.nickname);
+  const aFriends = panel(a.page, 'Friends').getByRole('list', { name: 'Friends' });
+  await expect(row(aFriends, `@${b.username}`)).toContainText(b.nickname);
+  await expect(panel(a.page, 'Friends').locator('section.requests')).toHaveCount(0);
+  await expect(panel(b.page, 'Friends').locator('section.requests')).toHaveCount(0);
+  await expect(tab(b.page, 'Friends').locator('.badge')).toHaveCount(0);
 
   // A creates a group; a blank name is refused with the server's rule first.
   await openGroupsTab(a.page);
@@ -245,7 +257,12 @@ test('the owner hands a group over, the new owner dissolves it; friends can be r
 }) => {
   const a = await signUp(browser, baseURL, 'Ann');
   const b = await signUp(browser, baseURL, 'Ben');
-  await addFriend(a.page, b);
+  await askFriend(a.page, b, '');
+  await tab(b.page, 'Friends').click();
+  await row(panel(b.page, 'Friends').locator('section.requests'), `@${a.username}`)
+    .getByRole('button', { name: 'Accept' })
+    .click();
+  await expect(row(panel(b.page, 'Friends').getByRole('list', { name: 'Friends' }), `@${a.username}`)).toBeVisible();
 
   const groupName = `Club ${uniqueUsername()}`;
   await openGroupsTab(a.page);

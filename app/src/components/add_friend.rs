@@ -1,5 +1,6 @@
-//! The "Add friend" dialog's body: search people by name or id, then add them. People who
-//! are already friends (and the user themself) are marked instead of offering "Add".
+//! The "Add friend" dialog's body: search people by exact username (or the name of someone
+//! who chose to be found), then ask them. People who are already friends, asked already, or
+//! the user themself are marked instead of offering "Add".
 
 use super::basics::Avatar;
 use super::notice::NoticeText;
@@ -21,9 +22,13 @@ pub fn AddFriendDialog(
         return ().into_any();
     };
     let me = shell.me;
+    let requests = shell.requests;
     let i18n = use_i18n();
+    let note = RwSignal::new(String::new());
     let befriend = move |user: User| async move {
-        let outcome = ask_friend(user.id, None).await?;
+        let note = Some(note.get_untracked()).filter(|n| !n.trim().is_empty());
+        let outcome = ask_friend(user.id, note).await?;
+        requests.refetch();
         let words = match outcome {
             RequestOutcome::Friends { .. } => {
                 friends.refetch();
@@ -40,11 +45,17 @@ pub fn AddFriendDialog(
             |list| matches!(list, Some(Ok(list)) if list.iter().any(|f| f.user.id == user.id)),
         )
     };
+    let asked = move |user: &User| {
+        requests
+            .with(|r| matches!(r, Some(Ok(r)) if r.outgoing.iter().any(|o| o.user.id == user.id)))
+    };
     let row = move |user: User, add: RowAction<User>| {
         let control = if user.id == me {
             view! { <span class="tag">{t!(i18n, you)}</span> }.into_any()
         } else if is_friend(&user) {
             view! { <span class="tag">{t!(i18n, friend_tag)}</span> }.into_any()
+        } else if asked(&user) {
+            view! { <span class="tag">{t!(i18n, request_pending)}</span> }.into_any()
         } else {
             let u = user.clone();
             view! {
@@ -71,6 +82,13 @@ pub fn AddFriendDialog(
     };
 
     view! {
+        <label class="note-field">
+            <span>{t!(i18n, request_note)}</span>
+            <input type="text" maxlength="120" autocomplete="off"
+                placeholder=move || td_string!(i18n.get_locale(), request_note_hint)
+                prop:value=move || note.get()
+                on:input=move |ev| note.set(event_target_value(&ev))/>
+        </label>
         <SearchDialog label=td_string!(i18n.get_locale_untracked(), people_search_label)
             placeholder=td_string!(i18n.get_locale_untracked(), people_search_placeholder)
             no_match=td_string!(i18n.get_locale_untracked(), nobody_matches)

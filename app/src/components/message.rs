@@ -683,20 +683,21 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
     }
 }
 
-/// A contact card's action: "Message" for a friend, "Add friend" for anyone else (then
-/// "Message" once added). Decided from my friends list, inside a transition so the server's
-/// HTML and the hydrated page agree.
+/// A contact card's action: "Message" for a friend, "Pending" once asked, "Add friend" (a
+/// request, never a friendship by itself) for anyone else. Decided from my friends and
+/// requests lists, inside a transition so the server's HTML and the hydrated page agree.
 #[component]
 fn ContactAction(id: UserId, me: UserId) -> impl IntoView {
     let Some(shell) = super::shell::use_shell() else {
         return ().into_any();
     };
-    let friends = shell.friends;
+    let (friends, requests) = (shell.friends, shell.requests);
     let i18n = use_i18n();
     let add = Action::new(move |_: &()| async move {
         let outcome = ask_friend(id, None).await;
         if outcome.is_ok() {
             friends.refetch();
+            requests.refetch();
         }
         outcome
     });
@@ -711,8 +712,13 @@ fn ContactAction(id: UserId, me: UserId) -> impl IntoView {
                     let is_friend = friends
                         .await
                         .is_ok_and(|list| list.iter().any(|f| f.user.id == id));
+                    let asked = requests
+                        .await
+                        .is_ok_and(|r| r.outgoing.iter().any(|o| o.user.id == id));
                     if is_friend {
                         message.into_any()
+                    } else if asked {
+                        view! { <span class="tag">{t!(i18n, request_pending)}</span> }.into_any()
                     } else {
                         view! {
                             <button type="button" class="small" disabled=move || add.pending().get()

@@ -9,6 +9,7 @@ use common::ws::Ws;
 use common::{api, befriend, expect_error, get_json, pconv, person, text, Person, TestServer};
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 async fn ask(srv: &TestServer, from: &Person, to: &Person) -> reqwest::Response {
     api(
@@ -381,6 +382,42 @@ async fn a_block_stops_messages_typing_requests_and_search_on_every_path() {
         get_json(&srv, &amy, "/api/users/search?q=cat").await[0]["id"],
         cat.id
     );
+
+    // In a group they share, neither hears the other type; everyone else does.
+    let dan = person(&srv, "dan").await;
+    let gid = common::group(&srv, &bob, "club").await;
+    for who in [&cat, &dan] {
+        let res = api(
+            &srv,
+            who,
+            Method::POST,
+            &format!("/api/groups/{gid}/join"),
+            None,
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+    }
+    let mut bg = Ws::messages_only(&srv.base, &bob.token).await;
+    let mut cg = Ws::messages_only(&srv.base, &cat.token).await;
+    let mut dg = Ws::messages_only(&srv.base, &dan.token).await;
+    let typing = Frame {
+        cmd: 16,
+        conv: format!("g:{gid}"),
+        ..Frame::default()
+    };
+    bg.send(&typing).await;
+    let heard = dg.recv().await;
+    assert_eq!((heard.cmd, heard.userid), (16, bob.id));
+    cg.expect_silence().await;
+    cg.send(&typing).await;
+    let heard = dg.recv().await;
+    assert_eq!((heard.cmd, heard.userid), (16, cat.id));
+    bg.expect_silence().await;
+    drop((bg, cg, dg));
+    // The first sockets heard the joins and their own user's typing: start afresh.
+    for ws in [&mut bw, &mut cw] {
+        while ws.try_recv(Duration::from_millis(300)).await.is_some() {}
+    }
 
     // Unblocking lets Cat write again (as a stranger), and the list updates live.
     let res = api(

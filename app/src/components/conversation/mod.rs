@@ -28,6 +28,7 @@ mod message_list;
 mod messages;
 mod pins;
 mod rows;
+mod stranger;
 mod typing_line;
 mod view;
 

@@ -8,6 +8,7 @@ use super::live::Live;
 use super::message_list::ListScroll;
 use super::messages::MessageArea;
 use super::pins::PinnedBar;
+use super::stranger::StrangerBar;
 use crate::api::chat::load_conversation;
 use crate::components::basics::ErrorText;
 use crate::components::composer::{Attachments, ComposeHooks, Composer, Outbox};
@@ -105,6 +106,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             on:dragenter=move |ev| drop.on_enter(ev) on:dragover=move |ev| drop.on_over(ev)
             on:dragleave=move |_| drop.on_leave() on:drop=move |ev| drop.on_drop(ev)>
             <ConvHeader title=open.title.clone() avatar=open.avatar.clone() counted=open.member_count.is_some() live/>
+            {conv.peer_of(me).map(|peer| view! { <StrangerBar peer name=open.title.clone()/> })}
             <PinnedBar live scroll/>
             <MessageArea live scroll attachments outbox/>
             <Lightbox image=full_image/>

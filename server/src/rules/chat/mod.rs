@@ -609,7 +609,15 @@ impl Chat {
                 }
                 vec![from.id, peer]
             }
-            None => self.participants(from.id, conv).await?,
+            None => {
+                // In a group, nobody on either side of a block with the typist hears it.
+                let mut members = self.participants(from.id, conv).await?;
+                let hidden = self.store.block_partners(from.id).await?;
+                if !hidden.is_empty() {
+                    members.retain(|m| hidden.binary_search(m).is_err());
+                }
+                members
+            }
         };
         let dstid = match conv {
             Conv::Private { .. } => conv.peer_of(from.id).map_or(0, |u| u.0),
