@@ -85,7 +85,12 @@ pub fn App() -> impl IntoView {
         // it also sets `<html lang>`.
         <i18n::I18nContextProvider>
         <Router>
-            <Routes fallback=|| view! { <main class="auth"><p>{t!(use_i18n(), page_not_found)}</p></main> }>
+            <Routes fallback=|| view! {
+                <main class="auth">
+                    <p>{t!(use_i18n(), page_not_found)}</p>
+                    <p><a href="/">{t!(use_i18n(), back_home)}</a></p>
+                </main>
+            }>
                 // In order: the whole page arrives as HTML, so it also works without JavaScript
                 // (out-of-order streaming swaps suspended parts in with a script).
                 <Route path=StaticSegment("") view=pages::chat::ChatPage ssr=SsrMode::InOrder/>

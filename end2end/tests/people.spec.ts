@@ -86,3 +86,34 @@ test('a declined asker reads only "Pending"; a blocked stranger can no longer wr
   await pb.context().close();
   await pc.context().close();
 });
+
+test('in a shared group, a blocked member’s messages fold until opened', async ({ browser, baseURL, request }) => {
+  const [bob, carol] = [await account(baseURL, 'Bob'), await account(baseURL, 'Carol')];
+  const created = await api(request, bob, '/api/groups', { name: 'Hikers' });
+  const gid = (await created.json()).id;
+  await api(request, carol, `/api/groups/${gid}/join`, {});
+  await request.put(`/api/blocks/${carol.id}`, { headers: { authorization: `Bearer ${bob.token}` } });
+  await api(request, carol, `/api/conversations/g:${gid}/messages`, { cid: 'gb1', media: 1, content: 'buy my course' });
+  const pb = await browserFor(browser, baseURL, bob);
+  await pb.goto(`/?c=g:${gid}`);
+  await hydrated(pb);
+  const messages = pb.getByRole('list', { name: 'Messages' });
+  const folded = messages.locator('.blocked-msg');
+  await expect(folded).toHaveText(/Message from a blocked user/);
+  await expect(messages).not.toContainText('buy my course');
+  await folded.getByRole('button', { name: 'Show' }).click();
+  await expect(messages).toContainText('buy my course');
+
+  // Reporting the message itself, from its menu; the admins get its words.
+  const msg = messages.locator('li.msg', { hasText: 'buy my course' });
+  await msg.hover();
+  await msg.locator('.more').click();
+  await pb.locator('.menu-pop [role=menuitem]', { hasText: 'Report' }).click();
+  const dialog = pb.getByRole('dialog', { name: 'Report this message' });
+  await dialog.getByLabel('What is wrong?').fill('Selling things in the group');
+  await dialog.getByRole('button', { name: 'Send report' }).click();
+  await expect(dialog.getByRole('status')).toContainText('Report sent');
+  await pb.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await pb.context().close();
+});

@@ -38,6 +38,21 @@ async fn anonymous_root_redirects_to_login_and_login_page_renders() {
 }
 
 #[tokio::test]
+async fn an_unknown_page_says_so_and_links_home() {
+    let srv = common::spawn().await;
+    let person = common::person(&srv, "lost").await;
+    let res = client()
+        .get(srv.url("/no-such-page"))
+        .header("cookie", format!("parley_session={}", person.token))
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Page not found."), "{html}");
+    assert!(html.contains(r#"<a href="/">Back to Parley</a>"#), "{html}");
+}
+
+#[tokio::test]
 async fn forms_work_without_javascript() {
     let srv = common::spawn().await;
     let b = browser(&srv);

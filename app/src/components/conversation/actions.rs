@@ -41,6 +41,7 @@ enum Item {
     Pin,
     Unpin,
     Copy,
+    Report,
 }
 
 /// The items the reader may use on `f`, now (`now_ms`): Edit and Recall only within their
@@ -72,6 +73,9 @@ fn items(f: &Frame, live: &Live, now_ms: i64) -> Vec<Item> {
     }
     if text && !f.content.is_empty() {
         out.push(Item::Copy);
+    }
+    if !mine {
+        out.push(Item::Report);
     }
     out
 }
@@ -137,6 +141,7 @@ pub(super) fn MessageMenu(
             Item::Pin => live.act(Act::Pin, seq, String::new()),
             Item::Unpin => live.act(Act::Unpin, seq, String::new()),
             Item::Copy => copy_text(&f.content),
+            Item::Report => live.reporting.set(Some(f)),
         }
         close();
     };
@@ -153,6 +158,7 @@ pub(super) fn MessageMenu(
             Item::Pin => td_string!(l, act_pin),
             Item::Unpin => td_string!(l, act_unpin),
             Item::Copy => td_string!(l, act_copy),
+            Item::Report => td_string!(l, act_report),
         }
     };
     let react = move |emoji: &'static str| {

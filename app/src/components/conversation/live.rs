@@ -52,6 +52,8 @@ pub(super) struct Live {
     pub draft_mode: RwSignal<ComposeMode>,
     /// The messages the forward dialog is sending on (open while not empty), in seq order.
     pub forwarding: RwSignal<Vec<Frame>>,
+    /// The message being reported to the site's admins, if any (the report dialog shows).
+    pub reporting: RwSignal<Option<Frame>>,
     /// The message the full emoji picker reacts to, while it is open.
     pub reacting: RwSignal<Option<Frame>>,
     /// While choosing messages to forward together: the seqs chosen, in the order picked.
@@ -94,6 +96,7 @@ impl Live {
             rights: StoredValue::new(Rights::of(open, me)),
             draft_mode: RwSignal::new(ComposeMode::Plain),
             forwarding: RwSignal::new(Vec::new()),
+            reporting: RwSignal::new(None),
             reacting: RwSignal::new(None),
             selection,
             selecting: Memo::new(move |_| selection.with(Option::is_some)),

@@ -27,6 +27,7 @@ mod live;
 mod message_list;
 mod messages;
 mod pins;
+mod report;
 mod rows;
 mod stranger;
 mod typing_line;

@@ -212,6 +212,21 @@ pub(super) fn RowView(
     let clock = use_clock();
     let from = row.frame.userid;
     let sender = Memo::new(move |_| senders.with(|s| s.iter().find(|u| u.id.0 == from).cloned()));
+    // In a group, a message from someone I blocked folds to one line until I open it. Decided
+    // once hydrated (the server renders before my block list is read).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let blocked = crate::components::use_shell().map(|s| s.blocked);
+    let revealed = RwSignal::new(false);
+    let folded = Memo::new(move |_| {
+        in_group
+            && from != me.0
+            && hydrated.get()
+            && !revealed.get()
+            && blocked.is_some_and(|b| {
+                b.with(|l| matches!(l, Some(Ok(l)) if l.iter().any(|u| u.id.0 == from)))
+            })
+    });
     let frame = row.frame.clone();
     let status = row.pending.clone();
     let read = row.read.then(|| {
@@ -263,7 +278,17 @@ pub(super) fn RowView(
                         }).into_any()
                     })
                 });
-                view! { <MessageView frame=frame.clone() sender=sender.get() in_group me menu cont ends/> }
+                if folded.get() {
+                    return view! {
+                        <li class="msg blocked-msg">
+                            <span>{t!(i18n, blocked_message)}</span>
+                            <button type="button" class="small secondary"
+                                on:click=move |_| revealed.set(true)>{t!(i18n, show_message)}</button>
+                        </li>
+                    }
+                    .into_any();
+                }
+                view! { <MessageView frame=frame.clone() sender=sender.get() in_group me menu cont ends/> }.into_any()
             }).into_any()
         }}
         {status.map(|s| match s {

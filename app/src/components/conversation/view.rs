@@ -8,6 +8,7 @@ use super::live::Live;
 use super::message_list::ListScroll;
 use super::messages::MessageArea;
 use super::pins::PinnedBar;
+use super::report::ReportDialog;
 use super::stranger::StrangerBar;
 use crate::api::chat::load_conversation;
 use crate::components::basics::ErrorText;
@@ -111,6 +112,7 @@ fn ConversationView(open: OpenConversation, me: UserId) -> impl IntoView {
             <MessageArea live scroll attachments outbox/>
             <Lightbox image=full_image/>
             <ForwardDialog live/>
+            <ReportDialog live/>
             <ReactionPicker live/>
             <SelectionBar live/>
             // The composer keeps its draft while messages are being chosen, out of sight.
