@@ -9,7 +9,7 @@
 //! - [`api`]: server functions (thin adapters to the server's `Backend`).
 //! - `capture` (browser build only): camera, microphone, recorders, still frames and
 //!   uploads with progress, as futures over the browser's callbacks.
-//! - [`pages`], [`components`]: the UI.
+//! - [`pages`], [`components`]: the UI; [`theme`]: the reader's light or dark choice.
 //!
 //! Features: `ssr` for the server build, `hydrate` for the browser build.
 
@@ -26,6 +26,7 @@ pub mod locale;
 pub mod pages;
 pub mod protocol;
 pub mod state;
+pub mod theme;
 pub mod ws;
 
 /// The UI's strings in English and Simplified Chinese: `Locale`, `use_i18n`, `t!`,
@@ -47,9 +48,10 @@ use leptos_router::{
 
 /// The HTML document around the app; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = theme::current_theme().attr();
     view! {
         <!DOCTYPE html>
-        <html>
+        <html data-theme=theme>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -94,6 +96,7 @@ pub fn App() -> impl IntoView {
                 // In order: the whole page arrives as HTML, so it also works without JavaScript
                 // (out-of-order streaming swaps suspended parts in with a script).
                 <Route path=StaticSegment("") view=pages::chat::ChatPage ssr=SsrMode::InOrder/>
+                <Route path=StaticSegment("settings") view=pages::settings::SettingsPage ssr=SsrMode::InOrder/>
                 <Route path=StaticSegment("login") view=pages::auth::LoginPage/>
                 <Route path=StaticSegment("register") view=pages::auth::RegisterPage/>
             </Routes>

@@ -304,6 +304,7 @@ try {
           ['private', `/?c=${p('zhangwei', 'liuyang')}`],
           ['friends', '/?tab=friends'],
           ['stranger', `/?c=${p('zhangwei', 'xiaoming')}`],
+          ['settings', '/settings'],
           ['group', `/?tab=groups&group=${group.id}`],
         ]) {
           await page.goto(href);

@@ -3,7 +3,7 @@
 // blocked stranger can no longer message; unblocking lets them write again.
 
 import { test, expect, type Page } from '@playwright/test';
-import { account, api, browserFor, conv, hydrated } from './helpers';
+import { PASSWORD, account, api, browserFor, conv, hydrated } from './helpers';
 
 function friendsTab(page: Page) {
   return page.getByRole('tab', { name: 'Friends' });
@@ -116,4 +116,72 @@ test('in a shared group, a blocked member’s messages fold until opened', async
   await pb.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   await pb.context().close();
+});
+
+test('settings: my name opens them; theme, who can find me, and unblocking', async ({ browser, baseURL, request }) => {
+  const [me, other] = [await account(baseURL, 'Dora'), await account(baseURL, 'Eli')];
+  await request.put(`/api/blocks/${other.id}`, { headers: { authorization: `Bearer ${me.token}` } });
+  const page = await browserFor(browser, baseURL, me);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'My profile and settings' }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/settings');
+  await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  await hydrated(page);
+
+  // The theme applies at once and the server renders it on the next load.
+  const html = page.locator('html');
+  await expect(html).not.toHaveAttribute('data-theme', /./);
+  await page.getByLabel('Dark').check();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await hydrated(page);
+  await page.getByLabel('Light').check();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe(dark);
+  await page.getByLabel('Like my system').check();
+  await expect(html).not.toHaveAttribute('data-theme', /./);
+
+  // A part of my name finds me only once I allow it.
+  const part = me.username.slice(0, -2);
+  const search = async () =>
+    (await (await request.get(`/api/users/search?q=${part}`, { headers: { authorization: `Bearer ${other.token}` } })).json()) as { id: number }[];
+  await page.getByRole('button', { name: 'Unblock' }).click();
+  await expect(page.getByText('You have not blocked anyone.')).toBeVisible();
+  expect((await search()).map((u) => u.id)).not.toContain(me.id);
+  const toggle = page.getByRole('switch', { name: /Let people find me by name/ });
+  await toggle.check();
+  await expect(toggle).toBeChecked();
+  await expect.poll(async () => (await search()).map((u) => u.id)).toContain(me.id);
+  await page.getByLabel('Friend requests from').selectOption('nobody');
+  await expect
+    .poll(async () => (await (await request.get('/api/me/privacy', { headers: { authorization: `Bearer ${me.token}` } })).json()).requests_from)
+    .toBe('nobody');
+  await page.reload();
+  await expect(page.getByLabel('Friend requests from')).toHaveValue('nobody');
+  await expect(page.getByRole('switch', { name: /Let people find me by name/ })).toBeChecked();
+  await page.context().close();
+});
+
+test('on a phone the top bar leaves a conversation alone, and Log out lives in Settings', async ({ browser, baseURL }) => {
+  const [me, other] = [await account(baseURL, 'Fay'), await account(baseURL, 'Gus')];
+  const context = await browser.newContext({ baseURL, viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await page.locator('input[name=username]').fill(me.username);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/');
+  await hydrated(page);
+  await expect(page.locator('.topbar')).toBeVisible();
+  await expect(page.locator('.topbar').getByRole('button', { name: 'Log out' })).toBeHidden();
+  await page.goto(`/?c=${conv(me, other)}`);
+  await hydrated(page);
+  await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+  await expect(page.locator('.topbar')).toBeHidden();
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/login');
+  await context.close();
 });

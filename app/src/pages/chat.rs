@@ -11,7 +11,7 @@ use crate::components::{
     FriendsPanel, GroupPane, GroupsPanel, GroupsResource, LanguageSwitch, Notice, ShellContext,
     SidebarTabs, Tab,
 };
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::GroupId;
 use crate::protocol::event::ServerEvent;
 use crate::protocol::User;
@@ -150,11 +150,13 @@ fn ChatShell(user: User) -> impl IntoView {
     view! {
         <div class="shell" class:idle=move || open_conv.get().is_none() && selected.get().is_none()>
             <header class="topbar">
-                <Avatar user/>
-                <div class="who">
-                    <span class="nickname" data-testid="nickname"><bdi>{nickname}</bdi></span>
-                    <span class="username">"@"<bdi>{username}</bdi></span>
-                </div>
+                <a class="me-link" href="/settings" aria-label=move || td_string!(i18n.get_locale(), open_settings)>
+                    <Avatar user/>
+                    <div class="who">
+                        <span class="nickname" data-testid="nickname"><bdi>{nickname}</bdi></span>
+                        <span class="username">"@"<bdi>{username}</bdi></span>
+                    </div>
+                </a>
                 {error}
                 <LanguageSwitch/>
                 <form method="post" action="/logout" on:submit=on_logout>

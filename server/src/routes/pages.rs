@@ -14,7 +14,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         return next.run(req).await;
     }
     let path = req.uri().path();
-    let needs_user = path == "/";
+    let needs_user = path == "/" || path == "/settings";
     let needs_anonymous = path == "/login" || path == "/register";
     if !needs_user && !needs_anonymous {
         return next.run(req).await;

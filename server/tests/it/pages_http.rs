@@ -38,6 +38,42 @@ async fn anonymous_root_redirects_to_login_and_login_page_renders() {
 }
 
 #[tokio::test]
+async fn settings_need_a_session_and_render_the_theme_from_its_cookie() {
+    let srv = common::spawn().await;
+    let res = client().get(srv.url("/settings")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login");
+    let person = common::person(&srv, "settler").await;
+    let page = |cookie: String| {
+        client()
+            .get(srv.url("/settings"))
+            .header("cookie", cookie)
+            .send()
+    };
+    let html = page(format!("parley_session={}", person.token))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("settler"), "{html}");
+    assert!(
+        !html.contains("data-theme"),
+        "the system's theme by default"
+    );
+    let html = page(format!(
+        "parley_session={}; parley_theme=dark",
+        person.token
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains(r#"data-theme="dark""#), "{html}");
+}
+
+#[tokio::test]
 async fn an_unknown_page_says_so_and_links_home() {
     let srv = common::spawn().await;
     let person = common::person(&srv, "lost").await;

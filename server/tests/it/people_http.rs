@@ -366,6 +366,15 @@ async fn a_block_stops_messages_typing_requests_and_search_on_every_path() {
     let history = get_json(&srv, &bob, &format!("{path}?after=0")).await;
     assert_eq!(history.as_array().map(Vec::len), Some(0), "nothing stored");
 
+    // Bob is online, but nobody outside his friends learns it, least of all Cat.
+    let open = get_json(
+        &srv,
+        &cat,
+        &format!("/api/conversations/{}", pconv(&bob, &cat)),
+    )
+    .await;
+    assert_eq!(open["peer_online"], false, "{open}");
+
     // A request from the blocked reads "pending" and reaches nobody; the blocker may not ask.
     assert_eq!(ask(&srv, &cat, &bob).await.status(), 202);
     assert_eq!(requests(&srv, &bob).await.0, Vec::<i64>::new());

@@ -117,7 +117,9 @@ pub(super) fn rows(
                     read: false,
                     day: None,
                     read_by: 0,
-                    rev: 0,
+                    // Sending, then refused (or retried): the row shows its state, so it
+                    // must be drawn again when the state changes.
+                    rev: u64::from(matches!(p.status, timeline::Status::Failed { .. })),
                     cont: false,
                     ends: true,
                     pause: None,
@@ -368,5 +370,44 @@ fn ReadBy(
                 on:click=toggle>{t!(i18n, read_by_n, count = count)}</button>
             {lists}
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::ids::Cid;
+    use crate::protocol::body::MessageBody;
+
+    #[test]
+    fn a_refused_message_is_a_new_row_revision() {
+        let (me, peer) = (UserId(1), UserId(2));
+        let conv = Conv::private(me, peer).unwrap();
+        let mut t = Timeline::new(conv, me);
+        let cid = Cid::new("b1").unwrap();
+        let body = MessageBody::new(
+            1,
+            "hi".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            0,
+        );
+        t.add_pending(cid.clone(), body.unwrap(), 5);
+        let shown = |t: &Timeline| {
+            let r = rows(t, &[], me, conv, Seq(0), &[], 10, 0).remove(0);
+            (r.key, r.rev)
+        };
+        let sending = shown(&t);
+        assert!(t.fail(&cid, ErrorCode::Blocked, "no".into()));
+        let failed = shown(&t);
+        assert_eq!(sending.0, failed.0, "the same message");
+        assert_ne!(
+            sending.1, failed.1,
+            "drawn again: it now says why and offers Retry"
+        );
+        assert!(t.retry(&cid));
+        assert_eq!(shown(&t), sending);
     }
 }

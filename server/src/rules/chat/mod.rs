@@ -435,8 +435,10 @@ impl Chat {
                     .ok_or(AppError::code(ErrorCode::Forbidden))?;
                 let u = self.store.user(peer).await?.ok_or_else(no_such_user)?;
                 // What friends were told (cmd 13), so a page agrees with the live dots even
-                // while the peer reloads within the presence grace period.
-                peer_online = self.delivery.is_online(peer);
+                // while the peer reloads within the presence grace period. Presence is for
+                // friends only: a stranger, or someone blocked, never learns it here either.
+                peer_online = self.store.friend_set(me).await?.contains(&peer)
+                    && self.delivery.is_online(peer);
                 peer_read_seq = self.store.read_mark(conv, peer).await?;
                 (u.nickname, u.avatar, None)
             }

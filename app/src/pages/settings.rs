@@ -1,0 +1,259 @@
+//! `/settings`: who I am, how Parley looks (theme, language), who may ask to be my friend
+//! and find me, and the people I blocked. Reached by clicking my own name in the top bar;
+//! on a phone "Log out" lives here. Anonymous visitors are sent to `/login` by the server.
+
+use crate::api::people::{blocked_users, my_privacy, set_privacy, unblock_user};
+use crate::api::{current_user, Logout};
+use crate::components::{go_to, Avatar, ErrorText, LanguageSwitch};
+use crate::error::ApiError;
+use crate::i18n::{t, td_string, use_i18n};
+use crate::protocol::people::{Privacy, PrivacyChange, RequestsFrom};
+use crate::protocol::User;
+use crate::theme::{apply_theme, current_theme, Theme};
+use leptos::{ev::SubmitEvent, prelude::*};
+
+/// The settings page.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    let i18n = use_i18n();
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(user)) => view! { <Settings user/> }.into_any(),
+                    Ok(None) => view! {
+                        <main class="auth">
+                            <p>{t!(i18n, session_ended)}" "<a href="/login">{t!(i18n, log_in_again)}</a></p>
+                        </main>
+                    }.into_any(),
+                    Err(error) => view! {
+                        <main class="auth"><p class="form-error" role="alert"><ErrorText error/></p></main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Settings(user: User) -> impl IntoView {
+    let i18n = use_i18n();
+    let logout = ServerAction::<Logout>::new();
+    let on_logout = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        logout.dispatch(Logout {});
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            go_to("/login");
+        }
+    });
+    let nickname = user.nickname.clone();
+    let username = user.username.clone();
+    view! {
+        <main class="settings">
+            <header class="settings-head">
+                <a class="back" href="/" aria-label=move || td_string!(i18n.get_locale(), back_to_chats)>"‹"</a>
+                <h1>{t!(i18n, settings_title)}</h1>
+            </header>
+            <section class="settings-card" aria-labelledby="s-profile">
+                <h2 id="s-profile">{t!(i18n, profile)}</h2>
+                <div class="profile-line">
+                    <Avatar user/>
+                    <div class="who">
+                        <span class="nickname"><bdi>{nickname}</bdi></span>
+                        <span class="username">"@"<bdi>{username}</bdi></span>
+                    </div>
+                    <form method="post" action="/logout" on:submit=on_logout>
+                        <button type="submit" class="secondary small" disabled=move || logout.pending().get()>
+                            {t!(i18n, log_out)}
+                        </button>
+                    </form>
+                </div>
+            </section>
+            <section class="settings-card" aria-labelledby="s-look">
+                <h2 id="s-look">{t!(i18n, appearance)}</h2>
+                <ThemeChoice/>
+                <div class="setting-row">
+                    <span class="grow">{t!(i18n, language)}</span>
+                    <LanguageSwitch/>
+                </div>
+            </section>
+            <PrivacySection/>
+            <BlockedSection/>
+        </main>
+    }
+}
+
+/// System, light or dark: applied at once, remembered in a cookie.
+#[component]
+fn ThemeChoice() -> impl IntoView {
+    let i18n = use_i18n();
+    let chosen = RwSignal::new(current_theme());
+    let label = move |t: Theme| match t {
+        Theme::System => td_string!(i18n.get_locale(), theme_system),
+        Theme::Light => td_string!(i18n.get_locale(), theme_light),
+        Theme::Dark => td_string!(i18n.get_locale(), theme_dark),
+    };
+    view! {
+        <fieldset class="theme-choice">
+            <legend>{t!(i18n, theme)}</legend>
+            {Theme::ALL.into_iter().map(|theme| view! {
+                <label class="choice">
+                    <input type="radio" name="theme"
+                        prop:checked=move || chosen.get() == theme
+                        on:change=move |_| {
+                            chosen.set(theme);
+                            apply_theme(theme);
+                        }/>
+                    <span>{move || label(theme)}</span>
+                </label>
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+/// Who may ask to be my friend, and whether part of my name finds me.
+#[component]
+fn PrivacySection() -> impl IntoView {
+    let i18n = use_i18n();
+    let privacy = Resource::new(|| (), |_| my_privacy());
+    let error = RwSignal::new(None::<ApiError>);
+    view! {
+        <section class="settings-card" aria-labelledby="s-privacy">
+            <h2 id="s-privacy">{t!(i18n, privacy)}</h2>
+            <Transition fallback=move || view! { <p class="muted-line">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match privacy.await {
+                        Ok(p) => view! { <PrivacyForm initial=p error/> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert"><ErrorText error=e/></p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert"><ErrorText error=e/></p> })}
+        </section>
+    }
+}
+
+#[component]
+fn PrivacyForm(initial: Privacy, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let current = RwSignal::new(initial);
+    let save = Action::new(move |change: &PrivacyChange| {
+        let change = *change;
+        async move {
+            match set_privacy(change).await {
+                Ok(stored) => {
+                    current.set(stored);
+                    error.set(None);
+                }
+                Err(e) => {
+                    // Show what is stored, not what was asked.
+                    current.set(initial);
+                    error.set(Some(e));
+                }
+            }
+        }
+    });
+    let from_label = move |r: RequestsFrom| match r {
+        RequestsFrom::Everyone => td_string!(i18n.get_locale(), requests_everyone),
+        RequestsFrom::Groups => td_string!(i18n.get_locale(), requests_groups),
+        RequestsFrom::Nobody => td_string!(i18n.get_locale(), requests_nobody),
+    };
+    let code = |r: RequestsFrom| match r {
+        RequestsFrom::Everyone => "everyone",
+        RequestsFrom::Groups => "groups",
+        RequestsFrom::Nobody => "nobody",
+    };
+    view! {
+        <div class="setting-row">
+            <label class="grow rule" for="requests-from">
+                <strong>{t!(i18n, requests_from)}</strong>
+            </label>
+            <select id="requests-from" disabled=move || save.pending().get()
+                on:change=move |ev| {
+                    let want = match event_target_value(&ev).as_str() {
+                        "groups" => RequestsFrom::Groups,
+                        "nobody" => RequestsFrom::Nobody,
+                        _ => RequestsFrom::Everyone,
+                    };
+                    current.update(|c| c.requests_from = want);
+                    save.dispatch(PrivacyChange { requests_from: Some(want), ..PrivacyChange::default() });
+                }>
+                {[RequestsFrom::Everyone, RequestsFrom::Groups, RequestsFrom::Nobody].into_iter().map(|r| view! {
+                    <option value=code(r) selected=move || current.get().requests_from == r>{move || from_label(r)}</option>
+                }).collect_view()}
+            </select>
+        </div>
+        <div class="setting-row">
+            <label class="grow rule" for="discoverable">
+                <strong>{t!(i18n, discoverable)}</strong>
+                <small>{t!(i18n, discoverable_hint)}</small>
+            </label>
+            <input type="checkbox" role="switch" class="toggle" id="discoverable"
+                prop:checked=move || current.get().discoverable
+                disabled=move || save.pending().get()
+                on:change=move |ev| {
+                    let want = event_target_checked(&ev);
+                    current.update(|c| c.discoverable = want);
+                    save.dispatch(PrivacyChange { discoverable: Some(want), ..PrivacyChange::default() });
+                }/>
+        </div>
+    }
+}
+
+/// The people I blocked, each with Unblock.
+#[component]
+fn BlockedSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let blocked = Resource::new(|| (), |_| blocked_users());
+    let unblock = Action::new(move |user: &User| {
+        let id = user.id;
+        async move {
+            let done = unblock_user(id).await;
+            if done.is_ok() {
+                blocked.refetch();
+            }
+            done
+        }
+    });
+    view! {
+        <section class="settings-card" aria-labelledby="s-blocked">
+            <h2 id="s-blocked">{t!(i18n, blocked_people)}</h2>
+            <Transition fallback=move || view! { <p class="muted-line">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match blocked.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted-line">{t!(i18n, nobody_blocked)}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="list" aria-labelledby="s-blocked">
+                                {list.into_iter().map(|u| {
+                                    let who = u.clone();
+                                    view! {
+                                        <li class="row">
+                                            <Avatar user=u.clone()/>
+                                            <span class="who">
+                                                <span class="nickname"><bdi>{u.nickname.clone()}</bdi></span>
+                                                <span class="username">"@"<bdi>{u.username.clone()}</bdi></span>
+                                            </span>
+                                            <button type="button" class="small secondary"
+                                                disabled=move || unblock.pending().get()
+                                                on:click=move |_| { unblock.dispatch(who.clone()); }>
+                                                {t!(i18n, unblock)}
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert"><ErrorText error=e/></p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || match unblock.value().get() {
+                Some(Err(e)) => Some(view! { <p class="form-error" role="alert"><ErrorText error=e/></p> }),
+                _ => None,
+            }}
+        </section>
+    }
+}
