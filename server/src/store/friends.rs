@@ -12,6 +12,14 @@ use sea_orm::{
     QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
+/// Rows whose (`x`, `y`) is (`a`, `b`) or (`b`, `a`): a relation between two people in
+/// either direction.
+pub(super) fn either_way<C: ColumnTrait>(x: C, y: C, a: UserId, b: UserId) -> Condition {
+    Condition::any()
+        .add(Condition::all().add(x.eq(a.0)).add(y.eq(b.0)))
+        .add(Condition::all().add(x.eq(b.0)).add(y.eq(a.0)))
+}
+
 /// Writes both contact rows of a new friendship (`a` made it: `a` asked without consent, or
 /// accepted `b`'s request) and tells both, inside the caller's transaction.
 pub(super) async fn befriend(
@@ -51,19 +59,12 @@ pub(super) async fn unfriend<C: ConnectionTrait>(
     b: UserId,
 ) -> Result<u64, StoreError> {
     let gone = contact::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(contact::Column::OwnerId.eq(a.0))
-                        .add(contact::Column::PeerId.eq(b.0)),
-                )
-                .add(
-                    Condition::all()
-                        .add(contact::Column::OwnerId.eq(b.0))
-                        .add(contact::Column::PeerId.eq(a.0)),
-                ),
-        )
+        .filter(either_way(
+            contact::Column::OwnerId,
+            contact::Column::PeerId,
+            a,
+            b,
+        ))
         .exec(db)
         .await?;
     Ok(gone.rows_affected)

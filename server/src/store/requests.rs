@@ -2,7 +2,7 @@
 //! for good. Each change is one transaction with the notices it produces.
 
 use super::entities::{block, friend_request, group_member, user};
-use super::friends::{befriend, unfriend};
+use super::friends::{befriend, either_way, unfriend};
 use super::notices::{notify, Event, NoticeKind, Noticed, Wording};
 use super::{classify, refused, Store, StoreError};
 use app::error::ErrorCode;
@@ -39,6 +39,17 @@ pub struct Ask {
     /// Recorded as already declined and told to nobody but the asker: the asked person
     /// blocked the asker, who must not learn it.
     pub silent: bool,
+}
+
+/// A change between two people (`actor` did it to `peer`), told to `to`.
+fn between<'a>(kind: NoticeKind, to: UserId, actor: &'a User, peer: &'a User) -> Event<'a> {
+    Event {
+        kind,
+        to,
+        actor,
+        peer: Some(peer),
+        group: None,
+    }
 }
 
 fn pair(a: UserId, b: UserId) -> (i64, i64) {
@@ -156,13 +167,7 @@ impl Store {
             } else {
                 &[to.id, from.id]
             };
-            let event = Event {
-                kind: NoticeKind::FriendRequest,
-                to: to.id,
-                actor: from,
-                peer: Some(to),
-                group: None,
-            };
+            let event = between(NoticeKind::FriendRequest, to.id, from, to);
             notices = notify(&txn, told.iter().copied(), event, word, None, now_ms).await?;
         }
         txn.commit().await?;
@@ -231,13 +236,7 @@ impl Store {
             .await?;
         let mut notices = Vec::new();
         if changed.rows_affected > 0 {
-            let event = Event {
-                kind: NoticeKind::RequestDeclined,
-                to: me.id,
-                actor: me,
-                peer: Some(asker),
-                group: None,
-            };
+            let event = between(NoticeKind::RequestDeclined, me.id, me, asker);
             notices = notify(&txn, [me.id], event, word, None, now_ms).await?;
         }
         txn.commit().await?;
@@ -271,13 +270,7 @@ impl Store {
         } else {
             &[to.id, me.id]
         };
-        let event = Event {
-            kind: NoticeKind::RequestWithdrawn,
-            to: to.id,
-            actor: me,
-            peer: Some(to),
-            group: None,
-        };
+        let event = between(NoticeKind::RequestWithdrawn, to.id, me, to);
         let notices = notify(&txn, told.iter().copied(), event, word, None, now_ms).await?;
         txn.commit().await?;
         Ok(Noticed { value: (), notices })
@@ -390,22 +383,10 @@ impl Store {
         let mut notices = Vec::new();
         if unfriend(&txn, me.id, other.id).await? > 0 {
             let conv = app::protocol::Conv::private(me.id, other.id).map(|c| c.key());
-            let event = Event {
-                kind: NoticeKind::FriendRemoved,
-                to: other.id,
-                actor: me,
-                peer: Some(other),
-                group: None,
-            };
+            let event = between(NoticeKind::FriendRemoved, other.id, me, other);
             notices = notify(&txn, [other.id, me.id], event, word, conv, now_ms).await?;
         }
-        let event = Event {
-            kind: NoticeKind::Blocked,
-            to: me.id,
-            actor: me,
-            peer: Some(other),
-            group: None,
-        };
+        let event = between(NoticeKind::Blocked, me.id, me, other);
         notices.extend(notify(&txn, [me.id], event, word, None, now_ms).await?);
         txn.commit().await?;
         self.cache.friends_changed(&[me.id, other.id]);
@@ -428,13 +409,7 @@ impl Store {
             .await?;
         let mut notices = Vec::new();
         if gone.rows_affected > 0 {
-            let event = Event {
-                kind: NoticeKind::Unblocked,
-                to: me.id,
-                actor: me,
-                peer: Some(other),
-                group: None,
-            };
+            let event = between(NoticeKind::Unblocked, me.id, me, other);
             notices = notify(&txn, [me.id], event, word, None, now_ms).await?;
         }
         txn.commit().await?;
@@ -462,19 +437,12 @@ impl Store {
             .select_only()
             .column(block::Column::OwnerId)
             .column(block::Column::BlockedId)
-            .filter(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(block::Column::OwnerId.eq(a.0))
-                            .add(block::Column::BlockedId.eq(b.0)),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(block::Column::OwnerId.eq(b.0))
-                            .add(block::Column::BlockedId.eq(a.0)),
-                    ),
-            )
+            .filter(either_way(
+                block::Column::OwnerId,
+                block::Column::BlockedId,
+                a,
+                b,
+            ))
             .into_tuple()
             .all(&self.db)
             .await?;
