@@ -44,15 +44,39 @@ test('a seed-client user and a Parley user chat both ways', async ({ browser, ba
   await expect(seed.locator('#me')).toHaveText(seedUser.nickname);
   await expect(seed.locator('body')).toHaveAttribute('data-socket', 'open');
 
-  // Adding a friend the seed's way (cookie only, same-origin post) befriends both sides.
+  // Adding a friend the seed's way (cookie only, same-origin post) sends a request: the seed
+  // page shows the server's words in its alert, and lists nobody yet.
+  seed.removeAllListeners('dialog');
+  const said = new Promise<string>((resolve) =>
+    seed.once('dialog', async (d) => {
+      resolve(d.message());
+      await d.accept();
+    }),
+  );
   await seed.locator('#friend-id').fill(String(parleyUser.id));
   await seed.locator('#add-friend').click();
+  expect(await said).toContain('Friend request sent');
+  seed.on('dialog', (d) => {
+    throw new Error(`unexpected dialog: ${d.message()}`);
+  });
   const friend = seed.locator('#friends .friend', { hasText: parleyUser.nickname });
+  await expect(friend).toHaveCount(0);
+
+  // The Parley user accepts in Parley's own UI; the seed page lists them after a reload.
+  const parley = await browserFor(browser, baseURL, parleyUser);
+  await hydrated(parley);
+  await parley.getByRole('tab', { name: 'Friends' }).click();
+  await parley
+    .locator('section.requests li', { hasText: `@${seedUser.username}` })
+    .getByRole('button', { name: 'Accept' })
+    .click();
+  await expect(parley.getByRole('list', { name: 'Friends' })).toContainText(seedUser.nickname);
+  await seed.reload();
+  await expect(seed.locator('body')).toHaveAttribute('data-socket', 'open');
   await expect(friend).toBeVisible();
   await friend.click();
 
   // The Parley user opens the conversation in Parley's own UI.
-  const parley = await browserFor(browser, baseURL, parleyUser);
   await parley.goto(`/?c=${conv(seedUser, parleyUser)}`);
   await hydrated(parley);
   const messages = parley.getByRole('list', { name: 'Messages' });
