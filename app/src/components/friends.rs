@@ -114,22 +114,25 @@ fn FriendRow(
         Some(false) => td_string!(i18n.get_locale(), offline),
         None => td_string!(i18n.get_locale(), presence_unknown),
     };
+    // The name is the way to the conversation: the row keeps its width for the name, not
+    // for a "Message" button beside it.
+    let href = me.and_then(|me| Conv::private(me, id)).map(conv_href);
     view! {
-        <li class="row">
-            <span class="avatar-wrap">
-                <Avatar user/>
-                <span class="presence" class:online=move || state() == Some(true)
-                    class:unknown=move || state().is_none() title=presence></span>
-            </span>
-            <span class="who">
-                <span class="nickname"><bdi>{nickname}</bdi></span>
-                <span class="username">
-                    "@"<bdi>{username}</bdi><span class="sr-only">", "{presence}</span>
+        <li class="row friend">
+            <a class="friend-link" href=href>
+                <span class="avatar-wrap">
+                    <Avatar user/>
+                    <span class="presence" class:online=move || state() == Some(true)
+                        class:unknown=move || state().is_none() title=presence></span>
                 </span>
-            </span>
-            {me.and_then(|me| Conv::private(me, id)).map(|c| view! {
-                <a class="button small" href=conv_href(c)>{t!(i18n, send_message)}</a>
-            })}
+                <span class="who">
+                    <span class="sr-only">{t!(i18n, send_message)}": "</span>
+                    <span class="nickname"><bdi>{nickname}</bdi></span>
+                    <span class="username">
+                        "@"<bdi>{username}</bdi><span class="sr-only">", "{presence}</span>
+                    </span>
+                </span>
+            </a>
             <ConfirmButton label=Signal::derive(move || td_string!(i18n.get_locale(), remove).to_owned())
                 confirm=Signal::derive(move || td_string!(i18n.get_locale(), remove_confirm).to_owned())
                 pending on_confirm=on_remove

@@ -110,11 +110,13 @@ pub fn RequestsSection() -> impl IntoView {
                     <span class="nickname"><bdi>{r.user.nickname.clone()}</bdi></span>
                     <span class="username">"@"<bdi>{r.user.username.clone()}</bdi></span>
                 </span>
-                <span class="tag">{t!(i18n, request_pending)}</span>
-                <button type="button" class="small secondary" disabled=move || busy.get()
-                    on:click=move |_| { answer.dispatch((Answer::Withdraw, user.clone())); }>
-                    {t!(i18n, withdraw)}
-                </button>
+                <span class="request-actions">
+                    <span class="tag">{t!(i18n, request_pending)}</span>
+                    <button type="button" class="small secondary" disabled=move || busy.get()
+                        on:click=move |_| { answer.dispatch((Answer::Withdraw, user.clone())); }>
+                        {t!(i18n, withdraw)}
+                    </button>
+                </span>
             </li>
         }
     };
