@@ -50,6 +50,8 @@ error_codes! {
     InvalidCredentials = "invalid_credentials", 401, "Wrong username or password.";
     /// The username is already registered.
     UsernameTaken = "username_taken", 409, "That username is already taken.";
+    /// A password change named a current password that is not the account's.
+    WrongPassword = "wrong_password", 403, "That is not your current password.";
     /// Too many failed logins for this account or address; retry later.
     TooManyAttempts = "too_many_attempts", 429,
         "Too many failed attempts. Please wait a few minutes and try again.";

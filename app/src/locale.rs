@@ -298,6 +298,7 @@ fn code_text(locale: Locale, code: ErrorCode) -> &'static str {
         ErrorCode::Unavailable => td_string!(locale, error.unavailable),
         ErrorCode::Internal => td_string!(locale, error.internal),
         ErrorCode::Blocked => td_string!(locale, error.blocked),
+        ErrorCode::WrongPassword => td_string!(locale, error.wrong_password),
         ErrorCode::RequestsClosed => td_string!(locale, error.requests_closed),
     }
 }

@@ -185,3 +185,22 @@ test('on a phone the top bar leaves a conversation alone, and Log out lives in S
   await expect(page).toHaveURL((url) => url.pathname === '/login');
   await context.close();
 });
+
+test('changing the password in Settings signs the other browser out', async ({ browser, baseURL }) => {
+  const me = await account(baseURL, 'Hal');
+  const here = await browserFor(browser, baseURL, me);
+  const there = await browserFor(browser, baseURL, me);
+  await here.goto('/settings');
+  await hydrated(here);
+  await here.getByLabel('Current password').fill(PASSWORD);
+  await here.getByLabel('New password', { exact: true }).fill('another-horse-43');
+  await here.getByLabel('New password, again').fill('another-horse-43');
+  await here.getByRole('button', { name: 'Change password' }).click();
+  await expect(here.getByRole('status')).toContainText('Password changed.');
+  await there.reload();
+  await expect(there).toHaveURL((url) => url.pathname === '/login');
+  await here.reload();
+  await expect(here).toHaveURL((url) => url.pathname === '/settings');
+  await here.context().close();
+  await there.context().close();
+});

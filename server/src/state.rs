@@ -57,6 +57,25 @@ impl AppState {
         Ok(())
     }
 
+    /// Changes the password of the session `token`'s user and ends every other session of
+    /// theirs, closing its sockets on every node.
+    pub async fn change_password(
+        &self,
+        me: app::ids::UserId,
+        token: &str,
+        current: String,
+        new: String,
+    ) -> Result<(), AppError> {
+        for ended in self
+            .accounts
+            .change_password(me, token, current, new)
+            .await?
+        {
+            self.delivery.close_session(&ended);
+        }
+        Ok(())
+    }
+
     /// Builds the services over an opened, migrated store and starts the presence service
     /// (so it must run inside the tokio runtime).
     pub fn new(config: Config, store: Store, leptos: LeptosOptions) -> Result<AppState, AppError> {

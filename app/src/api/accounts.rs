@@ -59,3 +59,16 @@ pub async fn logout() -> Result<(), ApiError> {
     })
     .await
 }
+
+/// Changes my password (the current one is required); my other sessions end.
+#[server(prefix = "/sfn", endpoint = "change_password")]
+pub async fn change_password(current: String, new: String) -> Result<(), ApiError> {
+    with_request(|b, parts| async move {
+        b.change_password(
+            &parts,
+            crate::protocol::ChangePasswordRequest { current, new },
+        )
+        .await
+    })
+    .await
+}

@@ -8,8 +8,8 @@ use crate::protocol::people::{
     FriendRequests, Privacy, PrivacyChange, ReportRequest, RequestOutcome,
 };
 use crate::protocol::{
-    Conv, ConversationSummary, CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup,
-    OpenConversation, RegisterRequest, User,
+    ChangePasswordRequest, Conv, ConversationSummary, CreateGroupRequest, Friend, Group,
+    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, User,
 };
 use http::request::Parts;
 use http::HeaderValue;
@@ -33,6 +33,12 @@ pub trait Backend: SocialApi + PeopleApi + ChatApi + Send + Sync + 'static {
 
     /// Ends the request's session everywhere; returns the `Set-Cookie` value that clears it.
     async fn logout(&self, req: &Parts) -> Result<HeaderValue, ApiError>;
+    /// Changes the password of the request's session's user; their other sessions end.
+    async fn change_password(
+        &self,
+        req: &Parts,
+        body: ChangePasswordRequest,
+    ) -> Result<(), ApiError>;
 }
 
 /// The messaging rules the chat pages need, acting as `me`.

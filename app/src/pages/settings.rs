@@ -2,6 +2,7 @@
 //! and find me, and the people I blocked. Reached by clicking my own name in the top bar;
 //! on a phone "Log out" lives here. Anonymous visitors are sent to `/login` by the server.
 
+use crate::api::accounts::change_password;
 use crate::api::people::{blocked_users, my_privacy, set_privacy, unblock_user};
 use crate::api::{current_user, Logout};
 use crate::components::{go_to, Avatar, ErrorText, LanguageSwitch};
@@ -80,6 +81,7 @@ fn Settings(user: User) -> impl IntoView {
                     <LanguageSwitch/>
                 </div>
             </section>
+            <PasswordSection/>
             <PrivacySection/>
             <BlockedSection/>
         </main>
@@ -111,6 +113,71 @@ fn ThemeChoice() -> impl IntoView {
                 </label>
             }).collect_view()}
         </fieldset>
+    }
+}
+
+/// Changing my password: the current one, the new one twice. My other sessions end.
+#[component]
+fn PasswordSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let (current, new, again) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let mismatch = RwSignal::new(false);
+    let change = Action::new(move |_: &()| async move {
+        let done = change_password(current.get_untracked(), new.get_untracked()).await;
+        if done.is_ok() {
+            for field in [current, new, again] {
+                field.set(String::new());
+            }
+        }
+        done
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let same = new.get_untracked() == again.get_untracked();
+        mismatch.set(!same);
+        if same {
+            change.dispatch(());
+        }
+    };
+    let outcome = move || {
+        if mismatch.get() {
+            return Some(
+                view! { <p class="form-error" role="alert">{t!(i18n, passwords_differ)}</p> }
+                    .into_any(),
+            );
+        }
+        match change.value().get() {
+            Some(Ok(())) => Some(view! { <p class="notice notice-ok" role="status">{t!(i18n, password_changed)}</p> }.into_any()),
+            Some(Err(error)) => Some(view! { <p class="form-error" role="alert"><ErrorText error/></p> }.into_any()),
+            None => None,
+        }
+    };
+    let field = move |label: &'static str, value: RwSignal<String>, auto: &'static str| {
+        view! {
+            <label>
+                <span>{label}</span>
+                <input type="password" required maxlength="1024" autocomplete=auto
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))/>
+            </label>
+        }
+    };
+    view! {
+        <section class="settings-card" aria-labelledby="s-password">
+            <h2 id="s-password">{t!(i18n, password_title)}</h2>
+            <form class="password-form" on:submit=on_submit>
+                {move || field(td_string!(i18n.get_locale(), current_password), current, "current-password")}
+                {move || field(td_string!(i18n.get_locale(), new_password), new, "new-password")}
+                {move || field(td_string!(i18n.get_locale(), new_password_again), again, "new-password")}
+                <small>{t!(i18n, password_change_hint)}</small>
+                {outcome}
+                <button type="submit" disabled=move || change.pending().get()>{t!(i18n, change_password)}</button>
+            </form>
+        </section>
     }
 }
 

@@ -93,6 +93,15 @@ pub struct UpdateMeRequest {
     pub avatar: Option<String>,
 }
 
+/// `POST /api/me/password` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    /// The password in force now.
+    pub current: String,
+    /// The new one (the same rule as at registration).
+    pub new: String,
+}
+
 /// Checks a username: 3-32 of `[A-Za-z0-9_.-]`, or a mobile number such as `+8613800138000`.
 pub fn validate_username(username: &str) -> Result<(), ApiError> {
     let plain = (3..=32).contains(&username.len())

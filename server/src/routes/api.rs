@@ -81,6 +81,19 @@ pub struct SearchQuery {
     pub q: String,
 }
 
+/// `POST /api/me/password {current, new}` -> 204; every other session of mine ends, and
+/// its sockets close on every node.
+pub async fn change_password(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<app::protocol::ChangePasswordRequest>,
+) -> Result<StatusCode, AppError> {
+    state
+        .change_password(me.user.id, &me.token, body.current, body.new)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Any other `/api/...` path: a JSON 404 rather than an HTML page.
 pub async fn not_found() -> AppError {
     AppError::code(ErrorCode::NotFound)

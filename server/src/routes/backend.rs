@@ -11,8 +11,8 @@ use app::protocol::people::{
     FriendRequests, Privacy, PrivacyChange, ReportRequest, RequestOutcome,
 };
 use app::protocol::{
-    Conv, ConversationSummary, CreateGroupRequest, Friend, Group, LoginRequest, Member, MyGroup,
-    OpenConversation, RegisterRequest, User,
+    ChangePasswordRequest, Conv, ConversationSummary, CreateGroupRequest, Friend, Group,
+    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, User,
 };
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
@@ -38,6 +38,22 @@ impl Backend for AppState {
         let session = self.accounts.login(body, client_addr(req)).await?;
         let cookie = session_cookie(&self.config, &session.token)?;
         Ok((session.user, cookie))
+    }
+
+    async fn change_password(
+        &self,
+        req: &Parts,
+        body: ChangePasswordRequest,
+    ) -> Result<(), ApiError> {
+        let token = request_token(req).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+        let user = self
+            .accounts
+            .authenticate(&token)
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+        Ok(self
+            .change_password(user.id, &token, body.current, body.new)
+            .await?)
     }
 
     async fn logout(&self, req: &Parts) -> Result<HeaderValue, ApiError> {

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/login", post(api::login))
         .route("/api/logout", post(api::logout))
         .route("/api/me", get(api::me).patch(api::update_me))
+        .route("/api/me/password", post(api::change_password))
         .route(
             "/api/me/privacy",
             get(people::privacy).patch(people::set_privacy),

@@ -58,6 +58,8 @@ pub struct Accounts {
     decoy_hash: Arc<str>,
     /// The other nodes, which share the throttles' counts.
     cluster: std::sync::Arc<dyn crate::delivery::cluster::Cluster>,
+    /// Password change attempts, per account.
+    password_tries: Arc<crate::rules::throttle::RateLimit<UserId>>,
 }
 
 /// The stored form of a token: hex SHA-256. Tokens carry 256 random bits, so a fast hash is
@@ -90,6 +92,9 @@ fn verify_password(password: &str, phc: &str) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Password change attempts allowed per account per quarter hour.
+pub const PASSWORD_TRIES: u32 = 5;
 
 /// How late a wrong password past a per-address budget is answered: it slows a guesser
 /// that shares an address with others, whom a right password still lets in at once.
@@ -167,6 +172,10 @@ impl Accounts {
             hashers: HashPool::start(cores)?,
             decoy_hash: hash_password("decoy password, never matches")?.into(),
             cluster,
+            password_tries: Arc::new(crate::rules::throttle::RateLimit::new(
+                PASSWORD_TRIES,
+                Duration::from_secs(15 * 60),
+            )),
         })
     }
 
@@ -324,6 +333,47 @@ impl Accounts {
             .update_profile(id, nickname, avatar)
             .await?
             .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))
+    }
+
+    /// Changes `me`'s password: the current one must be right (403 `wrong_password`; at most
+    /// [`PASSWORD_TRIES`] attempts per account per quarter hour, then 429); the new one
+    /// follows the registration rule. Every other session of the account ends; returns
+    /// their token hashes, whose sockets the caller closes.
+    pub async fn change_password(
+        &self,
+        me: UserId,
+        token: &str,
+        current: String,
+        new: String,
+    ) -> Result<Vec<String>, AppError> {
+        validate_password(&new)?;
+        if current.is_empty() || current.chars().count() > 1024 {
+            return Err(ApiError::invalid(Field::Password).into());
+        }
+        // Every attempt counts, so the current password cannot be guessed through here.
+        self.password_tries
+            .hit(me)
+            .map_err(|wait| AppError::Throttled(ErrorCode::TooManyAttempts, wait))?;
+        let phc = self
+            .store
+            .password_hash(me)
+            .await?
+            .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
+        let right = self
+            .with_hasher(move || verify_password(&current, &phc))
+            .await?;
+        if !right {
+            tracing::info!(user = %me, "password change refused: wrong current password");
+            return Err(AppError::code(ErrorCode::WrongPassword));
+        }
+        let phc = self.with_hasher(move || hash_password(&new)).await??;
+        self.store.set_password_hash(me, phc).await?;
+        let ended = self
+            .store
+            .end_other_sessions(me, &token_hash(token))
+            .await?;
+        tracing::info!(user = %me, ended = ended.len(), "password changed");
+        Ok(ended)
     }
 
     /// The user with id `id`, if there is one (the seed client's `/user/find`).

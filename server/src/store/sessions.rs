@@ -4,7 +4,7 @@ use super::entities::{session, user};
 use super::{classify, Store, StoreError};
 use app::ids::UserId;
 use app::protocol::User;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 impl Store {
     /// Records a new session under the token's hash.
@@ -50,6 +50,30 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(res.rows_affected > 0)
+    }
+
+    /// Ends every session of `user` but the one stored under `keep`; returns the token
+    /// hashes it ended (their sockets must close too).
+    pub async fn end_other_sessions(
+        &self,
+        user: UserId,
+        keep: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let others: Vec<String> = session::Entity::find()
+            .select_only()
+            .column(session::Column::TokenHash)
+            .filter(session::Column::UserId.eq(user.0))
+            .filter(session::Column::TokenHash.ne(keep))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        if !others.is_empty() {
+            session::Entity::delete_many()
+                .filter(session::Column::TokenHash.is_in(others.clone()))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(others)
     }
 
     /// Removes sessions that expired before `now_ms`; returns how many.

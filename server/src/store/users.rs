@@ -82,6 +82,24 @@ impl Store {
         }))
     }
 
+    /// The stored password hash of `id`, if the account exists.
+    pub async fn password_hash(&self, id: UserId) -> Result<Option<String>, StoreError> {
+        Ok(user::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(|m| m.password_hash))
+    }
+
+    /// Replaces the password hash of `id`.
+    pub async fn set_password_hash(&self, id: UserId, phc: String) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(phc))
+            .filter(user::Column::Id.eq(id.0))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     /// The users with these ids (those that exist), in one query.
     pub async fn users(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
         if ids.is_empty() {

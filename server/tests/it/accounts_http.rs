@@ -517,3 +517,94 @@ async fn healthz_reports_ok() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
 }
+
+#[tokio::test]
+async fn a_password_change_needs_the_current_one_and_ends_every_other_session() {
+    let srv = common::spawn().await;
+    srv.register("pwuser", "old-password-1").await;
+    let here = srv.login("pwuser", "old-password-1").await;
+    let there = srv.login("pwuser", "old-password-1").await;
+    let mut here_ws = common::ws::Ws::connect(&srv.base, &here).await;
+    let mut there_ws = common::ws::Ws::connect(&srv.base, &there).await;
+    let change = |token: &str, body: Value| {
+        client()
+            .post(srv.url("/api/me/password"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(&body)
+            .send()
+    };
+    let me = |token: &str| {
+        client()
+            .get(srv.url("/api/me"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+    };
+
+    // Wrong current password, a new one against the rule, no body: nothing changes.
+    let res = change(
+        &here,
+        json!({"current": "guess-guess", "new": "new-password-1"}),
+    )
+    .await
+    .unwrap();
+    expect_error(res, 403, "wrong_password").await;
+    let res = change(&here, json!({"current": "old-password-1", "new": "short"}))
+        .await
+        .unwrap();
+    let err = expect_error(res, 400, "invalid_field").await;
+    assert_eq!(err["field"], "password");
+    let res = change(&here, json!({})).await.unwrap();
+    expect_error(res, 400, "invalid_body").await;
+    assert_eq!(me(&there).await.unwrap().status(), 200, "still signed in");
+
+    let res = change(
+        &here,
+        json!({"current": "old-password-1", "new": "new-password-1"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 204);
+    // The other session is over, its socket closed; this one goes on.
+    assert_eq!(me(&there).await.unwrap().status(), 401);
+    assert!(
+        there_ws
+            .closed_within(std::time::Duration::from_secs(5))
+            .await
+    );
+    assert_eq!(me(&here).await.unwrap().status(), 200);
+    here_ws.send_text(r#"{"cmd":0}"#).await;
+    assert_eq!(here_ws.recv().await.cmd, 0, "this session's socket stays");
+    // Only the new password logs in.
+    let res = client()
+        .post(srv.url("/api/login"))
+        .json(&json!({"username": "pwuser", "password": "old-password-1"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 401, "invalid_credentials").await;
+    srv.login("pwuser", "new-password-1").await;
+    // Anonymous: 401. Past five attempts a quarter hour: 429, even with the right password.
+    let res = client()
+        .post(srv.url("/api/me/password"))
+        .json(&json!({"current": "x", "new": "new-password-2"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 401, "unauthorized").await;
+    for _ in 0..3 {
+        let res = change(
+            &here,
+            json!({"current": "nope-nope", "new": "new-password-2"}),
+        )
+        .await
+        .unwrap();
+        expect_error(res, 403, "wrong_password").await;
+    }
+    let res = change(
+        &here,
+        json!({"current": "new-password-1", "new": "new-password-2"}),
+    )
+    .await
+    .unwrap();
+    expect_error(res, 429, "too_many_attempts").await;
+}
