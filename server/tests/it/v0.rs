@@ -990,3 +990,33 @@ async fn without_consent_the_seeds_add_friend_befriends_at_once() {
     .await;
     assert_eq!(res.status(), 202);
 }
+
+#[tokio::test]
+async fn a_block_holds_on_the_seed_socket_too() {
+    let srv = common::spawn().await;
+    let seed = seed_user(&srv, "13800000011").await;
+    let bob = person(&srv, "bob").await;
+    befriend(&srv, &bob, &seed.person()).await;
+    let mut s = SeedSocket::open(&srv, &seed).await;
+    let mut bw = Ws::messages_only(&srv.base, &bob.token).await;
+    s.send(json!({"dstid": bob.id, "cmd": 10, "media": 1, "content": "before"}))
+        .await;
+    assert_eq!(bw.recv().await.content, "before");
+    let res = api(
+        &srv,
+        &bob,
+        Method::PUT,
+        &format!("/api/blocks/{}", seed.id),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    s.send(json!({"dstid": bob.id, "cmd": 10, "media": 1, "content": "after"}))
+        .await;
+    bw.expect_silence().await;
+    assert_eq!(
+        message_count(&srv).await,
+        1,
+        "the blocked message is not stored"
+    );
+}

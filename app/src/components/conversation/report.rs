@@ -4,7 +4,7 @@
 use super::live::Live;
 use crate::api::people::report;
 use crate::components::basics::ErrorText;
-use crate::components::Modal;
+use crate::components::dialog::Modal;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::UserId;
 use crate::protocol::people::{ReportRequest, MAX_REASON_CHARS};

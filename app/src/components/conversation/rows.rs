@@ -218,7 +218,7 @@ pub(super) fn RowView(
     // once hydrated (the server renders before my block list is read).
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let blocked = crate::components::use_shell().map(|s| s.blocked);
+    let blocked = crate::components::shell::use_shell().map(|s| s.blocked);
     let revealed = RwSignal::new(false);
     let folded = Memo::new(move |_| {
         in_group

@@ -4,7 +4,9 @@
 
 use crate::api::people::{ask_friend, block_user, report, unblock_user};
 use crate::components::basics::ErrorText;
-use crate::components::{use_shell, ConfirmButton, Modal};
+use crate::components::confirm::ConfirmButton;
+use crate::components::dialog::Modal;
+use crate::components::shell::use_shell;
 use crate::error::ApiError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::UserId;
