@@ -29,7 +29,9 @@ pub const SEARCH_LIMIT: u64 = 20;
 pub const REPORTS_PAGE: u64 = 50;
 /// Longest excerpt of a reported message kept with the report, in characters.
 const EXCERPT_CHARS: usize = 1000;
-/// How many users behind one address share the hourly budget before it binds.
+/// Privacy changes allowed per user per minute.
+pub const SETTINGS_PER_MINUTE: u32 = 20;
+/// How many users behind one address share a budget before it binds.
 const ADDR_FACTOR: u32 = 10;
 
 /// The friend-request, block and report service.
@@ -40,6 +42,9 @@ pub struct People {
     rules: Arc<PeopleRules>,
     per_user: Arc<RateLimit<UserId>>,
     per_addr: Arc<RateLimit<IpAddr>>,
+    /// Privacy changes per user and per address per minute.
+    settings_per_user: Arc<RateLimit<UserId>>,
+    settings_per_addr: Arc<RateLimit<IpAddr>>,
 }
 
 fn no_such_user() -> AppError {
@@ -50,6 +55,7 @@ impl People {
     /// Builds the service with the configured rules.
     pub fn new(store: Store, delivery: Delivery, rules: PeopleRules) -> People {
         let hour = Duration::from_secs(3600);
+        let minute = Duration::from_secs(60);
         People {
             store,
             delivery,
@@ -57,6 +63,11 @@ impl People {
             per_addr: Arc::new(RateLimit::new(
                 rules.per_hour.saturating_mul(ADDR_FACTOR),
                 hour,
+            )),
+            settings_per_user: Arc::new(RateLimit::new(SETTINGS_PER_MINUTE, minute)),
+            settings_per_addr: Arc::new(RateLimit::new(
+                SETTINGS_PER_MINUTE.saturating_mul(ADDR_FACTOR),
+                minute,
             )),
             rules: Arc::new(rules),
         }
@@ -231,12 +242,19 @@ impl People {
         Ok(self.store.privacy(me).await?)
     }
 
-    /// Changes my privacy settings.
+    /// Changes my privacy settings: at most [`SETTINGS_PER_MINUTE`] changes a minute per
+    /// user (ten times that per address), then 429 `too_many_actions`.
     pub async fn set_privacy(
         &self,
         me: UserId,
         change: PrivacyChange,
     ) -> Result<Privacy, AppError> {
+        let addr = current_client().addr;
+        if self.settings_per_user.hit(me).is_err()
+            || addr.is_some_and(|a| self.settings_per_addr.hit(a).is_err())
+        {
+            return Err(AppError::code(ErrorCode::TooManyActions));
+        }
         Ok(self.store.set_privacy(me, change).await?)
     }
 

@@ -646,3 +646,39 @@ async fn requests_blocks_and_reports_share_an_hourly_budget_per_user_and_address
     }
     assert_eq!(made, 20, "the address's budget");
 }
+
+#[tokio::test]
+async fn privacy_changes_are_rate_limited_per_user_and_per_address() {
+    let srv = common::spawn_with(&["--trusted-proxies", "127.0.0.1"]).await;
+    let patch = |who: &Person, addr: &'static str, on: bool| {
+        common::client()
+            .patch(srv.url("/api/me/privacy"))
+            .header("authorization", format!("Bearer {}", who.token))
+            .header("x-forwarded-for", addr)
+            .json(&json!({"discoverable": on}))
+            .send()
+    };
+    let amy = person(&srv, "amy").await;
+    for i in 0..20 {
+        let res = patch(&amy, "192.0.2.1", i % 2 == 0).await.unwrap();
+        assert_eq!(res.status(), 200, "change {i}");
+    }
+    let res = patch(&amy, "192.0.2.2", true).await.unwrap();
+    expect_error(res, 429, "too_many_actions").await;
+    let stored = get_json(&srv, &amy, "/api/me/privacy").await;
+    assert_eq!(
+        stored["discoverable"], false,
+        "the refused change changed nothing"
+    );
+    // One address: ten users' worth.
+    let mut ok = 0;
+    for i in 0..11 {
+        let who = person(&srv, &format!("nat{i}")).await;
+        for _ in 0..20 {
+            if patch(&who, "198.51.100.9", true).await.unwrap().status() == 200 {
+                ok += 1;
+            }
+        }
+    }
+    assert_eq!(ok, 200);
+}
