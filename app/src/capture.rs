@@ -15,7 +15,8 @@ use std::rc::Rc;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AnalyserNode, AudioContext, Blob, BlobEvent, BlobPropertyBag, CanvasRenderingContext2d,
-    DomException, EventTarget, FormData, HtmlCanvasElement, HtmlMediaElement, HtmlVideoElement,
+    DomException, EventTarget, FormData, HtmlCanvasElement, HtmlImageElement, HtmlMediaElement,
+    HtmlVideoElement,
     MediaRecorder, MediaRecorderOptions, MediaStream, MediaStreamConstraints, MediaStreamTrack,
     ProgressEvent, Url, XmlHttpRequest,
 };
@@ -337,6 +338,53 @@ pub async fn jpeg(canvas: &HtmlCanvasElement) -> Option<Blob> {
     let blob = rx.await.ok().flatten();
     drop(done);
     blob
+}
+
+/// The picture at `url` (an object URL) decoded, or `None` when this browser cannot read it.
+pub async fn load_image(url: &str) -> Option<HtmlImageElement> {
+    let img: HtmlImageElement = document()?.create_element("img").ok()?.dyn_into().ok()?;
+    img.set_src(url);
+    let loaded = next_event(&img, &["load", "error"], Some(10_000)).await;
+    (loaded.as_deref() == Some("load") && img.natural_width() > 0 && img.natural_height() > 0)
+        .then_some(img)
+}
+
+/// Which square of a picture a crop keeps: its side and its top-left corner, in the
+/// picture's own pixels. `zoom` >= 1 shrinks the square from the picture's shorter side;
+/// `(cx, cy)` is where its centre sits, as fractions of the picture, moved inside if need be.
+pub fn crop_square(w: f64, h: f64, zoom: f64, cx: f64, cy: f64) -> (f64, f64, f64) {
+    let side = w.min(h) / zoom.max(1.0);
+    let x = (cx * w - side / 2.0).clamp(0.0, (w - side).max(0.0));
+    let y = (cy * h - side / 2.0).clamp(0.0, (h - side).max(0.0));
+    (side, x, y)
+}
+
+/// Draws the square of `img` that [`crop_square`] picks onto `canvas`, filling it.
+pub fn draw_square(canvas: &HtmlCanvasElement, img: &HtmlImageElement, zoom: f64, cx: f64, cy: f64) {
+    let (w, h) = (f64::from(img.natural_width()), f64::from(img.natural_height()));
+    let (side, x, y) = crop_square(w, h, zoom, cx, cy);
+    let out = f64::from(canvas.width());
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    ctx.set_image_smoothing_enabled(true);
+    let _ = ctx.draw_image_with_html_image_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+        img, x, y, side, side, 0.0, 0.0, out, out,
+    );
+}
+
+/// The square of `img` as a `px`-pixel JPEG (what becomes an avatar).
+pub async fn square_jpeg(img: &HtmlImageElement, px: u32, zoom: f64, cx: f64, cy: f64) -> Option<Blob> {
+    let canvas: HtmlCanvasElement = document()?.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(px);
+    canvas.set_height(px);
+    draw_square(&canvas, img, zoom, cx, cy);
+    jpeg(&canvas).await
 }
 
 /// A still of `video` now as a JPEG, with its size.

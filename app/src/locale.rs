@@ -242,6 +242,28 @@ pub fn list_time(locale: Locale, ts_ms: i64, now_ms: i64, offset_min: i32) -> St
     }
 }
 
+/// When something was last active ("last seen", a session's last use): "just now",
+/// "12 min ago", "today 14:05", "yesterday 09:30", else the list's date.
+pub fn seen_time(locale: Locale, ts_ms: i64, now_ms: i64, offset_min: i32) -> String {
+    let mins = now_ms.saturating_sub(ts_ms) / 60_000;
+    if mins < 1 {
+        return td_string!(locale, just_now).to_owned();
+    }
+    if mins < 60 {
+        return td_string!(locale, minutes_ago).replace("{n}", &mins.to_string());
+    }
+    let (Some(day), Some(today)) = (local_day(ts_ms, offset_min), local_day(now_ms, offset_min))
+    else {
+        return String::new();
+    };
+    let at = clock_time(ts_ms, offset_min);
+    match age(day, today) {
+        i64::MIN..=0 => format!("{} {at}", td_string!(locale, today_lower)),
+        1 => format!("{} {at}", td_string!(locale, yesterday_lower)),
+        _ => list_time(locale, ts_ms, now_ms, offset_min),
+    }
+}
+
 /// An error as the reader should see it. In English that is the server's own message (it may
 /// be more specific than its code); in Chinese the code's (or the field rule's) translation.
 pub fn error_text(locale: Locale, e: &ApiError) -> String {
@@ -394,6 +416,20 @@ mod tests {
         for field in Field::ALL {
             assert_eq!(field_rule(Locale::en, field), field.rule());
         }
+    }
+
+    #[test]
+    fn seen_times() {
+        // 2026-12-03 12:00 UTC.
+        let now = 1_796_299_200_000;
+        let min = 60_000;
+        assert_eq!(seen_time(Locale::en, now - 20_000, now, 0), "just now");
+        assert_eq!(seen_time(Locale::en, now - 12 * min, now, 0), "12 min ago");
+        assert_eq!(seen_time(Locale::zh_CN, now - 12 * min, now, 0), "12 分钟前");
+        assert_eq!(seen_time(Locale::en, now - 3 * 60 * min, now, 0), "today 09:00");
+        assert_eq!(seen_time(Locale::zh_CN, now - 3 * 60 * min, now, 480), "今天 17:00");
+        assert_eq!(seen_time(Locale::en, now - 24 * 60 * min, now, 0), "yesterday 12:00");
+        assert_eq!(seen_time(Locale::en, now - 30 * 24 * 60 * min, now, 0), "Nov 3");
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub enum Status {
     Open,
     /// Lost (or the browser is offline); trying again.
     Reconnecting,
+    /// The login session ended (logged out or ended from another device): nothing will
+    /// connect again until the person logs in.
+    SignedOut,
 }
 
 type Listener = (u64, Callback<ServerEvent>);
@@ -209,7 +212,7 @@ mod browser {
     use crate::state::outbox::Outbox;
     use futures::channel::mpsc;
     use futures::{FutureExt, SinkExt, StreamExt};
-    use gloo_net::websocket::{futures::WebSocket, Message, State};
+    use gloo_net::websocket::{futures::WebSocket, Message, State, WebSocketError};
     use leptos::prelude::*;
 
     /// A heartbeat goes out after this long without hearing from the server: often enough
@@ -218,6 +221,8 @@ mod browser {
     const HEARTBEAT_MS: f64 = 5_000.0;
     /// How long a heartbeat may wait for its answer before the connection is taken for dead.
     const PONG_DEADLINE_MS: f64 = 4_000.0;
+    /// The close code the server ends a socket with when its login session ended.
+    const SESSION_ENDED: u16 = 4001;
     /// Reconnect delays: from 0.5 s, doubling, up to 20 s, each with random jitter so a
     /// restarted server is not hit by every tab at once.
     const BACKOFF_MIN_MS: f64 = 500.0;
@@ -261,6 +266,15 @@ mod browser {
     /// Whether the browser believes it has a network (true when it cannot tell).
     fn browser_online() -> bool {
         web_sys::window().is_none_or(|w| w.navigator().on_line())
+    }
+
+    /// Whether the server says this tab's session is over (`GET /api/me` answers 401).
+    /// Asked only after a refused handshake, whose status a browser does not reveal.
+    async fn signed_out() -> bool {
+        matches!(
+            gloo_net::http::Request::get("/api/me").send().await,
+            Ok(res) if res.status() == 401
+        )
     }
 
     fn url() -> Option<String> {
@@ -346,14 +360,14 @@ mod browser {
                 let (mut write, read) = ws.split();
                 let mut read = read.fuse();
                 if open {
-                    socket.status.set(Status::Open);
-                    backoff = BACKOFF_MIN_MS;
-                    socket.opens.update(|n| *n += 1);
-                    opened_before = true;
                     socket.outbox.update_value(|o| o.on_reconnect());
                     // The hello was a heartbeat: its answer is due like any other.
                     let mut live = Liveness::new(js_sys::Date::now());
                     live.pong_due = Some(js_sys::Date::now() + PONG_DEADLINE_MS);
+                    // A finished handshake proves little (a proxy or a dead path can accept
+                    // one and then say nothing): the connection counts as open, and the
+                    // banner goes, only once the server has answered on it.
+                    let mut answered = false;
                     'conn: loop {
                         // Everything waiting goes out first, in order.
                         while let Some(cmd) =
@@ -370,12 +384,25 @@ mod browser {
                             msg = read.next() => match msg {
                                 Some(Ok(Message::Text(t))) => {
                                     live.heard(js_sys::Date::now());
+                                    if !answered {
+                                        answered = true;
+                                        socket.status.set(Status::Open);
+                                        backoff = BACKOFF_MIN_MS;
+                                        socket.opens.update(|n| *n += 1);
+                                        opened_before = true;
+                                    }
                                     if let Some(event) = ServerEvent::decode(&t) {
                                         socket.settle(&event);
                                         socket.dispatch(event);
                                     }
                                 }
                                 Some(Ok(Message::Bytes(_))) => live.heard(js_sys::Date::now()),
+                                Some(Err(WebSocketError::ConnectionClose(close)))
+                                    if close.code == SESSION_ENDED =>
+                                {
+                                    socket.status.set(Status::SignedOut);
+                                    return;
+                                }
                                 Some(Err(_)) | None => break 'conn,
                             },
                             _ = wake.next() => {}
@@ -398,6 +425,11 @@ mod browser {
                         }
                     }
                     // Dropping both halves closes the socket (if it is not closed already).
+                } else if signed_out().await {
+                    // The server refused the handshake because the session is gone (it
+                    // ended while this tab was asleep or offline).
+                    socket.status.set(Status::SignedOut);
+                    return;
                 }
             }
             socket.status.set(if opened_before || !browser_online() {

@@ -197,8 +197,45 @@ test('changing the password in Settings signs the other browser out', async ({ b
   await here.getByLabel('New password, again').fill('another-horse-43');
   await here.getByRole('button', { name: 'Change password' }).click();
   await expect(here.getByRole('status')).toContainText('Password changed.');
-  await there.reload();
+  // The other browser's open chat notices by itself (its socket is closed as signed out).
   await expect(there).toHaveURL((url) => url.pathname === '/login');
+  await here.reload();
+  await expect(here).toHaveURL((url) => url.pathname === '/settings');
+  await here.context().close();
+  await there.context().close();
+});
+
+test('Settings lists where I am signed in, and signing one out ends that browser there and then', async ({
+  browser,
+  baseURL,
+}) => {
+  const me = await account(baseURL, 'Ivy');
+  const here = await browserFor(browser, baseURL, me);
+  const there = await browserFor(browser, baseURL, me);
+  await hydrated(there);
+  await here.goto('/settings');
+  await hydrated(here);
+  const sessions = here.getByRole('list', { name: 'Where you\'re signed in' });
+  // The REST login of the helper, this browser and the other one.
+  await expect(sessions.getByRole('listitem')).toHaveCount(3);
+  const mine = sessions.getByRole('listitem').filter({ hasText: 'This device' });
+  await expect(mine).toHaveCount(1);
+  await expect(mine).toContainText('Linux');
+  await expect(mine).toContainText('Active just now');
+  await expect(mine.getByRole('button')).toHaveCount(0);
+
+  // Sign out the most recent other browser ("there" logged in after the helper's bot).
+  const other = sessions.getByRole('listitem').filter({ hasNotText: 'This device' }).first();
+  await other.getByRole('button', { name: 'Sign out' }).click();
+  await expect(sessions.getByRole('listitem')).toHaveCount(2);
+  await expect(there).toHaveURL((url) => url.pathname === '/login', { timeout: 10_000 });
+
+  // And the rest at once.
+  await here.getByRole('button', { name: 'Sign out all other sessions' }).click();
+  await expect(sessions.getByRole('listitem')).toHaveCount(1);
+  await expect(here.getByText('You are signed in nowhere else.')).toBeVisible();
+  const res = await here.request.get('/api/me', { headers: { authorization: `Bearer ${me.token}` } });
+  expect(res.status()).toBe(401);
   await here.reload();
   await expect(here).toHaveURL((url) => url.pathname === '/settings');
   await here.context().close();

@@ -57,6 +57,27 @@ impl AppState {
         Ok(())
     }
 
+    /// Ends `me`'s session `id` (one of their devices) and closes its sockets on every node.
+    pub async fn end_session_of(&self, me: app::ids::UserId, id: i64) -> Result<(), AppError> {
+        let ended = self.accounts.end_session(me, id).await?;
+        self.delivery.close_session(&ended);
+        Ok(())
+    }
+
+    /// Ends every session of `me` but `token`'s and closes their sockets on every node;
+    /// returns how many ended.
+    pub async fn end_other_sessions(
+        &self,
+        me: app::ids::UserId,
+        token: &str,
+    ) -> Result<usize, AppError> {
+        let ended = self.accounts.end_other_sessions(me, token).await?;
+        for hash in &ended {
+            self.delivery.close_session(hash);
+        }
+        Ok(ended.len())
+    }
+
     /// Changes the password of the session `token`'s user and ends every other session of
     /// theirs, closing its sockets on every node.
     pub async fn change_password(

@@ -72,3 +72,16 @@ pub async fn change_password(current: String, new: String) -> Result<(), ApiErro
     })
     .await
 }
+
+/// My live sessions (devices), the one asking marked `current`.
+#[server(prefix = "/sfn", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<crate::protocol::SessionInfo>, ApiError> {
+    with_request(|b, parts| async move { b.sessions(&parts).await }).await
+}
+
+/// Ends one of my sessions (`id`), or every one but this (`None`); they are signed out at
+/// once, sockets and all.
+#[server(prefix = "/sfn", endpoint = "end_sessions")]
+pub async fn end_sessions(id: Option<i64>) -> Result<(), ApiError> {
+    with_request(move |b, parts| async move { b.end_sessions(&parts, id).await }).await
+}

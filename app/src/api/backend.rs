@@ -9,7 +9,7 @@ use crate::protocol::people::{
 };
 use crate::protocol::{
     ChangePasswordRequest, Conv, ConversationSummary, CreateGroupRequest, Friend, Group,
-    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, User,
+    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, SessionInfo, UpdateMeRequest, User,
 };
 use http::request::Parts;
 use http::HeaderValue;
@@ -39,6 +39,11 @@ pub trait Backend: SocialApi + PeopleApi + ChatApi + Send + Sync + 'static {
         req: &Parts,
         body: ChangePasswordRequest,
     ) -> Result<(), ApiError>;
+    /// The request's user's live sessions, the asking one marked.
+    async fn sessions(&self, req: &Parts) -> Result<Vec<SessionInfo>, ApiError>;
+    /// Ends one of the request's user's sessions (`None`: every one but the asking one);
+    /// their sockets close on every node.
+    async fn end_sessions(&self, req: &Parts, id: Option<i64>) -> Result<(), ApiError>;
 }
 
 /// The messaging rules the chat pages need, acting as `me`.
@@ -126,6 +131,8 @@ pub trait PeopleApi: Send + Sync + 'static {
     async fn privacy(&self, me: UserId) -> Result<Privacy, ApiError>;
     /// Changes my privacy settings.
     async fn set_privacy(&self, me: UserId, change: PrivacyChange) -> Result<Privacy, ApiError>;
+    /// Changes my nickname, avatar or status line; everyone who sees me is told live.
+    async fn update_profile(&self, me: UserId, change: UpdateMeRequest) -> Result<User, ApiError>;
 }
 
 /// How the server hands its [`Backend`] to server functions (via `provide_context`).

@@ -79,6 +79,21 @@ pub async fn my_privacy() -> Result<Privacy, ApiError> {
     as_user(|b, me| async move { b.privacy(me.id).await }).await
 }
 
+/// Changes my nickname, avatar or status line (`None` leaves one as it is).
+#[server(prefix = "/sfn", endpoint = "update_profile")]
+pub async fn update_profile(
+    nickname: Option<String>,
+    avatar: Option<String>,
+    status: Option<String>,
+) -> Result<User, ApiError> {
+    let change = crate::protocol::UpdateMeRequest {
+        nickname,
+        avatar,
+        status,
+    };
+    as_user(move |b, me| async move { b.update_profile(me.id, change).await }).await
+}
+
 /// Changes my privacy settings.
 #[server(prefix = "/sfn", endpoint = "set_privacy")]
 pub async fn set_privacy(change: PrivacyChange) -> Result<Privacy, ApiError> {

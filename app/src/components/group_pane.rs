@@ -54,17 +54,24 @@ fn GroupView(id: GroupId) -> impl IntoView {
     // Someone joined, left or took over: the member list changes in front of me.
     if let Some(socket) = use_socket() {
         let here = Conv::group(id);
-        socket.listen(move |event: ServerEvent| {
-            if let ServerEvent::Notice {
+        socket.listen(move |event: ServerEvent| match event {
+            ServerEvent::Notice {
                 kind,
                 conv: Some(c),
                 ..
-            } = event
-            {
-                if c == here && kind.changes_groups() {
+            } if c == here && kind.changes_groups() => members.refetch(),
+            // A member's new name or picture.
+            ServerEvent::Profile { user, .. } => {
+                let listed = members.with_untracked(|m| {
+                    m.as_ref()
+                        .and_then(|r| r.as_ref().ok())
+                        .is_some_and(|m| m.iter().any(|x| x.user.id == user))
+                });
+                if listed {
                     members.refetch();
                 }
             }
+            _ => {}
         });
     }
     let notice = RwSignal::new(None::<Notice>);

@@ -64,8 +64,9 @@ fn ChatShell(user: User) -> impl IntoView {
         _ => None,
     };
     let me = user.id;
-    let nickname = user.nickname.clone();
     let username = user.username.clone();
+    // My name and picture in the top bar follow changes made on any device.
+    let my_profile = RwSignal::new(user);
 
     let query = use_query_map();
     let open_conv = use_open_conv();
@@ -93,6 +94,13 @@ fn ChatShell(user: User) -> impl IntoView {
     let groups: GroupsResource = Resource::new(|| (), |_| list_groups());
     let socket = Socket::start(me);
     provide_context(socket);
+    // Signed out elsewhere (logout, a password change, "End session" on another device):
+    // the login page, rather than a shell that can no longer do anything.
+    Effect::new(move |_| {
+        if socket.status.get() == Status::SignedOut {
+            go_to("/login");
+        }
+    });
     let banner = move || {
         (socket.status.get() == Status::Reconnecting)
             .then(|| view! { <p class="banner" role="status">{t!(i18n, reconnecting)}</p> })
@@ -118,6 +126,23 @@ fn ChatShell(user: User) -> impl IntoView {
         ServerEvent::Presence { user, online } => presence.update(|p| {
             p.insert(user, online);
         }),
+        ServerEvent::Profile {
+            user,
+            nickname,
+            avatar,
+            ..
+        } => {
+            if user == me {
+                my_profile.update(|u| {
+                    u.nickname = nickname;
+                    u.avatar = avatar;
+                });
+            }
+            // Whichever list shows them reads them again.
+            friends.refetch();
+            requests.refetch();
+            blocked.refetch();
+        }
         ServerEvent::Notice { kind, .. } => {
             if kind.changes_friends() {
                 friends.refetch();
@@ -151,9 +176,9 @@ fn ChatShell(user: User) -> impl IntoView {
         <div class="shell" class:idle=move || open_conv.get().is_none() && selected.get().is_none()>
             <header class="topbar">
                 <a class="me-link" href="/settings" aria-label=move || td_string!(i18n.get_locale(), open_settings)>
-                    <Avatar user/>
+                    {move || view! { <Avatar user=my_profile.get()/> }}
                     <div class="who">
-                        <span class="nickname" data-testid="nickname"><bdi>{nickname}</bdi></span>
+                        <span class="nickname" data-testid="nickname"><bdi>{move || my_profile.with(|u| u.nickname.clone())}</bdi></span>
                         <span class="username">"@"<bdi>{username}</bdi></span>
                     </div>
                 </a>

@@ -2,14 +2,16 @@
 //! and find me, and the people I blocked. Reached by clicking my own name in the top bar;
 //! on a phone "Log out" lives here. Anonymous visitors are sent to `/login` by the server.
 
-use crate::api::accounts::change_password;
+use crate::api::accounts::{change_password, end_sessions, my_sessions};
 use crate::api::people::{blocked_users, my_privacy, set_privacy, unblock_user};
 use crate::api::{current_user, Logout};
+use super::profile::ProfileSection;
 use crate::components::{go_to, Avatar, ErrorText, LanguageSwitch};
 use crate::error::ApiError;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::people::{Privacy, PrivacyChange, RequestsFrom};
-use crate::protocol::User;
+use crate::locale::{seen_time, use_clock};
+use crate::protocol::{SessionInfo, User};
 use crate::theme::{apply_theme, current_theme, Theme};
 use leptos::{ev::SubmitEvent, prelude::*};
 
@@ -50,7 +52,6 @@ fn Settings(user: User) -> impl IntoView {
             go_to("/login");
         }
     });
-    let nickname = user.nickname.clone();
     let username = user.username.clone();
     view! {
         <main class="settings">
@@ -58,14 +59,10 @@ fn Settings(user: User) -> impl IntoView {
                 <a class="back" href="/" aria-label=move || td_string!(i18n.get_locale(), back_to_chats)>"‹"</a>
                 <h1>{t!(i18n, settings_title)}</h1>
             </header>
-            <section class="settings-card" aria-labelledby="s-profile">
-                <h2 id="s-profile">{t!(i18n, profile)}</h2>
+            <ProfileSection user=user.clone()/>
+            <section class="settings-card account-card">
                 <div class="profile-line">
-                    <Avatar user/>
-                    <div class="who">
-                        <span class="nickname"><bdi>{nickname}</bdi></span>
-                        <span class="username">"@"<bdi>{username}</bdi></span>
-                    </div>
+                    <span class="grow username">"@"<bdi>{username}</bdi></span>
                     <form method="post" action="/logout" on:submit=on_logout>
                         <button type="submit" class="secondary small" disabled=move || logout.pending().get()>
                             {t!(i18n, log_out)}
@@ -82,6 +79,7 @@ fn Settings(user: User) -> impl IntoView {
                 </div>
             </section>
             <PasswordSection/>
+            <SessionsSection/>
             <PrivacySection/>
             <BlockedSection/>
         </main>
@@ -177,6 +175,93 @@ fn PasswordSection() -> impl IntoView {
                 {outcome}
                 <button type="submit" disabled=move || change.pending().get()>{t!(i18n, change_password)}</button>
             </form>
+        </section>
+    }
+}
+
+/// Where I am signed in: each session's device, address and last use; any other one can be
+/// signed out, or all of them at once.
+#[component]
+fn SessionsSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let sessions = Resource::new(|| (), |_| my_sessions());
+    let end = Action::new(move |id: &Option<i64>| {
+        let id = *id;
+        async move {
+            let done = end_sessions(id).await;
+            sessions.refetch();
+            done
+        }
+    });
+    let row = move |s: SessionInfo| {
+        let clock = use_clock();
+        let id = s.id;
+        let device = if s.device.is_empty() {
+            td_string!(i18n.get_locale(), unknown_device).to_owned()
+        } else {
+            s.device.clone()
+        };
+        let when = move || {
+            let seen = clock
+                .map(|c| seen_time(i18n.get_locale(), s.last_used_at, c.now_ms.get(), c.offset_min.get()))
+                .unwrap_or_default();
+            td_string!(i18n.get_locale(), session_last_used).replace("{when}", &seen)
+        };
+        let addr = s.addr.clone();
+        let from = (!addr.is_empty()).then(move || {
+            view! { <span>{move || td_string!(i18n.get_locale(), session_from).replace("{addr}", &addr)}</span> }
+        });
+        view! {
+            <li class="row session" class:current=s.current>
+                <span class="who">
+                    <span class="nickname">{device}
+                        {s.current.then(|| view! { " " <span class="tag">{t!(i18n, this_device)}</span> })}
+                    </span>
+                    <span class="username session-meta">{when}" · "{from}</span>
+                </span>
+                {(!s.current).then(|| view! {
+                    <button type="button" class="small secondary"
+                        disabled=move || end.pending().get()
+                        on:click=move |_| { end.dispatch(Some(id)); }>
+                        {t!(i18n, end_session)}
+                    </button>
+                })}
+            </li>
+        }
+    };
+    view! {
+        <section class="settings-card" aria-labelledby="s-sessions">
+            <h2 id="s-sessions">{t!(i18n, sessions_title)}</h2>
+            <Transition fallback=move || view! { <p class="muted-line">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(list) => {
+                            let others = list.iter().filter(|s| !s.current).count();
+                            view! {
+                                <ul class="list" aria-labelledby="s-sessions">
+                                    {list.into_iter().map(row).collect_view()}
+                                </ul>
+                                {if others == 0 {
+                                    view! { <p class="muted-line">{t!(i18n, no_other_sessions)}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <button type="button" class="secondary"
+                                            disabled=move || end.pending().get()
+                                            on:click=move |_| { end.dispatch(None); }>
+                                            {t!(i18n, end_other_sessions)}
+                                        </button>
+                                    }.into_any()
+                                }}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="form-error" role="alert"><ErrorText error=e/></p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || match end.value().get() {
+                Some(Err(e)) => Some(view! { <p class="form-error" role="alert"><ErrorText error=e/></p> }),
+                _ => None,
+            }}
         </section>
     }
 }

@@ -173,6 +173,17 @@ pub enum ServerEvent {
         /// Who is typing.
         user: UserId,
     },
+    /// cmd 18: someone I see changed their profile; views showing them update in place.
+    Profile {
+        /// Whose profile.
+        user: UserId,
+        /// Their display name now.
+        nickname: String,
+        /// Their avatar URL now (empty: none).
+        avatar: String,
+        /// Their status line now (empty: none).
+        status: String,
+    },
     /// cmd 17: someone acted on a message of `conv` (an event with its own `seq`), or I hid
     /// one on my devices (no seq).
     Action {
@@ -237,6 +248,13 @@ impl ServerEvent {
                 conv: conv?,
                 user: UserId(frame.userid),
             },
+            Cmd::Profile if frame.userid > 0 => ServerEvent::Profile {
+                user: UserId(frame.userid),
+                nickname: frame.memo,
+                avatar: frame.pic,
+                status: frame.content,
+            },
+            Cmd::Profile => return None,
             Cmd::Action => {
                 let act = Act::parse(&frame.act)?;
                 // Every action but hiding is an event with a seq; a hide has none.
@@ -263,7 +281,10 @@ impl ServerEvent {
             | ServerEvent::Typing { conv, .. }
             | ServerEvent::Action { conv, .. } => Some(*conv),
             ServerEvent::Notice { conv, .. } => *conv,
-            ServerEvent::Pong | ServerEvent::Error { .. } | ServerEvent::Presence { .. } => None,
+            ServerEvent::Pong
+            | ServerEvent::Error { .. }
+            | ServerEvent::Presence { .. }
+            | ServerEvent::Profile { .. } => None,
         }
     }
 }
@@ -272,6 +293,20 @@ impl ServerEvent {
 mod tests {
     use super::*;
     use crate::ids::GroupId;
+
+    #[test]
+    fn a_profile_change_decodes_and_needs_its_user() {
+        assert_eq!(
+            ServerEvent::decode(r#"{"cmd":18,"userid":7,"memo":"Ann","pic":"/media/a","content":"away"}"#),
+            Some(ServerEvent::Profile {
+                user: UserId(7),
+                nickname: "Ann".into(),
+                avatar: "/media/a".into(),
+                status: "away".into(),
+            })
+        );
+        assert_eq!(ServerEvent::decode(r#"{"cmd":18,"memo":"Ann"}"#), None);
+    }
 
     #[test]
     fn every_server_frame_decodes_once_into_its_event() {

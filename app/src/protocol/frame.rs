@@ -201,6 +201,8 @@ pub enum Cmd {
     Typing,
     /// 17: an action on a message (edit, recall, reaction, pin; hide for oneself).
     Action,
+    /// 18: someone I see changed their name, picture or status line (live only).
+    Profile,
 }
 
 impl Cmd {
@@ -217,6 +219,7 @@ impl Cmd {
             Cmd::Read => 15,
             Cmd::Typing => 16,
             Cmd::Action => 17,
+            Cmd::Profile => 18,
         }
     }
 
@@ -233,6 +236,7 @@ impl Cmd {
             Cmd::Read,
             Cmd::Typing,
             Cmd::Action,
+            Cmd::Profile,
         ]
         .into_iter()
         .find(|c| c.code() == code)

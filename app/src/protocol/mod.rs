@@ -35,6 +35,9 @@ pub struct User {
     pub nickname: String,
     /// Avatar URL, empty when the user has none.
     pub avatar: String,
+    /// A short status line of their own ("On holiday until Monday"); empty for none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub status: String,
 }
 
 impl User {
@@ -91,6 +94,26 @@ pub struct UpdateMeRequest {
     /// New avatar URL; the empty string removes it.
     #[serde(default)]
     pub avatar: Option<String>,
+    /// New status line; the empty string clears it.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// One of my login sessions, as `GET /api/me/sessions` lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Its id, to end it with `DELETE /api/me/sessions/{id}`.
+    pub id: i64,
+    /// What the browser said it is ("Chrome on Linux"); empty when it did not say.
+    pub device: String,
+    /// The address it logged in from; empty when unknown.
+    pub addr: String,
+    /// When it logged in, ms since the epoch.
+    pub created_at: i64,
+    /// When it was last used, ms since the epoch (to the minute).
+    pub last_used_at: i64,
+    /// True for the session asking.
+    pub current: bool,
 }
 
 /// `POST /api/me/password` body.
@@ -503,6 +526,7 @@ mod tests {
             username: "bob".into(),
             nickname: "élise".into(),
             avatar: String::new(),
+            status: String::new(),
         };
         assert_eq!(u.initial(), "É");
     }
@@ -569,6 +593,7 @@ mod tests {
                 username: "a".into(),
                 nickname: "A".into(),
                 avatar: String::new(),
+                status: String::new(),
             },
             online: false,
         })

@@ -113,6 +113,7 @@ mod tests {
             username: "a".into(),
             nickname: "a".into(),
             avatar: String::new(),
+            status: String::new(),
         };
         assert!(Seed.answer(&Frame::default()).is_none());
         let mine = r#"{"cmd":10,"userid":1,"dstid":2,"media":1,"content":"hi"}"#;

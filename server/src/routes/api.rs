@@ -1,11 +1,15 @@
 //! REST endpoints for accounts (docs/api.md, "Accounts"). Each handler: extract, one
 //! service call, respond.
 
-use super::extract::{clear_session_cookie, client_addr, session_cookie, ApiJson, CurrentUser};
+use super::extract::{
+    clear_session_cookie, client_addr, session_cookie, ApiJson, ApiPath, CurrentUser,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 use app::error::ErrorCode;
-use app::protocol::{LoginRequest, LoginResponse, RegisterRequest, UpdateMeRequest, User};
+use app::protocol::{
+    LoginRequest, LoginResponse, RegisterRequest, SessionInfo, UpdateMeRequest, User,
+};
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -62,14 +66,15 @@ pub async fn me(me: CurrentUser) -> ApiJson<User> {
     ApiJson(me.user)
 }
 
-/// `PATCH /api/me {nickname?, avatar?}` -> the updated user.
+/// `PATCH /api/me {nickname?, avatar?, status?}` -> the updated user; everyone who sees me
+/// is told live (cmd 18).
 pub async fn update_me(
     State(state): State<AppState>,
     me: CurrentUser,
     ApiJson(body): ApiJson<UpdateMeRequest>,
 ) -> Result<ApiJson<User>, AppError> {
     Ok(ApiJson(
-        state.accounts.update_profile(me.user.id, body).await?,
+        state.people.update_profile(me.user.id, body).await?,
     ))
 }
 
@@ -92,6 +97,35 @@ pub async fn change_password(
         .change_password(me.user.id, &me.token, body.current, body.new)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/me/sessions` -> my live sessions, most recently used first, the asking one
+/// marked `current`.
+pub async fn sessions(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<ApiJson<Vec<SessionInfo>>, AppError> {
+    Ok(ApiJson(state.accounts.sessions(me.user.id, &me.token).await?))
+}
+
+/// `DELETE /api/me/sessions/{id}` -> 204: that session ends and its sockets close on every
+/// node (404 unless it is mine; ending the asking one is a logout).
+pub async fn end_session(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, AppError> {
+    state.end_session_of(me.user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/me/sessions` -> `{ended}`: every session of mine but the asking one ends.
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<ApiJson<serde_json::Value>, AppError> {
+    let ended = state.end_other_sessions(me.user.id, &me.token).await?;
+    Ok(ApiJson(serde_json::json!({ "ended": ended })))
 }
 
 /// Any other `/api/...` path: a JSON 404 rather than an HTML page.

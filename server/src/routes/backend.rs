@@ -12,7 +12,7 @@ use app::protocol::people::{
 };
 use app::protocol::{
     ChangePasswordRequest, Conv, ConversationSummary, CreateGroupRequest, Friend, Group,
-    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, User,
+    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, SessionInfo, UpdateMeRequest, User,
 };
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
@@ -45,15 +45,26 @@ impl Backend for AppState {
         req: &Parts,
         body: ChangePasswordRequest,
     ) -> Result<(), ApiError> {
-        let token = request_token(req).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
-        let user = self
-            .accounts
-            .authenticate(&token)
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+        let (user, token) = self.session_of(req).await?;
         Ok(self
             .change_password(user.id, &token, body.current, body.new)
             .await?)
+    }
+
+    async fn sessions(&self, req: &Parts) -> Result<Vec<SessionInfo>, ApiError> {
+        let (user, token) = self.session_of(req).await?;
+        Ok(self.accounts.sessions(user.id, &token).await?)
+    }
+
+    async fn end_sessions(&self, req: &Parts, id: Option<i64>) -> Result<(), ApiError> {
+        let (user, token) = self.session_of(req).await?;
+        match id {
+            Some(id) => self.end_session_of(user.id, id).await?,
+            None => {
+                self.end_other_sessions(user.id, &token).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn logout(&self, req: &Parts) -> Result<HeaderValue, ApiError> {
@@ -179,6 +190,10 @@ impl PeopleApi for AppState {
     async fn set_privacy(&self, me: UserId, change: PrivacyChange) -> Result<Privacy, ApiError> {
         Ok(self.people.set_privacy(me, change).await?)
     }
+
+    async fn update_profile(&self, me: UserId, change: UpdateMeRequest) -> Result<User, ApiError> {
+        Ok(self.people.update_profile(me, change).await?)
+    }
 }
 
 #[async_trait::async_trait]
@@ -197,6 +212,17 @@ impl ChatApi for AppState {
 }
 
 impl AppState {
+    /// The request's session: its user and token; 401 for none.
+    async fn session_of(&self, req: &Parts) -> Result<(User, String), ApiError> {
+        let token = request_token(req).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+        let user = self
+            .accounts
+            .authenticate(&token)
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+        Ok((user, token))
+    }
+
     /// The acting user's current record (nickname for notices); 401 if the account is gone.
     async fn acting(&self, me: UserId) -> Result<User, ApiError> {
         self.store

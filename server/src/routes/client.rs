@@ -94,6 +94,26 @@ fn device_cookie(secure: bool, token: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&cookie.to_string()).ok()
 }
 
+/// A few words a person recognises their device by ("Chrome on Linux"), from a
+/// User-Agent; empty when it says nothing recognisable. At most 64 characters.
+pub fn describe_agent(ua: &str) -> String {
+    // A header longer than any real browser's is not worth parsing.
+    if ua.len() > 1024 {
+        return String::new();
+    }
+    let Some(found) = woothee::parser::Parser::new().parse(ua) else {
+        return String::new();
+    };
+    let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
+    let text = match (known(found.name), known(&found.os)) {
+        (true, true) => format!("{} on {}", found.name, found.os),
+        (true, false) => found.name.to_owned(),
+        (false, true) => found.os.to_string(),
+        (false, false) => String::new(),
+    };
+    text.chars().take(64).collect()
+}
+
 /// Resolves the request's [`Client`] (kept in its extensions and as the task's current
 /// client while it is handled), and sets the device cookie a login asked for.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -106,7 +126,13 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .map(|c| c.value().to_owned())
         // Real tokens are 43 characters; junk is no device.
         .filter(|t| !t.is_empty() && t.len() <= 128);
-    let client = Client::new(addr, device);
+    let agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(describe_agent)
+        .unwrap_or_default();
+    let client = Client::new(addr, device).with_agent(agent);
     req.extensions_mut().insert(client.clone());
     let mut res = with_client(client.clone(), next.run(req)).await;
     if let Some(token) = client.take_issued_device() {
@@ -120,6 +146,19 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agents_are_named_as_a_person_would() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                      Chrome/120.0.0.0 Safari/537.36";
+        assert_eq!(describe_agent(chrome), "Chrome on Linux");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_agent(iphone), "Safari on iPhone");
+        assert_eq!(describe_agent("curl/8.5.0"), "HTTP Library");
+        assert_eq!(describe_agent("zzz"), "");
+        assert_eq!(describe_agent(&"x".repeat(5000)), "");
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -66,6 +66,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(api::me).patch(api::update_me))
         .route("/api/me/password", post(api::change_password))
         .route(
+            "/api/me/sessions",
+            get(api::sessions).delete(api::end_other_sessions),
+        )
+        .route("/api/me/sessions/{id}", delete(api::end_session))
+        .route(
             "/api/me/privacy",
             get(people::privacy).patch(people::set_privacy),
         )

@@ -345,8 +345,9 @@ pub async fn register(
         let change = UpdateMeRequest {
             nickname: None,
             avatar: Some(avatar),
+            status: None,
         };
-        state.accounts.update_profile(user.id, change).await?;
+        state.people.update_profile(user.id, change).await?;
     }
     log_in(&state, &parts, LoginRequest { username, password }).await
 }

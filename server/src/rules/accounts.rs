@@ -4,13 +4,14 @@
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::rules::throttle::{current_client, Client, LoginThrottle, RegisterThrottle, Verdict};
+use crate::store::sessions::NewSessionRow;
 use crate::store::users::{username_key, NewUser};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::UserId;
 use app::protocol::{
-    normalize_avatar, normalize_nickname, validate_password, validate_username, LoginRequest,
-    RegisterRequest, UpdateMeRequest, User,
+    normalize_nickname, validate_password, validate_username, LoginRequest, RegisterRequest,
+    SessionInfo, User,
 };
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -37,9 +38,14 @@ pub struct NewSession {
 pub struct LiveSession {
     /// Whose it is.
     pub user: User,
+    /// Its id (in the account's list of sessions).
+    pub id: i64,
     /// When it expires, ms since the epoch.
     pub expires_at_ms: i64,
 }
+
+/// How often, at most, a session's "last used" time is written.
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// The account service.
 #[derive(Clone)]
@@ -284,7 +290,14 @@ impl Accounts {
         let now = now_ms();
         let ttl_ms = i64::try_from(self.session_ttl.as_millis()).unwrap_or(i64::MAX);
         self.store
-            .create_session(user.id, token_hash(&token), now, now.saturating_add(ttl_ms))
+            .create_session(NewSessionRow {
+                user: user.id,
+                token_hash: token_hash(&token),
+                now_ms: now,
+                expires_at_ms: now.saturating_add(ttl_ms),
+                device: client.agent.clone(),
+                addr: addr.map(|a| a.to_string()).unwrap_or_default(),
+            })
             .await?;
         tracing::info!(user = %user.id, "logged in");
         Ok(NewSession { user, token })
@@ -301,38 +314,68 @@ impl Accounts {
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
         }
+        let now = now_ms();
+        let Some((user, row)) = self.store.session_user(&token_hash(token), now).await? else {
+            return Ok(None);
+        };
+        // "Last used" is shown to the minute: a write a minute at most per session, not one
+        // per request.
+        if now.saturating_sub(row.last_used_at) >= TOUCH_EVERY_MS {
+            self.store.touch_session(row.id, now).await?;
+        }
+        Ok(Some(LiveSession {
+            user,
+            id: row.id,
+            expires_at_ms: row.expires_at,
+        }))
+    }
+
+    /// `me`'s live sessions, most recently used first; `current` marks the one asking.
+    pub async fn sessions(&self, me: UserId, current: &str) -> Result<Vec<SessionInfo>, AppError> {
+        let current = token_hash(current);
         Ok(self
             .store
-            .session_user(&token_hash(token), now_ms())
+            .sessions_of(me, now_ms())
             .await?
-            .map(|(user, expires_at_ms)| LiveSession {
-                user,
-                expires_at_ms,
-            }))
+            .into_iter()
+            .map(|s| SessionInfo {
+                id: s.id,
+                device: s.device,
+                addr: s.addr,
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
+                current: s.token_hash == current,
+            })
+            .collect())
+    }
+
+    /// Ends `me`'s session `id`: 404 `not_found` unless it is one of theirs. Returns its
+    /// token hash, whose sockets the caller closes.
+    pub async fn end_session(&self, me: UserId, id: i64) -> Result<String, AppError> {
+        let ended = self
+            .store
+            .end_session_of(me, id)
+            .await?
+            .ok_or_else(|| AppError::code(ErrorCode::NotFound))?;
+        tracing::info!(user = %me, session = id, "session ended from another");
+        Ok(ended)
+    }
+
+    /// Ends every session of `me` but the one of `token`; returns their token hashes,
+    /// whose sockets the caller closes.
+    pub async fn end_other_sessions(&self, me: UserId, token: &str) -> Result<Vec<String>, AppError> {
+        let ended = self
+            .store
+            .end_other_sessions(me, &token_hash(token))
+            .await?;
+        tracing::info!(user = %me, ended = ended.len(), "other sessions ended");
+        Ok(ended)
     }
 
     /// Ends the session of `token`, wherever it is used.
     pub async fn logout(&self, token: &str) -> Result<(), AppError> {
         self.store.delete_session(&token_hash(token)).await?;
         Ok(())
-    }
-
-    /// Applies a profile change; an uploaded avatar must be my own picture, and is then
-    /// published (see [`super::pictures`]).
-    pub async fn update_profile(&self, id: UserId, req: UpdateMeRequest) -> Result<User, AppError> {
-        let nickname = req
-            .nickname
-            .as_deref()
-            .map(normalize_nickname)
-            .transpose()?;
-        let avatar = req.avatar.as_deref().map(normalize_avatar).transpose()?;
-        if let Some(url) = &avatar {
-            super::pictures::publish_own(&self.store, url, id, Field::Avatar).await?;
-        }
-        self.store
-            .update_profile(id, nickname, avatar)
-            .await?
-            .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))
     }
 
     /// Changes `me`'s password: the current one must be right (403 `wrong_password`; at most

@@ -15,10 +15,11 @@ use crate::store::Store;
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, Seq, UserId};
 use app::protocol::people::{
-    blocked_error, normalize_note, normalize_reason, FriendRequests, Privacy, PrivacyChange,
-    Report, ReportRequest, RequestOutcome, RequestsFrom,
+    blocked_error, normalize_note, normalize_reason, normalize_status, FriendRequests, Privacy,
+    PrivacyChange, Report, ReportRequest, RequestOutcome, RequestsFrom,
 };
-use app::protocol::{Conv, Friend, User};
+use app::protocol::frame::{Cmd, Frame};
+use app::protocol::{normalize_avatar, normalize_nickname, Conv, Friend, UpdateMeRequest, User};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +30,7 @@ pub const SEARCH_LIMIT: u64 = 20;
 pub const REPORTS_PAGE: u64 = 50;
 /// Longest excerpt of a reported message kept with the report, in characters.
 const EXCERPT_CHARS: usize = 1000;
-/// Privacy changes allowed per user per minute.
+/// Settings changes (privacy, profile) allowed per user per minute.
 pub const SETTINGS_PER_MINUTE: u32 = 20;
 /// How many users behind one address share a budget before it binds.
 const ADDR_FACTOR: u32 = 10;
@@ -249,13 +250,55 @@ impl People {
         me: UserId,
         change: PrivacyChange,
     ) -> Result<Privacy, AppError> {
+        self.settings_budget(me)?;
+        Ok(self.store.set_privacy(me, change).await?)
+    }
+
+    /// Changes my nickname, avatar and/or status line (the same budget as privacy changes),
+    /// and tells everyone who sees them (my devices, friends, groups' members) at once, on
+    /// every node. An uploaded avatar must be my own picture, and is then published (see
+    /// [`super::pictures`]). Nothing is stored for offline clients: they read profiles
+    /// afresh when they connect.
+    pub async fn update_profile(&self, me: UserId, req: UpdateMeRequest) -> Result<User, AppError> {
+        let nickname = req
+            .nickname
+            .as_deref()
+            .map(normalize_nickname)
+            .transpose()?;
+        let avatar = req.avatar.as_deref().map(normalize_avatar).transpose()?;
+        let status = req.status.as_deref().map(normalize_status).transpose()?;
+        self.settings_budget(me)?;
+        if let Some(url) = &avatar {
+            super::pictures::publish_own(&self.store, url, me, Field::Avatar).await?;
+        }
+        let user = self
+            .store
+            .update_profile(me, nickname, avatar, status)
+            .await?
+            .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
+        let audience = self.store.profile_audience(me).await?;
+        let frame = Frame {
+            cmd: Cmd::Profile.code(),
+            userid: user.id.0,
+            memo: user.nickname.clone(),
+            pic: user.avatar.clone(),
+            content: user.status.clone(),
+            ..Frame::default()
+        };
+        self.delivery.publish(&audience, &frame, None);
+        Ok(user)
+    }
+
+    /// Spends one settings change of `me` (and of their address): 429
+    /// `too_many_actions` past [`SETTINGS_PER_MINUTE`] a minute.
+    fn settings_budget(&self, me: UserId) -> Result<(), AppError> {
         let addr = current_client().addr;
         if self.settings_per_user.hit(me).is_err()
             || addr.is_some_and(|a| self.settings_per_addr.hit(a).is_err())
         {
             return Err(AppError::code(ErrorCode::TooManyActions));
         }
-        Ok(self.store.set_privacy(me, change).await?)
+        Ok(())
     }
 
     /// Reports a user, or one of their messages I can read; returns the report's id. The

@@ -45,6 +45,8 @@ pub struct Client {
     pub addr: Option<IpAddr>,
     /// The device cookie the request carried (the raw token).
     pub device: Option<String>,
+    /// What the client says it is, in a few words ("Chrome on Linux"); empty when unknown.
+    pub agent: String,
     issued: Arc<Mutex<Option<String>>>,
 }
 
@@ -54,6 +56,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("addr", &self.addr)
             .field("device", &self.device.as_ref().map(|_| "***"))
+            .field("agent", &self.agent)
             .finish_non_exhaustive()
     }
 }
@@ -70,8 +73,15 @@ impl Client {
         Client {
             addr,
             device,
+            agent: String::new(),
             issued: Arc::default(),
         }
+    }
+
+    /// The same client, described as `agent` (see [`Client::agent`]).
+    pub fn with_agent(mut self, agent: String) -> Client {
+        self.agent = agent;
+        self
     }
 
     /// Asks for `token` to be set as this client's device cookie on the answer.

@@ -69,6 +69,7 @@ impl Store {
                 username: String::new(),
                 nickname: String::new(),
                 avatar: String::new(),
+                status: String::new(),
             })
         };
         Ok(rows

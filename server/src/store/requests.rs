@@ -477,6 +477,38 @@ impl Store {
 
     /// Whether `a` and `b` are members of at least one group together.
     pub async fn share_a_group(&self, a: UserId, b: UserId) -> Result<bool, StoreError> {
+        self.share_a_group_inner(a, b).await
+    }
+
+    /// Everyone who sees `me`'s name and picture: `me` (other devices), my friends, and
+    /// everyone in a group of mine. Each once.
+    pub async fn profile_audience(&self, me: UserId) -> Result<Vec<UserId>, StoreError> {
+        let mut all = self.friend_ids(me).await?;
+        all.push(me);
+        let mine: Vec<i64> = group_member::Entity::find()
+            .select_only()
+            .column(group_member::Column::GroupId)
+            .filter(group_member::Column::UserId.eq(me.0))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        if !mine.is_empty() {
+            let mates: Vec<i64> = group_member::Entity::find()
+                .select_only()
+                .column(group_member::Column::UserId)
+                .distinct()
+                .filter(group_member::Column::GroupId.is_in(mine))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            all.extend(mates.into_iter().map(UserId));
+        }
+        all.sort_unstable_by_key(|u| u.0);
+        all.dedup();
+        Ok(all)
+    }
+
+    async fn share_a_group_inner(&self, a: UserId, b: UserId) -> Result<bool, StoreError> {
         let mine: Vec<i64> = group_member::Entity::find()
             .select_only()
             .column(group_member::Column::GroupId)

@@ -46,6 +46,7 @@ impl From<user::Model> for User {
             username: m.username,
             nickname: m.nickname,
             avatar: m.avatar,
+            status: m.status,
         }
     }
 }
@@ -129,6 +130,7 @@ impl Store {
         id: UserId,
         nickname: Option<String>,
         avatar: Option<String>,
+        status: Option<String>,
     ) -> Result<Option<User>, StoreError> {
         let mut model = user::ActiveModel {
             id: Set(id.0),
@@ -139,6 +141,9 @@ impl Store {
         }
         if let Some(a) = avatar {
             model.avatar = Set(a);
+        }
+        if let Some(s) = status {
+            model.status = Set(s);
         }
         if model.is_changed() {
             user::Entity::update_many()

@@ -608,3 +608,128 @@ async fn a_password_change_needs_the_current_one_and_ends_every_other_session() 
     .unwrap();
     expect_error(res, 429, "too_many_attempts").await;
 }
+
+/// Logs `username` in as the browser `agent` describes; returns the token.
+async fn login_as(srv: &common::TestServer, username: &str, agent: &str) -> String {
+    let res = client()
+        .post(srv.url("/api/login"))
+        .header(reqwest::header::USER_AGENT, agent)
+        .json(&json!({"username": username, "password": "sessions-pass-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn sessions_are_listed_with_their_device_and_each_can_be_ended() {
+    let srv = common::spawn().await;
+    srv.register("sessuser", "sessions-pass-1").await;
+    srv.register("stranger", "sessions-pass-1").await;
+    const LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                         Chrome/120.0.0.0 Safari/537.36";
+    const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) \
+                         AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 \
+                         Safari/604.1";
+    let desk = login_as(&srv, "sessuser", LINUX).await;
+    let phone = login_as(&srv, "sessuser", PHONE).await;
+    let third = login_as(&srv, "sessuser", "curl/8").await;
+    let stranger = login_as(&srv, "stranger", LINUX).await;
+    let mut phone_ws = common::ws::Ws::connect(&srv.base, &phone).await;
+    let call = |method: reqwest::Method, path: &str, token: Option<&str>| {
+        let req = client().request(method, srv.url(path));
+        match token {
+            Some(t) => req.header(AUTHORIZATION, format!("Bearer {t}")),
+            None => req,
+        }
+        .send()
+    };
+    let me = |token: String| {
+        let c = client();
+        let url = srv.url("/api/me");
+        async move {
+            c.get(url)
+                .header(AUTHORIZATION, format!("Bearer {token}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+
+    let res = call(reqwest::Method::GET, "/api/me/sessions", Some(&desk))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let list: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(list.len(), 3, "{list:?}");
+    let current: Vec<&Value> = list.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["device"], "Chrome on Linux");
+    assert_eq!(current[0]["addr"], "127.0.0.1");
+    assert!(current[0]["last_used_at"].as_i64().unwrap() > 0);
+    let phone_row = list
+        .iter()
+        .find(|s| s["device"] == "Safari on iPhone")
+        .expect("the phone is listed");
+    let phone_id = phone_row["id"].as_i64().unwrap();
+    // No token hash, no token: nothing secret in the list.
+    assert!(phone_row.get("token_hash").is_none() && phone_row.get("token").is_none());
+
+    // A stranger sees only their own and cannot end mine; anonymous callers get 401.
+    let res = call(reqwest::Method::GET, "/api/me/sessions", Some(&stranger))
+        .await
+        .unwrap();
+    let theirs: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(theirs.len(), 1);
+    let path = format!("/api/me/sessions/{phone_id}");
+    let res = call(reqwest::Method::DELETE, &path, Some(&stranger))
+        .await
+        .unwrap();
+    expect_error(res, 404, "not_found").await;
+    for (method, p) in [
+        (reqwest::Method::GET, "/api/me/sessions"),
+        (reqwest::Method::DELETE, "/api/me/sessions"),
+        (reqwest::Method::DELETE, path.as_str()),
+    ] {
+        let res = call(method, p, None).await.unwrap();
+        expect_error(res, 401, "unauthorized").await;
+    }
+    let res = call(reqwest::Method::DELETE, "/api/me/sessions/abc", Some(&desk))
+        .await
+        .unwrap();
+    expect_error(res, 400, "invalid_body").await;
+    assert_eq!(me(phone.clone()).await, 200, "the phone is still signed in");
+
+    // Ending the phone from the desk: its token dies and its socket closes (4001).
+    let res = call(reqwest::Method::DELETE, &path, Some(&desk))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(me(phone.clone()).await, 401);
+    assert!(phone_ws.closed_within(std::time::Duration::from_secs(5)).await);
+    let res = call(reqwest::Method::DELETE, &path, Some(&desk))
+        .await
+        .unwrap();
+    expect_error(res, 404, "not_found").await;
+
+    // "End all others" leaves only the asking session.
+    let res = call(reqwest::Method::DELETE, "/api/me/sessions", Some(&desk))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["ended"], 1);
+    assert_eq!(me(third).await, 401);
+    assert_eq!(me(desk.clone()).await, 200);
+    assert_eq!(me(stranger).await, 200, "nobody else's session ends");
+    let res = call(reqwest::Method::GET, "/api/me/sessions", Some(&desk))
+        .await
+        .unwrap();
+    let list: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["current"], true);
+}

@@ -682,3 +682,80 @@ async fn privacy_changes_are_rate_limited_per_user_and_per_address() {
     }
     assert_eq!(ok, 200);
 }
+
+#[tokio::test]
+async fn a_profile_change_reaches_my_devices_friends_and_group_mates_at_once_and_nobody_else() {
+    let srv = common::spawn_with(&["--trusted-proxies", "127.0.0.1"]).await;
+    let ann = person(&srv, "ann").await;
+    let bob = person(&srv, "bob").await;
+    let cat = person(&srv, "cat").await;
+    let dan = person(&srv, "dan").await;
+    befriend(&srv, &ann, &bob).await;
+    let gid = common::group(&srv, &cat, "Knitting").await;
+    common::join_group(&srv, &ann, gid).await;
+    // Presence and notices are not what this test is about.
+    let quiet = [12, 13];
+    let mut ann2 = Ws::connect(&srv.base, &ann.token).await.ignoring(&quiet);
+    let mut bob_ws = Ws::connect(&srv.base, &bob.token).await.ignoring(&quiet);
+    let mut cat_ws = Ws::connect(&srv.base, &cat.token).await.ignoring(&quiet);
+    let mut dan_ws = Ws::connect(&srv.base, &dan.token).await.ignoring(&quiet);
+    let patch = |body: Value, addr: &'static str| {
+        ann.req(&srv, Method::PATCH, "/api/me")
+            .header("x-forwarded-for", addr)
+            .json(&body)
+            .send()
+    };
+
+    let res = patch(
+        json!({"nickname": " Annie ", "status": "On holiday until Monday"}),
+        "192.0.2.7",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["status"], "On holiday until Monday");
+    for ws in [&mut ann2, &mut bob_ws, &mut cat_ws] {
+        let f = ws.recv().await;
+        assert_eq!((f.cmd, f.userid), (18, ann.id));
+        assert_eq!(f.memo, "Annie");
+        assert_eq!(f.content, "On holiday until Monday");
+    }
+    dan_ws.expect_silence().await;
+    // Friends and group members read the status with the profile.
+    let friends = get_json(&srv, &bob, "/api/friends").await;
+    assert_eq!(friends[0]["status"], "On holiday until Monday");
+
+    // Refused changes change nothing and tell nobody.
+    for (body, field) in [
+        (json!({"status": "x".repeat(81)}), "status"),
+        (json!({"status": "two\nlines"}), "status"),
+        (json!({"nickname": ""}), "nickname"),
+        (json!({"avatar": "javascript:alert(1)"}), "avatar"),
+    ] {
+        let err = expect_error(patch(body, "192.0.2.7").await.unwrap(), 400, "invalid_field").await;
+        assert_eq!(err["field"], field);
+    }
+    bob_ws.expect_silence().await;
+    let res = common::client()
+        .patch(srv.url("/api/me"))
+        .json(&json!({"status": "anon"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 401, "unauthorized").await;
+
+    // The settings budget: twenty changes a minute, then 429 and nothing stored.
+    for i in 0..19 {
+        let res = patch(json!({"status": format!("s{i}")}), "192.0.2.7")
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "change {i}");
+    }
+    let res = patch(json!({"status": "one too many"}), "192.0.2.8")
+        .await
+        .unwrap();
+    expect_error(res, 429, "too_many_actions").await;
+    let me = get_json(&srv, &ann, "/api/me").await;
+    assert_eq!(me["status"], "s18");
+}

@@ -5,6 +5,7 @@ use crate::common;
 use app::error::ErrorCode;
 use app::ids::UserId;
 use app::protocol::people::PrivacyChange;
+use server::store::sessions::NewSessionRow;
 use server::store::users::NewUser;
 use server::store::StoreError;
 
@@ -46,25 +47,26 @@ async fn profile_updates_change_only_given_fields() {
         let s = &db.store;
         let u = s.create_user(new_user("carol", "Carol")).await.unwrap();
         let u2 = s
-            .update_profile(u.id, None, Some("/media/a.png".into()))
+            .update_profile(u.id, None, Some("/media/a.png".into()), Some("Away".into()))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(u2.nickname, "Carol");
         assert_eq!(u2.avatar, "/media/a.png");
+        assert_eq!(u2.status, "Away");
         let u3 = s
-            .update_profile(u.id, Some("Caz".into()), None)
+            .update_profile(u.id, Some("Caz".into()), None, None)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(
-            (u3.nickname.as_str(), u3.avatar.as_str()),
-            ("Caz", "/media/a.png")
+            (u3.nickname.as_str(), u3.avatar.as_str(), u3.status.as_str()),
+            ("Caz", "/media/a.png", "Away")
         );
-        let unchanged = s.update_profile(u.id, None, None).await.unwrap().unwrap();
+        let unchanged = s.update_profile(u.id, None, None, None).await.unwrap().unwrap();
         assert_eq!(unchanged, u3);
         assert!(s
-            .update_profile(UserId(999_999), Some("x".into()), None)
+            .update_profile(UserId(999_999), Some("x".into()), None, None)
             .await
             .unwrap()
             .is_none());
@@ -132,24 +134,41 @@ async fn search_finds_exact_usernames_and_fragments_of_discoverable_people_only(
     }
 }
 
+/// A session row of `user` stored under `hash`.
+fn row(user: UserId, hash: &str, now_ms: i64, expires_at_ms: i64) -> NewSessionRow {
+    NewSessionRow {
+        user,
+        token_hash: hash.into(),
+        now_ms,
+        expires_at_ms,
+        device: "Firefox on Linux".into(),
+        addr: "10.0.0.1".into(),
+    }
+}
+
 #[tokio::test]
 async fn sessions_expire_and_end() {
     for db in common::databases().await {
         let s = &db.store;
         let u = s.create_user(new_user("dave", "Dave")).await.unwrap();
-        s.create_session(u.id, "h1".into(), 1_000, 5_000)
+        s.create_session(row(u.id, "h1", 1_000, 5_000))
             .await
             .unwrap();
-        s.create_session(u.id, "h2".into(), 1_000, 9_000)
+        s.create_session(row(u.id, "h2", 1_000, 9_000))
             .await
             .unwrap();
-        let dup = s.create_session(u.id, "h1".into(), 1_000, 9_000).await;
+        let dup = s.create_session(row(u.id, "h1", 1_000, 9_000)).await;
         assert!(matches!(dup, Err(StoreError::Duplicate)), "{}", db.label);
 
-        assert_eq!(
-            s.session_user("h1", 4_999).await.unwrap(),
-            Some((u.clone(), 5_000))
-        );
+        let (who, live) = s.session_user("h1", 4_999).await.unwrap().unwrap();
+        assert_eq!((who, live.expires_at), (u.clone(), 5_000));
+        // Last use starts at login and moves when touched.
+        assert_eq!(live.last_used_at, 1_000);
+        s.touch_session(live.id, 2_500).await.unwrap();
+        let (_, live) = s.session_user("h1", 4_999).await.unwrap().unwrap();
+        assert_eq!((live.last_used_at, live.device.as_str(), live.addr.as_str()), (2_500, "Firefox on Linux", "10.0.0.1"));
+        assert_eq!(s.sessions_of(u.id, 4_999).await.unwrap().len(), 2);
+        assert_eq!(s.sessions_of(u.id, 5_000).await.unwrap().len(), 1, "expired ones are not listed");
         assert_eq!(
             s.session_user("h1", 5_000).await.unwrap(),
             None,
@@ -161,14 +180,17 @@ async fn sessions_expire_and_end() {
         assert!(!s.delete_session("h2").await.unwrap());
         assert_eq!(s.session_user("h2", 1_000).await.unwrap(), None);
 
-        s.create_session(u.id, "h3".into(), 1_000, 20_000)
+        s.create_session(row(u.id, "h3", 1_000, 20_000))
             .await
             .unwrap();
         assert_eq!(s.purge_expired_sessions(10_000).await.unwrap(), 1);
-        assert_eq!(
-            s.session_user("h3", 10_000).await.unwrap(),
-            Some((u, 20_000))
-        );
+        let (who, live) = s.session_user("h3", 10_000).await.unwrap().unwrap();
+        assert_eq!((who, live.expires_at), (u.clone(), 20_000));
+        // Ending one by id needs its owner.
+        let other = s.create_user(new_user("erin", "Erin")).await.unwrap();
+        assert_eq!(s.end_session_of(other.id, live.id).await.unwrap(), None);
+        assert_eq!(s.end_session_of(u.id, live.id).await.unwrap().as_deref(), Some("h3"));
+        assert_eq!(s.session_user("h3", 10_000).await.unwrap(), None);
         db.cleanup().await;
     }
 }

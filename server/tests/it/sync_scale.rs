@@ -153,7 +153,7 @@ impl World {
             let peer = user(s, &format!("peer{i}")).await;
             let avatar = if i % 7 == 0 {
                 let avatar = format!("/avatars/{i}.png");
-                s.update_profile(peer.id, None, Some(avatar.clone()))
+                s.update_profile(peer.id, None, Some(avatar.clone()), None)
                     .await
                     .unwrap();
                 avatar
@@ -364,6 +364,7 @@ async fn old_user(db: &common::TestDb, id: i64, name: &str) -> User {
         username: name.to_owned(),
         nickname: format!("Nick {name}"),
         avatar: String::new(),
+    status: String::new(),
     }
 }
 

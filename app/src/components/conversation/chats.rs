@@ -41,6 +41,8 @@ pub fn ChatsPanel() -> impl IntoView {
                 }
                 // A dissolved group, an ended friendship: their rows change or go.
                 ServerEvent::Notice { kind, .. } => kind.changes_friends() || kind.changes_groups(),
+                // A 1:1's row shows the peer's name and picture.
+                ServerEvent::Profile { .. } => true,
                 _ => false,
             };
             if changes_list {

@@ -39,7 +39,20 @@ pub(super) fn ConvHeader(
             usize::try_from(members.get()).unwrap_or(0),
         )
     });
-    let icon = conv_icon(conv, &title, &avatar);
+    // A 1:1 is titled by the peer, whose name and picture may change while it is open.
+    let shown = move || {
+        let now = peer.and_then(|p| {
+            senders.with(|s| {
+                s.iter()
+                    .find(|u| u.id == p)
+                    .map(|u| (u.nickname.clone(), u.avatar.clone()))
+            })
+        });
+        now.unwrap_or_else(|| (title.clone(), avatar.clone()))
+    };
+    let shown = Memo::new(move |_| shown());
+    let icon = move || shown.with(|(t, a)| conv_icon(conv, t, a));
+    let title = move || shown.with(|(t, _)| t.clone());
     view! {
         <header class="conv-head">
             <a class="back" href="/" aria-label=move || td_string!(i18n.get_locale(), back_to_conversations)>"‹"</a>

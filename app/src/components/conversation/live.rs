@@ -323,6 +323,18 @@ impl Live {
                         .update(|marks| merge_marks(marks, &[ReadMark { user, seq }]));
                 }
                 ServerEvent::Typing { user, .. } if is_peer(user) => self.peer_typed(),
+                ServerEvent::Profile {
+                    user,
+                    nickname,
+                    avatar,
+                    status,
+                } => self.senders.update(|s| {
+                    if let Some(u) = s.iter_mut().find(|u| u.id == user) {
+                        u.nickname = nickname;
+                        u.avatar = avatar;
+                        u.status = status;
+                    }
+                }),
                 ServerEvent::Message { frame, .. } => {
                     self.typing.set(false);
                     self.learn_sender(frame.userid);

@@ -261,12 +261,14 @@ pub async fn members(store: &Store, prefix: &str, n: usize) -> Vec<Member> {
             .unwrap();
         let token = format!("{:032x}", rand::random::<u128>());
         store
-            .create_session(
-                user.id,
-                server::rules::accounts::token_hash(&token),
-                now,
-                now + 3_600_000,
-            )
+            .create_session(server::store::sessions::NewSessionRow {
+                user: user.id,
+                token_hash: server::rules::accounts::token_hash(&token),
+                now_ms: now,
+                expires_at_ms: now + 3_600_000,
+                device: String::new(),
+                addr: String::new(),
+            })
             .await
             .unwrap();
         out.push(Member {
