@@ -202,7 +202,7 @@ test('a message written while the socket is down waits, survives a reload, and a
   await bot.dispose();
 });
 
-test('a contact card asks a stranger (never befriends) and offers "Message" for a friend', async ({
+test('a contact card opens a profile sheet: it asks a stranger (never befriends) and offers "Message" for a friend', async ({
   browser,
   baseURL,
   request,
@@ -218,14 +218,25 @@ test('a contact card asks a stranger (never befriends) and offers "Message" for 
   const cards = page.getByRole('list', { name: 'Messages' }).locator('.contact-card');
   const stranger = cards.filter({ hasText: c.nickname });
   const friend = cards.filter({ hasText: b.nickname });
-  await expect(friend.getByRole('link', { name: 'Message' })).toBeVisible();
-  await expect(friend.getByRole('button', { name: 'Add friend' })).toHaveCount(0);
-  await stranger.getByRole('button', { name: 'Add friend' }).click();
-  // A tap only asks: nobody is a friend until they say yes.
-  await expect(stranger.locator('.tag')).toHaveText('Pending');
-  await api(request, c, `/api/friends/requests/${a.id}/accept`, {});
-  // Accepted elsewhere: the card now opens the conversation with them, without a reload.
-  await expect(stranger.getByRole('link', { name: 'Message' })).toHaveAttribute('href', `/?c=${conv(a, c)}`);
+  // A card never acts on a tap: it opens the person's sheet.
   await expect(stranger.getByRole('button', { name: 'Add friend' })).toHaveCount(0);
+  const sheet = page.getByRole('dialog', { name: 'Profile' });
+  await friend.getByRole('button', { name: 'View profile' }).click();
+  await expect(sheet.getByRole('heading', { name: b.nickname })).toBeVisible();
+  await expect(sheet.getByRole('link', { name: 'Message' })).toHaveAttribute('href', `/?c=${conv(a, b)}`);
+  await expect(sheet.getByRole('button', { name: 'Add friend' })).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await expect(sheet).toBeHidden();
+
+  await stranger.getByRole('button', { name: 'View profile' }).click();
+  await expect(sheet.getByRole('heading', { name: c.nickname })).toBeVisible();
+  await expect(sheet.getByText(`@${c.username}`)).toBeVisible();
+  await sheet.getByRole('button', { name: 'Add friend' }).click();
+  // It only asks: nobody is a friend until they say yes.
+  await expect(sheet.locator('.tag')).toHaveText('Pending');
+  await api(request, c, `/api/friends/requests/${a.id}/accept`, {});
+  // Accepted elsewhere: the sheet now offers the conversation with them, without a reload.
+  await expect(sheet.getByRole('link', { name: 'Message' })).toHaveAttribute('href', `/?c=${conv(a, c)}`);
+  await expect(sheet.getByRole('button', { name: 'Add friend' })).toHaveCount(0);
   await page.context().close();
 });

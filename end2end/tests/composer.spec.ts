@@ -103,8 +103,9 @@ test('a contact card shared with a friend shows on both sides with its name', as
   const theirs = pb.getByRole('list', { name: 'Messages' }).locator('.msg.theirs[data-media="9"]');
   await expect(theirs).toContainText(c.nickname);
   await expect(theirs).toContainText('Contact card');
-  // Cy is Ann's friend, not Ben's: Ben's card offers to add him.
-  await expect(theirs.getByRole('button', { name: 'Add friend' })).toBeVisible();
+  // Cy is Ann's friend, not Ben's: Ben's card opens Cy's sheet, which offers to add him.
+  await theirs.getByRole('button', { name: 'View profile' }).click();
+  await expect(pb.getByRole('dialog', { name: 'Profile' }).getByRole('button', { name: 'Add friend' })).toBeVisible();
   await pa.context().close();
   await pb.context().close();
 });

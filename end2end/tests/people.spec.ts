@@ -3,7 +3,7 @@
 // blocked stranger can no longer message; unblocking lets them write again.
 
 import { test, expect, type Page } from '@playwright/test';
-import { PASSWORD, account, api, browserFor, conv, hydrated } from './helpers';
+import { PASSWORD, account, api, befriend, browserFor, conv, hydrated, png } from './helpers';
 
 function friendsTab(page: Page) {
   return page.getByRole('tab', { name: 'Friends' });
@@ -240,4 +240,58 @@ test('Settings lists where I am signed in, and signing one out ends that browser
   await expect(here).toHaveURL((url) => url.pathname === '/settings');
   await here.context().close();
   await there.context().close();
+});
+
+test('my new nickname, status and cropped picture reach a friend’s open chat live', async ({ browser, baseURL, request }) => {
+  const ann = await account(baseURL, 'Ann');
+  const bob = await account(baseURL, 'Bob');
+  await befriend(request, ann, bob);
+  const bobPage = await browserFor(browser, baseURL, bob);
+  await bobPage.goto(`/?c=${conv(ann, bob)}`);
+  await hydrated(bobPage);
+  const head = bobPage.locator('.conv-head');
+  await expect(head.getByRole('heading')).toHaveText(ann.nickname);
+  await expect(head.locator('img.avatar')).toHaveCount(0);
+
+  const annPage = await browserFor(browser, baseURL, ann);
+  await annPage.goto('/settings');
+  await hydrated(annPage);
+  await annPage.getByLabel('Nickname', { exact: true }).fill('Annie Two');
+  await annPage.getByLabel('Status', { exact: true }).fill('On holiday until Monday');
+  await annPage.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(annPage.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  // Bob's open conversation follows without a reload.
+  await expect(head.getByRole('heading')).toHaveText('Annie Two');
+
+  // A wide picture: the crop dialog shows it in a square window; the result is square.
+  const chooser = annPage.waitForEvent('filechooser');
+  await annPage.getByRole('button', { name: 'Change picture' }).click();
+  await (await chooser).setFiles({ name: 'wide.png', mimeType: 'image/png', buffer: png(300, 120, 200) });
+  const dialog = annPage.getByRole('dialog', { name: 'Crop your picture' });
+  await expect(dialog).toBeVisible();
+  const canvas = dialog.locator('canvas');
+  const box = (await canvas.boundingBox())!;
+  // Drag it a little and zoom in: the picture moves under the window.
+  await annPage.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await annPage.mouse.down();
+  await annPage.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2, { steps: 4 });
+  await annPage.mouse.up();
+  await dialog.getByRole('slider', { name: 'Zoom' }).fill('1.5');
+  await dialog.getByRole('button', { name: 'Use this picture' }).click();
+  await expect(dialog).toBeHidden();
+  const mine = annPage.locator('.avatar-big img.avatar');
+  await expect(mine).toHaveAttribute('src', /^\/media\//);
+  const size = await mine.evaluate(async (img: HTMLImageElement) => {
+    await img.decode();
+    return [img.naturalWidth, img.naturalHeight];
+  });
+  expect(size).toEqual([512, 512]);
+  const src = await mine.getAttribute('src');
+  await expect(head.locator('img.avatar')).toHaveAttribute('src', src!);
+  // Bob's Friends list shows the new name and status after a reload too.
+  await bobPage.reload();
+  await hydrated(bobPage);
+  await expect(bobPage.locator('.conv-head').getByRole('heading')).toHaveText('Annie Two');
+  await annPage.context().close();
+  await bobPage.context().close();
 });

@@ -300,16 +300,17 @@ test('the owner hands a group over, the new owner dissolves it; friends can be r
   await expect(panel(a.page, 'Groups')).toContainText('No groups yet.');
   await expect(pane(a.page)).toContainText('You are not in this group');
 
-  // A removes B (confirmed by a second click); both lists are empty again.
+  // A removes B from B's profile sheet (confirmed by a second click); both lists are empty
+  // again, B's without a reload.
   await tab(a.page, 'Friends').click();
   const aFriends = panel(a.page, 'Friends').getByRole('list', { name: 'Friends' });
   const friendRow = row(aFriends, `@${b.username}`);
-  await friendRow.getByRole('button', { name: 'Remove' }).click();
-  await friendRow.getByRole('button', { name: 'Remove?' }).click();
-  await expect(panel(a.page, 'Friends').getByRole('status')).toHaveText(
-    `${b.nickname} is no longer your friend.`,
-  );
+  await friendRow.getByRole('button', { name: `View profile: ${b.nickname}` }).click();
+  const sheet = a.page.getByRole('dialog', { name: 'Profile' });
+  await sheet.getByRole('button', { name: 'Remove friend' }).click();
+  await sheet.getByRole('button', { name: 'Remove?' }).click();
   await expect(panel(a.page, 'Friends')).toContainText('No friends yet.');
+  await a.page.keyboard.press('Escape');
   await b.page.goto('/?tab=friends');
   await expect(panel(b.page, 'Friends')).toContainText('No friends yet.');
 

@@ -131,6 +131,8 @@ pub trait PeopleApi: Send + Sync + 'static {
     async fn privacy(&self, me: UserId) -> Result<Privacy, ApiError>;
     /// Changes my privacy settings.
     async fn set_privacy(&self, me: UserId, change: PrivacyChange) -> Result<Privacy, ApiError>;
+    /// A person's profile as I may see it (404 for someone who blocked me).
+    async fn profile(&self, me: UserId, id: UserId) -> Result<User, ApiError>;
     /// Changes my nickname, avatar or status line; everyone who sees me is told live.
     async fn update_profile(&self, me: UserId, change: UpdateMeRequest) -> Result<User, ApiError>;
 }

@@ -79,6 +79,12 @@ pub async fn my_privacy() -> Result<Privacy, ApiError> {
     as_user(|b, me| async move { b.privacy(me.id).await }).await
 }
 
+/// A person's profile (a contact card's sheet).
+#[server(prefix = "/sfn", endpoint = "user_profile")]
+pub async fn user_profile(id: UserId) -> Result<User, ApiError> {
+    as_user(move |b, me| async move { b.profile(me.id, id).await }).await
+}
+
 /// Changes my nickname, avatar or status line (`None` leaves one as it is).
 #[server(prefix = "/sfn", endpoint = "update_profile")]
 pub async fn update_profile(

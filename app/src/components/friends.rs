@@ -3,13 +3,11 @@
 
 use super::add_friend::AddFriendDialog;
 use super::basics::Avatar;
-use super::confirm::ConfirmButton;
 use super::dialog::Modal;
-use super::notice::{Notice, NoticeLine, NoticeText};
+use super::notice::{Notice, NoticeLine};
 use super::requests::RequestsSection;
 use super::shell::use_shell;
 use super::sidebar::conv_href;
-use crate::api::social::remove_friend;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::protocol::{Conv, Friend};
 use crate::ws::use_socket;
@@ -25,23 +23,6 @@ pub fn FriendsPanel() -> impl IntoView {
     let i18n = use_i18n();
     let notice = RwSignal::new(None::<Notice>);
     let adding = RwSignal::new(false);
-    let remove = Action::new(move |friend: &Friend| {
-        let friend = friend.clone();
-        async move {
-            match remove_friend(friend.user.id).await {
-                Ok(()) => {
-                    let text = NoticeText::fill(
-                        td_string!(i18n.get_locale_untracked(), friend_removed),
-                        &[("name", friend.user.nickname)],
-                    );
-                    notice.set(Notice::ok(text));
-                    friends.refetch();
-                }
-                Err(e) => notice.set(Notice::failed(e)),
-            }
-        }
-    });
-    let removing = remove.pending();
 
     view! {
         <div class="panel-actions">
@@ -63,12 +44,7 @@ pub fn FriendsPanel() -> impl IntoView {
                         list.sort_by_cached_key(|f| (!f.online, f.user.nickname.to_lowercase()));
                         view! {
                             <ul class="list" aria-label=move || td_string!(i18n.get_locale(), friends)>
-                                {list.into_iter().map(|friend| view! {
-                                    <FriendRow friend=friend.clone() pending=removing
-                                        on_remove=Callback::new(move |()| {
-                                            remove.dispatch(friend.clone());
-                                        })/>
-                                }).collect_view()}
+                                {list.into_iter().map(|friend| view! { <FriendRow friend/> }).collect_view()}
                             </ul>
                         }.into_any()
                     }
@@ -85,20 +61,23 @@ pub fn FriendsPanel() -> impl IntoView {
     .into_any()
 }
 
-/// One friend: avatar with a presence dot, names, and the remove button.
+/// One friend: avatar with a presence dot, name and status line (or username), and the
+/// button that opens their profile sheet.
 #[component]
-fn FriendRow(
-    friend: Friend,
-    #[prop(into)] pending: Signal<bool>,
-    on_remove: Callback<()>,
-) -> impl IntoView {
+fn FriendRow(friend: Friend) -> impl IntoView {
     let Friend { user, online } = friend;
     let id = user.id;
     let shell = use_shell();
     let me = shell.map(|s| s.me);
     let socket = use_socket();
     let nickname = user.nickname.clone();
-    let username = user.username.clone();
+    let sheet_name = user.nickname.clone();
+    // A status line says more than the username, which the profile sheet shows anyway.
+    let line = if user.status.is_empty() {
+        view! { "@"<bdi>{user.username.clone()}</bdi> }.into_any()
+    } else {
+        view! { <bdi class="status-line">{user.status.clone()}</bdi> }.into_any()
+    };
     let i18n = use_i18n();
     // What we last heard, live or from the list; nothing while disconnected, when it may be
     // stale.
@@ -129,14 +108,14 @@ fn FriendRow(
                     <span class="sr-only">{t!(i18n, send_message)}": "</span>
                     <span class="nickname"><bdi>{nickname}</bdi></span>
                     <span class="username">
-                        "@"<bdi>{username}</bdi><span class="sr-only">", "{presence}</span>
+                        {line}<span class="sr-only">", "{presence}</span>
                     </span>
                 </span>
             </a>
-            <ConfirmButton label=Signal::derive(move || td_string!(i18n.get_locale(), remove).to_owned())
-                confirm=Signal::derive(move || td_string!(i18n.get_locale(), remove_confirm).to_owned())
-                pending on_confirm=on_remove
-                class="small secondary danger"/>
+            // Remove, Block and the rest live on the profile sheet, so the row is all name.
+            <button type="button" class="icon more" title=move || td_string!(i18n.get_locale(), view_profile)
+                aria-label=move || format!("{}: {}", td_string!(i18n.get_locale(), view_profile), sheet_name)
+                on:click=move |_| { if let Some(s) = shell { s.profile.set(Some(id)); } }>"⋯"</button>
         </li>
     }
 }

@@ -4,14 +4,12 @@
 //! `javascript:` link can never render, even from an old or foreign row.
 
 use super::lightbox::{FullImage, LightboxContext};
-use super::sidebar::conv_href;
-use crate::api::people::ask_friend;
 use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::ids::UserId;
 use crate::locale::{clock_time, use_clock};
 use crate::protocol::body::Media;
 use crate::protocol::frame::Frame;
-use crate::protocol::{is_allowed_url, Conv, User};
+use crate::protocol::{is_allowed_url, User};
 use crate::state::upload::{fit, voice_width};
 use leptos::{html, prelude::*};
 
@@ -655,7 +653,7 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
         Some(Media::Contact) => {
             let id = f.content.parse::<i64>().ok().map(UserId);
             let name = if f.memo.is_empty() { f.content.clone() } else { f.memo.clone() };
-            let action = id.filter(|id| *id != me).map(|id| view! { <ContactAction id me/> });
+            let action = id.filter(|id| *id != me).map(|id| view! { <ContactAction id/> });
             view! {
                 <div class="contact-card">
                     {match safe(&f.pic) {
@@ -683,60 +681,18 @@ fn content(locale: Locale, f: &Frame, me: UserId) -> AnyView {
     }
 }
 
-/// A contact card's action: "Message" for a friend, "Pending" once asked, "Add friend" (a
-/// request, never a friendship by itself) for anyone else. Decided from my friends and
-/// requests lists, inside a transition so the server's HTML and the hydrated page agree.
+/// A contact card's one action: open the person's profile sheet, where Message, Add friend
+/// (a request) and Block are; a stray tap on a card never acts by itself.
 #[component]
-fn ContactAction(id: UserId, me: UserId) -> impl IntoView {
+fn ContactAction(id: UserId) -> impl IntoView {
     let Some(shell) = super::shell::use_shell() else {
         return ().into_any();
     };
-    let (friends, requests) = (shell.friends, shell.requests);
     let i18n = use_i18n();
-    let add = Action::new(move |_: &()| async move {
-        let outcome = ask_friend(id, None).await;
-        if outcome.is_ok() {
-            friends.refetch();
-            requests.refetch();
-        }
-        outcome
-    });
-    let message = Conv::private(me, id).map(|c| {
-        view! { <a class="small-link" href=conv_href(c)>{t!(i18n, send_message)}</a> }
-    });
     view! {
-        <Transition fallback=|| ()>
-            {move || {
-                let message = message.clone();
-                Suspend::new(async move {
-                    let is_friend = friends
-                        .await
-                        .is_ok_and(|list| list.iter().any(|f| f.user.id == id));
-                    let asked = requests
-                        .await
-                        .is_ok_and(|r| r.outgoing.iter().any(|o| o.user.id == id));
-                    if is_friend {
-                        message.into_any()
-                    } else if asked {
-                        view! { <span class="tag">{t!(i18n, request_pending)}</span> }.into_any()
-                    } else {
-                        view! {
-                            <button type="button" class="small" disabled=move || add.pending().get()
-                                on:click=move |_| { add.dispatch(()); }>
-                                {t!(i18n, add_friend)}
-                            </button>
-                            {move || match add.value().get() {
-                                Some(Err(error)) => Some(view! {
-                                    <span class="form-error" role="alert"><super::basics::ErrorText error/></span>
-                                }),
-                                _ => None,
-                            }}
-                        }
-                        .into_any()
-                    }
-                })
-            }}
-        </Transition>
+        <button type="button" class="small secondary" on:click=move |_| shell.profile.set(Some(id))>
+            {t!(i18n, view_profile)}
+        </button>
     }
     .into_any()
 }

@@ -47,6 +47,8 @@ pub struct ShellContext {
     /// Presence heard live since the friends list was fetched (cmd 13), newest per friend;
     /// emptied when the list is fetched again after a reconnect.
     pub presence: RwSignal<HashMap<UserId, bool>>,
+    /// Whose profile sheet is open (contact cards and friend rows open it).
+    pub profile: RwSignal<Option<UserId>>,
 }
 
 /// The shell's shared state, or `None` outside the chat shell. A component that gets `None`

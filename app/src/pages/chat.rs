@@ -8,7 +8,8 @@ use crate::api::social::{list_friends, list_groups};
 use crate::api::{current_user, Logout};
 use crate::components::{
     go_to, shell_href, use_open_conv, Avatar, ChatsPanel, ConversationPane, ErrorText,
-    FriendsPanel, GroupPane, GroupsPanel, GroupsResource, LanguageSwitch, Notice, ShellContext,
+    FriendsPanel, GroupPane, GroupsPanel, GroupsResource, LanguageSwitch, Notice, ProfileSheet,
+    ShellContext,
     SidebarTabs, Tab,
 };
 use crate::i18n::{t, td_string, use_i18n};
@@ -119,6 +120,7 @@ fn ChatShell(user: User) -> impl IntoView {
         open_group,
         group_notice: RwSignal::new(None::<Notice>),
         presence,
+        profile: RwSignal::new(None),
     });
     // Lists change live: a friend made or lost, a member come or gone, a group handed over
     // or dissolved, anywhere, reach this tab without a reload.
@@ -212,6 +214,7 @@ fn ChatShell(user: User) -> impl IntoView {
                     None => view! { <GroupPane/> }.into_any(),
                 }}
             </section>
+            <ProfileSheet/>
         </div>
     }
 }

@@ -191,6 +191,10 @@ impl PeopleApi for AppState {
         Ok(self.people.set_privacy(me, change).await?)
     }
 
+    async fn profile(&self, me: UserId, id: UserId) -> Result<User, ApiError> {
+        Ok(self.people.profile(me, id).await?)
+    }
+
     async fn update_profile(&self, me: UserId, change: UpdateMeRequest) -> Result<User, ApiError> {
         Ok(self.people.update_profile(me, change).await?)
     }

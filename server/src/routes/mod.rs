@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
             get(people::privacy).patch(people::set_privacy),
         )
         .route("/api/users/search", get(people::search_users))
+        .route("/api/users/{id}", get(people::profile))
         .route(
             "/api/friends",
             get(social::friends).post(people::ask_friend),

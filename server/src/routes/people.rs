@@ -24,6 +24,16 @@ pub async fn search_users(
     Ok(ApiJson(state.people.search(me.user.id, &query.q).await?))
 }
 
+/// `GET /api/users/{id}` -> that person's profile (404 for nobody, or for someone who
+/// blocked me).
+pub async fn profile(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<ApiJson<User>, AppError> {
+    Ok(ApiJson(state.people.profile(me.user.id, UserId(id)).await?))
+}
+
 /// `POST /api/friends {user_id, note?}` -> 202 `{status: "pending"}`, or 201
 /// `{status: "friends", friend}` when they had asked me first.
 pub async fn ask_friend(

@@ -227,8 +227,20 @@ impl People {
         Ok(self.store.blocked_users(me).await?)
     }
 
-    /// Finds users: the exact username always (unless a block stands between us), a part
-    /// of a name only for people who chose to be discoverable; a page at most.
+    /// A person's profile as `me` may see it (a contact card's sheet): 404 for nobody, and
+    /// for someone who blocked me.
+    pub async fn profile(&self, me: UserId, id: UserId) -> Result<User, AppError> {
+        let user = self.store.user(id).await?.ok_or_else(no_such_user)?;
+        // Whoever blocked me is as unfindable here as in search; whom I blocked I still
+        // see, to unblock them.
+        let (_, they_blocked_me) = self.store.blocks_between(me, id).await?;
+        if they_blocked_me && me != id {
+            return Err(no_such_user());
+        }
+        Ok(user)
+    }
+
+    /// Whom `q` finds for `me` (docs/api.md, "Accounts").
     pub async fn search(&self, me: UserId, q: &str) -> Result<Vec<User>, AppError> {
         let q = q.trim();
         if q.is_empty() || q.chars().count() > 64 {

@@ -759,3 +759,37 @@ async fn a_profile_change_reaches_my_devices_friends_and_group_mates_at_once_and
     let me = get_json(&srv, &ann, "/api/me").await;
     assert_eq!(me["status"], "s18");
 }
+
+#[tokio::test]
+async fn a_profile_is_seen_by_anyone_signed_in_but_not_by_whom_its_owner_blocked() {
+    let srv = common::spawn().await;
+    let ann = person(&srv, "ann").await;
+    let bob = person(&srv, "bob").await;
+    let (status, _) = ann
+        .json(&srv, Method::PATCH, "/api/me", Some(json!({"status": "Back at 3"})))
+        .await;
+    assert_eq!(status, 200);
+    let path = format!("/api/users/{}", ann.id);
+    let (status, body) = bob.json(&srv, Method::GET, &path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!((body["id"].as_i64(), body["status"].as_str()), (Some(ann.id), Some("Back at 3")));
+
+    // Ann blocks Bob: he can no longer see her; she still sees him (to unblock).
+    let (status, _) = ann
+        .json(&srv, Method::PUT, &format!("/api/blocks/{}", bob.id), None)
+        .await;
+    assert!(status == 200 || status == 204, "{status}");
+    let res = api(&srv, &bob, Method::GET, &path, None).await;
+    expect_error(res, 404, "not_found").await;
+    let (status, _) = ann
+        .json(&srv, Method::GET, &format!("/api/users/{}", bob.id), None)
+        .await;
+    assert_eq!(status, 200);
+
+    let res = api(&srv, &bob, Method::GET, "/api/users/999999", None).await;
+    expect_error(res, 404, "not_found").await;
+    let res = api(&srv, &bob, Method::GET, "/api/users/x", None).await;
+    expect_error(res, 400, "invalid_body").await;
+    let res = common::client().get(srv.url(&path)).send().await.unwrap();
+    expect_error(res, 401, "unauthorized").await;
+}
