@@ -16,9 +16,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AnalyserNode, AudioContext, Blob, BlobEvent, BlobPropertyBag, CanvasRenderingContext2d,
     DomException, EventTarget, FormData, HtmlCanvasElement, HtmlImageElement, HtmlMediaElement,
-    HtmlVideoElement,
-    MediaRecorder, MediaRecorderOptions, MediaStream, MediaStreamConstraints, MediaStreamTrack,
-    ProgressEvent, Url, XmlHttpRequest,
+    HtmlVideoElement, MediaRecorder, MediaRecorderOptions, MediaStream, MediaStreamConstraints,
+    MediaStreamTrack, ProgressEvent, Url, XmlHttpRequest,
 };
 
 /// Why the camera or the microphone could not be used.
@@ -360,8 +359,17 @@ pub fn crop_square(w: f64, h: f64, zoom: f64, cx: f64, cy: f64) -> (f64, f64, f6
 }
 
 /// Draws the square of `img` that [`crop_square`] picks onto `canvas`, filling it.
-pub fn draw_square(canvas: &HtmlCanvasElement, img: &HtmlImageElement, zoom: f64, cx: f64, cy: f64) {
-    let (w, h) = (f64::from(img.natural_width()), f64::from(img.natural_height()));
+pub fn draw_square(
+    canvas: &HtmlCanvasElement,
+    img: &HtmlImageElement,
+    zoom: f64,
+    cx: f64,
+    cy: f64,
+) {
+    let (w, h) = (
+        f64::from(img.natural_width()),
+        f64::from(img.natural_height()),
+    );
     let (side, x, y) = crop_square(w, h, zoom, cx, cy);
     let out = f64::from(canvas.width());
     let Some(ctx) = canvas
@@ -379,7 +387,13 @@ pub fn draw_square(canvas: &HtmlCanvasElement, img: &HtmlImageElement, zoom: f64
 }
 
 /// The square of `img` as a `px`-pixel JPEG (what becomes an avatar).
-pub async fn square_jpeg(img: &HtmlImageElement, px: u32, zoom: f64, cx: f64, cy: f64) -> Option<Blob> {
+pub async fn square_jpeg(
+    img: &HtmlImageElement,
+    px: u32,
+    zoom: f64,
+    cx: f64,
+    cy: f64,
+) -> Option<Blob> {
     let canvas: HtmlCanvasElement = document()?.create_element("canvas").ok()?.dyn_into().ok()?;
     canvas.set_width(px);
     canvas.set_height(px);

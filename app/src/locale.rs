@@ -425,11 +425,26 @@ mod tests {
         let min = 60_000;
         assert_eq!(seen_time(Locale::en, now - 20_000, now, 0), "just now");
         assert_eq!(seen_time(Locale::en, now - 12 * min, now, 0), "12 min ago");
-        assert_eq!(seen_time(Locale::zh_CN, now - 12 * min, now, 0), "12 分钟前");
-        assert_eq!(seen_time(Locale::en, now - 3 * 60 * min, now, 0), "today 09:00");
-        assert_eq!(seen_time(Locale::zh_CN, now - 3 * 60 * min, now, 480), "今天 17:00");
-        assert_eq!(seen_time(Locale::en, now - 24 * 60 * min, now, 0), "yesterday 12:00");
-        assert_eq!(seen_time(Locale::en, now - 30 * 24 * 60 * min, now, 0), "Nov 3");
+        assert_eq!(
+            seen_time(Locale::zh_CN, now - 12 * min, now, 0),
+            "12 分钟前"
+        );
+        assert_eq!(
+            seen_time(Locale::en, now - 3 * 60 * min, now, 0),
+            "today 09:00"
+        );
+        assert_eq!(
+            seen_time(Locale::zh_CN, now - 3 * 60 * min, now, 480),
+            "今天 17:00"
+        );
+        assert_eq!(
+            seen_time(Locale::en, now - 24 * 60 * min, now, 0),
+            "yesterday 12:00"
+        );
+        assert_eq!(
+            seen_time(Locale::en, now - 30 * 24 * 60 * min, now, 0),
+            "Nov 3"
+        );
     }
 
     #[test]

@@ -181,7 +181,11 @@ test('on a phone the top bar leaves a conversation alone, and Log out lives in S
   await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
   await expect(page.locator('.topbar')).toBeHidden();
   await page.goto('/settings');
+  await hydrated(page);
+  // Among other settings, Log out asks once more.
   await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/settings');
+  await page.getByRole('button', { name: 'Log out?' }).click();
   await expect(page).toHaveURL((url) => url.pathname === '/login');
   await context.close();
 });
@@ -293,5 +297,40 @@ test('my new nickname, status and cropped picture reach a friend’s open chat l
   await hydrated(bobPage);
   await expect(bobPage.locator('.conv-head').getByRole('heading')).toHaveText('Annie Two');
   await annPage.context().close();
+  await bobPage.context().close();
+});
+
+test('deleting my account: the password, a second click, and my friend sees “Deleted user” live', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const ann = await account(baseURL, 'Ann');
+  const bob = await account(baseURL, 'Bob');
+  await befriend(request, ann, bob);
+  await api(request, ann, `/api/conversations/${conv(ann, bob)}/messages`, { cid: 'bye1', media: 1, content: 'so long' });
+  const bobPage = await browserFor(browser, baseURL, bob);
+  await bobPage.goto(`/?c=${conv(ann, bob)}`);
+  await hydrated(bobPage);
+  await expect(bobPage.locator('.conv-head').getByRole('heading')).toHaveText(ann.nickname);
+
+  const page = await browserFor(browser, baseURL, ann);
+  await page.goto('/settings');
+  await hydrated(page);
+  const zone = page.locator('section.danger-zone');
+  await zone.getByLabel('Current password').fill('wrong-horse-00');
+  await zone.getByRole('button', { name: 'Delete my account' }).click();
+  await zone.getByRole('button', { name: 'Delete for good?' }).click();
+  await expect(zone.getByRole('alert')).toBeVisible();
+  await expect(page).toHaveURL((url) => url.pathname === '/settings');
+
+  await zone.getByLabel('Current password').fill(PASSWORD);
+  await zone.getByRole('button', { name: 'Delete my account' }).click();
+  await zone.getByRole('button', { name: 'Delete for good?' }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/login');
+  // Bob's open conversation keeps the message, under the tombstone's name.
+  await expect(bobPage.locator('.conv-head').getByRole('heading')).toHaveText('Deleted user');
+  await expect(bobPage.getByRole('list', { name: 'Messages' }).getByText('so long')).toBeVisible();
+  await page.context().close();
   await bobPage.context().close();
 });

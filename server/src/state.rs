@@ -12,7 +12,11 @@ use crate::rules::chat::Chat;
 use crate::rules::people::People;
 use crate::rules::social::Social;
 use crate::rules::throttle::{LoginThrottle, RegisterThrottle};
+use crate::store::erase::DELETED_NAME;
 use crate::store::{SocialChange, Store};
+use app::error::ErrorCode;
+use app::protocol::frame::{Cmd, Frame};
+use app::protocol::User;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -76,6 +80,37 @@ impl AppState {
             self.delivery.close_session(hash);
         }
         Ok(ended.len())
+    }
+
+    /// Deletes `me`'s account once `password` proves it is them: friends and groups are told
+    /// (owned groups pass to their longest-standing member), everyone who sees `me` is sent
+    /// the tombstone's profile, the uploads and their files go, and every session ends with
+    /// its sockets on every node. The messages stay, under "Deleted user".
+    pub async fn delete_account(&self, me: &User, password: String) -> Result<(), AppError> {
+        self.accounts.confirm_password(me.id, password).await?;
+        // Told before the friendships and memberships that make them an audience end.
+        let audience = self.store.profile_audience(me.id).await?;
+        self.social.depart(me).await?;
+        let Some(erased) = self
+            .store
+            .erase_account(me.id, crate::clock::now_ms())
+            .await?
+        else {
+            return Err(AppError::code(ErrorCode::Unauthorized));
+        };
+        let frame = Frame {
+            cmd: Cmd::Profile.code(),
+            userid: me.id.0,
+            memo: DELETED_NAME.to_owned(),
+            ..Frame::default()
+        };
+        self.delivery.publish(&audience, &frame, None);
+        for hash in &erased.sessions {
+            self.delivery.close_session(hash);
+        }
+        self.media.storage().delete(&erased.media).await;
+        tracing::info!(user = %me.id, uploads = erased.media.len(), "account deleted");
+        Ok(())
     }
 
     /// Changes the password of the session `token`'s user and ends every other session of

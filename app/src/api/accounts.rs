@@ -85,3 +85,13 @@ pub async fn my_sessions() -> Result<Vec<crate::protocol::SessionInfo>, ApiError
 pub async fn end_sessions(id: Option<i64>) -> Result<(), ApiError> {
     with_request(move |b, parts| async move { b.end_sessions(&parts, id).await }).await
 }
+
+/// Deletes my account (my password proves it is me) and clears the session cookie.
+#[server(prefix = "/sfn", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), ApiError> {
+    with_request(move |b, parts| async move {
+        set_cookie(b.delete_account(&parts, password).await?);
+        Ok(())
+    })
+    .await
+}

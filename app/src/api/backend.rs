@@ -9,7 +9,8 @@ use crate::protocol::people::{
 };
 use crate::protocol::{
     ChangePasswordRequest, Conv, ConversationSummary, CreateGroupRequest, Friend, Group,
-    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, SessionInfo, UpdateMeRequest, User,
+    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, SessionInfo, UpdateMeRequest,
+    User,
 };
 use http::request::Parts;
 use http::HeaderValue;
@@ -39,6 +40,9 @@ pub trait Backend: SocialApi + PeopleApi + ChatApi + Send + Sync + 'static {
         req: &Parts,
         body: ChangePasswordRequest,
     ) -> Result<(), ApiError>;
+    /// Deletes the request's user's account (the password proves it); returns the
+    /// `Set-Cookie` value that clears the session cookie.
+    async fn delete_account(&self, req: &Parts, password: String) -> Result<HeaderValue, ApiError>;
     /// The request's user's live sessions, the asking one marked.
     async fn sessions(&self, req: &Parts) -> Result<Vec<SessionInfo>, ApiError>;
     /// Ends one of the request's user's sessions (`None`: every one but the asking one);

@@ -128,8 +128,11 @@ fn Sheet(user: User, standing: Standing) -> impl IntoView {
     let message = Conv::private(shell.me, id).map(|c| {
         view! { <a class="button" href=conv_href(c) on:click=move |_| shell.profile.set(None)>{t!(i18n, send_message)}</a> }
     });
-    let status = (!user.status.is_empty()).then(|| view! { <p class="profile-status"><bdi>{user.status.clone()}</bdi></p> });
-    let label = move |f: fn(crate::i18n::Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
+    let status = (!user.status.is_empty())
+        .then(|| view! { <p class="profile-status"><bdi>{user.status.clone()}</bdi></p> });
+    let label = move |f: fn(crate::i18n::Locale) -> &'static str| {
+        Signal::derive(move || f(i18n.get_locale()).to_owned())
+    };
     let actions = match standing {
         Standing::Me => view! { <a class="button secondary" href="/settings">{t!(i18n, open_settings)}</a> }.into_any(),
         Standing::Friend => view! {

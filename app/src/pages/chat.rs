@@ -9,8 +9,7 @@ use crate::api::{current_user, Logout};
 use crate::components::{
     go_to, shell_href, use_open_conv, Avatar, ChatsPanel, ConversationPane, ErrorText,
     FriendsPanel, GroupPane, GroupsPanel, GroupsResource, LanguageSwitch, Notice, ProfileSheet,
-    ShellContext,
-    SidebarTabs, Tab,
+    ShellContext, SidebarTabs, Tab,
 };
 use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::GroupId;

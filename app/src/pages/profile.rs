@@ -30,24 +30,26 @@ pub fn ProfileSection(
     let status = RwSignal::new(user.status.clone());
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
-    let save = Action::new(move |change: &(Option<String>, Option<String>, Option<String>)| {
-        let (nick, avatar, line) = change.clone();
-        async move {
-            match update_profile(nick, avatar, line).await {
-                Ok(user) => {
-                    nickname.set(user.nickname.clone());
-                    status.set(user.status.clone());
-                    me.set(user);
-                    error.set(None);
-                    saved.set(true);
-                }
-                Err(e) => {
-                    error.set(Some(e));
-                    saved.set(false);
+    let save = Action::new(
+        move |change: &(Option<String>, Option<String>, Option<String>)| {
+            let (nick, avatar, line) = change.clone();
+            async move {
+                match update_profile(nick, avatar, line).await {
+                    Ok(user) => {
+                        nickname.set(user.nickname.clone());
+                        status.set(user.status.clone());
+                        me.set(user);
+                        error.set(None);
+                        saved.set(true);
+                    }
+                    Err(e) => {
+                        error.set(Some(e));
+                        saved.set(false);
+                    }
                 }
             }
-        }
-    });
+        },
+    );
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         save.dispatch((
@@ -195,7 +197,10 @@ fn CropBody(
         drag.set_value(Some((x, y)));
         #[cfg(feature = "hydrate")]
         if let Some(Some(img)) = image.get_untracked() {
-            let (w, h) = (f64::from(img.natural_width()), f64::from(img.natural_height()));
+            let (w, h) = (
+                f64::from(img.natural_width()),
+                f64::from(img.natural_height()),
+            );
             let (side, _, _) = crate::capture::crop_square(w, h, zoom.get_untracked(), 0.5, 0.5);
             // One preview pixel is `side / PREVIEW_PX` picture pixels; moving the picture
             // right moves the window left.

@@ -2,15 +2,15 @@
 //! and find me, and the people I blocked. Reached by clicking my own name in the top bar;
 //! on a phone "Log out" lives here. Anonymous visitors are sent to `/login` by the server.
 
-use crate::api::accounts::{change_password, end_sessions, my_sessions};
+use super::profile::ProfileSection;
+use crate::api::accounts::{change_password, delete_account, end_sessions, my_sessions};
 use crate::api::people::{blocked_users, my_privacy, set_privacy, unblock_user};
 use crate::api::{current_user, Logout};
-use super::profile::ProfileSection;
 use crate::components::{go_to, Avatar, ErrorText, LanguageSwitch};
 use crate::error::ApiError;
 use crate::i18n::{t, td_string, use_i18n};
-use crate::protocol::people::{Privacy, PrivacyChange, RequestsFrom};
 use crate::locale::{seen_time, use_clock};
+use crate::protocol::people::{Privacy, PrivacyChange, RequestsFrom};
 use crate::protocol::{SessionInfo, User};
 use crate::theme::{apply_theme, current_theme, Theme};
 use leptos::{ev::SubmitEvent, prelude::*};
@@ -43,9 +43,16 @@ pub fn SettingsPage() -> impl IntoView {
 fn Settings(user: User) -> impl IntoView {
     let i18n = use_i18n();
     let logout = ServerAction::<Logout>::new();
+    // Log out asks once more ("Log out?"), as it sits among other settings; without
+    // script the form simply posts.
+    let armed = RwSignal::new(false);
     let on_logout = move |ev: SubmitEvent| {
         ev.prevent_default();
-        logout.dispatch(Logout {});
+        if armed.get_untracked() {
+            logout.dispatch(Logout {});
+        } else {
+            armed.set(true);
+        }
     };
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
@@ -64,8 +71,14 @@ fn Settings(user: User) -> impl IntoView {
                 <div class="profile-line">
                     <span class="grow username">"@"<bdi>{username}</bdi></span>
                     <form method="post" action="/logout" on:submit=on_logout>
-                        <button type="submit" class="secondary small" disabled=move || logout.pending().get()>
-                            {t!(i18n, log_out)}
+                        <button type="submit" class="secondary small" class:armed=move || armed.get()
+                            disabled=move || logout.pending().get()
+                            on:blur=move |_| armed.set(false)>
+                            {move || if armed.get() {
+                                td_string!(i18n.get_locale(), log_out_confirm)
+                            } else {
+                                td_string!(i18n.get_locale(), log_out)
+                            }}
                         </button>
                     </form>
                 </div>
@@ -82,6 +95,7 @@ fn Settings(user: User) -> impl IntoView {
             <SessionsSection/>
             <PrivacySection/>
             <BlockedSection/>
+            <DeleteAccountSection/>
         </main>
     }
 }
@@ -203,7 +217,14 @@ fn SessionsSection() -> impl IntoView {
         };
         let when = move || {
             let seen = clock
-                .map(|c| seen_time(i18n.get_locale(), s.last_used_at, c.now_ms.get(), c.offset_min.get()))
+                .map(|c| {
+                    seen_time(
+                        i18n.get_locale(),
+                        s.last_used_at,
+                        c.now_ms.get(),
+                        c.offset_min.get(),
+                    )
+                })
                 .unwrap_or_default();
             td_string!(i18n.get_locale(), session_last_used).replace("{when}", &seen)
         };
@@ -262,6 +283,56 @@ fn SessionsSection() -> impl IntoView {
                 Some(Err(e)) => Some(view! { <p class="form-error" role="alert"><ErrorText error=e/></p> }),
                 _ => None,
             }}
+        </section>
+    }
+}
+
+/// Deleting my account: my password, then a second click. Friends and groups are told;
+/// my messages stay, under "Deleted user".
+#[component]
+fn DeleteAccountSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let password = RwSignal::new(String::new());
+    let armed = RwSignal::new(false);
+    let delete = Action::new(move |_: &()| async move {
+        let done = delete_account(password.get_untracked()).await;
+        if done.is_ok() {
+            go_to("/login");
+        }
+        done
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if armed.get_untracked() {
+            armed.set(false);
+            delete.dispatch(());
+        } else {
+            armed.set(true);
+        }
+    };
+    view! {
+        <section class="settings-card danger-zone" aria-labelledby="s-delete">
+            <h2 id="s-delete">{t!(i18n, delete_account_title)}</h2>
+            <p class="muted-line">{t!(i18n, delete_account_hint)}</p>
+            <form class="password-form" on:submit=on_submit>
+                <label>
+                    <span>{t!(i18n, current_password)}</span>
+                    <input type="password" required maxlength="1024" autocomplete="current-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| { armed.set(false); password.set(event_target_value(&ev)); }/>
+                </label>
+                {move || match delete.value().get() {
+                    Some(Err(error)) => Some(view! { <p class="form-error" role="alert"><ErrorText error/></p> }),
+                    _ => None,
+                }}
+                <button type="submit" class="danger" disabled=move || delete.pending().get()>
+                    {move || if armed.get() {
+                        td_string!(i18n.get_locale(), delete_account_confirm)
+                    } else {
+                        td_string!(i18n.get_locale(), delete_account)
+                    }}
+                </button>
+            </form>
         </section>
     }
 }

@@ -297,7 +297,9 @@ mod tests {
     #[test]
     fn a_profile_change_decodes_and_needs_its_user() {
         assert_eq!(
-            ServerEvent::decode(r#"{"cmd":18,"userid":7,"memo":"Ann","pic":"/media/a","content":"away"}"#),
+            ServerEvent::decode(
+                r#"{"cmd":18,"userid":7,"memo":"Ann","pic":"/media/a","content":"away"}"#
+            ),
             Some(ServerEvent::Profile {
                 user: UserId(7),
                 nickname: "Ann".into(),

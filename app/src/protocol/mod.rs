@@ -99,6 +99,13 @@ pub struct UpdateMeRequest {
     pub status: Option<String>,
 }
 
+/// `DELETE /api/me` body: deleting my account needs my password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteAccountRequest {
+    /// My password.
+    pub password: String,
+}
+
 /// One of my login sessions, as `GET /api/me/sessions` lists them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {

@@ -101,7 +101,7 @@ mod tests {
             username: format!("u{id}"),
             nickname: nickname.into(),
             avatar: String::new(),
-        status: String::new(),
+            status: String::new(),
         }
     }
 

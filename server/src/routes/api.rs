@@ -99,13 +99,27 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `DELETE /api/me {password}` -> 204 and a cookie-clearing `Set-Cookie`: the account is
+/// deleted (docs/api.md, "Accounts").
+pub async fn delete_me(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiJson(body): ApiJson<app::protocol::DeleteAccountRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    state.delete_account(&me.user, body.password).await?;
+    let clear = clear_session_cookie(&state.config)?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]))
+}
+
 /// `GET /api/me/sessions` -> my live sessions, most recently used first, the asking one
 /// marked `current`.
 pub async fn sessions(
     State(state): State<AppState>,
     me: CurrentUser,
 ) -> Result<ApiJson<Vec<SessionInfo>>, AppError> {
-    Ok(ApiJson(state.accounts.sessions(me.user.id, &me.token).await?))
+    Ok(ApiJson(
+        state.accounts.sessions(me.user.id, &me.token).await?,
+    ))
 }
 
 /// `DELETE /api/me/sessions/{id}` -> 204: that session ends and its sockets close on every

@@ -12,7 +12,8 @@ use app::protocol::people::{
 };
 use app::protocol::{
     ChangePasswordRequest, Conv, ConversationSummary, CreateGroupRequest, Friend, Group,
-    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, SessionInfo, UpdateMeRequest, User,
+    LoginRequest, Member, MyGroup, OpenConversation, RegisterRequest, SessionInfo, UpdateMeRequest,
+    User,
 };
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
@@ -49,6 +50,12 @@ impl Backend for AppState {
         Ok(self
             .change_password(user.id, &token, body.current, body.new)
             .await?)
+    }
+
+    async fn delete_account(&self, req: &Parts, password: String) -> Result<HeaderValue, ApiError> {
+        let (user, _) = self.session_of(req).await?;
+        AppState::delete_account(self, &user, password).await?;
+        Ok(clear_session_cookie(&self.config)?)
     }
 
     async fn sessions(&self, req: &Parts) -> Result<Vec<SessionInfo>, ApiError> {

@@ -63,7 +63,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/register", post(api::register))
         .route("/api/login", post(api::login))
         .route("/api/logout", post(api::logout))
-        .route("/api/me", get(api::me).patch(api::update_me))
+        .route(
+            "/api/me",
+            get(api::me).patch(api::update_me).delete(api::delete_me),
+        )
         .route("/api/me/password", post(api::change_password))
         .route(
             "/api/me/sessions",

@@ -363,7 +363,11 @@ impl Accounts {
 
     /// Ends every session of `me` but the one of `token`; returns their token hashes,
     /// whose sockets the caller closes.
-    pub async fn end_other_sessions(&self, me: UserId, token: &str) -> Result<Vec<String>, AppError> {
+    pub async fn end_other_sessions(
+        &self,
+        me: UserId,
+        token: &str,
+    ) -> Result<Vec<String>, AppError> {
         let ended = self
             .store
             .end_other_sessions(me, &token_hash(token))
@@ -375,6 +379,31 @@ impl Accounts {
     /// Ends the session of `token`, wherever it is used.
     pub async fn logout(&self, token: &str) -> Result<(), AppError> {
         self.store.delete_session(&token_hash(token)).await?;
+        Ok(())
+    }
+
+    /// Checks that `password` is `me`'s, before a change that needs it (a new password,
+    /// deleting the account): 403 `wrong_password` if not; at most [`PASSWORD_TRIES`]
+    /// attempts per account per quarter hour, then 429, so it cannot be guessed through here.
+    pub async fn confirm_password(&self, me: UserId, password: String) -> Result<(), AppError> {
+        if password.is_empty() || password.chars().count() > 1024 {
+            return Err(ApiError::invalid(Field::Password).into());
+        }
+        self.password_tries
+            .hit(me)
+            .map_err(|wait| AppError::Throttled(ErrorCode::TooManyAttempts, wait))?;
+        let phc = self
+            .store
+            .password_hash(me)
+            .await?
+            .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
+        let right = self
+            .with_hasher(move || verify_password(&password, &phc))
+            .await?;
+        if !right {
+            tracing::info!(user = %me, "refused: wrong password");
+            return Err(AppError::code(ErrorCode::WrongPassword));
+        }
         Ok(())
     }
 
@@ -390,25 +419,7 @@ impl Accounts {
         new: String,
     ) -> Result<Vec<String>, AppError> {
         validate_password(&new)?;
-        if current.is_empty() || current.chars().count() > 1024 {
-            return Err(ApiError::invalid(Field::Password).into());
-        }
-        // Every attempt counts, so the current password cannot be guessed through here.
-        self.password_tries
-            .hit(me)
-            .map_err(|wait| AppError::Throttled(ErrorCode::TooManyAttempts, wait))?;
-        let phc = self
-            .store
-            .password_hash(me)
-            .await?
-            .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
-        let right = self
-            .with_hasher(move || verify_password(&current, &phc))
-            .await?;
-        if !right {
-            tracing::info!(user = %me, "password change refused: wrong current password");
-            return Err(AppError::code(ErrorCode::WrongPassword));
-        }
+        self.confirm_password(me, current).await?;
         let phc = self.with_hasher(move || hash_password(&new)).await??;
         self.store.set_password_hash(me, phc).await?;
         let ended = self

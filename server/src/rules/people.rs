@@ -14,11 +14,11 @@ use crate::store::requests::{Ask, Asked};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, Seq, UserId};
+use app::protocol::frame::{Cmd, Frame};
 use app::protocol::people::{
     blocked_error, normalize_note, normalize_reason, normalize_status, FriendRequests, Privacy,
     PrivacyChange, Report, ReportRequest, RequestOutcome, RequestsFrom,
 };
-use app::protocol::frame::{Cmd, Frame};
 use app::protocol::{normalize_avatar, normalize_nickname, Conv, Friend, UpdateMeRequest, User};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -102,7 +102,7 @@ impl People {
         if me.id == id {
             return Err(AppError::code(ErrorCode::CannotFriendSelf));
         }
-        self.store.user(id).await?.ok_or_else(no_such_user)
+        self.store.live_user(id).await?.ok_or_else(no_such_user)
     }
 
     /// Asks `peer` to be my friend, with an optional note. Answers `Pending` (also when

@@ -14,7 +14,7 @@ use app::ids::{GroupId, UserId};
 use app::protocol::frame::{Cmd, Frame};
 use app::protocol::{
     normalize_group_name, normalize_icon, normalize_memo, CreateGroupRequest, Friend, Group,
-    Member, MyGroup, User,
+    GroupRole, Member, MyGroup, User,
 };
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -316,6 +316,48 @@ impl Social {
         );
         tracing::info!(user = %me.id, group = %g, allowed, "pin rights changed");
         Ok(group)
+    }
+
+    /// Ends every friendship and membership of `me` (an account being deleted), telling
+    /// each friend and group as if `me` had done it. A group `me` owns passes to its
+    /// longest-standing member who may own one more, and is dissolved when nobody can take
+    /// it (or nobody else is in it).
+    pub async fn depart(&self, me: &User) -> Result<(), AppError> {
+        for peer in self.store.friend_ids(me.id).await? {
+            if let Some(other) = self.store.user(peer).await? {
+                let change = self
+                    .store
+                    .remove_friendship(me, &other, word, now_ms())
+                    .await?;
+                self.announce(change);
+            }
+        }
+        for mine in self.store.my_groups(me.id).await? {
+            let g = mine.group.id;
+            if mine.role == GroupRole::Owner {
+                let mut heirs = self.store.members(g).await?;
+                heirs.retain(|m| m.user.id != me.id);
+                heirs.sort_by_key(|m| (m.joined_at, m.user.id.0));
+                let mut handed = false;
+                for heir in heirs {
+                    let to = self
+                        .store
+                        .transfer_group(g, me, &heir.user, self.max_owned_groups, word, now_ms())
+                        .await;
+                    if let Ok(change) = to {
+                        self.announce(change);
+                        handed = true;
+                        break;
+                    }
+                }
+                if !handed {
+                    self.announce(self.store.dissolve_group(g, me, word, now_ms()).await?);
+                    continue;
+                }
+            }
+            self.announce(self.store.leave_group(g, me, word, now_ms()).await?);
+        }
+        Ok(())
     }
 
     /// Deletes the group for everyone (owner only).

@@ -11,6 +11,7 @@ pub mod cache;
 pub use cache::SocialChange;
 pub mod checkpoint;
 pub mod entities;
+pub mod erase;
 pub mod friends;
 pub mod groups;
 pub mod media;

@@ -123,6 +123,16 @@ impl Store {
             .map(User::from))
     }
 
+    /// The user with id `id` unless there is none or the account was deleted: whom one may
+    /// still write to, ask or block.
+    pub async fn live_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(user::Entity::find_by_id(id.0)
+            .filter(user::Column::DeletedAt.eq(0))
+            .one(&self.db)
+            .await?
+            .map(User::from))
+    }
+
     /// Changes nickname and/or avatar; `None` leaves a field alone. Returns the updated user,
     /// or `None` if the account no longer exists.
     pub async fn update_profile(

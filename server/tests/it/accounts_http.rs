@@ -711,7 +711,11 @@ async fn sessions_are_listed_with_their_device_and_each_can_be_ended() {
         .unwrap();
     assert_eq!(res.status(), 204);
     assert_eq!(me(phone.clone()).await, 401);
-    assert!(phone_ws.closed_within(std::time::Duration::from_secs(5)).await);
+    assert!(
+        phone_ws
+            .closed_within(std::time::Duration::from_secs(5))
+            .await
+    );
     let res = call(reqwest::Method::DELETE, &path, Some(&desk))
         .await
         .unwrap();

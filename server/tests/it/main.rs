@@ -5,6 +5,7 @@
 
 mod common;
 
+mod account_deletion;
 mod accounts_http;
 mod assets_http;
 mod cluster;

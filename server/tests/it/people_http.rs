@@ -733,7 +733,12 @@ async fn a_profile_change_reaches_my_devices_friends_and_group_mates_at_once_and
         (json!({"nickname": ""}), "nickname"),
         (json!({"avatar": "javascript:alert(1)"}), "avatar"),
     ] {
-        let err = expect_error(patch(body, "192.0.2.7").await.unwrap(), 400, "invalid_field").await;
+        let err = expect_error(
+            patch(body, "192.0.2.7").await.unwrap(),
+            400,
+            "invalid_field",
+        )
+        .await;
         assert_eq!(err["field"], field);
     }
     bob_ws.expect_silence().await;
@@ -766,13 +771,21 @@ async fn a_profile_is_seen_by_anyone_signed_in_but_not_by_whom_its_owner_blocked
     let ann = person(&srv, "ann").await;
     let bob = person(&srv, "bob").await;
     let (status, _) = ann
-        .json(&srv, Method::PATCH, "/api/me", Some(json!({"status": "Back at 3"})))
+        .json(
+            &srv,
+            Method::PATCH,
+            "/api/me",
+            Some(json!({"status": "Back at 3"})),
+        )
         .await;
     assert_eq!(status, 200);
     let path = format!("/api/users/{}", ann.id);
     let (status, body) = bob.json(&srv, Method::GET, &path, None).await;
     assert_eq!(status, 200);
-    assert_eq!((body["id"].as_i64(), body["status"].as_str()), (Some(ann.id), Some("Back at 3")));
+    assert_eq!(
+        (body["id"].as_i64(), body["status"].as_str()),
+        (Some(ann.id), Some("Back at 3"))
+    );
 
     // Ann blocks Bob: he can no longer see her; she still sees him (to unblock).
     let (status, _) = ann

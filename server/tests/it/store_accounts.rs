@@ -63,7 +63,11 @@ async fn profile_updates_change_only_given_fields() {
             (u3.nickname.as_str(), u3.avatar.as_str(), u3.status.as_str()),
             ("Caz", "/media/a.png", "Away")
         );
-        let unchanged = s.update_profile(u.id, None, None, None).await.unwrap().unwrap();
+        let unchanged = s
+            .update_profile(u.id, None, None, None)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(unchanged, u3);
         assert!(s
             .update_profile(UserId(999_999), Some("x".into()), None, None)
@@ -166,9 +170,16 @@ async fn sessions_expire_and_end() {
         assert_eq!(live.last_used_at, 1_000);
         s.touch_session(live.id, 2_500).await.unwrap();
         let (_, live) = s.session_user("h1", 4_999).await.unwrap().unwrap();
-        assert_eq!((live.last_used_at, live.device.as_str(), live.addr.as_str()), (2_500, "Firefox on Linux", "10.0.0.1"));
+        assert_eq!(
+            (live.last_used_at, live.device.as_str(), live.addr.as_str()),
+            (2_500, "Firefox on Linux", "10.0.0.1")
+        );
         assert_eq!(s.sessions_of(u.id, 4_999).await.unwrap().len(), 2);
-        assert_eq!(s.sessions_of(u.id, 5_000).await.unwrap().len(), 1, "expired ones are not listed");
+        assert_eq!(
+            s.sessions_of(u.id, 5_000).await.unwrap().len(),
+            1,
+            "expired ones are not listed"
+        );
         assert_eq!(
             s.session_user("h1", 5_000).await.unwrap(),
             None,
@@ -189,7 +200,10 @@ async fn sessions_expire_and_end() {
         // Ending one by id needs its owner.
         let other = s.create_user(new_user("erin", "Erin")).await.unwrap();
         assert_eq!(s.end_session_of(other.id, live.id).await.unwrap(), None);
-        assert_eq!(s.end_session_of(u.id, live.id).await.unwrap().as_deref(), Some("h3"));
+        assert_eq!(
+            s.end_session_of(u.id, live.id).await.unwrap().as_deref(),
+            Some("h3")
+        );
         assert_eq!(s.session_user("h3", 10_000).await.unwrap(), None);
         db.cleanup().await;
     }

@@ -364,7 +364,7 @@ async fn old_user(db: &common::TestDb, id: i64, name: &str) -> User {
         username: name.to_owned(),
         nickname: format!("Nick {name}"),
         avatar: String::new(),
-    status: String::new(),
+        status: String::new(),
     }
 }
 

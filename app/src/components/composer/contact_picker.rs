@@ -88,7 +88,7 @@ mod tests {
             username: "ann".into(),
             nickname: "Ann".into(),
             avatar: avatar.into(),
-        status: String::new(),
+            status: String::new(),
         }
     }
 

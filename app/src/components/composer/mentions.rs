@@ -77,7 +77,7 @@ pub fn everyone(label: &str) -> User {
         username: "all".into(),
         nickname: label.to_owned(),
         avatar: String::new(),
-    status: String::new(),
+        status: String::new(),
     }
 }
 
@@ -128,7 +128,7 @@ mod tests {
             username: name.into(),
             nickname: nick.into(),
             avatar: String::new(),
-        status: String::new(),
+            status: String::new(),
         }
     }
 

@@ -195,7 +195,7 @@ impl Chat {
         if self.store.friend_set(from).await?.contains(&peer) {
             return Ok(None);
         }
-        if self.store.user(peer).await?.is_none() {
+        if self.store.live_user(peer).await?.is_none() {
             return Err(no_such_user());
         }
         // Blocking ends a friendship, so only strangers can be blocked; the database
