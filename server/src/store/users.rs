@@ -123,6 +123,22 @@ impl Store {
             .map(User::from))
     }
 
+    /// Those of `users` who turned read receipts off (they neither send nor see them).
+    pub async fn receipts_off(&self, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Id.is_in(users.iter().map(|u| u.0)))
+            .filter(user::Column::ReadReceipts.eq(false))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
     /// The user with id `id` unless there is none or the account was deleted: whom one may
     /// still write to, ask or block.
     pub async fn live_user(&self, id: UserId) -> Result<Option<User>, StoreError> {

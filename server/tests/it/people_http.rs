@@ -806,3 +806,73 @@ async fn a_profile_is_seen_by_anyone_signed_in_but_not_by_whom_its_owner_blocked
     let res = common::client().get(srv.url(&path)).send().await.unwrap();
     expect_error(res, 401, "unauthorized").await;
 }
+
+#[tokio::test]
+async fn read_receipts_turned_off_are_neither_sent_nor_seen() {
+    let srv = common::spawn().await;
+    let ann = person(&srv, "ann").await;
+    let bob = person(&srv, "bob").await;
+    befriend(&srv, &ann, &bob).await;
+    let conv = pconv(&ann, &bob);
+    let mut ann_ws = Ws::connect(&srv.base, &ann.token).await.ignoring(&[12, 13]);
+    let mut bob_ws = Ws::connect(&srv.base, &bob.token).await.ignoring(&[12, 13]);
+    let mut bob2 = Ws::connect(&srv.base, &bob.token).await.ignoring(&[12, 13]);
+    // Sent over REST, so each side's socket only hears the other's message.
+    for (who, peer, cid) in [(&ann, &bob, "r1"), (&bob, &ann, "r2")] {
+        let (status, _) = who
+            .json(
+                &srv,
+                Method::POST,
+                &format!("/api/conversations/{conv}/messages"),
+                Some(json!({"cid": cid, "media": 1, "content": format!("to {}", peer.id)})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    for ws in [&mut ann_ws, &mut bob_ws, &mut bob2] {
+        while ws.try_recv(Duration::from_millis(300)).await.is_some() {}
+    }
+    let path = format!("/api/conversations/{conv}/read");
+    let read = |who: &'static str, seq: i64| {
+        let who = if who == "ann" { &ann } else { &bob };
+        api(&srv, who, Method::POST, &path, Some(json!({"seq": seq})))
+    };
+
+    // With receipts on, Bob's read reaches Ann.
+    read("bob", 1).await;
+    assert_eq!(ann_ws.recv().await.cmd, 15);
+    assert_eq!(bob2.recv().await.cmd, 15);
+    let open = get_json(&srv, &ann, &format!("/api/conversations/{conv}")).await;
+    // Bob's own message (seq 2) counts as read by him.
+    assert_eq!(open["peer_read_seq"], 2);
+
+    // Bob turns them off: his reads go to his own devices only, and he sees nobody's.
+    let (status, _) = bob
+        .json(
+            &srv,
+            Method::PATCH,
+            "/api/me/privacy",
+            Some(json!({"read_receipts": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    read("bob", 2).await;
+    let mine = bob2.recv().await;
+
+    assert_eq!(
+        (mine.cmd, mine.seq),
+        (15, 2),
+        "his other device stays in step"
+    );
+    ann_ws.expect_silence().await;
+    // (Bob's own marks reached this device of his too.)
+    while let Some(own) = bob_ws.try_recv(Duration::from_millis(300)).await {
+        assert_eq!((own.cmd, own.userid), (15, bob.id));
+    }
+    read("ann", 2).await;
+    bob_ws.expect_silence().await;
+    let open = get_json(&srv, &ann, &format!("/api/conversations/{conv}")).await;
+    assert_eq!(open["peer_read_seq"], 0, "nor does a page tell");
+    let open = get_json(&srv, &bob, &format!("/api/conversations/{conv}")).await;
+    assert_eq!(open["peer_read_seq"], 0);
+}

@@ -439,7 +439,11 @@ impl Chat {
                 // friends only: a stranger, or someone blocked, never learns it here either.
                 peer_online = self.store.friend_set(me).await?.contains(&peer)
                     && self.delivery.is_online(peer);
-                peer_read_seq = self.store.read_mark(conv, peer).await?;
+                // Read receipts go both ways or not at all: whoever turned them off
+                // neither shows nor sees them.
+                if self.store.receipts_off(&[me, peer]).await?.is_empty() {
+                    peer_read_seq = self.store.read_mark(conv, peer).await?;
+                }
                 (u.nickname, u.avatar, None)
             }
             Conv::Group(g) => {
@@ -467,15 +471,21 @@ impl Chat {
             // An older page needs none of these again.
             (Some(_), _) => (Vec::new(), Vec::new()),
             (None, Conv::Private { .. }) => (self.pins(me, conv).await?, Vec::new()),
-            (None, Conv::Group(_)) => (
-                self.pins(me, conv).await?,
-                self.store
-                    .read_marks(conv)
-                    .await?
-                    .into_iter()
-                    .map(|(user, seq)| ReadMark { user, seq })
-                    .collect(),
-            ),
+            (None, Conv::Group(_)) => {
+                let marks = self.store.read_marks(conv).await?;
+                let readers: Vec<UserId> = marks.iter().map(|(u, _)| *u).chain([me]).collect();
+                let off = self.store.receipts_off(&readers).await?;
+                let marks = if off.contains(&me) {
+                    Vec::new()
+                } else {
+                    marks
+                        .into_iter()
+                        .filter(|(u, _)| !off.contains(u))
+                        .map(|(user, seq)| ReadMark { user, seq })
+                        .collect()
+                };
+                (self.pins(me, conv).await?, marks)
+            }
         };
         let mut ids: Vec<UserId> = messages
             .iter()
@@ -566,7 +576,7 @@ impl Chat {
             seq: mark,
             ..Frame::default()
         };
-        let to: Vec<UserId> = match conv {
+        let mut to: Vec<UserId> = match conv {
             // The reader's other devices learn the mark; the peer gets the receipt.
             Conv::Private { .. } => people,
             // In a group, the people whose messages it passed ("Read by N" under them):
@@ -580,6 +590,14 @@ impl Chat {
                 to
             }
         };
+        // Receipts go both ways or not at all: a reader who turned them off tells only their
+        // own devices, and whoever turned them off is told nobody's.
+        let off = self.store.receipts_off(&to).await?;
+        if off.contains(&from.id) {
+            to = vec![from.id];
+        } else {
+            to.retain(|u| *u == from.id || !off.contains(u));
+        }
         self.delivery.publish(&to, &receipt, None);
         Ok(mark)
     }
