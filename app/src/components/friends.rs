@@ -9,6 +9,7 @@ use super::requests::RequestsSection;
 use super::shell::use_shell;
 use super::sidebar::conv_href;
 use crate::i18n::{t, td_string, use_i18n};
+use crate::locale::{seen_time, use_clock};
 use crate::protocol::{Conv, Friend};
 use crate::ws::use_socket;
 use leptos::prelude::*;
@@ -65,7 +66,11 @@ pub fn FriendsPanel() -> impl IntoView {
 /// button that opens their profile sheet.
 #[component]
 fn FriendRow(friend: Friend) -> impl IntoView {
-    let Friend { user, online } = friend;
+    let Friend {
+        user,
+        online,
+        last_seen,
+    } = friend;
     let id = user.id;
     let shell = use_shell();
     let me = shell.map(|s| s.me);
@@ -88,6 +93,20 @@ fn FriendRow(friend: Friend) -> impl IntoView {
         let heard = shell.and_then(|s| s.presence.with(|p| p.get(&id).copied()));
         Some(heard.unwrap_or(online))
     };
+    let clock = use_clock();
+    // Offline: since when, if they let friends see it.
+    let seen = move || {
+        if state() != Some(false) {
+            return None;
+        }
+        let heard = shell.and_then(|s| s.last_seen.with(|m| m.get(&id).copied()));
+        let at = heard.unwrap_or(last_seen);
+        let c = clock?;
+        (at > 0).then(|| {
+            let when = seen_time(i18n.get_locale(), at, c.now_ms.get(), c.offset_min.get());
+            td_string!(i18n.get_locale(), last_seen).replace("{when}", &when)
+        })
+    };
     let presence = move || match state() {
         Some(true) => td_string!(i18n.get_locale(), online),
         Some(false) => td_string!(i18n.get_locale(), offline),
@@ -109,6 +128,7 @@ fn FriendRow(friend: Friend) -> impl IntoView {
                     <span class="nickname"><bdi>{nickname}</bdi></span>
                     <span class="username">
                         {line}<span class="sr-only">", "{presence}</span>
+                        {move || seen().map(|s| view! { " · "<span class="seen">{s}</span> })}
                     </span>
                 </span>
             </a>

@@ -47,6 +47,9 @@ pub struct ShellContext {
     /// Presence heard live since the friends list was fetched (cmd 13), newest per friend;
     /// emptied when the list is fetched again after a reconnect.
     pub presence: RwSignal<HashMap<UserId, bool>>,
+    /// When friends who went offline since the list was fetched were last seen (ms; 0 when
+    /// they hide it), heard live with their cmd 13.
+    pub last_seen: RwSignal<HashMap<UserId, i64>>,
     /// Whose profile sheet is open (contact cards and friend rows open it).
     pub profile: RwSignal<Option<UserId>>,
 }

@@ -109,6 +109,7 @@ fn ChatShell(user: User) -> impl IntoView {
     let requests = Resource::new(|| (), |_| list_requests());
     let blocked = Resource::new(|| (), |_| blocked_users());
     let presence = RwSignal::new(HashMap::new());
+    let last_seen = RwSignal::new(HashMap::new());
     provide_context(ShellContext {
         me,
         groups,
@@ -119,14 +120,22 @@ fn ChatShell(user: User) -> impl IntoView {
         open_group,
         group_notice: RwSignal::new(None::<Notice>),
         presence,
+        last_seen,
         profile: RwSignal::new(None),
     });
     // Lists change live: a friend made or lost, a member come or gone, a group handed over
     // or dissolved, anywhere, reach this tab without a reload.
     socket.listen(move |event: ServerEvent| match event {
-        ServerEvent::Presence { user, online } => presence.update(|p| {
-            p.insert(user, online);
-        }),
+        ServerEvent::Presence { user, online, seen } => {
+            presence.update(|p| {
+                p.insert(user, online);
+            });
+            if !online {
+                last_seen.update(|s| {
+                    s.insert(user, seen);
+                });
+            }
+        }
         ServerEvent::Profile {
             user,
             nickname,
@@ -165,6 +174,7 @@ fn ChatShell(user: User) -> impl IntoView {
         let n = socket.opens.get();
         if seen.is_some_and(|s| s != n) {
             presence.update(HashMap::clear);
+            last_seen.update(HashMap::clear);
             friends.refetch();
             requests.refetch();
             blocked.refetch();

@@ -423,6 +423,34 @@ fn PrivacyForm(initial: Privacy, error: RwSignal<Option<ApiError>>) -> impl Into
                     save.dispatch(PrivacyChange { discoverable: Some(want), ..PrivacyChange::default() });
                 }/>
         </div>
+        <div class="setting-row">
+            <label class="grow rule" for="read-receipts">
+                <strong>{t!(i18n, read_receipts)}</strong>
+                <small>{t!(i18n, read_receipts_hint)}</small>
+            </label>
+            <input type="checkbox" role="switch" class="toggle" id="read-receipts"
+                prop:checked=move || current.get().read_receipts
+                disabled=move || save.pending().get()
+                on:change=move |ev| {
+                    let want = event_target_checked(&ev);
+                    current.update(|c| c.read_receipts = want);
+                    save.dispatch(PrivacyChange { read_receipts: Some(want), ..PrivacyChange::default() });
+                }/>
+        </div>
+        <div class="setting-row">
+            <label class="grow rule" for="last-seen">
+                <strong>{t!(i18n, last_seen_setting)}</strong>
+                <small>{t!(i18n, last_seen_hint)}</small>
+            </label>
+            <input type="checkbox" role="switch" class="toggle" id="last-seen"
+                prop:checked=move || current.get().last_seen_visible
+                disabled=move || save.pending().get()
+                on:change=move |ev| {
+                    let want = event_target_checked(&ev);
+                    current.update(|c| c.last_seen_visible = want);
+                    save.dispatch(PrivacyChange { last_seen_visible: Some(want), ..PrivacyChange::default() });
+                }/>
+        </div>
     }
 }
 

@@ -156,6 +156,8 @@ pub enum ServerEvent {
         user: UserId,
         /// Whether they are connected now.
         online: bool,
+        /// Going offline: since when (ms), if they let friends see it; 0 otherwise.
+        seen: i64,
     },
     /// cmd 15: someone (my peer, or my other device) read `conv` up to `seq`.
     Read {
@@ -238,6 +240,7 @@ impl ServerEvent {
             Cmd::Presence => ServerEvent::Presence {
                 user: UserId(frame.userid),
                 online: frame.content == "online",
+                seen: frame.ts,
             },
             Cmd::Read => ServerEvent::Read {
                 conv: conv?,
@@ -387,7 +390,8 @@ mod tests {
             ServerEvent::decode(r#"{"cmd":13,"userid":5,"content":"online"}"#),
             Some(ServerEvent::Presence {
                 user: UserId(5),
-                online: true
+                online: true,
+                seen: 0,
             })
         );
         assert_eq!(

@@ -220,6 +220,10 @@ pub struct Friend {
     pub user: User,
     /// True while the friend has at least one live connection.
     pub online: bool,
+    /// While offline: when they were last seen (ms since the epoch), if they let friends see
+    /// it; 0 otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub last_seen: i64,
 }
 
 /// Who and what a system notice (cmd 12) names, so each reader's browser words it in the
@@ -262,6 +266,10 @@ pub struct OpenConversation {
     /// In a 1:1: whether the peer is connected now.
     #[serde(default)]
     pub peer_online: bool,
+    /// In a 1:1 with a friend who is offline: when they were last seen (ms), if they let
+    /// friends see it; 0 otherwise.
+    #[serde(default)]
+    pub peer_last_seen: i64,
     /// In a 1:1: how far the peer has read (my messages up to it show "Read").
     #[serde(default)]
     pub peer_read_seq: Seq,
@@ -603,6 +611,7 @@ mod tests {
                 status: String::new(),
             },
             online: false,
+            last_seen: 0,
         })
         .unwrap();
         assert_eq!(json["id"], 7);

@@ -154,6 +154,7 @@ impl People {
             Asked::Friends => RequestOutcome::Friends {
                 friend: Friend {
                     online: self.delivery.is_online(other.id),
+                    last_seen: 0,
                     user: other,
                 },
             },
@@ -173,6 +174,7 @@ impl People {
         tracing::info!(user = %me.id, peer = %asker, "friend request accepted");
         Ok(Friend {
             online: self.delivery.is_online(other.id),
+            last_seen: 0,
             user: other,
         })
     }

@@ -49,6 +49,11 @@ pub async fn run(mut events: Receiver, again: Sender, p: Presence) {
             }
             Event::Settle(user) => {
                 let gone = !p.delivery.hub().is_online(user) && p.offline(user).await;
+                if gone {
+                    if let Err(e) = p.store.set_last_seen(user, crate::clock::now_ms()).await {
+                        tracing::warn!(error = %e, user = %user, "presence: cannot note last seen");
+                    }
+                }
                 gone.then_some((user, "offline"))
             }
             Event::Told(user, online) => Some((user, if online { "online" } else { "offline" })),
@@ -113,10 +118,22 @@ async fn tell_friends(
 ) {
     match store.friend_ids(user).await {
         Ok(friends) => {
+            // "Offline" says since when, to friends, if the user lets them see it.
+            let seen = if status == "offline" {
+                store
+                    .last_seen(&[user])
+                    .await
+                    .ok()
+                    .and_then(|m| m.get(&user).copied())
+                    .unwrap_or(0)
+            } else {
+                0
+            };
             let frame = Frame {
                 cmd: Cmd::Presence.code(),
                 userid: user.0,
                 content: status.to_owned(),
+                ts: seen,
                 ..Frame::default()
             };
             match reach {

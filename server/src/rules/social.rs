@@ -158,11 +158,21 @@ impl Social {
     /// My friends, with whether each is online (on any node).
     pub async fn friends(&self, me: UserId) -> Result<Vec<Friend>, AppError> {
         let users = self.store.friends(me).await?;
+        let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+        let seen = self.store.last_seen(&ids).await?;
         Ok(users
             .into_iter()
-            .map(|user| Friend {
-                online: self.is_online(user.id),
-                user,
+            .map(|user| {
+                let online = self.is_online(user.id);
+                Friend {
+                    online,
+                    last_seen: if online {
+                        0
+                    } else {
+                        seen.get(&user.id).copied().unwrap_or(0)
+                    },
+                    user,
+                }
             })
             .collect())
     }
@@ -181,6 +191,7 @@ impl Social {
         tracing::info!(user = %me.id, friend = %peer, "friend added");
         Ok(Friend {
             online: self.is_online(other.id),
+            last_seen: 0,
             user: other,
         })
     }

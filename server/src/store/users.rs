@@ -123,6 +123,38 @@ impl Store {
             .map(User::from))
     }
 
+    /// Notes that `user` went offline at `now_ms` ("last seen").
+    pub async fn set_last_seen(&self, user: UserId, now_ms: i64) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::LastSeenAt, Expr::value(now_ms))
+            .filter(user::Column::Id.eq(user.0))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// When each of `users` was last seen, for those who let friends see it and were seen
+    /// at all.
+    pub async fn last_seen(
+        &self,
+        users: &[UserId],
+    ) -> Result<std::collections::HashMap<UserId, i64>, StoreError> {
+        if users.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let rows: Vec<(i64, i64)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::LastSeenAt)
+            .filter(user::Column::Id.is_in(users.iter().map(|u| u.0)))
+            .filter(user::Column::LastSeenVisible.eq(true))
+            .filter(user::Column::LastSeenAt.gt(0))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|(id, at)| (UserId(id), at)).collect())
+    }
+
     /// Those of `users` who turned read receipts off (they neither send nor see them).
     pub async fn receipts_off(&self, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
         if users.is_empty() {

@@ -876,3 +876,82 @@ async fn read_receipts_turned_off_are_neither_sent_nor_seen() {
     let open = get_json(&srv, &bob, &format!("/api/conversations/{conv}")).await;
     assert_eq!(open["peer_read_seq"], 0);
 }
+
+#[tokio::test]
+async fn friends_see_when_i_was_last_seen_unless_i_hide_it() {
+    let srv = common::spawn_with(&["--presence-grace-ms", "100"]).await;
+    let ann = person(&srv, "ann").await;
+    let bob = person(&srv, "bob").await;
+    let cy = person(&srv, "cyd").await;
+    befriend(&srv, &ann, &bob).await;
+    let mut ann_ws = Ws::connect(&srv.base, &ann.token).await;
+
+    let before = chrono_now();
+    let bob_ws = Ws::connect(&srv.base, &bob.token).await;
+    drop(bob_ws);
+    let told = offline_frame(&mut ann_ws).await;
+    assert_eq!(told.userid, bob.id);
+    assert!(told.ts >= before, "offline says since when: {}", told.ts);
+    let friends = get_json(&srv, &ann, "/api/friends").await;
+    assert_eq!(friends[0]["online"], false);
+    assert_eq!(friends[0]["last_seen"], told.ts);
+    let open = get_json(
+        &srv,
+        &ann,
+        &format!("/api/conversations/{}", pconv(&ann, &bob)),
+    )
+    .await;
+    assert_eq!(open["peer_last_seen"], told.ts);
+    // A stranger's page of a 1:1 never tells.
+    let open = get_json(
+        &srv,
+        &cy,
+        &format!("/api/conversations/{}", pconv(&cy, &bob)),
+    )
+    .await;
+    assert_eq!(open["peer_last_seen"], 0);
+
+    // Bob hides it: nothing says when any more.
+    let (status, _) = bob
+        .json(
+            &srv,
+            Method::PATCH,
+            "/api/me/privacy",
+            Some(json!({"last_seen_visible": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let bob_ws = Ws::connect(&srv.base, &bob.token).await;
+    drop(bob_ws);
+    let told = offline_frame(&mut ann_ws).await;
+    assert_eq!(told.ts, 0);
+    let friends = get_json(&srv, &ann, "/api/friends").await;
+    assert!(friends[0].get("last_seen").is_none(), "{friends}");
+    let open = get_json(
+        &srv,
+        &ann,
+        &format!("/api/conversations/{}", pconv(&ann, &bob)),
+    )
+    .await;
+    assert_eq!(open["peer_last_seen"], 0);
+}
+
+fn chrono_now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+/// The next "offline" presence frame `ws` hears.
+async fn offline_frame(ws: &mut Ws) -> Frame {
+    loop {
+        let f = ws.recv().await;
+        if f.cmd == 13 && f.content == "offline" {
+            return f;
+        }
+    }
+}

@@ -61,7 +61,7 @@ pub(super) fn ConvHeader(
                 <h2 class="nickname"><bdi>{title}</bdi></h2>
                 {subtitle.map(|s| view! { <span class="username">{s}</span> })}
                 {in_group.then(|| view! { <GroupTyping conv me senders/> })}
-                {peer.map(|_| view! { <PresenceLine typing online/> })}
+                {peer.map(|_| view! { <PresenceLine typing online seen=live.peer_seen/> })}
             </div>
         </header>
     }

@@ -38,6 +38,8 @@ pub(super) struct Live {
     pub peer_read: RwSignal<Seq>,
     /// Whether the peer is online.
     pub online: RwSignal<bool>,
+    /// When an offline peer was last seen (ms), if they let me see it; 0 otherwise.
+    pub peer_seen: RwSignal<i64>,
     /// Whether the peer is typing.
     pub typing: RwSignal<bool>,
     /// A group's size, which changes while it is open (joins, leaves).
@@ -89,6 +91,7 @@ impl Live {
             notices: RwSignal::new(open.notices.clone()),
             peer_read: RwSignal::new(open.peer_read_seq),
             online: RwSignal::new(open.peer_online),
+            peer_seen: RwSignal::new(open.peer_last_seen),
             typing: RwSignal::new(false),
             members: RwSignal::new(open.member_count.unwrap_or(0)),
             pins: RwSignal::new(open.pins.clone()),
@@ -312,8 +315,15 @@ impl Live {
                     }
                     self.pins_changed(act, &frame);
                 }
-                ServerEvent::Presence { user, online: now } if is_peer(user) => {
+                ServerEvent::Presence {
+                    user,
+                    online: now,
+                    seen,
+                } if is_peer(user) => {
                     self.online.set(now);
+                    if !now {
+                        self.peer_seen.set(seen);
+                    }
                 }
                 ServerEvent::Read { user, seq, .. } if is_peer(user) => {
                     self.peer_read.update(|r| *r = (*r).max(seq));

@@ -5,7 +5,7 @@
 use crate::api::social::group_members;
 use crate::i18n::{td_string, use_i18n};
 use crate::ids::UserId;
-use crate::locale::now_ms;
+use crate::locale::{now_ms, seen_time, use_clock};
 use crate::protocol::event::ServerEvent;
 use crate::protocol::{Conv, User};
 use crate::state::typing::{typing_line, Typers};
@@ -95,20 +95,29 @@ pub fn PresenceLine(
     typing: RwSignal<bool>,
     /// Whether the peer is online, as last heard.
     online: RwSignal<bool>,
+    /// When an offline peer was last seen (ms; 0: unknown or hidden).
+    seen: RwSignal<i64>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let socket = use_socket();
+    let clock = use_clock();
     view! {
         <span class="username presence-line" role="status">
             {move || if typing.get() {
-                td_string!(i18n.get_locale(), typing)
+                td_string!(i18n.get_locale(), typing).to_owned()
             } else if !socket.is_some_and(|s| s.is_open()) {
                 // Disconnected: whatever we last heard may be stale.
-                td_string!(i18n.get_locale(), presence_unknown)
+                td_string!(i18n.get_locale(), presence_unknown).to_owned()
             } else if online.get() {
-                td_string!(i18n.get_locale(), online)
+                td_string!(i18n.get_locale(), online).to_owned()
             } else {
-                ""
+                match (seen.get(), clock) {
+                    (at, Some(c)) if at > 0 => {
+                        let when = seen_time(i18n.get_locale(), at, c.now_ms.get(), c.offset_min.get());
+                        td_string!(i18n.get_locale(), last_seen).replace("{when}", &when)
+                    }
+                    _ => String::new(),
+                }
             }}
         </span>
     }

@@ -426,6 +426,7 @@ impl Chat {
         self.participants(me, conv).await?;
         let mut peer_online = false;
         let mut peer_read_seq = 0;
+        let mut peer_last_seen = 0;
         let mut owner_id = None;
         let mut members_can_pin = false;
         let (title, avatar, member_count) = match conv {
@@ -437,8 +438,17 @@ impl Chat {
                 // What friends were told (cmd 13), so a page agrees with the live dots even
                 // while the peer reloads within the presence grace period. Presence is for
                 // friends only: a stranger, or someone blocked, never learns it here either.
-                peer_online = self.store.friend_set(me).await?.contains(&peer)
-                    && self.delivery.is_online(peer);
+                let friends = self.store.friend_set(me).await?.contains(&peer);
+                peer_online = friends && self.delivery.is_online(peer);
+                if friends && !peer_online {
+                    peer_last_seen = self
+                        .store
+                        .last_seen(&[peer])
+                        .await?
+                        .get(&peer)
+                        .copied()
+                        .unwrap_or(0);
+                }
                 // Read receipts go both ways or not at all: whoever turned them off
                 // neither shows nor sees them.
                 if self.store.receipts_off(&[me, peer]).await?.is_empty() {
@@ -529,6 +539,7 @@ impl Chat {
             member_count,
             peer_online,
             peer_read_seq: app::ids::Seq(peer_read_seq),
+            peer_last_seen,
             messages,
             senders,
             notices,
