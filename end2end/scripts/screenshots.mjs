@@ -140,6 +140,9 @@ try {
     await call('POST', '/api/friends', { user_id: people[other].id }, me.token);
     await call('POST', `/api/friends/requests/${me.id}/accept`, null, people[other].token);
   }
+  // Status lines, as friends set them in Settings.
+  await call('PATCH', '/api/me', { status: 'On tour until Friday 🎸' }, people.bob.token);
+  await call('PATCH', '/api/me', { status: '在开会，晚点回复' }, people.liuyang.token);
   // Requests both ways: one waiting for my answer (with a note), one of mine pending.
   await call('POST', '/api/friends', { user_id: me.id, note: '我是王芳，周末爬山群里见过 👋' }, people.wangfang.token);
   await call('POST', '/api/friends', { user_id: people.chenjing.id }, me.token);
@@ -311,6 +314,13 @@ try {
           await page.waitForLoadState('networkidle');
           await shot(view);
         }
+        // A friend's profile sheet, opened from the Friends tab.
+        await page.goto('/?tab=friends');
+        await page.waitForLoadState('networkidle');
+        await page.locator('.row.friend .more').first().click();
+        await page.locator('.profile-sheet .sheet-actions').waitFor();
+        await shot('sheet');
+        await page.keyboard.press('Escape');
         // The group conversation scrolled to its very beginning (older pages loaded).
         await page.goto(`/?c=g:${group.id}`);
         await page.waitForLoadState('networkidle');

@@ -334,3 +334,20 @@ test('deleting my account: the password, a second click, and my friend sees “D
   await page.context().close();
   await bobPage.context().close();
 });
+
+test('the empty first screen says what to do and offers Add friend and Create group', async ({ browser, baseURL }) => {
+  const me = await account(baseURL, 'Jo');
+  const page = await browserFor(browser, baseURL, me);
+  await hydrated(page);
+  const pane = page.locator('section.pane');
+  await expect(pane).toContainText('Choose a conversation, or start one with a friend or a group.');
+  await pane.getByRole('button', { name: 'Add friend' }).click();
+  await expect(page.getByRole('dialog', { name: 'Add friend' })).toBeVisible();
+  await expect(page).toHaveURL((url) => url.searchParams.get('tab') === 'friends');
+  await page.keyboard.press('Escape');
+  await expect(pane).toContainText('Choose a friend to write to them.');
+  await pane.getByRole('button', { name: 'Create group' }).click();
+  await expect(page.getByRole('dialog', { name: 'Create group' })).toBeVisible();
+  await expect(page).toHaveURL((url) => url.searchParams.get('tab') === 'groups');
+  await page.context().close();
+});

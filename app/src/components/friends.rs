@@ -23,7 +23,7 @@ pub fn FriendsPanel() -> impl IntoView {
     let friends = shell.friends;
     let i18n = use_i18n();
     let notice = RwSignal::new(None::<Notice>);
-    let adding = RwSignal::new(false);
+    let adding = shell.adding_friend;
 
     view! {
         <div class="panel-actions">

@@ -7,7 +7,7 @@ use super::confirm::ConfirmButton;
 use super::group_icon::{member_count, GroupIcon};
 use super::notice::{Notice, NoticeLine, NoticeText};
 use super::shell::{use_shell, ShellContext};
-use super::sidebar::conv_href;
+use super::sidebar::{conv_href, shell_href, Tab};
 use crate::api::social::{
     dissolve_group, group_members, leave_group, set_members_can_pin, transfer_group,
 };
@@ -17,6 +17,8 @@ use crate::protocol::event::ServerEvent;
 use crate::protocol::{Conv, GroupRole, Member, MyGroup};
 use crate::ws::use_socket;
 use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
 /// The pane: the group open in the [`ShellContext`](super::shell::ShellContext), or a hint when
 /// none is open.
@@ -28,9 +30,39 @@ pub fn GroupPane() -> impl IntoView {
     // Each group gets a fresh view (its own notice and members), rebuilt only when the open
     // group changes (`selected` is a memo).
     let i18n = use_i18n();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let go = Callback::new(move |href: String| {
+        navigate(
+            &href,
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        )
+    });
+    let tab = Memo::new(move |_| query.with(|q| Tab::parse(q.get_str("tab"))));
     (move || match shell.selected.get() {
+        // Nothing open: what this tab is for, and the two ways to begin.
         None => view! {
-            <p class="empty">{t!(i18n, pick_group)}</p>
+            <div class="empty-pane">
+                <p class="empty">{move || match tab.get() {
+                    Tab::Chats => td_string!(i18n.get_locale(), pane_hint_chats),
+                    Tab::Friends => td_string!(i18n.get_locale(), pane_hint_friends),
+                    Tab::Groups => td_string!(i18n.get_locale(), pick_group),
+                }}</p>
+                <div class="empty-actions">
+                    // Each dialog lives in its tab, which must show for the dialog to.
+                    <button type="button" on:click=move |_| {
+                        go.run(shell_href(Tab::Friends, None));
+                        shell.adding_friend.set(true);
+                    }>{t!(i18n, add_friend)}</button>
+                    <button type="button" class="secondary" on:click=move |_| {
+                        go.run(shell_href(Tab::Groups, None));
+                        shell.creating_group.set(true);
+                    }>{t!(i18n, create_group)}</button>
+                </div>
+            </div>
         }
         .into_any(),
         Some(id) => view! { <GroupView id/> }.into_any(),

@@ -28,7 +28,9 @@ pub fn GroupsPanel() -> impl IntoView {
         return ().into_any();
     };
     let i18n = use_i18n();
-    let creating = RwSignal::new(false);
+    let Some(creating) = use_shell().map(|s| s.creating_group) else {
+        return ().into_any();
+    };
     let joining = RwSignal::new(false);
     // A dialog that worked closes, announces it here and opens the group.
     let done = Callback::new(move |(group, text): (MyGroup, NoticeText)| {

@@ -50,6 +50,10 @@ pub struct ShellContext {
     /// When friends who went offline since the list was fetched were last seen (ms; 0 when
     /// they hide it), heard live with their cmd 13.
     pub last_seen: RwSignal<HashMap<UserId, i64>>,
+    /// Whether the Add friend dialog is open (the Friends tab's button, or the empty pane's).
+    pub adding_friend: RwSignal<bool>,
+    /// Whether the New group dialog is open (the Groups tab's button, or the empty pane's).
+    pub creating_group: RwSignal<bool>,
     /// Whose profile sheet is open (contact cards and friend rows open it).
     pub profile: RwSignal<Option<UserId>>,
 }

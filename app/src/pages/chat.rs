@@ -122,6 +122,8 @@ fn ChatShell(user: User) -> impl IntoView {
         presence,
         last_seen,
         profile: RwSignal::new(None),
+        adding_friend: RwSignal::new(false),
+        creating_group: RwSignal::new(false),
     });
     // Lists change live: a friend made or lost, a member come or gone, a group handed over
     // or dissolved, anywhere, reach this tab without a reload.
