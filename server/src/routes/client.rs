@@ -105,7 +105,7 @@ pub fn describe_agent(ua: &str) -> String {
         return String::new();
     };
     let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
-    let text = match (known(found.name), known(&found.os)) {
+    let text = match (known(found.name), known(found.os)) {
         (true, true) => format!("{} on {}", found.name, found.os),
         (true, false) => found.name.to_owned(),
         (false, true) => found.os.to_string(),
