@@ -835,3 +835,124 @@ async fn actions_on_one_node_reach_a_reader_on_another_live_and_after_a_reconnec
     );
     c.stop().await;
 }
+
+/// Registers `username` on the node at `base` and logs in there; the bearer token.
+async fn sign_up(base: &str, username: &str) -> (i64, String) {
+    let c = reqwest::Client::new();
+    let res = c
+        .post(format!("{base}/api/register"))
+        .json(&json!({"username": username, "password": "node-password-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["user"]["id"]
+        .as_i64()
+        .unwrap();
+    (id, log_in(base, username, "node-password-1").await)
+}
+
+/// Logs in on the node at `base`; the bearer token.
+async fn log_in(base: &str, username: &str, password: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn profile_changes_ended_sessions_and_password_changes_reach_every_node() {
+    let c = Cluster::start(2, &[]).await;
+    let (ann_id, here) = sign_up(c.base(0), "nodeann").await;
+    let there = log_in(c.base(1), "nodeann", "node-password-1").await;
+    let bob = &members(&c.store, "nodebob", 1).await[0];
+    let ann = Member {
+        id: ann_id,
+        token: here.clone(),
+    };
+    befriend(c.base(0), &ann, bob).await;
+    let mut bob_ws = Ws::connect(c.base(1), &bob.token).await;
+    let mut ann_there = Ws::connect(c.base(1), &there).await;
+
+    // A new name on node 0 reaches Bob's socket on node 1.
+    let res = ann
+        .call(
+            c.base(0),
+            Method::PATCH,
+            "/api/me",
+            Some(json!({"nickname": "Annie"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let told = until(&mut bob_ws, Duration::from_secs(5), "profile", |f| {
+        f.cmd == 18
+    })
+    .await;
+    assert_eq!((told.userid, told.memo.as_str()), (ann_id, "Annie"));
+
+    // "Sign out" of the other session, from node 0: its socket on node 1 closes.
+    let sessions: Value = ann
+        .call(c.base(0), Method::GET, "/api/me/sessions", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == false)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let res = ann
+        .call(
+            c.base(0),
+            Method::DELETE,
+            &format!("/api/me/sessions/{other}"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        ann_there.close_code(Duration::from_secs(5)).await,
+        Some(4001)
+    );
+
+    // A password change on node 0 ends a session opened on node 1, socket and all.
+    let again = log_in(c.base(1), "nodeann", "node-password-1").await;
+    let mut ann_again = Ws::connect(c.base(1), &again).await;
+    let res = ann
+        .call(
+            c.base(0),
+            Method::POST,
+            "/api/me/password",
+            Some(json!({"current": "node-password-1", "new": "node-password-2"})),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        ann_again.close_code(Duration::from_secs(5)).await,
+        Some(4001)
+    );
+    let late = Member {
+        id: ann_id,
+        token: again,
+    };
+    let res = late.call(c.base(1), Method::GET, "/api/me", None).await;
+    assert_eq!(res.status(), 401);
+    let res = ann.call(c.base(1), Method::GET, "/api/me", None).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "the session that changed it goes on, on every node"
+    );
+    c.stop().await;
+}
