@@ -35,10 +35,16 @@ pub fn ProfileSheet() -> impl IntoView {
     };
     let i18n = use_i18n();
     let open = RwSignal::new(false);
-    // The sheet follows the shell's choice, and clears it when dismissed.
-    Effect::new(move |_| open.set(shell.profile.get().is_some()));
+    // The sheet follows the shell's choice, and clears it when dismissed. Each side is set
+    // only when it differs, or the two effects would wake each other forever.
     Effect::new(move |_| {
-        if !open.get() {
+        let want = shell.profile.get().is_some();
+        if open.get_untracked() != want {
+            open.set(want);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && shell.profile.get_untracked().is_some() {
             shell.profile.set(None);
         }
     });
