@@ -196,7 +196,7 @@ test('changing the password in Settings signs the other browser out', async ({ b
   const there = await browserFor(browser, baseURL, me);
   await here.goto('/settings');
   await hydrated(here);
-  await here.getByLabel('Current password').fill(PASSWORD);
+  await here.locator('section[aria-labelledby="s-password"]').getByLabel('Current password').fill(PASSWORD);
   await here.getByLabel('New password', { exact: true }).fill('another-horse-43');
   await here.getByLabel('New password, again').fill('another-horse-43');
   await here.getByRole('button', { name: 'Change password' }).click();

@@ -81,7 +81,7 @@ async function openGroupsTab(page: Page): Promise<void> {
 /** Asks `friend` through the Add friend dialog (with a note), then closes it. */
 async function askFriend(page: Page, friend: Person, note: string): Promise<void> {
   await tab(page, 'Friends').click();
-  await page.getByRole('button', { name: 'Add friend' }).click();
+  await page.locator('aside.sidebar').getByRole('button', { name: 'Add friend' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add friend' });
   await expect(dialog).toBeVisible();
   await dialog.getByLabel('Note with your request (optional)').fill(note);
@@ -98,7 +98,7 @@ async function askFriend(page: Page, friend: Person, note: string): Promise<void
 
 /** Creates a group through the dialog; it opens in the pane. */
 async function createGroup(page: Page, name: string, memo = ''): Promise<void> {
-  await page.getByRole('button', { name: 'Create group' }).click();
+  await page.locator('aside.sidebar').getByRole('button', { name: 'Create group' }).click();
   const dialog = page.getByRole('dialog', { name: 'Create group' });
   await dialog.getByLabel('Name').fill(name);
   await dialog.getByLabel('Description (optional)').fill(memo);
@@ -158,7 +158,7 @@ test('two people befriend each other and share a group', async ({ browser, baseU
   );
 
   // Searching yourself finds you, marked as such.
-  await a.page.getByRole('button', { name: 'Add friend' }).click();
+  await a.page.locator('aside.sidebar').getByRole('button', { name: 'Add friend' }).click();
   const dialog = a.page.getByRole('dialog', { name: 'Add friend' });
   await expect(dialog.getByRole('searchbox')).toBeFocused();
   await dialog.getByRole('searchbox').fill(a.username);
@@ -193,7 +193,7 @@ test('two people befriend each other and share a group', async ({ browser, baseU
   await expect(panel(a.page, 'Groups')).toContainText(
     'No groups yet. Create one or join an existing group.',
   );
-  await a.page.getByRole('button', { name: 'Create group' }).click();
+  await a.page.locator('aside.sidebar').getByRole('button', { name: 'Create group' }).click();
   const create = a.page.getByRole('dialog', { name: 'Create group' });
   await create.getByLabel('Name').fill('   ');
   await create.getByRole('button', { name: 'Create group' }).click();
