@@ -955,3 +955,77 @@ async fn offline_frame(ws: &mut Ws) -> Frame {
         }
     }
 }
+
+#[tokio::test]
+async fn across_a_block_old_messages_can_only_be_recalled_or_hidden() {
+    let srv = common::spawn().await;
+    let ann = person(&srv, "ann").await;
+    let bob = person(&srv, "bob").await;
+    befriend(&srv, &ann, &bob).await;
+    let conv = pconv(&ann, &bob);
+    let messages = format!("/api/conversations/{conv}/messages");
+    for (who, cid) in [(&ann, "k1"), (&bob, "k2")] {
+        let (status, _) = who
+            .json(
+                &srv,
+                Method::POST,
+                &messages,
+                Some(json!({"cid": cid, "media": 1, "content": "hi"})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (status, _) = bob
+        .json(&srv, Method::PUT, &format!("/api/blocks/{}", ann.id), None)
+        .await;
+    assert!(status == 200 || status == 204, "{status}");
+    let actions = format!("/api/conversations/{conv}/actions");
+    let act = |cid: &str, act: &str, target: i64, content: &str| json!({"cid": cid, "act": act, "target": target, "content": content});
+    // Ann, blocked: no reaction on Bob's message, no edit or pin of her own.
+    for body in [
+        act("b1", "react", 2, "👍"),
+        act("b2", "edit", 1, "changed"),
+        act("b3", "pin", 1, ""),
+    ] {
+        let res = api(&srv, &ann, Method::POST, &actions, Some(body)).await;
+        expect_error(res, 403, "blocked").await;
+    }
+    // Bob, the blocker, is told to unblock first.
+    let res = api(
+        &srv,
+        &bob,
+        Method::POST,
+        &actions,
+        Some(act("b4", "react", 1, "👍")),
+    )
+    .await;
+    let err = expect_error(res, 403, "blocked").await;
+    assert!(err["msg"].as_str().unwrap().contains("Unblock"));
+    // Taking things away still works: recall her own, hide his for her.
+    let res = api(
+        &srv,
+        &ann,
+        Method::POST,
+        &actions,
+        Some(act("b5", "recall", 1, "")),
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let res = api(
+        &srv,
+        &ann,
+        Method::POST,
+        &actions,
+        Some(act("b6", "hide", 2, "")),
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let page = get_json(&srv, &bob, &format!("/api/conversations/{conv}")).await;
+    let reactions = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m.get("reactions").is_some())
+        .count();
+    assert_eq!(reactions, 0, "nothing reached across the block");
+}

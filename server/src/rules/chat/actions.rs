@@ -18,6 +18,7 @@ use app::error::{ApiError, ErrorCode};
 use app::ids::UserId;
 use app::protocol::action::{Act, Action};
 use app::protocol::frame::{Cmd, Frame};
+use app::protocol::people::blocked_error;
 use app::protocol::{Conv, User};
 use std::future::Future;
 use std::net::IpAddr;
@@ -108,6 +109,20 @@ impl Chat {
                 "A reaction is exactly one emoji.",
             )
             .into());
+        }
+        // Across a block, nothing more reaches the other side of a 1:1 but a recall (which
+        // only takes content away); hiding for oneself is handled above. Friends cannot be
+        // blocked, so the cached friend list spares them the query.
+        if action.act != Act::Recall {
+            if let Some(peer) = conv.peer_of(me.id) {
+                if !self.store.friend_set(me.id).await?.contains(&peer) {
+                    match self.store.blocks_between(me.id, peer).await? {
+                        (true, _) => return Err(blocked_error(true).into()),
+                        (_, true) => return Err(blocked_error(false).into()),
+                        _ => {}
+                    }
+                }
+            }
         }
         let rights = self.rights(me.id, conv).await?;
         let new = NewAction {
