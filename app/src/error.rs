@@ -236,7 +236,7 @@ impl Field {
                 "Username must be 3-32 letters, digits, '_', '.' or '-', or a mobile number."
             }
             Field::Password => "Password must be 8 to 1024 characters.",
-            Field::Nickname => "Nickname must be 1-32 characters, without control characters.",
+            Field::Nickname => "Nickname must be 1-32 characters, without control characters, and not “Deleted user”.",
             Field::Avatar => {
                 "Avatar must be an http(s):// URL or a /media/ path of at most 512 characters."
             }

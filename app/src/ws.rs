@@ -210,7 +210,7 @@ mod browser {
     use crate::protocol::event::ServerEvent;
     use crate::protocol::frame::ClientCmd;
     use crate::state::outbox::Outbox;
-    use futures::channel::mpsc;
+    use futures::channel::{mpsc, oneshot};
     use futures::{FutureExt, SinkExt, StreamExt};
     use gloo_net::websocket::{futures::WebSocket, Message, State, WebSocketError};
     use leptos::prelude::*;
@@ -243,14 +243,33 @@ mod browser {
         // Held by the loop itself, so the channel never closes under it (a closed channel
         // would answer at once, forever).
         let keep_open = net_tx.clone();
-        let _ = window_event_listener(leptos::ev::online, move |_| {
+        let online = window_event_listener(leptos::ev::online, move |_| {
             let _ = on_line.unbounded_send(true);
         });
-        let _ = window_event_listener(leptos::ev::offline, move |_| {
+        let offline = window_event_listener(leptos::ev::offline, move |_| {
             socket.status.set(Status::Reconnecting);
             let _ = net_tx.unbounded_send(false);
         });
-        leptos::task::spawn_local(run(socket, rx, net_rx, keep_open));
+        // The socket lives as long as the page that started it: when the router moves to
+        // another page (the chat to Settings and back), the old connection must go, or every
+        // visit would leave one more open socket (and one more "online" device) behind.
+        let (stop, stopped) = oneshot::channel::<()>();
+        on_cleanup(move || {
+            online.remove();
+            offline.remove();
+            let _ = stop.send(());
+        });
+        leptos::task::spawn_local(async move {
+            let run = run(socket, rx, net_rx, keep_open).fuse();
+            let mut stopped = stopped.fuse();
+            futures::pin_mut!(run);
+            // Biased towards the stop, so the loop never runs again once the page (and the
+            // socket's signals with it) is gone; dropping it drops, and so closes, the socket.
+            futures::select_biased! {
+                _ = stopped => {}
+                () = run => {}
+            }
+        });
     }
 
     pub(super) fn save(socket: &Socket) {

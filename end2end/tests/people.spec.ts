@@ -2,7 +2,7 @@
 // "Pending" to its asker; a stranger's conversation offers Add friend, Block and Report; a
 // blocked stranger can no longer message; unblocking lets them write again.
 
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page, type WebSocket } from '@playwright/test';
 import { PASSWORD, account, api, befriend, browserFor, conv, hydrated, png } from './helpers';
 
 function friendsTab(page: Page) {
@@ -164,6 +164,82 @@ test('settings: my name opens them; theme, who can find me, and unblocking', asy
   await page.context().close();
 });
 
+test('Settings follows my other devices live; moving between pages keeps one socket open', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const [me, other] = [await account(baseURL, 'Kim'), await account(baseURL, 'Lou')];
+  const here = await browserFor(browser, baseURL, me);
+  const sockets: WebSocket[] = [];
+  here.on('websocket', (ws) => sockets.push(ws));
+  await here.reload();
+  await hydrated(here);
+  await expect.poll(() => sockets.length).toBe(1);
+  const open = () => sockets.filter((ws) => !ws.isClosed()).length;
+
+  // The router moves to Settings without a page load: the chat's socket goes, Settings
+  // opens its own; and back again. Never two at once (each would be an "online" device).
+  await here.getByRole('link', { name: 'My profile and settings' }).click();
+  await expect(here).toHaveURL((url) => url.pathname === '/settings');
+  await expect.poll(() => sockets[0].isClosed()).toBe(true);
+  await expect.poll(() => sockets.length).toBe(2);
+  await here.getByRole('link', { name: 'Back to chats' }).click();
+  await expect(here).toHaveURL((url) => url.pathname === '/');
+  await expect.poll(() => sockets[1].isClosed()).toBe(true);
+  await expect.poll(() => sockets.length).toBe(3);
+  await here.getByRole('link', { name: 'My profile and settings' }).click();
+  await expect(here).toHaveURL((url) => url.pathname === '/settings');
+  await expect.poll(() => sockets.length).toBe(4);
+  await expect.poll(open).toBe(1);
+  await expect(here.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+
+  // Another browser signs in: this page's list of sessions grows by itself.
+  const sessions = here.getByRole('list', { name: 'Where you\'re signed in' });
+  await expect(sessions.getByRole('listitem')).toHaveCount(2);
+  const there = await browserFor(browser, baseURL, me);
+  await expect(sessions.getByRole('listitem')).toHaveCount(3);
+  await there.goto('/settings');
+  await hydrated(there);
+
+  // Privacy changed there shows here.
+  const findable = (page: Page) => page.getByRole('switch', { name: /Let people find me by name/ });
+  await expect(findable(here)).not.toBeChecked();
+  await findable(there).check();
+  await expect(findable(here)).toBeChecked();
+  await there.getByLabel('Friend requests from').selectOption('groups');
+  await expect(here.getByLabel('Friend requests from')).toHaveValue('groups');
+  await there.getByRole('switch', { name: /Read receipts/ }).uncheck();
+  await expect(here.getByRole('switch', { name: /Read receipts/ })).not.toBeChecked();
+
+  // So does a new name, unless I am in the middle of typing one here.
+  await there.getByLabel('Nickname', { exact: true }).fill('Kim Renamed');
+  await there.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(here.getByLabel('Nickname', { exact: true })).toHaveValue('Kim Renamed');
+  await here.getByLabel('Status', { exact: true }).fill('typing here');
+  await there.getByLabel('Nickname', { exact: true }).fill('Kim Again');
+  await there.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(here.getByLabel('Nickname', { exact: true })).toHaveValue('Kim Again');
+  await expect(here.getByLabel('Status', { exact: true })).toHaveValue('typing here');
+
+  // A block made anywhere (here: by a bot) is listed at once, and an unblock there clears it.
+  await expect(here.getByText('You have not blocked anyone.')).toBeVisible();
+  const res = await request.put(`/api/blocks/${other.id}`, { headers: { authorization: `Bearer ${me.token}` } });
+  expect(res.ok()).toBeTruthy();
+  const blockedList = (page: Page) => page.getByRole('list', { name: 'Blocked people' });
+  await expect(blockedList(here)).toContainText(other.nickname);
+  await expect(blockedList(there)).toContainText(other.nickname);
+  await there.getByRole('button', { name: 'Unblock' }).click();
+  await expect(here.getByText('You have not blocked anyone.')).toBeVisible();
+
+  // Signed out there (from here), that page leaves for the login page by itself.
+  await sessions.getByRole('listitem').filter({ hasNotText: 'This device' }).first().getByRole('button', { name: 'Sign out' }).click();
+  await expect(sessions.getByRole('listitem')).toHaveCount(2);
+  await expect(there).toHaveURL((url) => url.pathname === '/login');
+  await here.context().close();
+  await there.context().close();
+});
+
 test('on a phone the top bar leaves a conversation alone, and Log out lives in Settings', async ({ browser, baseURL }) => {
   const [me, other] = [await account(baseURL, 'Fay'), await account(baseURL, 'Gus')];
   const context = await browser.newContext({ baseURL, viewport: { width: 360, height: 740 } });
@@ -281,6 +357,16 @@ test('my new nickname, status and cropped picture reach a friend’s open chat l
   await annPage.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2, { steps: 4 });
   await annPage.mouse.up();
   await dialog.getByRole('slider', { name: 'Zoom' }).fill('1.5');
+  // The keyboard does the same: the picture is focusable and says how; + zooms, arrows move.
+  const picture = dialog.getByRole('img', { name: /arrow keys/ });
+  await picture.focus();
+  await annPage.keyboard.press('+');
+  await expect(dialog.getByRole('slider', { name: 'Zoom' })).toHaveValue('1.6');
+  const before = await canvas.evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  await annPage.keyboard.press('Shift+ArrowLeft');
+  await expect.poll(() => canvas.evaluate((c: HTMLCanvasElement) => c.toDataURL())).not.toBe(before);
+  await annPage.keyboard.press('-');
+  await expect(dialog.getByRole('slider', { name: 'Zoom' })).toHaveValue('1.5');
   await dialog.getByRole('button', { name: 'Use this picture' }).click();
   await expect(dialog).toBeHidden();
   const mine = annPage.locator('.avatar-big img.avatar');

@@ -8,15 +8,19 @@ use crate::delivery::redis::RedisCluster;
 use crate::delivery::Delivery;
 use crate::error::AppError;
 use crate::rules::accounts::Accounts;
+use crate::rules::accounts::NewSession;
 use crate::rules::chat::Chat;
 use crate::rules::people::People;
 use crate::rules::social::Social;
+use crate::rules::throttle::Client;
 use crate::rules::throttle::{LoginThrottle, RegisterThrottle};
 use crate::store::erase::DELETED_NAME;
 use crate::store::{SocialChange, Store};
 use app::error::ErrorCode;
+use app::ids::UserId;
+use app::protocol::event::AccountPart;
 use app::protocol::frame::{Cmd, Frame};
-use app::protocol::User;
+use app::protocol::{LoginRequest, User};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -52,33 +56,48 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
+    /// Logs in (see [`Accounts::login`]) and tells the account's open settings pages that
+    /// there is one more session.
+    pub async fn login(&self, req: LoginRequest, client: Client) -> Result<NewSession, AppError> {
+        let session = self.accounts.login(req, client).await?;
+        self.sessions_changed(session.user.id);
+        Ok(session)
+    }
+
     /// Logs out: deletes the session and closes every WebSocket opened with it, on every
     /// node.
     pub async fn end_session(&self, token: &str) -> Result<(), AppError> {
-        self.accounts.logout(token).await?;
+        let owner = self.accounts.logout(token).await?;
         self.delivery
             .close_session(&crate::rules::accounts::token_hash(token));
+        if let Some(me) = owner {
+            self.sessions_changed(me);
+        }
         Ok(())
     }
 
     /// Ends `me`'s session `id` (one of their devices) and closes its sockets on every node.
-    pub async fn end_session_of(&self, me: app::ids::UserId, id: i64) -> Result<(), AppError> {
+    pub async fn end_session_of(&self, me: UserId, id: i64) -> Result<(), AppError> {
         let ended = self.accounts.end_session(me, id).await?;
         self.delivery.close_session(&ended);
+        self.sessions_changed(me);
         Ok(())
+    }
+
+    /// Tells `me`'s devices, on every node, that the list of their sessions changed.
+    fn sessions_changed(&self, me: UserId) {
+        self.delivery
+            .publish(&[me], &AccountPart::Sessions.frame(), None);
     }
 
     /// Ends every session of `me` but `token`'s and closes their sockets on every node;
     /// returns how many ended.
-    pub async fn end_other_sessions(
-        &self,
-        me: app::ids::UserId,
-        token: &str,
-    ) -> Result<usize, AppError> {
+    pub async fn end_other_sessions(&self, me: UserId, token: &str) -> Result<usize, AppError> {
         let ended = self.accounts.end_other_sessions(me, token).await?;
         for hash in &ended {
             self.delivery.close_session(hash);
         }
+        self.sessions_changed(me);
         Ok(ended.len())
     }
 
@@ -117,7 +136,7 @@ impl AppState {
     /// theirs, closing its sockets on every node.
     pub async fn change_password(
         &self,
-        me: app::ids::UserId,
+        me: UserId,
         token: &str,
         current: String,
         new: String,
@@ -129,6 +148,7 @@ impl AppState {
         {
             self.delivery.close_session(&ended);
         }
+        self.sessions_changed(me);
         Ok(())
     }
 
@@ -183,7 +203,8 @@ impl AppState {
             registrations,
             config.session_ttl,
             cluster,
-        )?;
+        )?
+        .touching_every(config.session_touch);
         tokio::spawn(crate::rules::presence::run(
             presence_rx,
             presence_tx,

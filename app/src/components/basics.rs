@@ -44,8 +44,37 @@ pub fn Avatar(
     }
 }
 
+/// A person's name as this reader sees it: a deleted account's reserved name
+/// ([`crate::protocol::DELETED_NAME`]) in the reader's language, any other as chosen.
+pub fn shown_name(locale: crate::i18n::Locale, nickname: &str) -> String {
+    if crate::protocol::is_deleted_name(nickname) {
+        crate::i18n::td_string!(locale, deleted_user).to_owned()
+    } else {
+        nickname.to_owned()
+    }
+}
+
 /// Sends the browser to `path` with a full page load, so the server renders the next page
 /// with the cookie that was just set or cleared.
 pub fn go_to(path: &str) {
     let _ = window().location().set_href(path);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_name;
+    use crate::i18n::Locale;
+    use crate::protocol::DELETED_NAME;
+
+    #[test]
+    fn a_deleted_accounts_name_is_shown_in_the_readers_language() {
+        assert_eq!(shown_name(Locale::en, DELETED_NAME), "Deleted user");
+        assert_eq!(shown_name(Locale::zh_CN, DELETED_NAME), "已注销用户");
+        // Any other name is the person's own, in every language.
+        assert_eq!(
+            shown_name(Locale::zh_CN, "Deleted user 2"),
+            "Deleted user 2"
+        );
+        assert_eq!(shown_name(Locale::zh_CN, "张伟"), "张伟");
+    }
 }

@@ -3,6 +3,7 @@
 //! `src` only if it passes the same rule the server enforces ([`is_allowed_url`]), so a
 //! `javascript:` link can never render, even from an old or foreign row.
 
+use super::basics::shown_name;
 use super::lightbox::{FullImage, LightboxContext};
 use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::ids::UserId;
@@ -213,12 +214,12 @@ pub struct BubbleContext {
     pub jump: Callback<i64>,
 }
 
-/// A person's display name from a list, or `#id` when unknown.
-pub fn name_in(people: &[User], id: i64) -> String {
+/// A person's display name from a list (see [`shown_name`]), or `#id` when unknown.
+pub fn name_in(locale: Locale, people: &[User], id: i64) -> String {
     people
         .iter()
         .find(|u| u.id.0 == id)
-        .map_or_else(|| format!("#{id}"), |u| u.nickname.clone())
+        .map_or_else(|| format!("#{id}"), |u| shown_name(locale, &u.nickname))
 }
 
 /// The quoted preview of the message a reply names: who, and its first line (or its kind,
@@ -227,7 +228,12 @@ pub fn name_in(people: &[User], id: i64) -> String {
 fn quote_view(locale: Locale, q: &crate::protocol::action::Quote) -> impl IntoView {
     let ctx = use_context::<BubbleContext>();
     let id = q.userid.0;
-    let who = move || ctx.map_or_else(|| format!("#{id}"), |c| c.people.with(|p| name_in(p, id)));
+    let who = move || {
+        ctx.map_or_else(
+            || format!("#{id}"),
+            |c| c.people.with(|p| name_in(locale, p, id)),
+        )
+    };
     let text = if q.recalled {
         td_string!(locale, quote_recalled).to_owned()
     } else if q.content.is_empty() {
@@ -272,7 +278,7 @@ fn reactions_view(locale: Locale, f: &Frame, me: UserId) -> impl IntoView {
                     c.people.with(|p| {
                         users
                             .iter()
-                            .map(|u| name_in(p, u.0))
+                            .map(|u| name_in(locale, p, u.0))
                             .collect::<Vec<_>>()
                             .join(", ")
                     })
@@ -468,15 +474,18 @@ pub fn MessageView(
                 td_string!(locale, recalled_you).to_string()
             } else {
                 let known = ctx.and_then(|c| {
-                    c.people
-                        .with(|p| p.iter().find(|u| u.id.0 == by).map(|u| u.nickname.clone()))
+                    c.people.with(|p| {
+                        p.iter()
+                            .find(|u| u.id.0 == by)
+                            .map(|u| shown_name(locale, &u.nickname))
+                    })
                 });
                 let name = known
                     .or_else(|| {
                         sender
                             .as_ref()
                             .filter(|u| u.id.0 == by)
-                            .map(|u| u.nickname.clone())
+                            .map(|u| shown_name(locale, &u.nickname))
                     })
                     .unwrap_or_else(|| format!("#{by}"));
                 td_string!(locale, recalled_by, name = name).to_string()
@@ -501,9 +510,10 @@ pub fn MessageView(
     // In a group, a run of one sender's messages is named once, at its top, and shows the
     // avatar once, beside its last message (the others keep its room).
     let who = (in_group && !mine).then(|| {
-        let name = sender
-            .as_ref()
-            .map_or_else(|| format!("#{}", frame.userid), |u| u.nickname.clone());
+        let name = sender.as_ref().map_or_else(
+            || format!("#{}", frame.userid),
+            |u| shown_name(locale, &u.nickname),
+        );
         let avatar = match (&sender, ends) {
             (Some(user), true) => {
                 let user = user.clone();

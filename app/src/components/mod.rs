@@ -31,7 +31,7 @@ mod sidebar;
 mod sys_notice;
 
 pub use add_friend::AddFriendDialog;
-pub use basics::{go_to, Avatar, ErrorText, FormError};
+pub use basics::{go_to, shown_name, Avatar, ErrorText, FormError};
 pub use bidi::isolate;
 pub use confirm::ConfirmButton;
 pub use conversation::{use_open_conv, ChatsPanel, ConversationPane};

@@ -3,9 +3,10 @@
 //! come from the query string ([`shell_href`], `?c=`), so the server renders exactly what
 //! the browser will show.
 
+use super::signed_in::{page_socket, ConnectionBanner, SignedIn};
 use crate::api::people::{blocked_users, list_requests};
 use crate::api::social::{list_friends, list_groups};
-use crate::api::{current_user, Logout};
+use crate::api::Logout;
 use crate::components::{
     go_to, shell_href, use_open_conv, Avatar, ChatsPanel, ConversationPane, ErrorText,
     FriendsPanel, GroupPane, GroupsPanel, GroupsResource, LanguageSwitch, Notice, ProfileSheet,
@@ -15,7 +16,6 @@ use crate::i18n::{t, td_string, use_i18n};
 use crate::ids::GroupId;
 use crate::protocol::event::ServerEvent;
 use crate::protocol::User;
-use crate::ws::{Socket, Status};
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_router::{hooks::use_navigate, hooks::use_query_map, NavigateOptions};
 use std::collections::HashMap;
@@ -24,25 +24,7 @@ use std::collections::HashMap;
 /// `/login` before rendering.
 #[component]
 pub fn ChatPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
-    let i18n = use_i18n();
-    view! {
-        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(user)) => view! { <ChatShell user/> }.into_any(),
-                    Ok(None) => view! {
-                        <main class="auth">
-                            <p>{t!(i18n, session_ended)}" "<a href="/login">{t!(i18n, log_in_again)}</a></p>
-                        </main>
-                    }.into_any(),
-                    Err(e) => view! {
-                        <main class="auth"><p class="form-error" role="alert"><ErrorText error=e/></p></main>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <SignedIn page=|user| view! { <ChatShell user/> }/> }
 }
 
 /// The logged-in layout: top bar with the user and the logout button, sidebar, pane.
@@ -92,19 +74,7 @@ fn ChatShell(user: User) -> impl IntoView {
     let open_group = Callback::new(move |g: Option<GroupId>| go(shell_href(Tab::Groups, g), false));
     // Shared by the Groups tab and the pane: both show my groups and change them.
     let groups: GroupsResource = Resource::new(|| (), |_| list_groups());
-    let socket = Socket::start(me);
-    provide_context(socket);
-    // Signed out elsewhere (logout, a password change, "End session" on another device):
-    // the login page, rather than a shell that can no longer do anything.
-    Effect::new(move |_| {
-        if socket.status.get() == Status::SignedOut {
-            go_to("/login");
-        }
-    });
-    let banner = move || {
-        (socket.status.get() == Status::Reconnecting)
-            .then(|| view! { <p class="banner" role="status">{t!(i18n, reconnecting)}</p> })
-    };
+    let socket = page_socket(me);
     let friends = Resource::new(|| (), |_| list_friends());
     let requests = Resource::new(|| (), |_| list_requests());
     let blocked = Resource::new(|| (), |_| blocked_users());
@@ -203,7 +173,7 @@ fn ChatShell(user: User) -> impl IntoView {
                     </button>
                 </form>
             </header>
-            {banner}
+            <ConnectionBanner socket/>
             <aside class="sidebar" class:has-open=move || open_conv.get().is_some()>
                 <SidebarTabs tab on_select=select_tab/>
                 <div class="tabpanel" role="tabpanel" id=Tab::Chats.panel_id()

@@ -5,3 +5,4 @@ pub mod auth;
 pub mod chat;
 pub mod profile;
 pub mod settings;
+pub mod signed_in;

@@ -3,13 +3,16 @@
 //! 512 px JPEG, and the server keeps it with its own smaller size; everyone who sees me gets
 //! the change live (cmd 18).
 
+use crate::api::current_user;
 use crate::api::people::update_profile;
 use crate::components::{Avatar, ErrorText, Modal};
 use crate::error::ApiError;
 #[cfg(feature = "hydrate")]
 use crate::error::ErrorCode;
 use crate::i18n::{t, td_string, use_i18n};
+use crate::protocol::event::ServerEvent;
 use crate::protocol::User;
+use crate::ws::use_socket;
 use leptos::{ev::SubmitEvent, html, prelude::*};
 
 /// The avatar's side in pixels, as sent.
@@ -17,6 +20,12 @@ use leptos::{ev::SubmitEvent, html, prelude::*};
 const AVATAR_PX: u32 = 512;
 /// The crop preview's side in CSS pixels.
 const PREVIEW_PX: u32 = 240;
+/// How far one arrow key moves the picture, in preview pixels.
+const KEY_STEP_PX: f64 = 8.0;
+/// How much one + or - zooms.
+const ZOOM_STEP: f64 = 0.1;
+/// The most the crop zooms in.
+const MAX_ZOOM: f64 = 4.0;
 
 /// The profile card: picture (change / remove), nickname, status line.
 #[component]
@@ -50,6 +59,50 @@ pub fn ProfileSection(
             }
         },
     );
+    // Changed on another device: the picture follows at once, and so does each field I am
+    // not in the middle of editing (one that still reads as last saved).
+    let follow = move |now: User| {
+        let (was_nick, was_status) = me.with_untracked(|u| (u.nickname.clone(), u.status.clone()));
+        if nickname.get_untracked() == was_nick && was_nick != now.nickname {
+            nickname.set(now.nickname.clone());
+        }
+        if status.get_untracked() == was_status && was_status != now.status {
+            status.set(now.status.clone());
+        }
+        if me.with_untracked(|u| *u != now) {
+            me.set(now);
+        }
+    };
+    if let Some(socket) = use_socket() {
+        let my_id = user.id;
+        socket.listen(move |event| {
+            if let ServerEvent::Profile {
+                user,
+                nickname,
+                avatar,
+                status,
+            } = event
+            {
+                if user == my_id {
+                    let mut now = me.get_untracked();
+                    (now.nickname, now.avatar, now.status) = (nickname, avatar, status);
+                    follow(now);
+                }
+            }
+        });
+        // Whatever changed while the connection was down.
+        Effect::new(move |seen: Option<u32>| {
+            let n = socket.opens.get();
+            if seen.is_some_and(|s| s != n) {
+                leptos::task::spawn_local(async move {
+                    if let Ok(Some(now)) = current_user().await {
+                        follow(now);
+                    }
+                });
+            }
+            n
+        });
+    }
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         save.dispatch((
@@ -189,12 +242,8 @@ fn CropBody(
             let _ = c.set_pointer_capture(ev.pointer_id());
         }
     };
-    let on_move = move |ev: leptos::ev::PointerEvent| {
-        let Some((x0, y0)) = drag.get_value() else {
-            return;
-        };
-        let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
-        drag.set_value(Some((x, y)));
+    // Moves the picture by (dx, dy) preview pixels under the window.
+    let shift = move |dx: f64, dy: f64| {
         #[cfg(feature = "hydrate")]
         if let Some(Some(img)) = image.get_untracked() {
             let (w, h) = (
@@ -206,12 +255,38 @@ fn CropBody(
             // right moves the window left.
             let scale = side / f64::from(PREVIEW_PX);
             centre.update(|(cx, cy)| {
-                *cx = (*cx - (x - x0) * scale / w).clamp(0.0, 1.0);
-                *cy = (*cy - (y - y0) * scale / h).clamp(0.0, 1.0);
+                *cx = (*cx - dx * scale / w).clamp(0.0, 1.0);
+                *cy = (*cy - dy * scale / h).clamp(0.0, 1.0);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (x0, y0, x, y);
+        let _ = (dx, dy);
+    };
+    let on_move = move |ev: leptos::ev::PointerEvent| {
+        let Some((x0, y0)) = drag.get_value() else {
+            return;
+        };
+        let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        drag.set_value(Some((x, y)));
+        shift(x - x0, y - y0);
+    };
+    // The same from the keyboard: arrows move (Shift for bigger steps), + and - zoom.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let step = if ev.shift_key() {
+            KEY_STEP_PX * 4.0
+        } else {
+            KEY_STEP_PX
+        };
+        match ev.key().as_str() {
+            "ArrowLeft" => shift(-step, 0.0),
+            "ArrowRight" => shift(step, 0.0),
+            "ArrowUp" => shift(0.0, -step),
+            "ArrowDown" => shift(0.0, step),
+            "+" | "=" => zoom.update(|z| *z = (*z + ZOOM_STEP).min(MAX_ZOOM)),
+            "-" | "_" => zoom.update(|z| *z = (*z - ZOOM_STEP).max(1.0)),
+            _ => return,
+        }
+        ev.prevent_default();
     };
     let on_up = move |_| drag.set_value(None);
     let use_it = move |_| {
@@ -260,16 +335,18 @@ fn CropBody(
                 })}
                 <canvas class="crop-canvas" node_ref=canvas width=AVATAR_PX height=AVATAR_PX
                     style=format!("width:{PREVIEW_PX}px;height:{PREVIEW_PX}px")
+                    tabindex="0" role="img"
                     aria-label=move || td_string!(i18n.get_locale(), crop_hint)
+                    on:keydown=on_key
                     on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up
                     on:pointercancel=on_up></canvas>
                 <label class="crop-zoom">
                     <span>{t!(i18n, zoom)}</span>
-                    <input type="range" min="1" max="4" step="0.01"
+                    <input type="range" min="1" max=MAX_ZOOM step="0.01"
                         prop:value=move || zoom.get().to_string()
                         on:input=move |ev| {
                             if let Ok(z) = event_target_value(&ev).parse::<f64>() {
-                                zoom.set(z.clamp(1.0, 4.0));
+                                zoom.set(z.clamp(1.0, MAX_ZOOM));
                             }
                         }/>
                 </label>

@@ -3,40 +3,25 @@
 //! on a phone "Log out" lives here. Anonymous visitors are sent to `/login` by the server.
 
 use super::profile::ProfileSection;
+use super::signed_in::{page_socket, ConnectionBanner, SignedIn};
 use crate::api::accounts::{change_password, delete_account, end_sessions, my_sessions};
 use crate::api::people::{blocked_users, my_privacy, set_privacy, unblock_user};
-use crate::api::{current_user, Logout};
+use crate::api::Logout;
 use crate::components::{go_to, Avatar, ErrorText, LanguageSwitch};
 use crate::error::ApiError;
-use crate::i18n::{t, td_string, use_i18n};
+use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::locale::{seen_time, use_clock};
+use crate::protocol::event::{AccountPart, ServerEvent};
 use crate::protocol::people::{Privacy, PrivacyChange, RequestsFrom};
 use crate::protocol::{SessionInfo, User};
 use crate::theme::{apply_theme, current_theme, Theme};
+use crate::ws::use_socket;
 use leptos::{ev::SubmitEvent, prelude::*};
 
 /// The settings page.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
-    let i18n = use_i18n();
-    view! {
-        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(user)) => view! { <Settings user/> }.into_any(),
-                    Ok(None) => view! {
-                        <main class="auth">
-                            <p>{t!(i18n, session_ended)}" "<a href="/login">{t!(i18n, log_in_again)}</a></p>
-                        </main>
-                    }.into_any(),
-                    Err(error) => view! {
-                        <main class="auth"><p class="form-error" role="alert"><ErrorText error/></p></main>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <SignedIn page=|user| view! { <Settings user/> }/> }
 }
 
 #[component]
@@ -60,12 +45,15 @@ fn Settings(user: User) -> impl IntoView {
         }
     });
     let username = user.username.clone();
+    // Live, like the chat: what I change on another device shows here at once.
+    let socket = page_socket(user.id);
     view! {
         <main class="settings">
             <header class="settings-head">
                 <a class="back" href="/" aria-label=move || td_string!(i18n.get_locale(), back_to_chats)>"‹"</a>
                 <h1>{t!(i18n, settings_title)}</h1>
             </header>
+            <ConnectionBanner socket/>
             <ProfileSection user=user.clone()/>
             <section class="settings-card account-card">
                 <div class="profile-line">
@@ -199,6 +187,10 @@ fn PasswordSection() -> impl IntoView {
 fn SessionsSection() -> impl IntoView {
     let i18n = use_i18n();
     let sessions = Resource::new(|| (), |_| my_sessions());
+    keep_fresh(
+        |e| matches!(e, ServerEvent::Account(AccountPart::Sessions)),
+        move || sessions.refetch(),
+    );
     let end = Action::new(move |id: &Option<i64>| {
         let id = *id;
         async move {
@@ -337,6 +329,28 @@ fn DeleteAccountSection() -> impl IntoView {
     }
 }
 
+/// Reads a part of the page again whenever an event `concerns` it, and after every
+/// reconnect (which may have missed some). Nothing happens on the server.
+fn keep_fresh(
+    concerns: fn(&ServerEvent) -> bool,
+    refetch: impl Fn() + Clone + Send + Sync + 'static,
+) {
+    let Some(socket) = use_socket() else { return };
+    let again = refetch.clone();
+    socket.listen(move |e| {
+        if concerns(&e) {
+            again();
+        }
+    });
+    Effect::new(move |seen: Option<u32>| {
+        let n = socket.opens.get();
+        if seen.is_some_and(|s| s != n) {
+            refetch();
+        }
+        n
+    });
+}
+
 /// Who may ask to be my friend, and whether part of my name finds me.
 #[component]
 fn PrivacySection() -> impl IntoView {
@@ -363,21 +377,54 @@ fn PrivacySection() -> impl IntoView {
 fn PrivacyForm(initial: Privacy, error: RwSignal<Option<ApiError>>) -> impl IntoView {
     let i18n = use_i18n();
     let current = RwSignal::new(initial);
+    // What the server holds, as last heard: a refused change goes back to it.
+    let stored_now = StoredValue::new(initial);
+    // Changed on another device: read it again into this form (not a new form, so the
+    // switch under the keyboard keeps its focus). While a change of mine is on its way,
+    // its own answer is what counts.
+    let reading = StoredValue::new(false);
+    let save_pending = RwSignal::new(false);
+    keep_fresh(
+        |e| matches!(e, ServerEvent::Account(AccountPart::Privacy)),
+        move || {
+            if reading.get_value() {
+                return;
+            }
+            reading.set_value(true);
+            leptos::task::spawn_local(async move {
+                let stored = my_privacy().await;
+                reading.try_set_value(false);
+                if let Ok(p) = stored {
+                    stored_now.try_set_value(p);
+                    if !save_pending.get_untracked() && current.get_untracked() != p {
+                        current.set(p);
+                    }
+                }
+            });
+        },
+    );
     let save = Action::new(move |change: &PrivacyChange| {
         let change = *change;
         async move {
             match set_privacy(change).await {
                 Ok(stored) => {
+                    stored_now.set_value(stored);
                     current.set(stored);
                     error.set(None);
                 }
                 Err(e) => {
                     // Show what is stored, not what was asked.
-                    current.set(initial);
+                    current.set(stored_now.get_value());
                     error.set(Some(e));
                 }
             }
         }
+    });
+    Effect::new(move |_| save_pending.set(save.pending().get()));
+    let busy = Signal::derive(move || save.pending().get());
+    let change = Callback::new(move |change: PrivacyChange| {
+        current.update(|c| *c = c.with(change));
+        save.dispatch(change);
     });
     let from_label = move |r: RequestsFrom| match r {
         RequestsFrom::Everyone => td_string!(i18n.get_locale(), requests_everyone),
@@ -394,62 +441,66 @@ fn PrivacyForm(initial: Privacy, error: RwSignal<Option<ApiError>>) -> impl Into
             <label class="grow rule" for="requests-from">
                 <strong>{t!(i18n, requests_from)}</strong>
             </label>
-            <select id="requests-from" disabled=move || save.pending().get()
+            <select id="requests-from" disabled=busy
                 on:change=move |ev| {
                     let want = match event_target_value(&ev).as_str() {
                         "groups" => RequestsFrom::Groups,
                         "nobody" => RequestsFrom::Nobody,
                         _ => RequestsFrom::Everyone,
                     };
-                    current.update(|c| c.requests_from = want);
-                    save.dispatch(PrivacyChange { requests_from: Some(want), ..PrivacyChange::default() });
+                    change.run(PrivacyChange { requests_from: Some(want), ..PrivacyChange::default() });
                 }>
                 {[RequestsFrom::Everyone, RequestsFrom::Groups, RequestsFrom::Nobody].into_iter().map(|r| view! {
                     <option value=code(r) selected=move || current.get().requests_from == r>{move || from_label(r)}</option>
                 }).collect_view()}
             </select>
         </div>
+        <PrivacySwitch id="discoverable" current busy change
+            title=|l| td_string!(l, discoverable) hint=|l| td_string!(l, discoverable_hint)
+            is_on=|p| p.discoverable
+            turn=|on| PrivacyChange { discoverable: Some(on), ..PrivacyChange::default() }/>
+        <PrivacySwitch id="read-receipts" current busy change
+            title=|l| td_string!(l, read_receipts) hint=|l| td_string!(l, read_receipts_hint)
+            is_on=|p| p.read_receipts
+            turn=|on| PrivacyChange { read_receipts: Some(on), ..PrivacyChange::default() }/>
+        <PrivacySwitch id="last-seen" current busy change
+            title=|l| td_string!(l, last_seen_setting) hint=|l| td_string!(l, last_seen_hint)
+            is_on=|p| p.last_seen_visible
+            turn=|on| PrivacyChange { last_seen_visible: Some(on), ..PrivacyChange::default() }/>
+    }
+}
+
+/// One on/off privacy setting: its name, a line saying what it does, and a switch.
+#[component]
+fn PrivacySwitch(
+    /// The switch's element id (its label points at it).
+    id: &'static str,
+    /// The setting's name.
+    title: fn(Locale) -> &'static str,
+    /// What it does.
+    hint: fn(Locale) -> &'static str,
+    /// Whether it is on in these settings.
+    is_on: fn(&Privacy) -> bool,
+    /// The change that turns it on or off.
+    turn: fn(bool) -> PrivacyChange,
+    /// The settings as shown.
+    current: RwSignal<Privacy>,
+    /// While a change is being saved.
+    busy: Signal<bool>,
+    /// Makes a change (shown at once, then saved).
+    change: Callback<PrivacyChange>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <div class="setting-row">
-            <label class="grow rule" for="discoverable">
-                <strong>{t!(i18n, discoverable)}</strong>
-                <small>{t!(i18n, discoverable_hint)}</small>
+            <label class="grow rule" for=id>
+                <strong>{move || title(i18n.get_locale())}</strong>
+                <small>{move || hint(i18n.get_locale())}</small>
             </label>
-            <input type="checkbox" role="switch" class="toggle" id="discoverable"
-                prop:checked=move || current.get().discoverable
-                disabled=move || save.pending().get()
-                on:change=move |ev| {
-                    let want = event_target_checked(&ev);
-                    current.update(|c| c.discoverable = want);
-                    save.dispatch(PrivacyChange { discoverable: Some(want), ..PrivacyChange::default() });
-                }/>
-        </div>
-        <div class="setting-row">
-            <label class="grow rule" for="read-receipts">
-                <strong>{t!(i18n, read_receipts)}</strong>
-                <small>{t!(i18n, read_receipts_hint)}</small>
-            </label>
-            <input type="checkbox" role="switch" class="toggle" id="read-receipts"
-                prop:checked=move || current.get().read_receipts
-                disabled=move || save.pending().get()
-                on:change=move |ev| {
-                    let want = event_target_checked(&ev);
-                    current.update(|c| c.read_receipts = want);
-                    save.dispatch(PrivacyChange { read_receipts: Some(want), ..PrivacyChange::default() });
-                }/>
-        </div>
-        <div class="setting-row">
-            <label class="grow rule" for="last-seen">
-                <strong>{t!(i18n, last_seen_setting)}</strong>
-                <small>{t!(i18n, last_seen_hint)}</small>
-            </label>
-            <input type="checkbox" role="switch" class="toggle" id="last-seen"
-                prop:checked=move || current.get().last_seen_visible
-                disabled=move || save.pending().get()
-                on:change=move |ev| {
-                    let want = event_target_checked(&ev);
-                    current.update(|c| c.last_seen_visible = want);
-                    save.dispatch(PrivacyChange { last_seen_visible: Some(want), ..PrivacyChange::default() });
-                }/>
+            <input type="checkbox" role="switch" class="toggle" id=id
+                prop:checked=move || current.with(is_on)
+                disabled=busy
+                on:change=move |ev| change.run(turn(event_target_checked(&ev)))/>
         </div>
     }
 }
@@ -459,6 +510,15 @@ fn PrivacyForm(initial: Privacy, error: RwSignal<Option<ApiError>>) -> impl Into
 fn BlockedSection() -> impl IntoView {
     let i18n = use_i18n();
     let blocked = Resource::new(|| (), |_| blocked_users());
+    // Blocked or unblocked on another device, or a blocked person renamed.
+    keep_fresh(
+        |e| match e {
+            ServerEvent::Notice { kind, .. } => kind.changes_blocks(),
+            ServerEvent::Profile { .. } => true,
+            _ => false,
+        },
+        move || blocked.refetch(),
+    );
     let unblock = Action::new(move |user: &User| {
         let id = user.id;
         async move {

@@ -99,6 +99,41 @@ impl NoticeKind {
     }
 }
 
+/// Which part of my account a cmd 19 says changed (its `memo`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountPart {
+    /// My privacy settings (`privacy`).
+    Privacy,
+    /// Where I am signed in: a login, or a session ended (`sessions`).
+    Sessions,
+}
+
+impl AccountPart {
+    /// The name sent in `memo`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountPart::Privacy => "privacy",
+            AccountPart::Sessions => "sessions",
+        }
+    }
+
+    /// Reads a `memo`; `None` for a part this client does not know (a newer server).
+    pub fn parse(memo: &str) -> Option<AccountPart> {
+        [AccountPart::Privacy, AccountPart::Sessions]
+            .into_iter()
+            .find(|p| p.as_str() == memo)
+    }
+
+    /// The frame that tells my devices this part changed.
+    pub fn frame(self) -> Frame {
+        Frame {
+            cmd: Cmd::Account.code(),
+            memo: self.as_str().to_owned(),
+            ..Frame::default()
+        }
+    }
+}
+
 /// The server's answer that one of my messages is stored (cmd 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ack {
@@ -186,6 +221,9 @@ pub enum ServerEvent {
         /// Their status line now (empty: none).
         status: String,
     },
+    /// cmd 19: my own account changed on another device; views showing that part read it
+    /// again.
+    Account(AccountPart),
     /// cmd 17: someone acted on a message of `conv` (an event with its own `seq`), or I hid
     /// one on my devices (no seq).
     Action {
@@ -258,6 +296,7 @@ impl ServerEvent {
                 status: frame.content,
             },
             Cmd::Profile => return None,
+            Cmd::Account => ServerEvent::Account(AccountPart::parse(&frame.memo)?),
             Cmd::Action => {
                 let act = Act::parse(&frame.act)?;
                 // Every action but hiding is an event with a seq; a hide has none.
@@ -287,7 +326,8 @@ impl ServerEvent {
             ServerEvent::Pong
             | ServerEvent::Error { .. }
             | ServerEvent::Presence { .. }
-            | ServerEvent::Profile { .. } => None,
+            | ServerEvent::Profile { .. }
+            | ServerEvent::Account(_) => None,
         }
     }
 }
@@ -311,6 +351,11 @@ mod tests {
             })
         );
         assert_eq!(ServerEvent::decode(r#"{"cmd":18,"memo":"Ann"}"#), None);
+        for part in [AccountPart::Privacy, AccountPart::Sessions] {
+            let text = serde_json::to_string(&part.frame()).unwrap();
+            assert_eq!(ServerEvent::decode(&text), Some(ServerEvent::Account(part)));
+        }
+        assert_eq!(ServerEvent::decode(r#"{"cmd":19,"memo":"theme"}"#), None);
     }
 
     #[test]

@@ -203,6 +203,9 @@ pub enum Cmd {
     Action,
     /// 18: someone I see changed their name, picture or status line (live only).
     Profile,
+    /// 19: my own account changed on another device (privacy settings, sessions; live
+    /// only, to my devices): settings views read it again.
+    Account,
 }
 
 impl Cmd {
@@ -220,6 +223,7 @@ impl Cmd {
             Cmd::Typing => 16,
             Cmd::Action => 17,
             Cmd::Profile => 18,
+            Cmd::Account => 19,
         }
     }
 
@@ -237,6 +241,7 @@ impl Cmd {
             Cmd::Typing,
             Cmd::Action,
             Cmd::Profile,
+            Cmd::Account,
         ]
         .into_iter()
         .find(|c| c.code() == code)

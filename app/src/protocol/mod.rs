@@ -157,11 +157,25 @@ pub fn validate_password(password: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Trims a nickname and checks it: 1-32 characters, no control characters.
+/// The nickname a deleted account keeps, so the messages it wrote stay readable. Nobody
+/// else may take it (in any letter case), so clients can tell a deleted account by it and
+/// show it in the reader's language.
+pub const DELETED_NAME: &str = "Deleted user";
+
+/// Whether `nickname` is a deleted account's ([`DELETED_NAME`]).
+pub fn is_deleted_name(nickname: &str) -> bool {
+    nickname == DELETED_NAME
+}
+
+/// Trims a nickname and checks it: 1-32 characters, no control characters, not the name
+/// reserved for deleted accounts.
 pub fn normalize_nickname(nickname: &str) -> Result<String, ApiError> {
     let trimmed = nickname.trim();
     let len = trimmed.chars().count();
-    if (1..=32).contains(&len) && !trimmed.chars().any(char::is_control) {
+    if (1..=32).contains(&len)
+        && !trimmed.chars().any(char::is_control)
+        && !trimmed.eq_ignore_ascii_case(DELETED_NAME)
+    {
         Ok(trimmed.to_owned())
     } else {
         Err(ApiError::invalid(Field::Nickname))
@@ -461,6 +475,19 @@ pub struct ConversationSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_deleted_accounts_name_is_reserved() {
+        for taken in ["Deleted user", "deleted USER", "  Deleted user "] {
+            assert!(normalize_nickname(taken).is_err(), "{taken}");
+        }
+        assert_eq!(
+            normalize_nickname("Deleted user 2").unwrap(),
+            "Deleted user 2"
+        );
+        assert!(is_deleted_name(DELETED_NAME));
+        assert!(!is_deleted_name("deleted user"));
+    }
 
     #[test]
     fn usernames() {

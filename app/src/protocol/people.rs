@@ -116,6 +116,19 @@ impl Default for Privacy {
     }
 }
 
+impl Privacy {
+    /// These settings with `change` made (what the server will store, shown before it
+    /// answers).
+    pub fn with(self, change: PrivacyChange) -> Privacy {
+        Privacy {
+            requests_from: change.requests_from.unwrap_or(self.requests_from),
+            discoverable: change.discoverable.unwrap_or(self.discoverable),
+            read_receipts: change.read_receipts.unwrap_or(self.read_receipts),
+            last_seen_visible: change.last_seen_visible.unwrap_or(self.last_seen_visible),
+        }
+    }
+}
+
 /// `PATCH /api/me/privacy`: the settings to change; a missing one stays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrivacyChange {
@@ -215,6 +228,37 @@ pub fn blocked_error(i_blocked: bool) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_privacy_change_changes_only_what_it_names() {
+        let before = Privacy::default();
+        let after = before.with(PrivacyChange {
+            discoverable: Some(true),
+            ..PrivacyChange::default()
+        });
+        assert_eq!(
+            after,
+            Privacy {
+                discoverable: true,
+                ..before
+            }
+        );
+        let after = after.with(PrivacyChange {
+            requests_from: Some(RequestsFrom::Nobody),
+            read_receipts: Some(false),
+            ..PrivacyChange::default()
+        });
+        assert_eq!(
+            (
+                after.requests_from,
+                after.discoverable,
+                after.read_receipts,
+                after.last_seen_visible
+            ),
+            (RequestsFrom::Nobody, true, false, true)
+        );
+        assert_eq!(after.with(PrivacyChange::default()), after);
+    }
 
     #[test]
     fn outcome_is_tagged_by_status() {

@@ -69,6 +69,11 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_SESSION_TTL_SECS", value_name = "PARLEY_SESSION_TTL_SECS", default_value_t = 30 * 24 * 3600)]
     pub session_ttl_secs: u64,
 
+    /// How often, in seconds, a session's "last used" time is written at most; an open
+    /// socket writes it this often, so Settings shows a connected device as just used.
+    #[arg(long, env = "PARLEY_SESSION_TOUCH_SECS", value_name = "PARLEY_SESSION_TOUCH_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub session_touch_secs: u64,
+
     /// Failed logins for one account from one client address before that address is
     /// throttled for that account (others, the owner included, can still log in).
     #[arg(
@@ -471,6 +476,7 @@ impl fmt::Debug for Settings {
             )
             .field("public_origin", &self.public_origin)
             .field("session_ttl_secs", &self.session_ttl_secs)
+            .field("session_touch_secs", &self.session_touch_secs)
             .field("login_max_failures", &self.login_max_failures)
             .field(
                 "login_max_failures_per_addr",

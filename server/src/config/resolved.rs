@@ -35,6 +35,8 @@ pub struct Config {
     pub public_origin: String,
     /// Session lifetime.
     pub session_ttl: Duration,
+    /// How often a session's "last used" time is written at most (and by an open socket).
+    pub session_touch: Duration,
     /// Login throttle: failures per account.
     pub login_max_failures: u32,
     /// Login throttle: failures per client address.
@@ -87,6 +89,7 @@ impl fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("public_origin", &self.public_origin)
             .field("session_ttl", &self.session_ttl)
+            .field("session_touch", &self.session_touch)
             .field("login_window", &self.login_window)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("max_owned_groups", &self.max_owned_groups)
@@ -146,6 +149,7 @@ impl Settings {
             database_url,
             public_origin,
             session_ttl: Duration::from_secs(self.session_ttl_secs),
+            session_touch: Duration::from_secs(self.session_touch_secs),
             login_max_failures: self.login_max_failures,
             login_max_failures_per_addr: self.login_max_failures_per_addr,
             login_window: Duration::from_secs(self.login_window_secs),

@@ -38,7 +38,7 @@ pub async fn login(
     parts: Parts,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, AppError> {
-    let session = state.accounts.login(body, client_addr(&parts)).await?;
+    let session = state.login(body, client_addr(&parts)).await?;
     let cookie = session_cookie(&state.config, &session.token)?;
     Ok((
         [(header::SET_COOKIE, cookie)],

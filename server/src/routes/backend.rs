@@ -36,7 +36,7 @@ impl Backend for AppState {
         req: &Parts,
         body: LoginRequest,
     ) -> Result<(User, HeaderValue), ApiError> {
-        let session = self.accounts.login(body, client_addr(req)).await?;
+        let session = AppState::login(self, body, client_addr(req)).await?;
         let cookie = session_cookie(&self.config, &session.token)?;
         Ok((session.user, cookie))
     }

@@ -55,7 +55,7 @@ async fn open_session(
     parts: &Parts,
     req: LoginRequest,
 ) -> Result<HeaderValue, AppError> {
-    let session = state.accounts.login(req, client_addr(parts)).await?;
+    let session = state.login(req, client_addr(parts)).await?;
     session_cookie(&state.config, &session.token)
 }
 

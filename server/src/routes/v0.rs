@@ -309,7 +309,7 @@ impl FromRequest<AppState> for Caller {
 /// Opens a session for `username` and answers like the seed (the user with its token) and
 /// with the session cookie, as `POST /api/login` does.
 async fn log_in(state: &AppState, parts: &Parts, req: LoginRequest) -> Result<Response, V0Error> {
-    let session = state.accounts.login(req, client_addr(parts)).await?;
+    let session = state.login(req, client_addr(parts)).await?;
     let cookie: HeaderValue = session_cookie(&state.config, &session.token)?;
     let user = SeedUser::new(session.user, Some(session.token));
     Ok(([(header::SET_COOKIE, cookie)], data(Some(user))).into_response())

@@ -85,6 +85,7 @@ pub async fn open(
         .map_err(|r| AppError::Rejected(r.into()))?;
     let login = Login {
         user: session.user,
+        session_id: session.id,
         expires_at_ms: session.expires_at_ms,
         addr,
     };

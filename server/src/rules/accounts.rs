@@ -44,8 +44,10 @@ pub struct LiveSession {
     pub expires_at_ms: i64,
 }
 
-/// How often, at most, a session's "last used" time is written.
-const TOUCH_EVERY_MS: i64 = 60_000;
+/// How often, at most, a session's "last used" time is written by default; an open socket
+/// writes it this often too, so a session with a live connection always reads as used
+/// within it.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
 /// The account service.
 #[derive(Clone)]
@@ -54,6 +56,8 @@ pub struct Accounts {
     throttle: Arc<LoginThrottle>,
     registrations: Arc<RegisterThrottle>,
     session_ttl: Duration,
+    /// How often a session's "last used" time is written at most.
+    touch_every: Duration,
     /// Bounds the argon2 runs waiting or running, so a burst of logins is refused work
     /// queued instead of piling up without end.
     hashing: Arc<Semaphore>,
@@ -174,6 +178,7 @@ impl Accounts {
             throttle: Arc::new(throttle),
             registrations: Arc::new(registrations),
             session_ttl,
+            touch_every: TOUCH_EVERY,
             hashing: Arc::new(Semaphore::new(HASH_QUEUE)),
             hashers: HashPool::start(cores)?,
             decoy_hash: hash_password("decoy password, never matches")?.into(),
@@ -183,6 +188,18 @@ impl Accounts {
                 Duration::from_secs(15 * 60),
             )),
         })
+    }
+
+    /// The same service writing "last used" at most every `every` (and from open sockets
+    /// that often).
+    pub fn touching_every(mut self, every: Duration) -> Accounts {
+        self.touch_every = every;
+        self
+    }
+
+    /// How often an open socket notes its session in use ([`Accounts::still_using`]).
+    pub fn touch_every(&self) -> Duration {
+        self.touch_every
     }
 
     /// Runs CPU-heavy argon2 work off the async threads, a bounded number at a time.
@@ -320,7 +337,8 @@ impl Accounts {
         };
         // "Last used" is shown to the minute: a write a minute at most per session, not one
         // per request.
-        if now.saturating_sub(row.last_used_at) >= TOUCH_EVERY_MS {
+        let every = i64::try_from(self.touch_every.as_millis()).unwrap_or(i64::MAX);
+        if now.saturating_sub(row.last_used_at) >= every {
             self.store.touch_session(row.id, now).await?;
         }
         Ok(Some(LiveSession {
@@ -328,6 +346,12 @@ impl Accounts {
             id: row.id,
             expires_at_ms: row.expires_at,
         }))
+    }
+
+    /// Notes that session `id` is in use now: its open socket says so every
+    /// [`Accounts::touch_every`], since a socket that stays open for hours makes no requests.
+    pub async fn still_using(&self, id: i64) -> Result<(), AppError> {
+        Ok(self.store.touch_session(id, now_ms()).await?)
     }
 
     /// `me`'s live sessions, most recently used first; `current` marks the one asking.
@@ -376,10 +400,10 @@ impl Accounts {
         Ok(ended)
     }
 
-    /// Ends the session of `token`, wherever it is used.
-    pub async fn logout(&self, token: &str) -> Result<(), AppError> {
-        self.store.delete_session(&token_hash(token)).await?;
-        Ok(())
+    /// Ends the session of `token`, wherever it is used; returns whose it was (`None`: no
+    /// such session).
+    pub async fn logout(&self, token: &str) -> Result<Option<UserId>, AppError> {
+        Ok(self.store.delete_session(&token_hash(token)).await?)
     }
 
     /// Checks that `password` is `me`'s, before a change that needs it (a new password,

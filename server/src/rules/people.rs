@@ -14,6 +14,7 @@ use crate::store::requests::{Ask, Asked};
 use crate::store::Store;
 use app::error::{ApiError, ErrorCode, Field};
 use app::ids::{GroupId, Seq, UserId};
+use app::protocol::event::AccountPart;
 use app::protocol::frame::{Cmd, Frame};
 use app::protocol::people::{
     blocked_error, normalize_note, normalize_reason, normalize_status, FriendRequests, Privacy,
@@ -265,7 +266,11 @@ impl People {
         change: PrivacyChange,
     ) -> Result<Privacy, AppError> {
         self.settings_budget(me)?;
-        Ok(self.store.set_privacy(me, change).await?)
+        let stored = self.store.set_privacy(me, change).await?;
+        // My other tabs and devices show the settings too.
+        self.delivery
+            .publish(&[me], &AccountPart::Privacy.frame(), None);
+        Ok(stored)
     }
 
     /// Changes my nickname, avatar and/or status line (the same budget as privacy changes),

@@ -69,6 +69,8 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 pub struct Login {
     /// Whose socket this is.
     pub user: User,
+    /// The login session's id: kept "last used" while the socket is open.
+    pub session_id: i64,
     /// When the login session expires (ms since the epoch); the socket closes then.
     pub expires_at_ms: i64,
     /// The client's address (for per-address limits).
@@ -141,6 +143,14 @@ pub fn run(
     .instrument(span)
 }
 
+/// When a socket's session timer must next fire: at the session's expiry, or sooner (after
+/// `touch`) to note the session in use.
+fn session_timer(expires_at_ms: i64, touch: Duration) -> tokio::time::Instant {
+    let left = expires_at_ms.saturating_sub(crate::clock::now_ms());
+    let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
+    tokio::time::Instant::now() + left.min(touch)
+}
+
 /// The reader. Every wait that only a busy or closing connection reaches (an answer
 /// waiting for room in the queue, the end) is boxed, so that the future an idle
 /// connection keeps holds just the reading state (docs/benchmarks.md, S1).
@@ -155,10 +165,13 @@ async fn serve(
     let reader_done = CancellationToken::new();
     let writer = tokio::spawn(write(sink, rx, conn.outlet.clone(), reader_done.clone()));
     let outlet = conn.outlet;
-    let until_expiry = Duration::from_millis(
-        u64::try_from(login.expires_at_ms.saturating_sub(crate::clock::now_ms())).unwrap_or(0),
-    );
-    let expiry = tokio::time::sleep(until_expiry);
+    // One timer for both things the login session needs while the socket is open: the
+    // expiry that closes it, and the minutely note that it is still in use (so Settings
+    // lists it as active). One timer keeps an idle connection's future small.
+    let expiry = tokio::time::sleep_until(session_timer(
+        login.expires_at_ms,
+        state.accounts.touch_every(),
+    ));
     tokio::pin!(expiry);
 
     let mut unreadable = 0u32;
@@ -171,8 +184,21 @@ async fn serve(
             biased;
             () = outlet.closed.cancelled() => break,
             () = &mut expiry => {
-                outlet.close(CloseReason::SessionEnded);
-                break;
+                if crate::clock::now_ms() >= login.expires_at_ms {
+                    outlet.close(CloseReason::SessionEnded);
+                    break;
+                }
+                let (accounts, id) = (state.accounts.clone(), login.session_id);
+                // Off the reading path: a slow database must not hold up frames.
+                tokio::spawn(async move {
+                    if let Err(e) = accounts.still_using(id).await {
+                        tracing::debug!(error = %e, "could not note the session in use");
+                    }
+                });
+                expiry
+                    .as_mut()
+                    .reset(session_timer(login.expires_at_ms, state.accounts.touch_every()));
+                continue;
             }
             Some(reply) = in_flight.next(), if !in_flight.is_empty() => {
                 if let Some(reply) = reply {

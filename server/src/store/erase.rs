@@ -9,8 +9,7 @@ use app::ids::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 
-/// The name a deleted account's messages show.
-pub const DELETED_NAME: &str = "Deleted user";
+pub use app::protocol::DELETED_NAME;
 
 /// What erasing an account left for the caller to finish outside the database.
 #[derive(Clone, Debug, Default)]

@@ -104,13 +104,17 @@ impl Store {
         Ok(Some(found.token_hash))
     }
 
-    /// Ends a session; true if there was one.
-    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
-        let res = session::Entity::delete_many()
+    /// Ends a session; returns whose it was (`None`: there was none).
+    pub async fn delete_session(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
+        let Some(row) = session::Entity::find()
             .filter(session::Column::TokenHash.eq(token_hash))
-            .exec(&self.db)
-            .await?;
-        Ok(res.rows_affected > 0)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let res = session::Entity::delete_by_id(row.id).exec(&self.db).await?;
+        Ok((res.rows_affected > 0).then_some(UserId(row.user_id)))
     }
 
     /// Ends every session of `user` but the one stored under `keep`; returns the token

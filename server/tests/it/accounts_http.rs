@@ -410,6 +410,8 @@ async fn profile_update_validates_and_applies() {
         (json!({"avatar": "data:image/png;base64,AAAA"}), "avatar"),
         (json!({"nickname": ""}), "nickname"),
         (json!({"nickname": "x".repeat(33)}), "nickname"),
+        // Reserved: it tells readers an account was deleted.
+        (json!({"nickname": "Deleted User"}), "nickname"),
     ] {
         let err = expect_error(patch(body).await.unwrap(), 400, "invalid_field").await;
         assert_eq!(err["field"], field);
@@ -572,6 +574,9 @@ async fn a_password_change_needs_the_current_one_and_ends_every_other_session() 
             .await
     );
     assert_eq!(me(&here).await.unwrap().status(), 200);
+    // This session's socket stays, and hears that the list of sessions changed.
+    let told = here_ws.recv().await;
+    assert_eq!((told.cmd, told.memo.as_str()), (19, "sessions"));
     here_ws.send_text(r#"{"cmd":0}"#).await;
     assert_eq!(here_ws.recv().await.cmd, 0, "this session's socket stays");
     // Only the new password logs in.
@@ -611,18 +616,7 @@ async fn a_password_change_needs_the_current_one_and_ends_every_other_session() 
 
 /// Logs `username` in as the browser `agent` describes; returns the token.
 async fn login_as(srv: &common::TestServer, username: &str, agent: &str) -> String {
-    let res = client()
-        .post(srv.url("/api/login"))
-        .header(reqwest::header::USER_AGENT, agent)
-        .json(&json!({"username": username, "password": "sessions-pass-1"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    srv.login_from(username, "sessions-pass-1", agent).await
 }
 
 #[tokio::test]
@@ -736,4 +730,50 @@ async fn sessions_are_listed_with_their_device_and_each_can_be_ended() {
     let list: Vec<Value> = res.json().await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["current"], true);
+}
+
+#[tokio::test]
+async fn an_open_socket_keeps_its_session_listed_as_just_used() {
+    // Written at most every second here (a minute by default), by requests and by sockets.
+    let srv = common::spawn_with(&["--session-touch-secs", "1"]).await;
+    srv.register("openuser", "sessions-pass-1").await;
+    let desk = login_as(&srv, "openuser", "curl/8").await;
+    let phone = login_as(&srv, "openuser", "curl/8").await;
+    let used = |token: String| {
+        let (c, url) = (client(), srv.url("/api/me/sessions"));
+        async move {
+            let list: Vec<Value> = c
+                .get(url)
+                .header(AUTHORIZATION, format!("Bearer {token}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            // The other session's (the one not asking).
+            list.iter()
+                .find(|s| s["current"] == false)
+                .and_then(|s| s["last_used_at"].as_i64())
+                .expect("the other session is listed")
+        }
+    };
+    // The phone makes no request after opening its socket, which just stays open (the
+    // opening itself may count as a use: the clock starts after it).
+    let phone_ws = common::ws::Ws::connect(&srv.base, &phone).await;
+    let at_connect = used(desk.clone()).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while used(desk.clone()).await <= at_connect {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "an open socket never noted its session in use"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    // A closed socket stops noting it.
+    drop(phone_ws);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let after_close = used(desk.clone()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert_eq!(used(desk).await, after_close);
 }

@@ -815,8 +815,13 @@ async fn read_receipts_turned_off_are_neither_sent_nor_seen() {
     befriend(&srv, &ann, &bob).await;
     let conv = pconv(&ann, &bob);
     let mut ann_ws = Ws::connect(&srv.base, &ann.token).await.ignoring(&[12, 13]);
-    let mut bob_ws = Ws::connect(&srv.base, &bob.token).await.ignoring(&[12, 13]);
-    let mut bob2 = Ws::connect(&srv.base, &bob.token).await.ignoring(&[12, 13]);
+    // (cmd 19 tells Bob's own devices that his privacy changed; not what this test is about.)
+    let mut bob_ws = Ws::connect(&srv.base, &bob.token)
+        .await
+        .ignoring(&[12, 13, 19]);
+    let mut bob2 = Ws::connect(&srv.base, &bob.token)
+        .await
+        .ignoring(&[12, 13, 19]);
     // Sent over REST, so each side's socket only hears the other's message.
     for (who, peer, cid) in [(&ann, &bob, "r1"), (&bob, &ann, "r2")] {
         let (status, _) = who
@@ -1028,4 +1033,45 @@ async fn across_a_block_old_messages_can_only_be_recalled_or_hidden() {
         .filter(|m| m.get("reactions").is_some())
         .count();
     assert_eq!(reactions, 0, "nothing reached across the block");
+}
+
+#[tokio::test]
+async fn my_privacy_and_session_changes_reach_my_other_devices_and_nobody_else() {
+    let srv = common::spawn().await;
+    let ann = person(&srv, "ann").await;
+    let bob = person(&srv, "bob").await;
+    befriend(&srv, &ann, &bob).await;
+    let quiet = [12, 13];
+    let mut ann_ws = Ws::connect(&srv.base, &ann.token).await.ignoring(&quiet);
+    let mut bob_ws = Ws::connect(&srv.base, &bob.token).await.ignoring(&quiet);
+    let account = |f: &Frame| (f.cmd, f.memo.clone(), f.userid);
+
+    let res = set(&srv, &ann, json!({"discoverable": true})).await;
+    assert_eq!(res.status(), 200);
+    let f = ann_ws.recv().await;
+    assert_eq!(account(&f), (19, "privacy".into(), 0));
+    // A refused change tells nobody.
+    let res = set(&srv, &ann, json!({"requests_from": "aliens"})).await;
+    assert!(res.status().is_client_error());
+    ann_ws.expect_silence().await;
+
+    // A login elsewhere, and its end, change the list of sessions.
+    let other = srv.login("ann", "right-password").await;
+    assert_eq!(account(&ann_ws.recv().await), (19, "sessions".into(), 0));
+    let other = Person {
+        id: ann.id,
+        token: other,
+    };
+    let res = api(&srv, &other, Method::POST, "/api/logout", None).await;
+    assert!(res.status().is_success());
+    assert_eq!(account(&ann_ws.recv().await), (19, "sessions".into(), 0));
+    let third = srv.login("ann", "right-password").await;
+    assert_eq!(account(&ann_ws.recv().await), (19, "sessions".into(), 0));
+    let res = api(&srv, &ann, Method::DELETE, "/api/me/sessions", None).await;
+    assert!(res.status().is_success());
+    assert_eq!(account(&ann_ws.recv().await), (19, "sessions".into(), 0));
+    assert_ne!(third, ann.token);
+
+    // None of it is anyone else's business.
+    bob_ws.expect_silence().await;
 }

@@ -187,8 +187,8 @@ async fn sessions_expire_and_end() {
         );
         assert_eq!(s.session_user("nope", 0).await.unwrap(), None);
 
-        assert!(s.delete_session("h2").await.unwrap());
-        assert!(!s.delete_session("h2").await.unwrap());
+        assert_eq!(s.delete_session("h2").await.unwrap(), Some(u.id));
+        assert_eq!(s.delete_session("h2").await.unwrap(), None);
         assert_eq!(s.session_user("h2", 1_000).await.unwrap(), None);
 
         s.create_session(row(u.id, "h3", 1_000, 20_000))

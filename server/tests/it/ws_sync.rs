@@ -247,6 +247,9 @@ async fn presence_follows_first_and_last_connection_and_logout_closes_sockets() 
         "logged-out socket closed"
     );
     aw.expect_silence().await;
+    // The other session's socket stays, and hears that the list of sessions changed.
+    let told = b2.recv().await;
+    assert_eq!((told.cmd, told.memo.as_str()), (19, "sessions"));
     b2.send_text(r#"{"cmd":0}"#).await;
     assert_eq!(b2.recv().await.cmd, 0, "other session's socket still open");
     drop(b2);

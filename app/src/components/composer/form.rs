@@ -344,7 +344,7 @@ pub fn Composer(
         match mode.get() {
             ComposeMode::Plain => None,
             ComposeMode::Reply(f) => {
-                let who = compose.people.with(|p| name_in(p, f.userid));
+                let who = compose.people.with(|p| name_in(locale, p, f.userid));
                 Some(view! {
                     <div class="compose-bar" role="status">
                         <div class="compose-what">

@@ -2,7 +2,7 @@
 
 use super::icon::conv_icon;
 use crate::api::chat::list_conversations;
-use crate::components::basics::ErrorText;
+use crate::components::basics::{shown_name, ErrorText};
 use crate::components::message::preview;
 use crate::components::sidebar::conv_href;
 use crate::i18n::{t, td_string, use_i18n};
@@ -121,18 +121,21 @@ fn ConversationRow(row: ConversationSummary, open: Memo<Option<Conv>>) -> impl I
         let label = move || td_string!(i18n.get_locale(), unread, count = unread).to_string();
         view! { <span class="badge unread" aria-label=label>{unread}</span> }
     });
-    let title = row.title.clone();
+    // A 1:1 with a deleted account is titled in the reader's language.
+    let raw_title = row.title.clone();
+    let title = move || shown_name(i18n.get_locale(), &raw_title);
+    let label = title.clone();
     let icon = conv_icon(conv, &row.title, &row.avatar);
     let mentioned = (row.mentioned && unread > 0).then(|| {
         view! { <span class="mentioned-me">{move || td_string!(i18n.get_locale(), mentioned_me)}</span> }
     });
     view! {
         <li>
-            <a class="row link" class:current=current href=conv_href(conv) aria-label=title
+            <a class="row link" class:current=current href=conv_href(conv) aria-label=label
                 aria-current=move || current().then_some("page")>
                 {icon}
                 <span class="who">
-                    <span class="nickname"><bdi>{row.title}</bdi></span>
+                    <span class="nickname"><bdi>{title}</bdi></span>
                     <span class="username preview">{mentioned}{last}</span>
                 </span>
                 <span class="row-end">{when}{badge}</span>

@@ -4,6 +4,7 @@
 use super::icon::conv_icon;
 use super::live::Live;
 use super::typing_line::{GroupTyping, PresenceLine};
+use crate::components::basics::shown_name;
 use crate::components::group_icon::member_count;
 use crate::i18n::{td_string, use_i18n};
 use crate::protocol::Conv;
@@ -52,7 +53,7 @@ pub(super) fn ConvHeader(
     };
     let shown = Memo::new(move |_| shown());
     let icon = move || shown.with(|(t, a)| conv_icon(conv, t, a));
-    let title = move || shown.with(|(t, _)| t.clone());
+    let title = move || shown.with(|(t, _)| shown_name(i18n.get_locale(), t));
     view! {
         <header class="conv-head">
             <a class="back" href="/" aria-label=move || td_string!(i18n.get_locale(), back_to_conversations)>"‹"</a>

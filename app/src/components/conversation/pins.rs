@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 /// One pin as a line: "Name: first line".
 fn line(locale: crate::i18n::Locale, live: Live, f: &Frame) -> String {
-    let who = live.senders.with(|p| name_in(p, f.userid));
+    let who = live.senders.with(|p| name_in(locale, p, f.userid));
     format!("{who}: {}", preview(locale, f))
 }
 

@@ -6,7 +6,7 @@ use super::super::message::MessageView;
 use super::super::sys_notice::SysNotice;
 use super::actions::{MessageMenu, SelectBox};
 use super::live::Live;
-use crate::components::basics::ErrorText;
+use crate::components::basics::{shown_name, ErrorText};
 use crate::components::composer::Outbox;
 use crate::error::ApiError;
 use crate::i18n::{t, use_i18n};
@@ -350,7 +350,7 @@ fn ReadBy(
             others
                 .iter()
                 .filter(|u| read.contains(&u.id) == want)
-                .map(|u| u.nickname.clone())
+                .map(|u| shown_name(i18n.get_locale(), &u.nickname))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

@@ -118,8 +118,15 @@ impl TestServer {
 
     /// Logs in and returns the bearer token.
     pub async fn login(&self, username: &str, password: &str) -> String {
+        self.login_from(username, password, "parley-tests").await
+    }
+
+    /// Logs in as the browser `agent` describes (its User-Agent names the session's device
+    /// in the list of sessions) and returns the bearer token.
+    pub async fn login_from(&self, username: &str, password: &str, agent: &str) -> String {
         let res = client()
             .post(self.url("/api/login"))
+            .header(reqwest::header::USER_AGENT, agent)
             .json(&json!({"username": username, "password": password}))
             .send()
             .await
