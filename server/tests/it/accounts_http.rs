@@ -740,19 +740,13 @@ async fn an_open_socket_keeps_its_session_listed_as_just_used() {
     let desk = login_as(&srv, "openuser", "curl/8").await;
     let phone = login_as(&srv, "openuser", "curl/8").await;
     let used = |token: String| {
-        let (c, url) = (client(), srv.url("/api/me/sessions"));
+        let srv = &srv;
         async move {
-            let list: Vec<Value> = c
-                .get(url)
-                .header(AUTHORIZATION, format!("Bearer {token}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let list = common::get_json_as(srv, &token, "/api/me/sessions").await;
             // The other session's (the one not asking).
-            list.iter()
+            list.as_array()
+                .unwrap()
+                .iter()
                 .find(|s| s["current"] == false)
                 .and_then(|s| s["last_used_at"].as_i64())
                 .expect("the other session is listed")

@@ -398,6 +398,18 @@ pub async fn get_json(srv: &TestServer, who: &Person, path: &str) -> Value {
     res.json().await.unwrap()
 }
 
+/// `GET path` with a bare bearer token (no [`Person`] at hand); asserts 200.
+pub async fn get_json_as(srv: &TestServer, token: &str, path: &str) -> Value {
+    let res = client()
+        .get(srv.url(path))
+        .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "GET {path}");
+    res.json().await.unwrap()
+}
+
 /// Makes `a` and `b` friends.
 pub async fn befriend(srv: &TestServer, a: &Person, b: &Person) {
     let res = api(
