@@ -340,6 +340,7 @@ fn CropBody(
                     on:keydown=on_key
                     on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up
                     on:pointercancel=on_up></canvas>
+                <small class="crop-help">{t!(i18n, crop_help)}</small>
                 <label class="crop-zoom">
                     <span>{t!(i18n, zoom)}</span>
                     <input type="range" min="1" max=MAX_ZOOM step="0.01"
